@@ -1,0 +1,444 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	tgbot "github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+
+	"kindling/prompts"
+	"kindling/safety"
+	"kindling/store"
+)
+
+// maxAnswer is the longest answer kept, in characters. Telegram itself
+// stops a message at 4096; this guards the other ways text arrives.
+const maxAnswer = 16000
+
+// onPress handles a button press.
+func (b *Bot) onPress(tx *store.Tx, q *models.CallbackQuery, fx *effects) error {
+	var chatID int64
+	var messageID int
+	if m := q.Message.Message; m != nil {
+		chatID, messageID = m.Chat.ID, m.ID
+		if m.Chat.Type != models.ChatTypePrivate {
+			b.answerPress(fx, q.ID, "")
+			return nil
+		}
+	} else if m := q.Message.InaccessibleMessage; m != nil {
+		chatID, messageID = m.Chat.ID, m.MessageID
+	}
+	if chatID == 0 {
+		chatID = q.From.ID
+	}
+	kind, rest, _ := strings.Cut(q.Data, "|")
+	lang := q.From.LanguageCode
+	switch kind {
+	case "a":
+		return b.onAnswerPress(tx, q, chatID, messageID, rest, fx)
+	case "c":
+		return b.onConsent(tx, q, chatID, messageID, rest, fx)
+	case "tz", "t", "s":
+		c, err := tx.Client(chatID)
+		if errors.Is(err, store.ErrNotFound) {
+			b.answerPress(fx, q.ID, b.text(lang, "old_question", prompts.Vars{}))
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		b.answerPress(fx, q.ID, "")
+		b.showChosen(fx, chatID, messageID, pressedLabel(q))
+		return b.onSetupInput(tx, &c, kind, rest, fx)
+	case "f":
+		return b.onForgetPress(tx, q, chatID, messageID, rest, fx)
+	case "x":
+		return b.onSessionRemovePress(tx, q, chatID, messageID, rest, fx)
+	case "m":
+		return b.onMovePress(tx, q, chatID, messageID, rest, fx)
+	case "cj", "ce":
+		return b.onCoachPress(tx, q, chatID, messageID, kind, rest, fx)
+	default:
+		b.answerPress(fx, q.ID, "")
+		return nil
+	}
+}
+
+// pressedLabel is the text of the button that was pressed.
+func pressedLabel(q *models.CallbackQuery) string {
+	m := q.Message.Message
+	if m == nil || m.ReplyMarkup == nil {
+		return ""
+	}
+	for _, row := range m.ReplyMarkup.InlineKeyboard {
+		for _, btn := range row {
+			if btn.CallbackData == q.Data {
+				return btn.Text
+			}
+		}
+	}
+	return ""
+}
+
+// answerPress answers a button press once the transaction committed.
+func (b *Bot) answerPress(fx *effects, id, text string) {
+	fx.then(func(ctx context.Context) {
+		err := b.Sender.Do(ctx, 0, func(ctx context.Context) error {
+			_, err := b.API.AnswerCallbackQuery(ctx, &tgbot.AnswerCallbackQueryParams{CallbackQueryID: id, Text: text})
+			return err
+		})
+		if err != nil && !errors.Is(err, ErrRejected) {
+			b.logger().Warn("answer button press", "err", err)
+		}
+	})
+}
+
+// showChosen replaces a message's keyboard with one inert button that
+// shows what was chosen, so a second press has nothing to press.
+func (b *Bot) showChosen(fx *effects, chatID int64, messageID int, label string) {
+	if messageID == 0 {
+		return
+	}
+	markup := &models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{}}
+	if label != "" {
+		markup.InlineKeyboard = [][]models.InlineKeyboardButton{{{Text: "✓ " + label, CallbackData: "noop"}}}
+	}
+	b.editMarkup(fx, chatID, messageID, markup)
+}
+
+func (b *Bot) editMarkup(fx *effects, chatID int64, messageID int, markup *models.InlineKeyboardMarkup) {
+	fx.then(func(ctx context.Context) {
+		err := b.Sender.Do(ctx, 0, func(ctx context.Context) error {
+			_, err := b.API.EditMessageReplyMarkup(ctx, &tgbot.EditMessageReplyMarkupParams{
+				ChatID: chatID, MessageID: messageID, ReplyMarkup: markup,
+			})
+			return err
+		})
+		if err != nil && !errors.Is(err, ErrRejected) {
+			b.logger().Warn("edit keyboard", "chat", chatID, "err", err)
+		}
+	})
+}
+
+// onAnswerPress stores the answer a scale or choice button gives.
+func (b *Bot) onAnswerPress(tx *store.Tx, q *models.CallbackQuery, chatID int64, messageID int, data string, fx *effects) error {
+	lang := q.From.LanguageCode
+	parts := strings.SplitN(data, "|", 3)
+	c, err := tx.Client(chatID)
+	if errors.Is(err, store.ErrNotFound) || len(parts) != 3 {
+		b.answerPress(fx, q.ID, b.text(lang, "old_question", prompts.Vars{}))
+		b.showChosen(fx, chatID, messageID, "")
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	lang = c.Language
+	date, day, err := parseTag(parts[0])
+	if err != nil {
+		b.answerPress(fx, q.ID, b.text(lang, "old_question", prompts.Vars{}))
+		return nil
+	}
+	d, err := tx.Delivery(chatID, date, day)
+	if errors.Is(err, store.ErrNotFound) {
+		b.answerPress(fx, q.ID, b.text(lang, "old_question", prompts.Vars{}))
+		b.showChosen(fx, chatID, messageID, "")
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	qid, value := parts[1], parts[2]
+	qi := indexOf(d.Questions, qid)
+	question, ok := b.questionOf(&d, qid)
+	if qi < 0 || !ok {
+		b.answerPress(fx, q.ID, b.text(lang, "old_question", prompts.Vars{}))
+		return nil
+	}
+	if answered, err := hasAnswer(tx, chatID, &d, qid); err != nil {
+		return err
+	} else if answered {
+		b.answerPress(fx, q.ID, b.text(lang, "already_answered", prompts.Vars{}))
+		return nil
+	}
+
+	r := store.Reply{MessageID: messageID}
+	switch question.Kind {
+	case prompts.KindScale:
+		v, err := strconv.Atoi(value)
+		if err != nil || v < question.Scale.Min || v > question.Scale.Max {
+			b.answerPress(fx, q.ID, "")
+			return nil
+		}
+		r.Kind, r.Answer, r.Value = "scale", value, &v
+	case prompts.KindChoice:
+		if question.Choice.Multiple {
+			return b.onMultiPress(tx, q, &c, &d, question, messageID, value, fx)
+		}
+		label, ok := optionLabel(question, value)
+		if !ok {
+			b.answerPress(fx, q.ID, "")
+			return nil
+		}
+		r.Kind, r.Answer = "choice", label
+	default:
+		b.answerPress(fx, q.ID, "")
+		return nil
+	}
+	b.answerPress(fx, q.ID, "")
+	b.showChosen(fx, chatID, messageID, r.Answer)
+	return b.recordAnswer(tx, fx, &c, &d, question, r)
+}
+
+// onMultiPress toggles an option of a multiple choice, or, on Done,
+// stores the options chosen.
+func (b *Bot) onMultiPress(tx *store.Tx, q *models.CallbackQuery, c *store.Client, d *store.Delivery, question prompts.Question, messageID int, value string, fx *effects) error {
+	key := "choice:" + d.LocalDate + ":" + question.ID
+	var selected []string
+	if s := c.FlowData[key]; s != "" {
+		selected = strings.Split(s, ",")
+	}
+	if value == doneValue {
+		var labels []string
+		for _, o := range question.Choice.Options {
+			if contains(selected, o.ID) {
+				labels = append(labels, o.Label)
+			}
+		}
+		if len(labels) == 0 {
+			b.answerPress(fx, q.ID, b.text(c.Language, "choose_first", prompts.Vars{}))
+			return nil
+		}
+		delete(c.FlowData, key)
+		if err := tx.PutClient(*c); err != nil {
+			return err
+		}
+		b.answerPress(fx, q.ID, "")
+		answer := strings.Join(labels, ", ")
+		b.showChosen(fx, c.ChatID, messageID, answer)
+		return b.recordAnswer(tx, fx, c, d, question, store.Reply{Kind: "choice", Answer: answer, MessageID: messageID})
+	}
+	if _, ok := optionLabel(question, value); !ok {
+		b.answerPress(fx, q.ID, "")
+		return nil
+	}
+	if i := indexOf(selected, value); i >= 0 {
+		selected = append(selected[:i], selected[i+1:]...)
+	} else {
+		selected = append(selected, value)
+	}
+	if c.FlowData == nil {
+		c.FlowData = map[string]string{}
+	}
+	c.FlowData[key] = strings.Join(selected, ",")
+	if err := tx.PutClient(*c); err != nil {
+		return err
+	}
+	b.answerPress(fx, q.ID, "")
+	markup := &models.InlineKeyboardMarkup{}
+	for _, row := range choiceKeyboard(b.words(c.Language), d, question, selected) {
+		var r []models.InlineKeyboardButton
+		for _, btn := range row {
+			r = append(r, models.InlineKeyboardButton{Text: btn.Text, CallbackData: btn.Data})
+		}
+		markup.InlineKeyboard = append(markup.InlineKeyboard, r)
+	}
+	b.editMarkup(fx, c.ChatID, messageID, markup)
+	return nil
+}
+
+func optionLabel(q prompts.Question, id string) (string, bool) {
+	for _, o := range q.Choice.Options {
+		if o.ID == id {
+			return o.Label, true
+		}
+	}
+	return "", false
+}
+
+func indexOf(list []string, s string) int {
+	for i, x := range list {
+		if x == s {
+			return i
+		}
+	}
+	return -1
+}
+
+// hasAnswer reports whether the question of d already has a stored answer.
+func hasAnswer(tx *store.Tx, chatID int64, d *store.Delivery, qid string) (bool, error) {
+	rs, err := tx.Replies(chatID, d.CreatedAt.Add(-time.Second))
+	if err != nil {
+		return false, err
+	}
+	for _, r := range rs {
+		if r.QuestionID == qid && r.LocalDate == d.LocalDate && r.Day == d.Day {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// recordAnswer stores an answer to a question of d, then asks the next
+// question (or closes the step). A late answer, to a step that a newer
+// one has closed, is kept and acknowledged.
+func (b *Bot) recordAnswer(tx *store.Tx, fx *effects, c *store.Client, d *store.Delivery, q prompts.Question, r store.Reply) error {
+	r.ChatID = c.ChatID
+	r.At = b.Now()
+	r.LocalDate, r.Day, r.SessionDate = d.LocalDate, d.Day, d.SessionDate
+	r.QuestionID = q.ID
+	r.Question = d.Asked[q.ID]
+	if r.Question == "" {
+		r.Question = q.Text
+	}
+	r.Answer = clipRunes(r.Answer, maxAnswer)
+	crisis, err := b.isCrisis(tx, c, &r)
+	if err != nil {
+		return err
+	}
+	r.Flagged = crisis
+	if err := tx.AddReply(&r); err != nil {
+		return err
+	}
+	current := d.State == store.DeliveryOpen && d.Next < len(d.Questions) && d.Questions[d.Next] == q.ID
+	if crisis {
+		if err := b.respondToCrisis(tx, fx, c, &r); err != nil {
+			return err
+		}
+		if current {
+			// The rest of the day's questions can wait; tomorrow's
+			// step comes as usual.
+			d.Next++
+			d.State = store.DeliveryClosed
+		}
+		return tx.PutDelivery(*d)
+	}
+	if !current {
+		if err := b.say(tx, fx, c.ChatID, b.text(c.Language, ackKey(r.Kind), prompts.Vars{Name: c.Name})); err != nil {
+			return err
+		}
+		return tx.PutDelivery(*d)
+	}
+	d.Next++
+	_, step, ok := b.stepOf(d)
+	if !ok {
+		d.State = store.DeliveryDone
+		if err := b.say(tx, fx, c.ChatID, b.text(c.Language, "step_done", prompts.Vars{Name: c.Name})); err != nil {
+			return err
+		}
+		return tx.PutDelivery(*d)
+	}
+	vars, err := b.vars(tx, c, d.Day)
+	if err != nil {
+		return err
+	}
+	if err := b.askNext(tx, fx, c, d, step, vars, ""); err != nil {
+		return err
+	}
+	return tx.PutDelivery(*d)
+}
+
+func ackKey(kind string) string {
+	switch kind {
+	case "voice":
+		return "ack_voice"
+	case "journal":
+		return "ack_journal"
+	}
+	return "ack_answer"
+}
+
+func clipRunes(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n])
+}
+
+// isCrisis applies the safety net to a reply: crisis language in text,
+// or the lowest mood twice in a row.
+func (b *Bot) isCrisis(tx *store.Tx, c *store.Client, r *store.Reply) (bool, error) {
+	if r.Value == nil {
+		if b.Safety == nil {
+			return false, nil
+		}
+		_, hit := b.Safety.Match(c.Language, r.Answer)
+		return hit, nil
+	}
+	if !b.LowestMoodTwice || r.QuestionID != "mood" {
+		return false, nil
+	}
+	q, ok := b.lowestOf(r)
+	if !ok || *r.Value != q {
+		return false, nil
+	}
+	rs, err := tx.Replies(c.ChatID, time.Time{})
+	if err != nil {
+		return false, err
+	}
+	for i := len(rs) - 1; i >= 0; i-- {
+		if rs[i].QuestionID == "mood" && rs[i].Value != nil {
+			return *rs[i].Value == q, nil
+		}
+	}
+	return false, nil
+}
+
+// lowestOf is the lowest value of the scale a reply answers.
+func (b *Bot) lowestOf(r *store.Reply) (int, bool) {
+	for _, seq := range b.Prompts().Sequences() {
+		if q, ok := seq.Question(r.QuestionID); ok && q.Kind == prompts.KindScale {
+			return q.Scale.Min, true
+		}
+	}
+	return 0, false
+}
+
+// respondToCrisis answers at once with the crisis message (the client's
+// own safety plan first) instead of the usual acknowledgement, and tells
+// their coach right away.
+func (b *Bot) respondToCrisis(tx *store.Tx, fx *effects, c *store.Client, r *store.Reply) error {
+	msg := b.CrisisMessage[baseLang(c.Language)]
+	if msg == "" {
+		msg = b.CrisisMessage[baseLang(b.DefaultLanguage)]
+	}
+	if msg == "" {
+		msg = safety.DefaultCrisisMessage["en"]
+	}
+	if err := b.say(tx, fx, c.ChatID, safety.CrisisReply(msg, c.SafetyPlan, baseLang(c.Language))); err != nil {
+		return err
+	}
+	what := r.Answer
+	if r.Value != nil {
+		what = b.text(b.DefaultLanguage, "alert_low_mood", prompts.Vars{})
+	}
+	alert := b.text(b.DefaultLanguage, "coach_alert", prompts.Vars{Name: c.Name}) + "\n\n«" + clipRunes(what, 3000) + "»"
+	for _, id := range b.coachesOf(c) {
+		if err := b.say(tx, fx, id, alert); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// coachesOf are the coaches told about a client: their own, or every
+// coach when they enrolled without one.
+func (b *Bot) coachesOf(c *store.Client) []int64 {
+	var ids []int64
+	for _, co := range b.Coaches {
+		if c.Coach == 0 || co.ID == c.Coach {
+			ids = append(ids, co.ID)
+		}
+	}
+	return ids
+}
+
+func baseLang(lang string) string {
+	l, _, _ := strings.Cut(strings.ToLower(lang), "-")
+	return l
+}

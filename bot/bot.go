@@ -1,0 +1,364 @@
+// Package bot is kindling's side of the Telegram conversation: it reads
+// updates, turns commands, answers and button presses into stored records
+// and outgoing messages, and sends those messages through one Sender.
+//
+// Everything a client tells kindling is stored in the same transaction
+// that records the update as handled, before Telegram is told the update
+// was received. Messages to send are written to the store's outbox in
+// that transaction too and sent afterwards, so a crash repeats at most
+// the messages in flight and never loses one. The bot must never answer
+// a message that may be a cry for help with a routine acknowledgement.
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	tgbot "github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+
+	"kindling/prompts"
+	"kindling/safety"
+	"kindling/schedule"
+	"kindling/store"
+)
+
+// Planner is what the bot needs from the schedule.
+type Planner interface {
+	// Reschedule sets c.Due to the client's next due moment after now.
+	Reschedule(tx *store.Tx, c *store.Client, now time.Time) error
+	// StartToday gives today's step now; false when there is none or it
+	// was already given.
+	StartToday(tx *store.Tx, c *store.Client, now time.Time) (bool, error)
+}
+
+// Coach is a person who may use the coach commands.
+type Coach struct {
+	ID         int64
+	Name       string
+	TimeZone   string
+	DigestTime string
+}
+
+// Bot holds what the conversation needs. Set the fields, then call Run
+// (or Poll and Drain separately).
+type Bot struct {
+	DB      *store.DB
+	Prompts func() *prompts.Set
+	Planner Planner
+	API     *tgbot.Bot
+	Sender  *Sender
+	Logger  *slog.Logger
+	// Now is the clock; tests and the demo replace it.
+	Now func() time.Time
+
+	DefaultSequence string
+	DefaultLanguage string
+	DefaultTime     string
+	DefaultTimeZone string
+	// DataDir is where voice notes are saved (a "voice" folder in it).
+	DataDir string
+	// Enrollment is "invite" (a coach's link is needed) or "open".
+	Enrollment string
+	InviteTTL  time.Duration
+	Coaches    []Coach
+	// Username is the bot's Telegram username, for invite links.
+	Username string
+
+	// Safety notices crisis language; CrisisMessage is said instead of
+	// the usual acknowledgement when it does, by language.
+	Safety          *safety.Net
+	CrisisMessage   map[string]string
+	LowestMoodTwice bool
+
+	// Reload reloads the prompt files for /reload; it reports whether the
+	// new set is active and, if not, every problem.
+	Reload func() (bool, []string)
+	// Forgotten is told when a client erased their data, so the running
+	// bot can compact the database file at a quiet moment.
+	Forgotten func(chatID int64)
+
+	wake     chan struct{}
+	handleMu sync.Mutex
+	once     sync.Once
+}
+
+func (b *Bot) init() {
+	b.once.Do(func() {
+		b.wake = make(chan struct{}, 1)
+		if b.Now == nil {
+			b.Now = time.Now
+		}
+		if b.Sender == nil {
+			b.Sender = &Sender{}
+		}
+	})
+}
+
+func (b *Bot) logger() *slog.Logger {
+	if b.Logger != nil {
+		return b.Logger
+	}
+	return slog.Default()
+}
+
+// Run reads updates and sends the outbox until ctx ends.
+func (b *Bot) Run(ctx context.Context, p *Poller) error {
+	b.init()
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		b.Drain(ctx)
+	}()
+	err := b.Poll(ctx, p)
+	wg.Wait()
+	return err
+}
+
+// SetCommands registers the command menu. A failure is logged, not fatal.
+func (b *Bot) SetCommands(ctx context.Context) {
+	b.init()
+	var cmds []models.BotCommand
+	for _, c := range clientCommands {
+		cmds = append(cmds, models.BotCommand{Command: c.name, Description: c.about})
+	}
+	err := b.Sender.Do(ctx, 0, func(ctx context.Context) error {
+		_, err := b.API.SetMyCommands(ctx, &tgbot.SetMyCommandsParams{Commands: cmds})
+		return err
+	})
+	if err != nil {
+		b.logger().Warn("register command menu", "err", err)
+	}
+}
+
+// effects collects what to do once an update's transaction committed:
+// calls that change nothing stored, such as answering a button press.
+type effects struct {
+	after []func(ctx context.Context)
+	sent  bool // something was enqueued
+}
+
+func (e *effects) then(f func(ctx context.Context)) { e.after = append(e.after, f) }
+
+// Handle stores the effect of one update and confirms it. It returns an
+// error only when the effect could not be stored; the update must then be
+// handled again.
+func (b *Bot) Handle(ctx context.Context, u *models.Update) error {
+	b.init()
+	b.handleMu.Lock()
+	defer b.handleMu.Unlock()
+	pre := b.prepare(ctx, u)
+	var fx effects
+	applied, err := b.DB.ApplyUpdate(u.ID, func(tx *store.Tx) error {
+		fx = effects{}
+		return b.apply(tx, u, pre, &fx)
+	})
+	if err != nil {
+		return fmt.Errorf("update %d: %w", u.ID, err)
+	}
+	if !applied {
+		return nil
+	}
+	if fx.sent {
+		b.Wake()
+	}
+	for _, f := range fx.after {
+		f(ctx)
+	}
+	return nil
+}
+
+// prepared is work done outside the write transaction, such as
+// downloading a voice note.
+type prepared struct {
+	voicePath string
+	voiceSize int64
+}
+
+func (b *Bot) prepare(ctx context.Context, u *models.Update) prepared {
+	var p prepared
+	m := u.Message
+	if m == nil || m.Voice == nil || m.Chat.Type != models.ChatTypePrivate {
+		return p
+	}
+	path, size, err := b.downloadVoice(ctx, m)
+	if err != nil {
+		b.logger().Warn("download voice note", "chat", m.Chat.ID, "err", err)
+		return p
+	}
+	p.voicePath, p.voiceSize = path, size
+	return p
+}
+
+// apply turns one update into stored records and outgoing messages.
+func (b *Bot) apply(tx *store.Tx, u *models.Update, pre prepared, fx *effects) error {
+	switch {
+	case u.Message != nil:
+		return b.onMessage(tx, u.Message, pre, fx)
+	case u.EditedMessage != nil:
+		return b.onEdit(tx, u.EditedMessage, fx)
+	case u.CallbackQuery != nil:
+		return b.onPress(tx, u.CallbackQuery, fx)
+	case u.MyChatMember != nil:
+		return b.onMembership(tx, u.MyChatMember)
+	}
+	return nil // a kind of update kindling does not use: confirmed, skipped
+}
+
+// say enqueues a plain message to a chat.
+func (b *Bot) say(tx *store.Tx, fx *effects, chatID int64, text string) error {
+	return b.enqueue(tx, fx, &store.Outgoing{ChatID: chatID, Text: text})
+}
+
+func (b *Bot) enqueue(tx *store.Tx, fx *effects, o *store.Outgoing) error {
+	o.Text = fitMessage(o.Text)
+	if err := tx.Enqueue(o); err != nil {
+		return err
+	}
+	fx.sent = true
+	return nil
+}
+
+// maxMessage is Telegram's limit on a message's text, in characters.
+const maxMessage = 4096
+
+// fitMessage cuts text to Telegram's limit; validated prompts never need
+// it, but a client's own words quoted back might.
+func fitMessage(s string) string {
+	if len([]rune(s)) <= maxMessage {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:maxMessage-1]) + "…"
+}
+
+// words returns the bot's messages in a language.
+func (b *Bot) words(lang string) prompts.Messages {
+	return b.Prompts().Messages(lang)
+}
+
+func (b *Bot) text(lang, key string, v prompts.Vars) string {
+	return b.words(lang).Text(key, v)
+}
+
+// onMembership notices a client blocking or unblocking the bot.
+func (b *Bot) onMembership(tx *store.Tx, m *models.ChatMemberUpdated) error {
+	if m.Chat.Type != models.ChatTypePrivate {
+		return nil
+	}
+	c, err := tx.Client(m.Chat.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	switch m.NewChatMember.Type {
+	case models.ChatMemberTypeBanned, models.ChatMemberTypeLeft:
+		c.Status = store.StatusUnreachable
+	case models.ChatMemberTypeMember:
+		if c.Status != store.StatusUnreachable {
+			return nil
+		}
+		c.Status = store.StatusActive
+	default:
+		return nil
+	}
+	if err := b.Planner.Reschedule(tx, &c, b.Now()); err != nil {
+		return err
+	}
+	return tx.PutClient(c)
+}
+
+// voiceDir is where voice notes are kept, below the data folder.
+func (b *Bot) voiceDir() string {
+	return filepath.Join(b.DataDir, "voice")
+}
+
+// firstName is how kindling addresses a person.
+func firstName(u *models.User) string {
+	if u == nil {
+		return ""
+	}
+	return strings.TrimSpace(u.FirstName)
+}
+
+// StartStep writes the delivery of a step and enqueues its first question.
+// It is called by the schedule inside the transaction that moves the
+// client's due time.
+func (b *Bot) StartStep(tx *store.Tx, c *store.Client, s schedule.Step) error {
+	b.init()
+	d := store.Delivery{
+		ChatID:      c.ChatID,
+		LocalDate:   s.LocalDate,
+		Day:         s.Day,
+		SessionDate: s.SessionDate,
+		Sequence:    s.Sequence.ID,
+		Language:    s.Sequence.Language,
+		State:       store.DeliveryOpen,
+		Manual:      s.Manual,
+		CreatedAt:   s.Now,
+		SentAt:      s.Now,
+		Messages:    map[string]int{},
+		Asked:       map[string]string{},
+	}
+	for _, q := range s.Step.Questions {
+		d.Questions = append(d.Questions, q.ID)
+	}
+	if len(d.Questions) == 0 {
+		d.State = store.DeliveryDone
+	}
+	var fx effects
+	vars, err := b.vars(tx, c, s.Day)
+	if err != nil {
+		return err
+	}
+	if err := b.askNext(tx, &fx, c, &d, s.Step, vars, s.Step.Intro); err != nil {
+		return err
+	}
+	if err := tx.PutDelivery(d); err != nil {
+		return err
+	}
+	b.Wake()
+	return nil
+}
+
+// Remind enqueues the one gentle reminder of an open step.
+func (b *Bot) Remind(tx *store.Tx, c *store.Client, d *store.Delivery, now time.Time) error {
+	b.init()
+	var fx effects
+	vars, err := b.vars(tx, c, d.Day)
+	if err != nil {
+		return err
+	}
+	if err := b.say(tx, &fx, c.ChatID, b.text(c.Language, "reminder", vars)); err != nil {
+		return err
+	}
+	b.Wake()
+	return nil
+}
+
+// vars are the placeholder values for a client on a day.
+func (b *Bot) vars(tx *store.Tx, c *store.Client, day int) (prompts.Vars, error) {
+	v := prompts.Vars{Name: c.Name, Day: day, TimeZone: c.TimeZone, Time: c.SendTime}
+	for _, co := range b.Coaches {
+		if co.ID == c.Coach {
+			v.Coach = co.Name
+		}
+	}
+	s, err := tx.LatestSession(c.ChatID)
+	if err == nil {
+		v.Intention = s.Intention
+		v.Date = s.Date
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return v, err
+	}
+	return v, nil
+}

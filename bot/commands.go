@@ -1,0 +1,282 @@
+package bot
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-telegram/bot/models"
+
+	"kindling/prompts"
+	"kindling/store"
+)
+
+// command is one entry of the client's command menu.
+type command struct{ name, about string }
+
+// clientCommands are registered with setMyCommands, in menu order.
+var clientCommands = []command{
+	{"today", "Today's questions, now"},
+	{"session", "Log a therapy session"},
+	{"time", "Change your daily time"},
+	{"timezone", "Change your time zone"},
+	{"pause", "Pause the questions"},
+	{"resume", "Start the questions again"},
+	{"intention", "Note an intention for your session"},
+	{"safetyplan", "Write your own safety plan"},
+	{"progress", "A chart of your month"},
+	{"sessions", "Your logged sessions"},
+	{"mydata", "Download everything you wrote"},
+	{"stop", "Stop the questions"},
+	{"forget", "Erase everything kindling keeps about you"},
+	{"help", "What kindling can do"},
+}
+
+// onCommand handles a command in a private chat.
+func (b *Bot) onCommand(tx *store.Tx, m *models.Message, name, args string, fx *effects) error {
+	chatID := m.Chat.ID
+	lang := ""
+	if m.From != nil {
+		lang = m.From.LanguageCode
+	}
+	if b.isCoach(m.From) {
+		if handled, err := b.onCoachCommand(tx, m, name, args, fx); handled || err != nil {
+			return err
+		}
+	}
+	if name == "start" {
+		return b.onStart(tx, m, args, fx)
+	}
+	c, err := tx.Client(chatID)
+	if errors.Is(err, store.ErrNotFound) {
+		if name == "help" {
+			return b.say(tx, fx, chatID, b.text(lang, "help", prompts.Vars{Name: firstName(m.From)}))
+		}
+		if isKnown(name) {
+			return b.say(tx, fx, chatID, b.text(lang, "not_started", prompts.Vars{Name: firstName(m.From)}))
+		}
+		return b.say(tx, fx, chatID, b.text(lang, "unknown_command", prompts.Vars{}))
+	}
+	if err != nil {
+		return err
+	}
+	// A command ends any exchange in progress.
+	if c.Flow != "" {
+		c.Flow, c.FlowData = "", dropFlowKeys(c.FlowData)
+		if err := tx.PutClient(c); err != nil {
+			return err
+		}
+	}
+	v := prompts.Vars{Name: c.Name, Time: c.SendTime, TimeZone: c.TimeZone}
+	now := b.Now()
+	switch name {
+	case "help":
+		return b.say(tx, fx, chatID, b.text(c.Language, "help", v))
+	case "today":
+		if c.Setup != "" {
+			return b.askSetup(tx, fx, &c)
+		}
+		started, err := b.Planner.StartToday(tx, &c, now)
+		if err != nil {
+			return err
+		}
+		if started {
+			fx.sent = true
+			return tx.PutClient(c)
+		}
+		if _, open, err := openDelivery(tx, chatID); err != nil {
+			return err
+		} else if open {
+			return b.say(tx, fx, chatID, b.text(c.Language, "today_open", v))
+		}
+		given, err := b.givenToday(tx, &c, now)
+		if err != nil {
+			return err
+		}
+		if given {
+			return b.say(tx, fx, chatID, b.text(c.Language, "today_already", v))
+		}
+		return b.say(tx, fx, chatID, b.text(c.Language, "today_nothing", v))
+	case "session":
+		if args == "" {
+			return b.startFlow(tx, fx, &c, "session")
+		}
+		return b.onSetupInput(tx, &c, "s", args, fx)
+	case "time":
+		if args == "" {
+			return b.startFlow(tx, fx, &c, "time")
+		}
+		return b.onSetupInput(tx, &c, "t", args, fx)
+	case "timezone":
+		if args == "" {
+			return b.startFlow(tx, fx, &c, "timezone")
+		}
+		return b.onSetupInput(tx, &c, "tz", args, fx)
+	case "pause":
+		return b.pause(tx, fx, &c, args)
+	case "resume":
+		if c.Status == store.StatusStopped || c.Status == store.StatusPaused || c.Status == store.StatusUnreachable {
+			c.Status, c.PausedUntil = store.StatusActive, time.Time{}
+		}
+		if err := b.Planner.Reschedule(tx, &c, now); err != nil {
+			return err
+		}
+		if err := tx.PutClient(c); err != nil {
+			return err
+		}
+		return b.say(tx, fx, chatID, b.text(c.Language, "resumed", v))
+	case "stop":
+		c.Status, c.PausedUntil = store.StatusStopped, time.Time{}
+		if err := b.Planner.Reschedule(tx, &c, now); err != nil {
+			return err
+		}
+		if err := tx.PutClient(c); err != nil {
+			return err
+		}
+		return b.say(tx, fx, chatID, b.text(c.Language, "stopped", v))
+	case "intention":
+		return b.setIntention(tx, fx, &c, args)
+	case "safetyplan":
+		return b.startSafetyPlan(tx, fx, &c)
+	case "sessions":
+		return b.listSessions(tx, fx, &c)
+	case "forget":
+		return b.askForget(tx, fx, &c)
+	case "mydata":
+		return b.sendMyData(tx, fx, &c)
+	case "progress":
+		return b.sendProgress(tx, fx, &c)
+	}
+	return b.say(tx, fx, chatID, b.text(c.Language, "unknown_command", v))
+}
+
+func isKnown(name string) bool {
+	for _, c := range clientCommands {
+		if c.name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// givenToday reports whether a step was given on the client's local date.
+func (b *Bot) givenToday(tx *store.Tx, c *store.Client, now time.Time) (bool, error) {
+	loc, err := loadZone(c.TimeZone)
+	if err != nil {
+		loc = time.UTC
+	}
+	ds, err := tx.DeliveryOn(c.ChatID, now.In(loc).Format("2006-01-02"))
+	return len(ds) > 0, err
+}
+
+// pause stops the questions for N days ("/pause 3", "/pause 3 days") or
+// until /resume.
+func (b *Bot) pause(tx *store.Tx, fx *effects, c *store.Client, args string) error {
+	v := prompts.Vars{Name: c.Name}
+	c.Status, c.PausedUntil = store.StatusPaused, time.Time{}
+	if args != "" {
+		f := strings.Fields(strings.ToLower(args))
+		n, err := strconv.Atoi(f[0])
+		if err != nil || n < 1 || n > 365 || len(f) > 2 {
+			return b.say(tx, fx, c.ChatID, b.text(c.Language, "pause_invalid", v))
+		}
+		loc, err := loadZone(c.TimeZone)
+		if err != nil {
+			loc = time.UTC
+		}
+		// Until the start of the local day n days from now: that day's
+		// questions come as usual.
+		now := b.Now().In(loc)
+		c.PausedUntil = time.Date(now.Year(), now.Month(), now.Day()+n, 0, 0, 0, 0, loc)
+		v.Until = c.PausedUntil.Format("Mon 2 Jan")
+	}
+	if err := b.Planner.Reschedule(tx, c, b.Now()); err != nil {
+		return err
+	}
+	if err := tx.PutClient(*c); err != nil {
+		return err
+	}
+	if c.PausedUntil.IsZero() {
+		return b.say(tx, fx, c.ChatID, b.text(c.Language, "paused", v))
+	}
+	return b.say(tx, fx, c.ChatID, b.text(c.Language, "paused_until", v))
+}
+
+// maxIntention is the longest intention kept, in characters.
+const maxIntention = 1000
+
+// setIntention records what the client hopes for from their latest
+// session, or keeps it for the next one when none is logged.
+func (b *Bot) setIntention(tx *store.Tx, fx *effects, c *store.Client, text string) error {
+	v := prompts.Vars{Name: c.Name}
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return b.say(tx, fx, c.ChatID, b.text(c.Language, "intention_ask", v))
+	}
+	if len([]rune(text)) > maxIntention {
+		return b.say(tx, fx, c.ChatID, b.text(c.Language, "intention_too_long", v))
+	}
+	s, err := tx.LatestSession(c.ChatID)
+	if errors.Is(err, store.ErrNotFound) {
+		if c.FlowData == nil {
+			c.FlowData = map[string]string{}
+		}
+		c.FlowData["intention"] = text
+		if err := tx.PutClient(*c); err != nil {
+			return err
+		}
+		v.Intention = text
+		return b.say(tx, fx, c.ChatID, b.text(c.Language, "intention_set", v))
+	}
+	if err != nil {
+		return err
+	}
+	s.Intention = text
+	if err := tx.AddSession(s); err != nil {
+		return err
+	}
+	v.Intention, v.Date = text, s.Date
+	return b.say(tx, fx, c.ChatID, b.text(c.Language, "intention_set", v))
+}
+
+// startFlow asks a question whose answer the next message brings.
+func (b *Bot) startFlow(tx *store.Tx, fx *effects, c *store.Client, flow string) error {
+	c.Flow = flow
+	if err := tx.PutClient(*c); err != nil {
+		return err
+	}
+	return b.askFor(tx, fx, c, flow)
+}
+
+// onFlowInput routes a message to the exchange in progress.
+func (b *Bot) onFlowInput(tx *store.Tx, c *store.Client, text string, fx *effects) error {
+	switch {
+	case c.Flow == "session":
+		return b.onSetupInput(tx, c, "s", text, fx)
+	case c.Flow == "time":
+		return b.onSetupInput(tx, c, "t", text, fx)
+	case c.Flow == "timezone":
+		return b.onSetupInput(tx, c, "tz", text, fx)
+	case strings.HasPrefix(c.Flow, "plan:"):
+		return b.onSafetyPlanInput(tx, fx, c, text)
+	}
+	c.Flow = ""
+	if err := tx.PutClient(*c); err != nil {
+		return err
+	}
+	return b.onText(tx, c, &models.Message{Chat: models.Chat{ID: c.ChatID}, Text: text}, fx)
+}
+
+// dropFlowKeys forgets the scratch values of an exchange that ended.
+func dropFlowKeys(m map[string]string) map[string]string {
+	for k := range m {
+		if strings.HasPrefix(k, "plan:") {
+			delete(m, k)
+		}
+	}
+	if len(m) == 0 {
+		return nil
+	}
+	return m
+}

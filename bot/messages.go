@@ -1,0 +1,235 @@
+package bot
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/go-telegram/bot/models"
+
+	"kindling/prompts"
+	"kindling/store"
+)
+
+// onMessage handles a new message: a command, an answer, a journal
+// entry, a voice note, or something kindling does not take.
+func (b *Bot) onMessage(tx *store.Tx, m *models.Message, pre prepared, fx *effects) error {
+	lang := ""
+	if m.From != nil {
+		lang = m.From.LanguageCode
+	}
+	switch m.Chat.Type {
+	case models.ChatTypePrivate:
+	case models.ChatTypeGroup, models.ChatTypeSupergroup:
+		// Answer only when addressed with a command, and only once per
+		// command: a group is no place for reflections.
+		if isCommand(m) {
+			return b.say(tx, fx, m.Chat.ID, b.text(lang, "group_chat", prompts.Vars{}))
+		}
+		return nil
+	default:
+		return nil // channels: nothing to say
+	}
+	if isCommand(m) {
+		name, args := parseCommand(m.Text)
+		return b.onCommand(tx, m, name, args, fx)
+	}
+	c, err := tx.Client(m.Chat.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		// Nothing is stored before consent: point to /start.
+		return b.say(tx, fx, m.Chat.ID, b.text(lang, "not_started", prompts.Vars{Name: firstName(m.From)}))
+	}
+	if err != nil {
+		return err
+	}
+	switch {
+	case m.Voice != nil:
+		return b.onVoice(tx, &c, m, pre, fx)
+	case m.Text != "":
+		if c.Setup != "" {
+			return b.onSetupInput(tx, &c, c.Setup, m.Text, fx)
+		}
+		if c.Flow != "" {
+			return b.onFlowInput(tx, &c, m.Text, fx)
+		}
+		return b.onText(tx, &c, m, fx)
+	default:
+		return b.say(tx, fx, c.ChatID, b.text(c.Language, "unsupported_message", prompts.Vars{Name: c.Name}))
+	}
+}
+
+// isCommand reports whether a message starts with a bot command.
+func isCommand(m *models.Message) bool {
+	if len(m.Entities) > 0 && m.Entities[0].Type == models.MessageEntityTypeBotCommand && m.Entities[0].Offset == 0 {
+		return true
+	}
+	return strings.HasPrefix(m.Text, "/") && len(m.Text) > 1 && m.Text[1] != ' '
+}
+
+// parseCommand splits "/cmd@bot args" into "cmd" and "args".
+func parseCommand(text string) (string, string) {
+	cmd, args, _ := strings.Cut(strings.TrimSpace(text), " ")
+	cmd = strings.TrimPrefix(cmd, "/")
+	cmd, _, _ = strings.Cut(cmd, "@")
+	return strings.ToLower(cmd), strings.TrimSpace(args)
+}
+
+// onText stores free text: an answer to the open question (or the one it
+// replies to), or a journal entry.
+func (b *Bot) onText(tx *store.Tx, c *store.Client, m *models.Message, fx *effects) error {
+	var (
+		d   store.Delivery
+		qid string
+		ok  bool
+		err error
+	)
+	if m.ReplyToMessage != nil {
+		d, qid, ok, err = deliveryByMessage(tx, c.ChatID, m.ReplyToMessage.ID)
+		if err != nil {
+			return err
+		}
+		if ok {
+			if answered, err := hasAnswer(tx, c.ChatID, &d, qid); err != nil {
+				return err
+			} else if answered {
+				ok = false
+			}
+		}
+	}
+	if !ok {
+		d, ok, err = openDelivery(tx, c.ChatID)
+		if err != nil {
+			return err
+		}
+		if ok {
+			qid = d.Questions[d.Next]
+		}
+	}
+	if ok {
+		if q, found := b.questionOf(&d, qid); found {
+			if r, fits := textAnswer(q, m.Text); fits {
+				r.MessageID = m.ID
+				return b.recordAnswer(tx, fx, c, &d, q, r)
+			}
+		}
+	}
+	return b.journal(tx, fx, c, store.Reply{Kind: "journal", Answer: m.Text, MessageID: m.ID})
+}
+
+// textAnswer reads typed text as an answer to q: any text for a free
+// question, a number in range for a scale, an option's label for a
+// choice. Otherwise it does not fit and becomes a journal entry.
+func textAnswer(q prompts.Question, text string) (store.Reply, bool) {
+	t := strings.TrimSpace(text)
+	switch q.Kind {
+	case prompts.KindScale:
+		v, err := strconv.Atoi(t)
+		if err != nil || v < q.Scale.Min || v > q.Scale.Max {
+			return store.Reply{}, false
+		}
+		return store.Reply{Kind: "scale", Answer: strconv.Itoa(v), Value: &v}, true
+	case prompts.KindChoice:
+		for _, o := range q.Choice.Options {
+			if strings.EqualFold(o.Label, t) || strings.EqualFold(o.ID, t) {
+				return store.Reply{Kind: "choice", Answer: o.Label}, true
+			}
+		}
+		return store.Reply{}, false
+	}
+	return store.Reply{Kind: "text", Answer: text}, true
+}
+
+// journal keeps words sent when no question is open.
+func (b *Bot) journal(tx *store.Tx, fx *effects, c *store.Client, r store.Reply) error {
+	r.ChatID = c.ChatID
+	r.At = b.Now()
+	r.Answer = clipRunes(r.Answer, maxAnswer)
+	if s, err := tx.LatestSession(c.ChatID); err == nil {
+		r.SessionDate = s.Date
+		if loc, err := loadZone(c.TimeZone); err == nil {
+			r.LocalDate = r.At.In(loc).Format("2006-01-02")
+			r.Day = daysSince(s.Date, r.LocalDate)
+		}
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	crisis, err := b.isCrisis(tx, c, &r)
+	if err != nil {
+		return err
+	}
+	r.Flagged = crisis
+	if err := tx.AddReply(&r); err != nil {
+		return err
+	}
+	if crisis {
+		return b.respondToCrisis(tx, fx, c, &r)
+	}
+	return b.say(tx, fx, c.ChatID, b.text(c.Language, ackKey(r.Kind), prompts.Vars{Name: c.Name}))
+}
+
+// onVoice keeps a voice note as the answer to the open free-text
+// question, or as a journal entry.
+func (b *Bot) onVoice(tx *store.Tx, c *store.Client, m *models.Message, pre prepared, fx *effects) error {
+	r := store.Reply{
+		Kind:      "voice",
+		MessageID: m.ID,
+		Answer:    "",
+		Voice: &store.Voice{
+			FileID: m.Voice.FileID, Path: pre.voicePath, Duration: m.Voice.Duration, Size: pre.voiceSize,
+		},
+	}
+	r.Answer = voiceLabel(m.Voice.Duration)
+	d, ok, err := openDelivery(tx, c.ChatID)
+	if err != nil {
+		return err
+	}
+	if ok {
+		if q, found := b.questionOf(&d, d.Questions[d.Next]); found && q.Kind == prompts.KindText {
+			return b.recordAnswer(tx, fx, c, &d, q, r)
+		}
+	}
+	r.Kind = "voice"
+	return b.journal(tx, fx, c, r)
+}
+
+// voiceLabel is how a voice answer reads in exports and journals.
+func voiceLabel(seconds int) string {
+	return "[voice note, " + strconv.Itoa(seconds) + " s]"
+}
+
+// onEdit updates a stored answer when the client edits their message,
+// keeping the earlier text in its history.
+func (b *Bot) onEdit(tx *store.Tx, m *models.Message, fx *effects) error {
+	if m.Chat.Type != models.ChatTypePrivate || m.Text == "" {
+		return nil
+	}
+	r, err := tx.ReplyByMessage(m.Chat.ID, m.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil // an edited command or a message kindling did not keep
+	}
+	if err != nil {
+		return err
+	}
+	if r.Answer == m.Text || r.Value != nil {
+		return nil
+	}
+	c, err := tx.Client(m.Chat.ID)
+	if err != nil {
+		return err
+	}
+	r.Edits = append(r.Edits, store.Edit{At: b.Now(), Answer: r.Answer})
+	r.Answer = clipRunes(m.Text, maxAnswer)
+	wasFlagged := r.Flagged
+	crisis, err := b.isCrisis(tx, &c, &r)
+	if err != nil {
+		return err
+	}
+	r.Flagged = wasFlagged || crisis
+	if err := tx.PutReply(r); err != nil {
+		return err
+	}
+	if crisis && !wasFlagged {
+		return b.respondToCrisis(tx, fx, &c, &r)
+	}
+	return nil
+}

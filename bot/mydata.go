@@ -1,0 +1,373 @@
+package bot
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	tgbot "github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+
+	"kindling/prompts"
+	"kindling/report"
+	"kindling/safety"
+	"kindling/store"
+)
+
+// maxVoiceBytes bounds a voice note kept on disk (Telegram's own limit
+// for bots to download is 20 MB).
+const maxVoiceBytes = 20 << 20
+
+// downloadVoice saves a voice note into the data folder, so it outlives
+// Telegram's storage. The path returned is relative to DataDir.
+func (b *Bot) downloadVoice(ctx context.Context, m *models.Message) (string, int64, error) {
+	var f *models.File
+	err := b.Sender.Do(ctx, 0, func(ctx context.Context) error {
+		var err error
+		f, err = b.API.GetFile(ctx, &tgbot.GetFileParams{FileID: m.Voice.FileID})
+		return err
+	})
+	if err != nil {
+		return "", 0, fmt.Errorf("get file: %w", err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.API.FileDownloadLink(f), nil)
+	if err != nil {
+		return "", 0, errors.New("download voice: bad file link")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", 0, errors.New("download voice: request failed")
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return "", 0, fmt.Errorf("download voice: status %d", resp.StatusCode)
+	}
+	rel := filepath.Join("voice", strconv.FormatInt(m.Chat.ID, 10), strconv.Itoa(m.ID)+".ogg")
+	path := filepath.Join(b.DataDir, rel)
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return "", 0, fmt.Errorf("download voice: %w", err)
+	}
+	tmp := path + ".tmp"
+	out, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	if err != nil {
+		return "", 0, fmt.Errorf("download voice: %w", err)
+	}
+	n, err := io.Copy(out, io.LimitReader(resp.Body, maxVoiceBytes))
+	if err == nil {
+		err = out.Sync()
+	}
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		_ = os.Remove(tmp)
+		return "", 0, fmt.Errorf("download voice: %w", err)
+	}
+	return rel, n, nil
+}
+
+// clientData gathers every record of a client.
+func clientData(tx *store.Tx, c *store.Client, now time.Time) (report.Data, error) {
+	d := report.Data{Client: *c, ExportedAt: now}
+	var err error
+	if d.Sessions, err = tx.Sessions(c.ChatID); err != nil {
+		return d, err
+	}
+	if d.Deliveries, err = tx.Deliveries(c.ChatID); err != nil {
+		return d, err
+	}
+	if d.Replies, err = tx.Replies(c.ChatID, time.Time{}); err != nil {
+		return d, err
+	}
+	return d, nil
+}
+
+// sendMyData sends all of a client's records as two files: complete JSON
+// and a readable Markdown document.
+func (b *Bot) sendMyData(tx *store.Tx, fx *effects, c *store.Client) error {
+	data, err := clientData(tx, c, b.Now())
+	if err != nil {
+		return err
+	}
+	js, err := report.DataJSON(data)
+	if err != nil {
+		return err
+	}
+	md := report.DataMarkdown(data, c.Language)
+	v := prompts.Vars{Name: c.Name}
+	if err := b.enqueue(tx, fx, &store.Outgoing{ChatID: c.ChatID, Text: b.text(c.Language, "mydata_json", v), DocumentName: "kindling-mydata.json", Document: js}); err != nil {
+		return err
+	}
+	return b.enqueue(tx, fx, &store.Outgoing{ChatID: c.ChatID, Text: b.text(c.Language, "mydata_readable", v), DocumentName: "kindling-mydata.md", Document: md})
+}
+
+// sendProgress sends one chart per scale question, or a few words on when
+// a chart will appear.
+func (b *Bot) sendProgress(tx *store.Tx, fx *effects, c *store.Client) error {
+	replies, err := tx.Replies(c.ChatID, time.Time{})
+	if err != nil {
+		return err
+	}
+	scales := map[string]report.ScaleInfo{}
+	if seq, ok := b.Prompts().Sequence(c.Sequence, c.Language); ok {
+		for _, r := range replies {
+			if q, ok := seq.Question(r.QuestionID); ok && q.Kind == prompts.KindScale {
+				scales[q.ID] = report.ScaleInfo{Title: prompts.Render(q.Text, prompts.Vars{Name: c.Name}), Min: q.Scale.Min, Max: q.Scale.Max, Low: q.Scale.Low, High: q.Scale.High}
+			}
+		}
+	}
+	var charts [][]byte
+	for _, ch := range report.ChartsFrom(replies, scales) {
+		ch.Lang = c.Language
+		png, err := report.ProgressChart(ch)
+		if errors.Is(err, report.ErrTooFewPoints) {
+			continue
+		}
+		if err != nil {
+			b.logger().Error("draw progress chart", "chat", c.ChatID, "err", err)
+			continue
+		}
+		charts = append(charts, png)
+		if len(charts) == 3 {
+			break
+		}
+	}
+	v := prompts.Vars{Name: c.Name}
+	if len(charts) == 0 {
+		return b.say(tx, fx, c.ChatID, b.text(c.Language, "progress_empty", v))
+	}
+	chatID := c.ChatID
+	caption := b.text(c.Language, "progress_caption", v)
+	fx.then(func(ctx context.Context) {
+		for _, png := range charts {
+			err := b.Sender.Do(ctx, chatID, func(ctx context.Context) error {
+				_, err := b.API.SendPhoto(ctx, &tgbot.SendPhotoParams{
+					ChatID: chatID, Caption: caption,
+					Photo: &models.InputFileUpload{Filename: "progress.png", Data: bytes.NewReader(png)},
+				})
+				return err
+			})
+			if err != nil {
+				b.logger().Warn("send progress chart", "chat", chatID, "err", err)
+				return
+			}
+		}
+	})
+	return nil
+}
+
+// sendLetter enqueues the day-N letter: the client's own words of the
+// month, gathered and framed by the sequence's template.
+func (b *Bot) sendLetter(tx *store.Tx, fx *effects, c *store.Client, d *store.Delivery) error {
+	seq, ok := b.Prompts().Sequence(d.Sequence, d.Language)
+	if !ok {
+		return nil
+	}
+	sessions, err := tx.Sessions(c.ChatID)
+	if err != nil {
+		return err
+	}
+	var session store.Session
+	for _, s := range sessions {
+		if s.Date == d.SessionDate {
+			session = s
+		}
+	}
+	if session.Date == "" {
+		return nil
+	}
+	replies, err := tx.Replies(c.ChatID, time.Time{})
+	if err != nil {
+		return err
+	}
+	vars, err := b.vars(tx, c, d.Day)
+	if err != nil {
+		return err
+	}
+	keep := func(s string) string { // {day} stays for the letter to fill
+		return strings.ReplaceAll(prompts.Render(strings.ReplaceAll(s, "{day}", "\x00"), vars), "\x00", "{day}")
+	}
+	frame := report.LetterFrame{
+		Title: keep(seq.Letter.Title), Opening: keep(seq.Letter.Opening),
+		DayHeading: keep(seq.Letter.DayHeading), Closing: keep(seq.Letter.Closing),
+		Scales: map[string]report.ScaleInfo{},
+	}
+	for _, r := range replies {
+		if q, ok := seq.Question(r.QuestionID); ok && q.Kind == prompts.KindScale {
+			frame.Scales[q.ID] = report.ScaleInfo{Min: q.Scale.Min, Max: q.Scale.Max, Low: q.Scale.Low, High: q.Scale.High}
+		}
+	}
+	doc := report.Letter(frame, c.Language, c.Name, session, replies)
+	return b.enqueue(tx, fx, &store.Outgoing{
+		ChatID: c.ChatID, Text: b.text(c.Language, "letter_caption", vars),
+		DocumentName: "your-month-" + session.Date + ".md", Document: doc,
+	})
+}
+
+// forgetWindow is how long a /forget confirmation stays valid.
+const forgetWindow = 24 * time.Hour
+
+// askForget asks the client to confirm erasing everything.
+func (b *Bot) askForget(tx *store.Tx, fx *effects, c *store.Client) error {
+	v := prompts.Vars{Name: c.Name}
+	stamp := strconv.FormatInt(b.Now().Unix(), 36)
+	return b.enqueue(tx, fx, &store.Outgoing{
+		ChatID: c.ChatID, Text: b.text(c.Language, "forget_ask", v),
+		Keyboard: [][]store.Button{{
+			{Text: b.text(c.Language, "forget_yes_button", v), Data: "f|yes|" + stamp},
+			{Text: b.text(c.Language, "forget_no_button", v), Data: "f|no"},
+		}},
+	})
+}
+
+// onForgetPress erases every record of the client once confirmed, and
+// says so in a last message. Nothing of theirs stays behind but that
+// message in the outbox, which holds no answer.
+func (b *Bot) onForgetPress(tx *store.Tx, q *models.CallbackQuery, chatID int64, messageID int, data string, fx *effects) error {
+	lang := q.From.LanguageCode
+	b.showChosen(fx, chatID, messageID, "")
+	c, err := tx.Client(chatID)
+	if errors.Is(err, store.ErrNotFound) {
+		b.answerPress(fx, q.ID, b.text(lang, "forget_nothing", prompts.Vars{}))
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	answer, stamp, _ := strings.Cut(data, "|")
+	if answer != "yes" {
+		b.answerPress(fx, q.ID, "")
+		return b.say(tx, fx, chatID, b.text(c.Language, "forget_kept", prompts.Vars{Name: c.Name}))
+	}
+	sec, err := strconv.ParseInt(stamp, 36, 64)
+	if err != nil || b.Now().Sub(time.Unix(sec, 0)) > forgetWindow {
+		b.answerPress(fx, q.ID, "")
+		return b.say(tx, fx, chatID, b.text(c.Language, "forget_stale", prompts.Vars{Name: c.Name}))
+	}
+	b.answerPress(fx, q.ID, "")
+	if err := tx.Forget(chatID); err != nil {
+		return err
+	}
+	if err := b.say(tx, fx, chatID, b.text(c.Language, "forget_done", prompts.Vars{})); err != nil {
+		return err
+	}
+	if b.Forgotten != nil {
+		fx.then(func(context.Context) { b.Forgotten(chatID) })
+	}
+	return nil
+}
+
+// listSessions shows the client's sessions with a button to remove each.
+func (b *Bot) listSessions(tx *store.Tx, fx *effects, c *store.Client) error {
+	ss, err := tx.Sessions(c.ChatID)
+	if err != nil {
+		return err
+	}
+	v := prompts.Vars{Name: c.Name}
+	if len(ss) == 0 {
+		return b.say(tx, fx, c.ChatID, b.text(c.Language, "sessions_none", v))
+	}
+	var lines []string
+	var rows [][]store.Button
+	// The newest twenty are enough to correct a mistake.
+	for i := max(0, len(ss)-20); i < len(ss); i++ {
+		s := ss[i]
+		line := "• " + formatDate(s.Date)
+		if s.Intention != "" {
+			line += " — " + clipRunes(s.Intention, 80)
+		}
+		lines = append(lines, line)
+		rows = append(rows, []store.Button{{Text: "✕ " + formatDate(s.Date), Data: "x|" + s.Date}})
+	}
+	text := b.text(c.Language, "sessions_list", v) + "\n\n" + strings.Join(lines, "\n")
+	return b.enqueue(tx, fx, &store.Outgoing{ChatID: c.ChatID, Text: text, Keyboard: rows})
+}
+
+// onSessionRemovePress removes a session logged by mistake.
+func (b *Bot) onSessionRemovePress(tx *store.Tx, q *models.CallbackQuery, chatID int64, messageID int, date string, fx *effects) error {
+	c, err := tx.Client(chatID)
+	if errors.Is(err, store.ErrNotFound) {
+		b.answerPress(fx, q.ID, "")
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	b.answerPress(fx, q.ID, "")
+	b.showChosen(fx, chatID, messageID, "")
+	err = tx.DeleteSession(chatID, date)
+	if errors.Is(err, store.ErrNotFound) {
+		return b.say(tx, fx, chatID, b.text(c.Language, "session_gone", prompts.Vars{Name: c.Name}))
+	}
+	if err != nil {
+		return err
+	}
+	if err := b.Planner.Reschedule(tx, &c, b.Now()); err != nil {
+		return err
+	}
+	if err := tx.PutClient(c); err != nil {
+		return err
+	}
+	return b.say(tx, fx, chatID, b.text(c.Language, "session_removed", prompts.Vars{Name: c.Name, Date: formatDate(date)}))
+}
+
+// startSafetyPlan walks the client through their own safety plan, one
+// part at a time.
+func (b *Bot) startSafetyPlan(tx *store.Tx, fx *effects, c *store.Client) error {
+	c.Flow = "plan:0"
+	if err := tx.PutClient(*c); err != nil {
+		return err
+	}
+	if err := b.say(tx, fx, c.ChatID, b.text(c.Language, "plan_intro", prompts.Vars{Name: c.Name})); err != nil {
+		return err
+	}
+	return b.say(tx, fx, c.ChatID, planPrompt(0, c.Language))
+}
+
+func planPrompt(i int, lang string) string {
+	p := safety.PlanParts[i].Prompt
+	if s := p[baseLang(lang)]; s != "" {
+		return s
+	}
+	return p["en"]
+}
+
+// onSafetyPlanInput keeps one part of the plan and asks for the next;
+// "-" skips a part and keeps what was there.
+func (b *Bot) onSafetyPlanInput(tx *store.Tx, fx *effects, c *store.Client, text string) error {
+	i, err := strconv.Atoi(strings.TrimPrefix(c.Flow, "plan:"))
+	if err != nil || i < 0 || i >= len(safety.PlanParts) {
+		c.Flow = ""
+		return tx.PutClient(*c)
+	}
+	if t := strings.TrimSpace(text); t != "-" && t != "" {
+		if c.SafetyPlan == nil {
+			c.SafetyPlan = map[string]string{}
+		}
+		c.SafetyPlan[safety.PlanParts[i].Key] = clipRunes(t, 1500)
+	}
+	i++
+	if i < len(safety.PlanParts) {
+		c.Flow = "plan:" + strconv.Itoa(i)
+		if err := tx.PutClient(*c); err != nil {
+			return err
+		}
+		return b.say(tx, fx, c.ChatID, planPrompt(i, c.Language))
+	}
+	c.Flow = ""
+	if err := tx.PutClient(*c); err != nil {
+		return err
+	}
+	return b.say(tx, fx, c.ChatID, b.text(c.Language, "plan_done", prompts.Vars{Name: c.Name}))
+}

@@ -1,0 +1,359 @@
+package bot
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-telegram/bot/models"
+
+	"kindling/prompts"
+	"kindling/store"
+)
+
+// commonZones are offered as buttons; any IANA name can be typed.
+var commonZones = []string{
+	"America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles",
+	"America/Mexico_City", "America/Bogota", "Europe/London", "Europe/Madrid",
+	"Europe/Berlin", "Asia/Kolkata", "Australia/Sydney", "UTC",
+}
+
+// commonTimes are offered as buttons; any HH:MM can be typed.
+var commonTimes = []string{"08:00", "09:00", "12:00", "18:00", "20:00", "21:00"}
+
+// onStart greets a person and asks for their consent. Nothing about them
+// is stored until they give it; in invite mode a valid invite is needed.
+func (b *Bot) onStart(tx *store.Tx, m *models.Message, code string, fx *effects) error {
+	chatID := m.Chat.ID
+	lang := ""
+	if m.From != nil {
+		lang = m.From.LanguageCode
+	}
+	v := prompts.Vars{Name: firstName(m.From)}
+	c, err := tx.Client(chatID)
+	switch {
+	case err == nil:
+		if code != "" {
+			return b.onInviteWhileEnrolled(tx, fx, &c, code)
+		}
+		if c.Setup != "" {
+			return b.askSetup(tx, fx, &c)
+		}
+		return b.say(tx, fx, chatID, b.text(c.Language, "welcome_back", prompts.Vars{Name: c.Name}))
+	case !errors.Is(err, store.ErrNotFound):
+		return err
+	}
+	if b.Enrollment != "open" || code != "" {
+		if refusal, err := b.checkInvite(tx, code, lang); err != nil {
+			return err
+		} else if refusal != "" {
+			return b.say(tx, fx, chatID, refusal)
+		}
+	}
+	w := b.words(lang)
+	if err := b.say(tx, fx, chatID, w.Text("welcome", v)); err != nil {
+		return err
+	}
+	yes := "c|yes"
+	if code != "" {
+		yes += "|" + code
+	}
+	return b.enqueue(tx, fx, &store.Outgoing{
+		ChatID: chatID,
+		Text:   w.Text("consent_ask", v),
+		Keyboard: [][]store.Button{{
+			{Text: w.Text("consent_yes_button", v), Data: yes},
+			{Text: w.Text("consent_no_button", v), Data: "c|no"},
+		}},
+	})
+}
+
+// checkInvite returns a kind refusal when code cannot enrol anyone.
+func (b *Bot) checkInvite(tx *store.Tx, code, lang string) (string, error) {
+	if code == "" {
+		return b.text(lang, "invite_needed", prompts.Vars{}), nil
+	}
+	inv, err := tx.Invite(code)
+	if errors.Is(err, store.ErrNotFound) {
+		return b.text(lang, "invite_invalid", prompts.Vars{}), nil
+	}
+	if err != nil {
+		return "", err
+	}
+	if inv.UsedBy != 0 {
+		return b.text(lang, "invite_used", prompts.Vars{}), nil
+	}
+	if !inv.ExpiresAt.IsZero() && !b.Now().Before(inv.ExpiresAt) {
+		return b.text(lang, "invite_expired", prompts.Vars{}), nil
+	}
+	return "", nil
+}
+
+// onConsent handles the consent buttons.
+func (b *Bot) onConsent(tx *store.Tx, q *models.CallbackQuery, chatID int64, messageID int, data string, fx *effects) error {
+	lang := q.From.LanguageCode
+	answer, code, _ := strings.Cut(data, "|")
+	b.answerPress(fx, q.ID, "")
+	b.showChosen(fx, chatID, messageID, pressedLabel(q))
+	if _, err := tx.Client(chatID); err == nil {
+		return nil // pressed twice: already enrolled
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	if answer != "yes" {
+		return b.say(tx, fx, chatID, b.text(lang, "consent_declined", prompts.Vars{Name: q.From.FirstName}))
+	}
+	var coach int64
+	if b.Enrollment != "open" || code != "" {
+		refusal, err := b.checkInvite(tx, code, lang)
+		if err != nil {
+			return err
+		}
+		if refusal != "" {
+			return b.say(tx, fx, chatID, refusal)
+		}
+		inv, err := tx.Invite(code)
+		if err != nil {
+			return err
+		}
+		inv.UsedBy, inv.UsedAt = chatID, b.Now()
+		if err := tx.PutInvite(inv); err != nil {
+			return err
+		}
+		coach = inv.Coach
+	}
+	now := b.Now()
+	if lang == "" {
+		lang = b.DefaultLanguage
+	}
+	c := store.Client{
+		ChatID: chatID, UserID: q.From.ID, Name: strings.TrimSpace(q.From.FirstName), Username: q.From.Username,
+		Language: baseLang(lang), TimeZone: b.DefaultTimeZone, SendTime: b.DefaultTime,
+		Sequence: b.DefaultSequence, Status: store.StatusActive, Coach: coach,
+		ConsentAt: now, CreatedAt: now, Setup: "timezone",
+	}
+	if err := tx.PutClient(c); err != nil {
+		return err
+	}
+	return b.askSetup(tx, fx, &c)
+}
+
+// askSetup asks the onboarding question the client is at.
+func (b *Bot) askSetup(tx *store.Tx, fx *effects, c *store.Client) error {
+	return b.askFor(tx, fx, c, c.Setup)
+}
+
+// askFor asks for a time zone, a time or a session date, with buttons.
+func (b *Bot) askFor(tx *store.Tx, fx *effects, c *store.Client, what string) error {
+	w := b.words(c.Language)
+	v := prompts.Vars{Name: c.Name, TimeZone: c.TimeZone, Time: c.SendTime}
+	o := store.Outgoing{ChatID: c.ChatID}
+	switch what {
+	case "timezone":
+		o.Text = w.Text("ask_timezone", v)
+		o.Keyboard = buttonGrid(commonZones, "tz|", 2, func(z string) string { return strings.ReplaceAll(z, "_", " ") })
+	case "time":
+		o.Text = w.Text("ask_time", v)
+		o.Keyboard = buttonGrid(commonTimes, "t|", 3, nil)
+	case "session":
+		o.Text = w.Text("ask_session", v)
+		o.Keyboard = [][]store.Button{{
+			{Text: w.Text("today_button", v), Data: "s|today"},
+			{Text: w.Text("yesterday_button", v), Data: "s|yesterday"},
+		}}
+	default:
+		return fmt.Errorf("ask for %q: no such question", what)
+	}
+	return b.enqueue(tx, fx, &o)
+}
+
+func buttonGrid(values []string, prefix string, perRow int, label func(string) string) [][]store.Button {
+	var rows [][]store.Button
+	for i := 0; i < len(values); i += perRow {
+		var row []store.Button
+		for _, v := range values[i:min(i+perRow, len(values))] {
+			text := v
+			if label != nil {
+				text = label(v)
+			}
+			row = append(row, store.Button{Text: text, Data: prefix + v})
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+// onSetupInput takes a time zone ("tz"), a time ("t") or a session date
+// ("s"), typed or pressed, during onboarding or later.
+func (b *Bot) onSetupInput(tx *store.Tx, c *store.Client, kind, input string, fx *effects) error {
+	switch kind {
+	case "timezone":
+		kind = "tz"
+	case "time":
+		kind = "t"
+	case "session":
+		kind = "s"
+	}
+	input = strings.TrimSpace(input)
+	v := prompts.Vars{Name: c.Name}
+	now := b.Now()
+	onboarding := c.Setup != ""
+	switch kind {
+	case "tz":
+		zone, ok := parseZone(input)
+		if !ok {
+			return b.say(tx, fx, c.ChatID, b.text(c.Language, "timezone_invalid", prompts.Vars{Name: c.Name, TimeZone: clipRunes(input, 64)}))
+		}
+		c.TimeZone = zone
+		v.TimeZone = zone
+		if c.Setup == "timezone" {
+			c.Setup = "time"
+		}
+		if !onboarding {
+			if err := b.say(tx, fx, c.ChatID, b.text(c.Language, "timezone_set", v)); err != nil {
+				return err
+			}
+		}
+	case "t":
+		h, m, err := parseClock(input)
+		if err != nil {
+			return b.say(tx, fx, c.ChatID, b.text(c.Language, "time_invalid", v))
+		}
+		c.SendTime = fmt.Sprintf("%02d:%02d", h, m)
+		v.Time = c.SendTime
+		if c.Setup == "time" || c.Setup == "timezone" {
+			c.Setup = "session"
+		}
+		if !onboarding {
+			if err := b.say(tx, fx, c.ChatID, b.text(c.Language, "time_set", v)); err != nil {
+				return err
+			}
+		}
+	case "s":
+		loc, err := loadZone(c.TimeZone)
+		if err != nil {
+			loc = time.UTC
+		}
+		date, problem := parseSessionDate(input, now.In(loc))
+		if problem != "" {
+			return b.say(tx, fx, c.ChatID, b.text(c.Language, problem, v))
+		}
+		s := store.Session{ChatID: c.ChatID, Date: date, CreatedAt: now}
+		if old, err := tx.LatestSession(c.ChatID); err == nil && old.Date == date {
+			s = old
+		} else if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		if intention := c.FlowData["intention"]; intention != "" && s.Intention == "" {
+			s.Intention = intention
+			delete(c.FlowData, "intention")
+		}
+		if err := tx.AddSession(s); err != nil {
+			return err
+		}
+		v.Date = formatDate(date)
+		if c.Setup != "" {
+			c.Setup = ""
+		} else if err := b.say(tx, fx, c.ChatID, b.text(c.Language, "session_logged", v)); err != nil {
+			return err
+		}
+	}
+	c.Flow = ""
+	if err := b.Planner.Reschedule(tx, c, now); err != nil {
+		return err
+	}
+	if err := tx.PutClient(*c); err != nil {
+		return err
+	}
+	if c.Setup != "" {
+		return b.askSetup(tx, fx, c)
+	}
+	if onboarding {
+		v = prompts.Vars{Name: c.Name, Time: c.SendTime, TimeZone: c.TimeZone}
+		if s, err := tx.LatestSession(c.ChatID); err == nil {
+			v.Date = formatDate(s.Date)
+		}
+		return b.say(tx, fx, c.ChatID, b.text(c.Language, "setup_done", v))
+	}
+	return nil
+}
+
+// formatDate writes a civil date for people: "Tue 3 Mar 2026".
+func formatDate(date string) string {
+	t, err := time.Parse("2006-01-02", date)
+	if err != nil {
+		return date
+	}
+	return t.Format("Mon 2 Jan 2006")
+}
+
+// parseZone checks a typed IANA zone name, forgiving case and spaces.
+func parseZone(s string) (string, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" || len(s) > 64 || strings.EqualFold(s, "local") || strings.Contains(s, "..") {
+		return "", false
+	}
+	s = strings.ReplaceAll(s, " ", "_")
+	if strings.EqualFold(s, "utc") {
+		return "UTC", true
+	}
+	if _, err := time.LoadLocation(s); err == nil && strings.Contains(s, "/") {
+		return s, true
+	}
+	// "europe/berlin" -> "Europe/Berlin"
+	parts := strings.Split(s, "/")
+	for i, p := range parts {
+		words := strings.Split(p, "_")
+		for j, w := range words {
+			if w != "" {
+				words[j] = strings.ToUpper(w[:1]) + strings.ToLower(w[1:])
+			}
+		}
+		parts[i] = strings.Join(words, "_")
+	}
+	name := strings.Join(parts, "/")
+	if _, err := time.LoadLocation(name); err == nil && strings.Contains(name, "/") {
+		return name, true
+	}
+	return "", false
+}
+
+// loadZone loads a client's zone; the empty name is UTC.
+func loadZone(name string) (*time.Location, error) {
+	if name == "" {
+		return time.UTC, nil
+	}
+	return time.LoadLocation(name)
+}
+
+// parseClock reads "HH:MM", also "9", "9:30", "0930" and "9.30".
+func parseClock(s string) (int, int, error) {
+	s = strings.ReplaceAll(strings.TrimSpace(strings.ToLower(s)), ".", ":")
+	if !strings.Contains(s, ":") {
+		switch len(s) {
+		case 1, 2:
+			s += ":00"
+		case 3, 4:
+			s = s[:len(s)-2] + ":" + s[len(s)-2:]
+		}
+	}
+	h, m, ok := strings.Cut(s, ":")
+	hh, err1 := strconv.Atoi(h)
+	mm, err2 := strconv.Atoi(m)
+	if !ok || err1 != nil || err2 != nil || hh < 0 || hh > 23 || mm < 0 || mm > 59 || len(m) != 2 {
+		return 0, 0, fmt.Errorf("time %q: want HH:MM", s)
+	}
+	return hh, mm, nil
+}
+
+// daysSince counts civil days from a session date to a local date.
+func daysSince(session, date string) int {
+	a, err1 := time.Parse("2006-01-02", session)
+	b, err2 := time.Parse("2006-01-02", date)
+	if err1 != nil || err2 != nil {
+		return 0
+	}
+	return int(b.Sub(a).Hours() / 24)
+}

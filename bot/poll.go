@@ -1,0 +1,141 @@
+package bot
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/go-telegram/bot/models"
+)
+
+// Poller reads updates with getUpdates. Unlike the Telegram library's
+// own loop, which confirms updates before its handlers have run, it asks
+// for offset N+1 only after update N's effect is stored: an update
+// Telegram has been told we have is already on disk.
+type Poller struct {
+	// URL is the Bot API server, e.g. https://api.telegram.org.
+	URL   string
+	Token string
+	// Timeout is the long-polling timeout sent to Telegram.
+	Timeout time.Duration
+	Client  *http.Client
+}
+
+// pollResponse is the Bot API envelope of getUpdates.
+type pollResponse struct {
+	OK          bool             `json:"ok"`
+	Result      []*models.Update `json:"result"`
+	ErrorCode   int              `json:"error_code"`
+	Description string           `json:"description"`
+	Parameters  struct {
+		RetryAfter int `json:"retry_after"`
+	} `json:"parameters"`
+}
+
+// allowedUpdates are the kinds kindling handles; Telegram drops others.
+var allowedUpdates = []string{"message", "edited_message", "callback_query", "my_chat_member"}
+
+// Fetch asks for the updates after offset-1, waiting up to Timeout.
+func (p *Poller) Fetch(ctx context.Context, offset int64) ([]*models.Update, error) {
+	body, err := json.Marshal(map[string]any{
+		"offset":          offset,
+		"timeout":         int(p.Timeout / time.Second),
+		"allowed_updates": allowedUpdates,
+	})
+	if err != nil {
+		return nil, err
+	}
+	url := strings.TrimRight(p.URL, "/") + "/bot" + p.Token + "/getUpdates"
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return nil, errors.New("getUpdates: bad server address")
+	}
+	req.Header.Set("Content-Type", "application/json")
+	client := p.Client
+	if client == nil {
+		client = &http.Client{Timeout: p.Timeout + 15*time.Second}
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		// The error text holds the URL, and so the token: leave it out.
+		var ue interface{ Unwrap() error }
+		if errors.As(err, &ue) && ue.Unwrap() != nil {
+			return nil, fmt.Errorf("getUpdates: %w", ue.Unwrap())
+		}
+		return nil, errors.New("getUpdates: request failed")
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return nil, fmt.Errorf("getUpdates: read: %w", err)
+	}
+	if resp.StatusCode >= 500 {
+		return nil, &ServerError{Status: resp.StatusCode}
+	}
+	var r pollResponse
+	if err := json.Unmarshal(data, &r); err != nil {
+		return nil, fmt.Errorf("getUpdates: status %d: bad answer: %w", resp.StatusCode, err)
+	}
+	if !r.OK {
+		if r.ErrorCode == http.StatusTooManyRequests {
+			return nil, &retryAfterError{seconds: r.Parameters.RetryAfter}
+		}
+		return nil, fmt.Errorf("getUpdates: %d %s", r.ErrorCode, r.Description)
+	}
+	return r.Result, nil
+}
+
+type retryAfterError struct{ seconds int }
+
+func (e *retryAfterError) Error() string {
+	return fmt.Sprintf("getUpdates: too many requests, retry after %d s", e.seconds)
+}
+
+// Poll fetches updates and hands each to handle in order, starting after
+// the stored offset, until ctx ends. An update whose handling fails is
+// fetched again after a pause: it was not confirmed.
+func (b *Bot) Poll(ctx context.Context, p *Poller) error {
+	offset, err := b.DB.Offset()
+	if err != nil {
+		return fmt.Errorf("read update offset: %w", err)
+	}
+	wait := time.Duration(0)
+	for ctx.Err() == nil {
+		if wait > 0 && !sleep(ctx, wait) {
+			break
+		}
+		updates, err := p.Fetch(ctx, offset+1)
+		if err != nil {
+			if ctx.Err() != nil {
+				break
+			}
+			var ra *retryAfterError
+			if errors.As(err, &ra) {
+				wait = time.Duration(max(ra.seconds, 1)) * time.Second
+			} else {
+				wait = min(max(wait*2, 500*time.Millisecond), 30*time.Second)
+			}
+			b.logger().Warn("read updates", "err", err, "retry_in", wait)
+			continue
+		}
+		wait = 0
+		for _, u := range updates {
+			if err := b.Handle(ctx, u); err != nil {
+				if ctx.Err() != nil {
+					return nil
+				}
+				b.logger().Error("handle update", "update", u.ID, "err", err)
+				wait = 2 * time.Second
+				break
+			}
+			offset = max(offset, u.ID)
+		}
+	}
+	return nil
+}

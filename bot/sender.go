@@ -1,0 +1,298 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	tgbot "github.com/go-telegram/bot"
+)
+
+// ErrUnreachable means Telegram will not deliver to the chat: the client
+// blocked the bot or the chat no longer exists. The client is marked
+// unreachable and their schedule stops.
+var ErrUnreachable = errors.New("chat unreachable")
+
+// ErrRejected means Telegram refused the request itself (a 400 other than
+// "chat not found"); sending it again would not help.
+var ErrRejected = errors.New("request rejected by telegram")
+
+// ServerError is a 5xx answer from the Bot API. It is produced by the
+// HTTP client the sender gives the Telegram library, so it survives the
+// library's wrapping and can be found with errors.As.
+type ServerError struct {
+	Status int
+}
+
+func (e *ServerError) Error() string { return fmt.Sprintf("telegram answered %d", e.Status) }
+
+// statusClient turns 5xx answers into *ServerError before the Telegram
+// library reads them (it would otherwise report them as a plain string).
+type statusClient struct {
+	c *http.Client
+}
+
+func (s statusClient) Do(req *http.Request) (*http.Response, error) {
+	resp, err := s.c.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode >= 500 {
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+		_ = resp.Body.Close()
+		return nil, &ServerError{Status: resp.StatusCode}
+	}
+	return resp, nil
+}
+
+// NewAPI makes the Telegram client kindling uses: the given Bot API
+// server, no getMe at start (the caller checks), and 5xx answers as
+// *ServerError. Updates are not read through it: see Poller.
+func NewAPI(token, serverURL string, timeout time.Duration) (*tgbot.Bot, error) {
+	hc := &http.Client{Timeout: timeout}
+	api, err := tgbot.New(token,
+		tgbot.WithServerURL(strings.TrimRight(serverURL, "/")),
+		tgbot.WithSkipGetMe(),
+		tgbot.WithHTTPClient(timeout, statusClient{c: hc}),
+		tgbot.WithErrorsHandler(func(error) {}),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("telegram client: %w", err)
+	}
+	return api, nil
+}
+
+// SenderStats counts what the sender did; read with Stats.
+type SenderStats struct {
+	Sent        int64
+	Failed      map[string]int64 // by reason
+	TooMany     int64            // 429 answers
+	Paused      time.Duration    // time spent honouring retry_after
+	LastSuccess time.Time
+}
+
+// Sender is the one way kindling calls Telegram. It keeps a global rate,
+// one message per second per chat, honours a 429's retry_after for every
+// call, retries 5xx and network errors with backoff, and reports chats
+// that cannot be reached.
+type Sender struct {
+	// Rate is the most calls per second to Telegram (default 25).
+	Rate float64
+	// PerChat is the least time between two messages to one chat
+	// (default 1s; negative: none).
+	PerChat time.Duration
+	// Attempts is how many times one call is tried (default 6).
+	Attempts int
+	// Backoff is the first wait after a 5xx or network error; it doubles
+	// up to MaxBackoff (defaults 500ms and 30s).
+	Backoff, MaxBackoff time.Duration
+	// RetryAfterUnit is the length of one retry_after unit: a second, as
+	// Telegram means it; tests shorten it.
+	RetryAfterUnit time.Duration
+
+	mu          sync.Mutex
+	next        time.Time           // the next free global slot
+	chatNext    map[int64]time.Time // the next free slot per chat
+	pausedUntil time.Time           // from the last 429
+
+	sent    atomic.Int64
+	tooMany atomic.Int64
+	paused  atomic.Int64 // nanoseconds
+	lastOK  atomic.Int64 // unix nanoseconds
+	failMu  sync.Mutex
+	failed  map[string]int64
+}
+
+// Stats returns a snapshot of the counters.
+func (s *Sender) Stats() SenderStats {
+	s.failMu.Lock()
+	failed := make(map[string]int64, len(s.failed))
+	for k, v := range s.failed {
+		failed[k] = v
+	}
+	s.failMu.Unlock()
+	st := SenderStats{
+		Sent: s.sent.Load(), Failed: failed, TooMany: s.tooMany.Load(),
+		Paused: time.Duration(s.paused.Load()),
+	}
+	if ns := s.lastOK.Load(); ns != 0 {
+		st.LastSuccess = time.Unix(0, ns)
+	}
+	return st
+}
+
+func (s *Sender) countFailure(reason string) {
+	s.failMu.Lock()
+	defer s.failMu.Unlock()
+	if s.failed == nil {
+		s.failed = map[string]int64{}
+	}
+	s.failed[reason]++
+}
+
+// Do makes one Telegram call through the limits. chatID names the chat a
+// message goes to (0 for calls that send no message, such as answering a
+// button press, which only count against the global rate). It returns
+// ErrUnreachable, ErrRejected, or the last error once attempts run out.
+func (s *Sender) Do(ctx context.Context, chatID int64, call func(context.Context) error) error {
+	attempts := s.Attempts
+	if attempts <= 0 {
+		attempts = 6
+	}
+	backoff := s.Backoff
+	if backoff <= 0 {
+		backoff = 500 * time.Millisecond
+	}
+	maxBackoff := s.MaxBackoff
+	if maxBackoff <= 0 {
+		maxBackoff = 30 * time.Second
+	}
+	var last error
+	storms := 0
+	for try := 0; try < attempts; try++ {
+		if err := s.wait(ctx, chatID); err != nil {
+			return err
+		}
+		err := call(ctx)
+		if err == nil {
+			s.sent.Add(1)
+			s.lastOK.Store(time.Now().UnixNano())
+			return nil
+		}
+		last = err
+		var tooMany *tgbot.TooManyRequestsError
+		var server *ServerError
+		switch {
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case errors.As(err, &tooMany):
+			s.tooMany.Add(1)
+			s.pause(tooMany.RetryAfter)
+			// A 429 is Telegram asking us to wait, not a failure of the
+			// message; only an endless storm gives up.
+			if storms++; storms < maxStorm {
+				try--
+			}
+			continue
+		case errors.Is(err, tgbot.ErrorForbidden), isChatNotFound(err):
+			s.countFailure("unreachable")
+			return fmt.Errorf("%w: %v", ErrUnreachable, err)
+		case errors.Is(err, tgbot.ErrorBadRequest), errors.Is(err, tgbot.ErrorNotFound):
+			s.countFailure("rejected")
+			return fmt.Errorf("%w: %v", ErrRejected, err)
+		case errors.Is(err, tgbot.ErrorUnauthorized):
+			s.countFailure("unauthorized")
+			return err
+		case errors.As(err, &server):
+			s.countFailure("server")
+		default:
+			s.countFailure("network")
+		}
+		// Full jitter keeps many chats from retrying in step.
+		d := backoff/2 + rand.N(backoff/2+1)
+		if !sleep(ctx, d) {
+			return ctx.Err()
+		}
+		backoff = min(backoff*2, maxBackoff)
+	}
+	return fmt.Errorf("telegram call failed after %d attempts: %w", attempts, last)
+}
+
+func isChatNotFound(err error) bool {
+	return errors.Is(err, tgbot.ErrorBadRequest) && strings.Contains(strings.ToLower(err.Error()), "chat not found")
+}
+
+// pause stops every call for retryAfter units from now.
+func (s *Sender) pause(retryAfter int) {
+	unit := s.RetryAfterUnit
+	if unit <= 0 {
+		unit = time.Second
+	}
+	if retryAfter < 1 {
+		retryAfter = 1
+	}
+	until := time.Now().Add(time.Duration(retryAfter) * unit)
+	s.mu.Lock()
+	if until.After(s.pausedUntil) {
+		s.paused.Add(int64(until.Sub(maxTime(s.pausedUntil, time.Now()))))
+		s.pausedUntil = until
+	}
+	s.mu.Unlock()
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// wait reserves the next global slot (and chat slot) and sleeps until it.
+func (s *Sender) wait(ctx context.Context, chatID int64) error {
+	rate := s.Rate
+	if rate <= 0 {
+		rate = 25
+	}
+	interval := time.Duration(float64(time.Second) / rate)
+	perChat := s.PerChat
+	if perChat == 0 {
+		perChat = time.Second
+	}
+	s.mu.Lock()
+	now := time.Now()
+	at := maxTime(now, s.pausedUntil)
+	if chatID != 0 && perChat > 0 {
+		if s.chatNext == nil {
+			s.chatNext = map[int64]time.Time{}
+		}
+		at = maxTime(at, s.chatNext[chatID])
+	}
+	// The global slot is taken at or after the chat's own slot.
+	at = maxTime(at, s.next)
+	s.next = at.Add(interval)
+	if chatID != 0 && perChat > 0 {
+		s.chatNext[chatID] = at.Add(perChat)
+		if len(s.chatNext) > 4096 {
+			for id, t := range s.chatNext {
+				if t.Before(now) {
+					delete(s.chatNext, id)
+				}
+			}
+		}
+	}
+	s.mu.Unlock()
+	if d := time.Until(at); d > 0 && !sleep(ctx, d) {
+		return ctx.Err()
+	}
+	// A 429 that arrived while we slept pauses us too.
+	s.mu.Lock()
+	until := s.pausedUntil
+	s.mu.Unlock()
+	if d := time.Until(until); d > 0 && !sleep(ctx, d) {
+		return ctx.Err()
+	}
+	return nil
+}
+
+// maxStorm is how many 429 answers one call sits out before it counts
+// them as failed attempts.
+const maxStorm = 50
+
+// sleep waits for d or until ctx ends; it reports whether d passed.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}

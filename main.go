@@ -1,0 +1,164 @@
+// Command kindling is a self-hosted Telegram bot that accompanies people
+// through the weeks after a ketamine-assisted therapy session: each day it
+// asks a few reflection questions chosen by the days since their last
+// session, keeps every answer, and shows them to their integration coach.
+//
+// main only parses flags, wires the packages together, runs and closes.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	var exit exitError
+	switch {
+	case errors.As(err, &exit):
+		os.Exit(int(exit))
+	case errors.Is(err, flag.ErrHelp):
+		os.Exit(0)
+	case err != nil:
+		fmt.Fprintln(os.Stderr, "kindling:", err)
+		os.Exit(1)
+	}
+}
+
+// exitError ends the program with a status and no further message (the
+// command already said what was wrong).
+type exitError int
+
+func (e exitError) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
+
+// subcommand is one verb of the command line.
+type subcommand struct {
+	name, usage, about string
+	run                func(ctx context.Context, args []string, e cmdEnv) error
+}
+
+// cmdEnv is what a subcommand gets from the outside world.
+type cmdEnv struct {
+	getenv func(string) string
+	stdout io.Writer
+	stderr io.Writer
+}
+
+func subcommands() []subcommand {
+	return []subcommand{
+		{"run", "run [--config FILE]", "run the bot (the default)", cmdRun},
+		{"demo", "demo [--days N] [--keep]", "walk one client through a month against a built-in fake Telegram", cmdDemo},
+		{"check", "check [DIR]", "validate prompt files", cmdCheck},
+		{"preview", "preview [--sequence ID] [--lang LANG] [--days 0-30] [DIR]", "show what a client receives day by day", cmdPreview},
+		{"export", "export [--config FILE] [--client ID] [--since DATE] [--format csv|json] [--out FILE]", "write every answer as CSV or JSON", cmdExport},
+		{"backup", "backup [--config FILE] FILE", "write a consistent copy of the database", cmdBackup},
+		{"compact", "compact [--config FILE]", "rewrite the database file, purging erased data (bot stopped)", cmdCompact},
+		{"config", "config [--config FILE]", "print the effective configuration, secrets masked", cmdConfig},
+		{"version", "version", "print the version", cmdVersion},
+	}
+}
+
+// run is the whole program; tests call it with their own environment.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	e := cmdEnv{getenv: getenv, stdout: stdout, stderr: stderr}
+	if len(args) > 0 && (args[0] == "help" || args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
+		usage(stdout)
+		return nil
+	}
+	name := "run"
+	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+		name, args = args[0], args[1:]
+	}
+	for _, c := range subcommands() {
+		if c.name == name {
+			return c.run(ctx, args, e)
+		}
+	}
+	usage(stderr)
+	return fmt.Errorf("unknown command %q", name)
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "kindling: a reflection companion for the weeks after a therapy session")
+	fmt.Fprintln(w, "\nUsage: kindling <command> [flags]   (--help after a command for its flags)")
+	fmt.Fprintln(w, "\nCommands:")
+	for _, c := range subcommands() {
+		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.about)
+	}
+}
+
+// newFlags makes a flag set whose --help prints the command's usage.
+func newFlags(e cmdEnv, name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	for _, c := range subcommands() {
+		if c.name == name {
+			fs.Usage = func() {
+				fmt.Fprintf(fs.Output(), "Usage: kindling %s\n\n%s\n", c.usage, c.about)
+				fs.PrintDefaults()
+			}
+		}
+	}
+	return fs
+}
+
+// parseFlags parses args; --help prints usage to stdout and ends with
+// flag.ErrHelp, which main treats as success.
+func parseFlags(fs *flag.FlagSet, args []string, e cmdEnv) error {
+	for _, a := range args {
+		if a == "-h" || a == "--help" || a == "-help" {
+			fs.SetOutput(e.stdout)
+			fs.Usage()
+			return flag.ErrHelp
+		}
+	}
+	if err := fs.Parse(args); err != nil {
+		return exitError(2)
+	}
+	return nil
+}
+
+func cmdVersion(ctx context.Context, args []string, e cmdEnv) error {
+	fs := newFlags(e, "version")
+	if err := parseFlags(fs, args, e); err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stdout, "kindling", version())
+	return nil
+}
+
+// version is the module version and VCS revision from the build info.
+func version() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "(unknown)"
+	}
+	v := info.Main.Version
+	if v == "" {
+		v = "(devel)"
+	}
+	var rev, modified string
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				modified = "+dirty"
+			}
+		}
+	}
+	if rev != "" {
+		v += " " + rev[:min(12, len(rev))] + modified
+	}
+	return v + " " + info.GoVersion
+}

@@ -1,0 +1,35 @@
+// Package prompts reads the reflection questions coaches write in YAML: it loads
+// and validates a directory of sequences and the bot's own messages, picks the
+// step for a day since a session, renders placeholders, reloads the directory
+// live, and prints what `kindling check` and `kindling preview` show.
+//
+// # Basics
+//
+// A directory holds *.yaml / *.yml files (hidden files, editor backups ending
+// in "~" and subdirectories are ignored). A file whose top level has a
+// `messages:` key holds the bot's own words for one language; every other file
+// is one sequence in one language. See sequences/after-session.en.yaml for the
+// sequence schema, written for coaches, and sequences/messages.en.yaml for the
+// messages schema.
+//
+// Load and LoadDir report every problem at once as a *LoadError; each Problem
+// names file, line and field. Warnings (for example a day present in one
+// language of a sequence and missing in another) never fail a load. A Set is
+// immutable once loaded and safe for concurrent use; Watcher swaps whole sets.
+//
+// # Caveats
+//
+// Text limits are checked after rendering each placeholder at its longest:
+// Render clips every value to its budget (see MaxVarLen), so a text that passes
+// validation always fits Telegram's 4096 characters (counted, as Telegram
+// does, in UTF-16 code units).
+//
+// Question, day, option and sequence ids are stored with every answer: the
+// package cannot tell a renamed id from a new one, so keep ids stable.
+//
+// YAML anchors and aliases are rejected: they buy coaches little and are the
+// vehicle of "billion laughs" expansion attacks.
+//
+// This package must never import other kindling packages, touch the network or
+// the database, or panic on any input read from disk.
+package prompts

@@ -1,0 +1,55 @@
+package prompts
+
+// MessageKeys are the keys every messages file of the default language must
+// define; files in other languages get a warning for each one they miss (the
+// default language fills in). To add a message, add its key here and its text
+// to every sequences/messages.*.yaml.
+var MessageKeys = []string{
+	"welcome",             // first contact: what kindling is and is not, where to turn in a crisis
+	"consent_ask",         // asks to store answers and share them with the coach
+	"consent_yes_button",  // button label
+	"consent_no_button",   // button label
+	"consent_declined",    // after "no": nothing stored, how to change one's mind
+	"ask_timezone",        // asks for an IANA time zone or a city
+	"timezone_invalid",    // the time zone was not understood
+	"ask_time",            // asks for the usual time of day for questions
+	"time_invalid",        // the time was not understood
+	"ask_session",         // asks for the date of the last session
+	"session_invalid",     // the date was not understood or does not exist ("31 Feb")
+	"setup_done",          // setup finished: {time} {timezone} {date}
+	"help",                // the commands
+	"ack_answer",          // after a button or a short text answer
+	"ack_journal",         // after a longer written answer
+	"ack_voice",           // after a voice note
+	"step_done",           // the closing line of a day when its step has none
+	"reminder",            // the one gentle reminder
+	"unknown_command",     // a command kindling does not know
+	"unsupported_message", // a sticker, a photo, ...
+	"group_chat",          // kindling was added to a group
+	"session_logged",      // a new session date was logged: {date}
+	"today_nothing",       // /today on a day with no questions
+	"today_already",       // /today when today's questions were already answered
+	"time_set",            // the usual time changed: {time}
+	"timezone_set",        // the time zone changed: {timezone}
+	"paused",              // paused without an end
+	"paused_until",        // paused until {until}
+	"resumed",             // questions start again
+	"stopped",             // /stop: no more questions, data kept until /forget
+	"already_answered",    // a button of a question already answered
+	"old_question",        // a button of a question from an earlier day
+	"too_long",            // an answer over the length kindling keeps
+}
+
+// Messages are the bot's own words in one language, by key.
+type Messages map[string]string
+
+// Text renders the message key with v. A missing key returns the key itself,
+// so the gap shows instead of an empty message (validation keeps the default
+// language complete, so this only happens for a key missing from MessageKeys).
+func (m Messages) Text(key string, v Vars) string {
+	s, ok := m[key]
+	if !ok {
+		return key
+	}
+	return Render(s, v)
+}

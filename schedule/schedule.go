@@ -1,0 +1,537 @@
+package schedule
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"kindling/prompts"
+	"kindling/store"
+)
+
+// Step is one day's step of a sequence, ready to be given to a client.
+type Step struct {
+	Sequence    *prompts.Sequence
+	Step        prompts.Step
+	LocalDate   string // the client's civil date the step belongs to
+	SessionDate string
+	Day         int // days since SessionDate
+	Now         time.Time
+	Manual      bool // asked for with /today
+}
+
+// Conversation is what the schedule needs from the bot: writing a step's
+// delivery and its first message, and a reminder, inside the transaction
+// that also moves the client's due time.
+type Conversation interface {
+	StartStep(tx *store.Tx, c *store.Client, s Step) error
+	Remind(tx *store.Tx, c *store.Client, d *store.Delivery, now time.Time) error
+}
+
+// Scheduler decides when each client hears from kindling. It keeps every
+// client's next due time in the store's due index, and Tick handles the
+// clients whose time has come.
+type Scheduler struct {
+	DB           *store.DB
+	Prompts      func() *prompts.Set
+	Conversation Conversation
+	Logger       *slog.Logger
+
+	// CatchUp is how late a step may still be sent after downtime; older
+	// slots are skipped.
+	CatchUp time.Duration
+	// RemindAfter is how long after a step's first question one gentle
+	// reminder follows; zero turns reminders off.
+	RemindAfter time.Duration
+	// Quiet is the daily span, in each client's local time, in which no
+	// reminder and no late (caught-up) step is sent.
+	Quiet Window
+	// DefaultTime is the send time for a client who has none ("09:00").
+	DefaultTime string
+	// DefaultSequence and DefaultLanguage pick prompts for a client whose
+	// sequence or language is unknown.
+	DefaultSequence string
+	// Slack is how late a step may be and still count as on time rather
+	// than caught up (quiet hours only hold back caught-up steps).
+	Slack time.Duration
+
+	mu       sync.Mutex // one Tick at a time
+	lastTick time.Time
+}
+
+// Stats counts what one Tick did.
+type Stats struct {
+	Due       int // clients looked at
+	Started   int // steps started
+	Reminded  int // reminders sent
+	Skipped   int // slots older than the catch-up window
+	Failed    int // clients whose handling failed (retried next tick)
+	Duration  time.Duration
+	Remaining int // due clients left for the next tick (the batch limit was reached)
+}
+
+// tickBatch is how many due clients one write transaction handles.
+const tickBatch = 100
+
+// tickLimit bounds the clients one Tick handles, so a tick after long
+// downtime cannot run for ever; the rest follow on the next tick.
+const tickLimit = 20000
+
+// Tick handles every client due at or before now: starts the day's step,
+// sends a reminder, or only moves the due time, and stores the next due
+// time in the same transaction.
+func (s *Scheduler) Tick(ctx context.Context, now time.Time) (Stats, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	started := time.Now()
+	var st Stats
+	defer func() { st.Duration = time.Since(started) }()
+
+	failed := map[int64]bool{}
+	for st.Due < tickLimit {
+		if err := ctx.Err(); err != nil {
+			return st, err
+		}
+		ids, err := s.DB.Due(now, tickBatch+len(failed))
+		if err != nil {
+			return st, fmt.Errorf("tick: list due clients: %w", err)
+		}
+		var batch []int64
+		for _, id := range ids {
+			if !failed[id] {
+				batch = append(batch, id)
+			}
+		}
+		if len(batch) == 0 {
+			break
+		}
+		st.Due += len(batch)
+		var bs Stats
+		err = s.DB.Update(func(tx *store.Tx) error {
+			bs = Stats{}
+			for _, id := range batch {
+				if err := s.handle(tx, id, now, &bs); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err == nil {
+			st.add(bs)
+			continue
+		}
+		// One client's failure must not hold back the others: retry the
+		// batch one client per transaction and remember who failed.
+		for _, id := range batch {
+			var one Stats
+			err := s.DB.Update(func(tx *store.Tx) error {
+				one = Stats{}
+				return s.handle(tx, id, now, &one)
+			})
+			if err != nil {
+				failed[id] = true
+				st.Failed++
+				s.logger().Error("schedule client", "chat", id, "err", err)
+				continue
+			}
+			st.add(one)
+		}
+	}
+	if st.Due >= tickLimit {
+		st.Remaining = 1
+	}
+	s.lastTick = now
+	return st, nil
+}
+
+func (st *Stats) add(o Stats) {
+	st.Started += o.Started
+	st.Reminded += o.Reminded
+	st.Skipped += o.Skipped
+}
+
+// LastTick is the time of the last finished Tick.
+func (s *Scheduler) LastTick() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lastTick
+}
+
+// handle looks at one due client inside tx.
+func (s *Scheduler) handle(tx *store.Tx, id int64, now time.Time, st *Stats) error {
+	c, err := tx.Client(id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if c.Due.IsZero() || c.Due.After(now) {
+		return nil // moved by someone else since the index was read
+	}
+	if c.Status == store.StatusPaused && !c.PausedUntil.IsZero() && !c.PausedUntil.After(now) {
+		c.Status = store.StatusActive
+		c.PausedUntil = time.Time{}
+	}
+	if c.Status == store.StatusActive && c.Setup == "" {
+		if err := s.remindIfDue(tx, &c, now, st); err != nil {
+			return err
+		}
+		if err := s.startIfDue(tx, &c, now, st); err != nil {
+			return err
+		}
+	}
+	if err := s.Reschedule(tx, &c, now); err != nil {
+		return err
+	}
+	return tx.PutClient(c)
+}
+
+// plan is what the schedule knows about one client at one moment.
+type plan struct {
+	loc     *time.Location
+	seq     *prompts.Sequence
+	session string // civil date of the latest session
+	hour    int
+	minute  int
+}
+
+// errNoPlan means the client cannot be scheduled yet (no session logged).
+var errNoPlan = errors.New("nothing to schedule")
+
+func (s *Scheduler) plan(tx *store.Tx, c *store.Client) (plan, error) {
+	var p plan
+	loc, err := time.LoadLocation(c.TimeZone)
+	if err != nil || c.TimeZone == "" {
+		loc = time.UTC
+	}
+	p.loc = loc
+	send := c.SendTime
+	if send == "" {
+		send = s.DefaultTime
+	}
+	p.hour, p.minute, err = ParseClock(send)
+	if err != nil {
+		p.hour, p.minute = 9, 0
+	}
+	set := s.Prompts()
+	seq, ok := set.Sequence(c.Sequence, c.Language)
+	if !ok {
+		seq, ok = set.Sequence(s.DefaultSequence, c.Language)
+	}
+	if !ok {
+		return p, fmt.Errorf("client %d: sequence %q: %w", c.ChatID, c.Sequence, errNoPlan)
+	}
+	p.seq = seq
+	sess, err := tx.LatestSession(c.ChatID)
+	if errors.Is(err, store.ErrNotFound) {
+		return p, errNoPlan
+	}
+	if err != nil {
+		return p, err
+	}
+	p.session = sess.Date
+	return p, nil
+}
+
+// slot is the moment a step is due on one civil date.
+func (p plan) slot(date string) (time.Time, prompts.Step, int, bool) {
+	day, err := DaysBetween(p.session, date)
+	if err != nil || day < 0 {
+		return time.Time{}, prompts.Step{}, 0, false
+	}
+	step, ok := p.seq.StepFor(day)
+	if !ok {
+		return time.Time{}, prompts.Step{}, 0, false
+	}
+	h, m := p.hour, p.minute
+	if step.At != "" {
+		if sh, sm, err := ParseClock(step.At); err == nil {
+			h, m = sh, sm
+		}
+	}
+	t, err := At(date, h, m, p.loc)
+	if err != nil {
+		return time.Time{}, prompts.Step{}, 0, false
+	}
+	return t, step, day, true
+}
+
+// given reports whether a scheduled step was already given on date.
+func given(tx *store.Tx, chatID int64, date string) (bool, error) {
+	ds, err := tx.DeliveryOn(chatID, date)
+	if err != nil {
+		return false, err
+	}
+	return len(ds) > 0, nil
+}
+
+// startIfDue starts the most recent step whose slot has passed, if it is
+// within the catch-up window and not given yet.
+func (s *Scheduler) startIfDue(tx *store.Tx, c *store.Client, now time.Time, st *Stats) error {
+	p, err := s.plan(tx, c)
+	if errors.Is(err, errNoPlan) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	today := LocalDate(now, p.loc)
+	// Look back as far as the catch-up window reaches, newest first.
+	back := int(s.CatchUp/(24*time.Hour)) + 1
+	for i := 0; i <= back; i++ {
+		date, _ := AddDays(today, -i)
+		t, step, day, ok := p.slot(date)
+		if !ok || t.After(now) {
+			continue
+		}
+		done, err := given(tx, c.ChatID, date)
+		if err != nil {
+			return err
+		}
+		if done {
+			return nil // the newest slot was handled; older ones are past
+		}
+		late := now.Sub(t)
+		if late > s.CatchUp {
+			st.Skipped++
+			return nil
+		}
+		if late > s.slack() && s.Quiet.Contains(now, p.loc) {
+			return nil // Reschedule waits for the end of quiet hours
+		}
+		if err := s.closeOpen(tx, c.ChatID); err != nil {
+			return err
+		}
+		if err := s.Conversation.StartStep(tx, c, Step{
+			Sequence: p.seq, Step: step, LocalDate: date, SessionDate: p.session, Day: day, Now: now,
+		}); err != nil {
+			return err
+		}
+		st.Started++
+		return nil
+	}
+	return nil
+}
+
+func (s *Scheduler) slack() time.Duration {
+	if s.Slack > 0 {
+		return s.Slack
+	}
+	return 5 * time.Minute
+}
+
+// closeOpen closes the client's open delivery: a new step is starting.
+func (s *Scheduler) closeOpen(tx *store.Tx, chatID int64) error {
+	d, err := tx.LatestDelivery(chatID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if d.State != store.DeliveryOpen {
+		return nil
+	}
+	d.State = store.DeliveryClosed
+	return tx.PutDelivery(d)
+}
+
+// reminderAt is when the open delivery d gets its reminder, or false when
+// it gets none: reminders are off, already sent, the step is answered, or
+// the moment would fall on another local day or in quiet hours until then.
+func (s *Scheduler) reminderAt(d store.Delivery, loc *time.Location) (time.Time, bool) {
+	if s.RemindAfter <= 0 || d.Reminded || d.State != store.DeliveryOpen || d.Next >= len(d.Questions) {
+		return time.Time{}, false
+	}
+	sent := d.SentAt
+	if sent.IsZero() {
+		sent = d.CreatedAt
+	}
+	at := s.Quiet.End(sent.Add(s.RemindAfter), loc)
+	if LocalDate(at, loc) != d.LocalDate {
+		return time.Time{}, false
+	}
+	return at, true
+}
+
+func (s *Scheduler) remindIfDue(tx *store.Tx, c *store.Client, now time.Time, st *Stats) error {
+	d, err := tx.LatestDelivery(c.ChatID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	loc, err := time.LoadLocation(c.TimeZone)
+	if err != nil {
+		loc = time.UTC
+	}
+	at, ok := s.reminderAt(d, loc)
+	if !ok || at.After(now) || s.Quiet.Contains(now, loc) || LocalDate(now, loc) != d.LocalDate {
+		return nil
+	}
+	if err := s.Conversation.Remind(tx, c, &d, now); err != nil {
+		return err
+	}
+	d.Reminded = true
+	st.Reminded++
+	return tx.PutDelivery(d)
+}
+
+// Reschedule sets c.Due to the next moment the schedule must look at the
+// client after now: their next step or reminder, the end of a pause, or
+// never. The caller stores c.
+func (s *Scheduler) Reschedule(tx *store.Tx, c *store.Client, now time.Time) error {
+	c.Due = time.Time{}
+	switch {
+	case c.Setup != "":
+		return nil
+	case c.Status == store.StatusPaused:
+		c.Due = c.PausedUntil // zero: paused until /resume
+		return nil
+	case c.Status != store.StatusActive:
+		return nil
+	}
+	p, err := s.plan(tx, c)
+	if errors.Is(err, errNoPlan) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var next time.Time
+	if d, err := tx.LatestDelivery(c.ChatID); err == nil {
+		if at, ok := s.reminderAt(d, p.loc); ok {
+			switch {
+			case at.After(now):
+				next = at
+			case LocalDate(now, p.loc) == d.LocalDate && !s.Quiet.Contains(now, p.loc):
+				next = now // overdue: the next tick sends it
+			}
+		}
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+
+	// A slot that has passed but is still within the catch-up window
+	// (the bot was down, the client resumed, a session was back-dated) is
+	// due now, or when quiet hours end if it is already late.
+	today := LocalDate(now, p.loc)
+	back := int(s.CatchUp/(24*time.Hour)) + 1
+	for i := 0; i <= back; i++ {
+		date, _ := AddDays(today, -i)
+		t, _, _, ok := p.slot(date)
+		if !ok || t.After(now) {
+			continue
+		}
+		done, err := given(tx, c.ChatID, date)
+		if err != nil {
+			return err
+		}
+		if !done && now.Sub(t) <= s.CatchUp {
+			at := now
+			if now.Sub(t) > s.slack() && s.Quiet.Contains(now, p.loc) {
+				at = s.Quiet.End(now, p.loc)
+			}
+			if at.Sub(t) <= s.CatchUp {
+				next = earliest(next, at)
+			}
+		}
+		break // only the newest passed slot can still be sent
+	}
+
+	// The next step after now: walk forward over the civil dates. The
+	// sequence repeats or ends; two years bounds the walk either way.
+	for i := 0; i < 800; i++ {
+		date, _ := AddDays(today, i)
+		t, _, _, ok := p.slot(date)
+		if !ok || !t.After(now) {
+			continue
+		}
+		done, err := given(tx, c.ChatID, date)
+		if err != nil {
+			return err
+		}
+		if done {
+			continue
+		}
+		next = earliest(next, t)
+		break
+	}
+	c.Due = next
+	return nil
+}
+
+func earliest(a, b time.Time) time.Time {
+	if a.IsZero() || (!b.IsZero() && b.Before(a)) {
+		return b
+	}
+	return a
+}
+
+// Today reports the step of the client's current local day, for /today:
+// the day number and step, or ok=false when their sequence has nothing
+// that day. It starts nothing.
+func (s *Scheduler) Today(tx *store.Tx, c *store.Client, now time.Time) (Step, bool, error) {
+	p, err := s.plan(tx, c)
+	if errors.Is(err, errNoPlan) {
+		return Step{}, false, nil
+	}
+	if err != nil {
+		return Step{}, false, err
+	}
+	date := LocalDate(now, p.loc)
+	_, step, day, ok := p.slot(date)
+	if !ok {
+		return Step{}, false, nil
+	}
+	return Step{Sequence: p.seq, Step: step, LocalDate: date, SessionDate: p.session, Day: day, Now: now}, true, nil
+}
+
+// StartToday gives the client today's step now, early or late. It returns
+// false when there is no step today or today's step was already given.
+func (s *Scheduler) StartToday(tx *store.Tx, c *store.Client, now time.Time) (bool, error) {
+	step, ok, err := s.Today(tx, c, now)
+	if err != nil || !ok {
+		return false, err
+	}
+	done, err := given(tx, c.ChatID, step.LocalDate)
+	if err != nil || done {
+		return false, err
+	}
+	if err := s.closeOpen(tx, c.ChatID); err != nil {
+		return false, err
+	}
+	step.Manual = true
+	if err := s.Conversation.StartStep(tx, c, step); err != nil {
+		return false, err
+	}
+	return true, s.Reschedule(tx, c, now)
+}
+
+// Run calls tick on every beat of spec (a robfig/cron spec such as
+// "@every 1m") until ctx ends. cron reads the wall clock itself, so it
+// only triggers: what is due is decided by Tick from the time it is given.
+func Run(ctx context.Context, spec string, tick func()) error {
+	c := cron.New(cron.WithLocation(time.UTC))
+	if _, err := c.AddFunc(spec, tick); err != nil {
+		return fmt.Errorf("schedule tick %q: %w", spec, err)
+	}
+	c.Start()
+	<-ctx.Done()
+	<-c.Stop().Done()
+	return nil
+}
+
+func (s *Scheduler) logger() *slog.Logger {
+	if s.Logger != nil {
+		return s.Logger
+	}
+	return slog.Default()
+}

@@ -1,0 +1,97 @@
+/*
+Package store keeps kindling's data in one bbolt file: clients, their
+therapy sessions, the due index the schedule reads, deliveries (a day's
+step), replies, the outbox of messages to send, invites, small bot state,
+and the last stored Telegram update id. Replies are health data: the store
+never logs them, and Forget plus compaction removes them from the file.
+
+It must never expose bbolt: callers see DB, Tx and plain values, never a
+bucket, a bbolt transaction or a byte slice that outlives one.
+
+# Basics
+
+Open the file once per process; a second process gets ErrLocked within
+Options.Timeout (one second by default) instead of hanging:
+
+	db, err := store.Open("data/kindling.db", store.Options{})
+	defer db.Close()
+
+All reads and writes happen inside a transaction callback. The *Tx is valid
+only inside it; values it returns are copies:
+
+	err := db.Update(func(tx *store.Tx) error {
+		c, err := tx.Client(chatID)
+		if err != nil {
+			return err
+		}
+		c.Due = next
+		return tx.PutClient(c) // moves the due index entry too
+	})
+
+Concurrent writers (many clients answering at once) use Batch or
+ApplyUpdate, which share one commit and one fsync among many callers.
+ApplyUpdate stores an update's effect and marks the update id applied in the
+same transaction, so a replayed update is recognised and skipped:
+
+	applied, err := db.ApplyUpdate(u.ID, func(tx *store.Tx) error {
+		return tx.AddReply(&store.Reply{ChatID: chatID, Answer: text})
+	})
+
+Backup, BackupFile and Export work while other transactions run. Compact
+works on a file no process holds; CompactInPlace on the open DB.
+
+# Layout
+
+Keys are big-endian; values are JSON (a `bbolt` CLI dump stays readable and
+schema changes stay easy). Chat ids are 8 bytes.
+
+	meta        "schema", "offset", "update_floor" -> decimal
+	clients     chat id -> Client
+	due         unix seconds (8, sign bit flipped) + nanoseconds (4) + chat id -> empty
+	sessions    chat id + "2006-01-02" -> Session
+	deliveries  chat id + local date + day (4, sign bit flipped) -> Delivery
+	replies     chat id + reply id (8) -> Reply; ids from the bucket sequence
+	reply_msgs  chat id + Telegram message id (8) -> reply id
+	outbox      outgoing id (8) -> Outgoing; ids from the bucket sequence
+	invites     code -> Invite
+	kv          namespace + 0x00 + key -> raw bytes
+	updates     update id (8) -> empty: applied ids above update_floor
+
+The schema version in meta is SchemaVersion; Open migrates older files in
+one transaction (see migrations in migrate.go) and refuses newer ones.
+
+# Caveats
+
+Batch and ApplyUpdate may run their function more than once (bbolt retries
+a batch without the call that failed): it must be idempotent, and anything
+it does outside the Tx must wait until the call returns. Assigned ids
+(Reply.ID, Outgoing.ID) are those of the run that committed.
+
+A transaction callback must not call methods of the DB: a nested
+transaction can deadlock with a waiting writer.
+
+A long read transaction (Backup, Export of a large file) makes a writer
+that must grow the file wait for it.
+
+Deleted records stay in freed pages of the file until those pages are
+reused. After Forget, run CompactInPlace (the running bot) or Compact (while
+stopped) to remove them; CompactInPlace briefly releases the file lock and
+overwrites the old file with zeros, which does not reach old blocks on
+copy-on-write file systems. Backups made before the forget still hold the
+data.
+
+kv entries are opaque to the store. Forget removes those whose key is the
+chat id in decimal or starts with it and ':'; keep client state to that
+convention.
+
+Chat ids are ordered as unsigned numbers: a negative id (a group, never a
+client) sorts after all positive ones.
+
+ApplyUpdate remembers the last 10,000 applied update ids individually, so
+updates applied concurrently are never mistaken for replays of each other.
+The bot should confirm an update to Telegram only after its ApplyUpdate
+returned; after a crash, poll without skipping below the last confirmed
+offset (Telegram resends unconfirmed updates; the store skips those already
+applied).
+*/
+package store

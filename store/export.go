@@ -1,0 +1,218 @@
+package store
+
+import (
+	"bufio"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ExportOptions selects what Export writes.
+type ExportOptions struct {
+	ChatID int64     // one client; zero for all
+	Since  time.Time // answers at or after; zero for all
+	Format string    // "csv" (the default when empty) or "json"
+}
+
+// ExportColumns are the CSV header and the JSON keys of an export, in order.
+var ExportColumns = []string{
+	"client", "client_name", "session_date", "day", "question_id", "question",
+	"kind", "answer", "answered_at", "edited", "flagged",
+}
+
+// exportRow is one answer as exported. Day is nil when the answer belongs
+// to no session (a journal entry written before any session).
+type exportRow struct {
+	Client      int64  `json:"client"`
+	ClientName  string `json:"client_name"`
+	SessionDate string `json:"session_date"`
+	Day         *int   `json:"day"`
+	QuestionID  string `json:"question_id"`
+	Question    string `json:"question"`
+	Kind        string `json:"kind"`
+	Answer      string `json:"answer"`
+	AnsweredAt  string `json:"answered_at"`
+	Edited      bool   `json:"edited"`
+	Flagged     bool   `json:"flagged"`
+}
+
+// Export writes one row per reply (journal entries too, with an empty
+// question), by client then reply id, in a consistent snapshot. See
+// Tx.Export for the formats.
+func (db *DB) Export(w io.Writer, opts ExportOptions) error {
+	return db.View(func(tx *Tx) error { return tx.Export(w, opts) })
+}
+
+// Export writes one row per reply (journal entries too, with an empty
+// question), by client then reply id.
+//
+// CSV is UTF-8 with a byte order mark (so that Excel reads it as UTF-8),
+// RFC 4180 quoting, CRLF line ends (line breaks inside answers too) and a
+// header row of ExportColumns. A
+// text cell starting with = + - @ tab or carriage return gets a leading
+// apostrophe so that a spreadsheet shows it instead of running it as a
+// formula. JSON is an array of objects keyed by ExportColumns; day is null
+// for an answer outside any session. A voice answer reads
+// "[voice note, 42 s] path". Times are RFC 3339 in UTC.
+//
+// With opts.ChatID set and no such client, Export returns ErrNotFound.
+func (tx *Tx) Export(w io.Writer, opts ExportOptions) error {
+	var write func(exportRow) error
+	var finish func() error
+	bw := bufio.NewWriter(w)
+	switch opts.Format {
+	case "", "csv":
+		if _, err := bw.WriteString("\ufeff"); err != nil {
+			return err
+		}
+		cw := csv.NewWriter(bw)
+		cw.UseCRLF = true
+		if err := cw.Write(ExportColumns); err != nil {
+			return err
+		}
+		write = func(r exportRow) error { return cw.Write(r.csv()) }
+		finish = func() error { cw.Flush(); return cw.Error() }
+	case "json":
+		n := 0
+		write = func(r exportRow) error {
+			sep := ",\n"
+			if n == 0 {
+				sep = "[\n"
+			}
+			n++
+			data, err := json.Marshal(r)
+			if err != nil {
+				return err
+			}
+			if _, err := bw.WriteString(sep); err != nil {
+				return err
+			}
+			_, err = bw.Write(data)
+			return err
+		}
+		finish = func() error {
+			end := "\n]\n"
+			if n == 0 {
+				end = "[]\n"
+			}
+			_, err := bw.WriteString(end)
+			return err
+		}
+	default:
+		return fmt.Errorf("export: format %q: want csv or json", opts.Format)
+	}
+
+	prefix := []byte{}
+	if opts.ChatID != 0 {
+		if _, err := tx.Client(opts.ChatID); err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
+		prefix = chatKey(opts.ChatID)
+	}
+	names := map[int64]string{}
+	err := prefixed(tx.b(bucketReplies), prefix, func(k, v []byte) error {
+		var r Reply
+		if err := decode(v, &r, "reply", k); err != nil {
+			return err
+		}
+		if r.At.Before(opts.Since) {
+			return nil
+		}
+		name, ok := names[r.ChatID]
+		if !ok {
+			c, err := tx.Client(r.ChatID)
+			if err == nil {
+				name = c.Name
+			}
+			names[r.ChatID] = name
+		}
+		return write(rowOf(r, name))
+	})
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	if err := finish(); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	return nil
+}
+
+func rowOf(r Reply, name string) exportRow {
+	row := exportRow{
+		Client:      r.ChatID,
+		ClientName:  name,
+		SessionDate: r.SessionDate,
+		QuestionID:  r.QuestionID,
+		Question:    r.Question,
+		Kind:        r.Kind,
+		Answer:      r.Answer,
+		AnsweredAt:  r.At.UTC().Format(time.RFC3339),
+		Edited:      len(r.Edits) > 0,
+		Flagged:     r.Flagged,
+	}
+	if r.SessionDate != "" {
+		day := r.Day
+		row.Day = &day
+	}
+	if r.Voice != nil {
+		row.Answer = fmt.Sprintf("[voice note, %d s]", r.Voice.Duration)
+		if r.Voice.Path != "" {
+			row.Answer += " " + r.Voice.Path
+		}
+	}
+	return row
+}
+
+func (r exportRow) csv() []string {
+	day := ""
+	if r.Day != nil {
+		day = strconv.Itoa(*r.Day)
+	}
+	return []string{
+		strconv.FormatInt(r.Client, 10),
+		cell(r.ClientName),
+		cell(r.SessionDate),
+		day,
+		cell(r.QuestionID),
+		cell(r.Question),
+		cell(r.Kind),
+		cell(r.Answer),
+		r.AnsweredAt,
+		yesNo(r.Edited),
+		yesNo(r.Flagged),
+	}
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+// lineBreaks turns every line break into "\n", which the CSV writer
+// writes as CRLF (it would drop a lone CR).
+var lineBreaks = strings.NewReplacer("\r\n", "\n", "\r", "\n")
+
+// cell is a text cell of a CSV export.
+func cell(s string) string { return lineBreaks.Replace(Neutralise(s)) }
+
+// Neutralise returns a spreadsheet cell that cannot run as a formula: text
+// starting with = + - @ tab or carriage return gets a leading apostrophe.
+func Neutralise(cell string) string {
+	if cell == "" {
+		return cell
+	}
+	switch cell[0] {
+	case '=', '+', '-', '@', '\t', '\r':
+		return "'" + cell
+	}
+	return cell
+}

@@ -1,0 +1,298 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"go.etcd.io/bbolt"
+)
+
+// Backup writes a consistent copy of the whole database to w while other
+// transactions go on, and returns the bytes written. It holds a read
+// transaction meanwhile: a writer that needs to grow the file waits for it.
+func (db *DB) Backup(w io.Writer) (int64, error) {
+	var n int64
+	err := db.View(func(tx *Tx) error {
+		var err error
+		n, err = tx.tx.WriteTo(w)
+		return err
+	})
+	if err != nil {
+		return n, fmt.Errorf("backup %s: %w", db.path, err)
+	}
+	return n, nil
+}
+
+// BackupFile writes a consistent copy of the database to path: into
+// path.tmp (0600), synced, renamed over path, then verified by opening it
+// read-only and running Check.
+func (db *DB) BackupFile(path string) error {
+	if abs(path) == abs(db.path) {
+		return fmt.Errorf("backup %s: cannot back up onto the database itself", path)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("backup %s: %w", path, err)
+	}
+	tmp := path + ".tmp"
+	if err := db.writeFile(tmp); err != nil {
+		_ = os.Remove(tmp)
+		return fmt.Errorf("backup %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		_ = os.Remove(tmp)
+		return fmt.Errorf("backup %s: %w", path, err)
+	}
+	if err := syncDir(filepath.Dir(path)); err != nil {
+		return fmt.Errorf("backup %s: %w", path, err)
+	}
+	copy, err := Open(path, Options{ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("backup %s: verify: %w", path, err)
+	}
+	defer copy.Close()
+	if err := copy.Check(); err != nil {
+		return fmt.Errorf("backup %s: verify: %w", path, err)
+	}
+	return nil
+}
+
+func (db *DB) writeFile(name string) error {
+	f, err := os.OpenFile(name, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := f.Chmod(0o600); err != nil {
+		return err
+	}
+	if _, err := db.Backup(f); err != nil {
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		return err
+	}
+	return f.Close()
+}
+
+func abs(p string) string {
+	a, err := filepath.Abs(p)
+	if err != nil {
+		return filepath.Clean(p)
+	}
+	return a
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+// Compact copies the live data of the database file src into a new file
+// dst (0600), which must not exist. Freed pages, and the bytes of
+// forgotten records they still hold, are not copied. src is opened
+// read-only and must not be held by a running kindling (ErrLocked).
+func Compact(src, dst string) error {
+	if _, err := os.Stat(dst); err == nil {
+		return fmt.Errorf("compact %s: %s already exists", src, dst)
+	}
+	if _, err := os.Stat(src); err != nil {
+		return fmt.Errorf("compact %s: %w", src, err)
+	}
+	from, err := openBolt(src, Options{ReadOnly: true, Timeout: DefaultTimeout})
+	if err != nil {
+		return fmt.Errorf("compact: %w", err)
+	}
+	defer from.Close()
+	if err := compactInto(from, dst); err != nil {
+		_ = os.Remove(dst)
+		return fmt.Errorf("compact %s: %w", src, err)
+	}
+	return nil
+}
+
+// compactInto writes the live data of from into a new bbolt file dst and
+// checks it.
+func compactInto(from *bbolt.DB, dst string) error {
+	if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
+		return err
+	}
+	to, err := bbolt.Open(dst, 0o600, &bbolt.Options{Timeout: DefaultTimeout, FreelistType: bbolt.FreelistMapType})
+	if err != nil {
+		return err
+	}
+	if err := bbolt.Compact(to, from, 64<<20); err != nil {
+		_ = to.Close()
+		return err
+	}
+	if err := to.View(func(tx *bbolt.Tx) error { return checkTx(tx) }); err != nil {
+		_ = to.Close()
+		return err
+	}
+	if err := to.Close(); err != nil {
+		return err
+	}
+	return syncDir(filepath.Dir(dst))
+}
+
+// CompactInPlace rewrites the open database into a fresh file and swaps it
+// in, so that freed pages holding forgotten records leave the file. It
+// waits for running transactions and blocks new ones until done. The old
+// file's blocks are overwritten with zeros after the swap (on
+// copy-on-write file systems such as btrfs or ZFS that does not reach the
+// old blocks).
+//
+// Caveat: the file lock is released between closing the old file and
+// opening the new one (a few milliseconds); a second kindling starting at
+// that moment could take it, and this DB then returns ErrClosed. If the
+// swap fails the old file is reopened.
+func (db *DB) CompactInPlace() error {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if db.bolt == nil {
+		return fmt.Errorf("compact %s: %w", db.path, ErrClosed)
+	}
+	if db.opts.ReadOnly {
+		return fmt.Errorf("compact %s: opened read-only", db.path)
+	}
+	tmp := db.path + ".compact"
+	_ = os.Remove(tmp)
+	if err := compactInto(db.bolt, tmp); err != nil {
+		_ = os.Remove(tmp)
+		return fmt.Errorf("compact %s: %w", db.path, err)
+	}
+	old, err := os.OpenFile(db.path, os.O_WRONLY, 0)
+	if err != nil {
+		_ = os.Remove(tmp)
+		return fmt.Errorf("compact %s: %w", db.path, err)
+	}
+	defer old.Close()
+	if err := db.bolt.Close(); err != nil {
+		_ = os.Remove(tmp)
+		return db.reopen(fmt.Errorf("compact %s: %w", db.path, err))
+	}
+	db.bolt = nil
+	if err := os.Rename(tmp, db.path); err != nil {
+		_ = os.Remove(tmp)
+		return db.reopen(fmt.Errorf("compact %s: %w", db.path, err))
+	}
+	if err := db.reopen(nil); err != nil {
+		return err
+	}
+	if err := syncDir(filepath.Dir(db.path)); err != nil {
+		return fmt.Errorf("compact %s: %w", db.path, err)
+	}
+	if err := shred(old); err != nil {
+		return fmt.Errorf("compact %s: overwrite old file: %w", db.path, err)
+	}
+	return nil
+}
+
+// reopen opens db.path again after a swap; cause, if not nil, is returned
+// (joined with any failure to reopen).
+func (db *DB) reopen(cause error) error {
+	b, err := openBolt(db.path, db.opts)
+	if err != nil {
+		return errors.Join(cause, fmt.Errorf("reopen: %w", err))
+	}
+	db.bolt = b
+	return cause
+}
+
+// shred overwrites an unlinked file's contents with zeros and syncs it.
+func shred(f *os.File) error {
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	zero := make([]byte, 1<<20)
+	for off := int64(0); off < fi.Size(); off += int64(len(zero)) {
+		n := min(int64(len(zero)), fi.Size()-off)
+		if _, err := f.WriteAt(zero[:n], off); err != nil {
+			return err
+		}
+	}
+	return f.Sync()
+}
+
+// Check verifies the file's page structure (bbolt's tx.Check) and the
+// store's own invariants: every due entry matches its client's Due, every
+// reply message index entry points at its reply. All problems are joined.
+func (db *DB) Check() error {
+	err := db.View(func(tx *Tx) error { return checkTx(tx.tx) })
+	if err != nil {
+		return fmt.Errorf("check %s: %w", db.path, err)
+	}
+	return nil
+}
+
+func checkTx(btx *bbolt.Tx) error {
+	var errs []error
+	for err := range btx.Check() {
+		errs = append(errs, err)
+	}
+	if len(errs) > 0 {
+		return errors.Join(errs...)
+	}
+	if btx.Bucket(bucketMeta) == nil {
+		return nil // not a kindling file (compacting a foreign bbolt file)
+	}
+	for _, name := range allBuckets {
+		if btx.Bucket(name) == nil {
+			errs = append(errs, fmt.Errorf("bucket %s missing", name))
+		}
+	}
+	if len(errs) > 0 {
+		return errors.Join(errs...)
+	}
+	clients := btx.Bucket(bucketClients)
+	_ = clients.ForEach(func(k, v []byte) error {
+		var c Client
+		if err := decode(v, &c, "client", k); err != nil {
+			errs = append(errs, err)
+			return nil
+		}
+		if !c.Due.IsZero() && !has(btx.Bucket(bucketDue), dueKey(c.Due, c.ChatID)) {
+			errs = append(errs, fmt.Errorf("client %d: due %s not in due index", c.ChatID, c.Due.Format(time.RFC3339Nano)))
+		}
+		return nil
+	})
+	_ = btx.Bucket(bucketDue).ForEach(func(k, _ []byte) error {
+		if len(k) != dueKeyLen {
+			errs = append(errs, fmt.Errorf("due key %x: bad length", k))
+			return nil
+		}
+		id := int64(binary.BigEndian.Uint64(k[12:]))
+		var c Client
+		if err := get(clients, chatKey(id), &c, "client"); err != nil {
+			errs = append(errs, fmt.Errorf("due entry %x: client %d: %w", k, id, err))
+		} else if c.Due.IsZero() || !bytes.Equal(dueKey(c.Due, id), k) {
+			errs = append(errs, fmt.Errorf("due entry %x: client %d is due %s", k, id, c.Due.Format(time.RFC3339Nano)))
+		}
+		return nil
+	})
+	replies := btx.Bucket(bucketReplies)
+	_ = btx.Bucket(bucketReplyMsgs).ForEach(func(k, v []byte) error {
+		if len(k) != 16 || len(v) != 8 {
+			errs = append(errs, fmt.Errorf("reply message entry %x: bad length", k))
+			return nil
+		}
+		var r Reply
+		if err := get(replies, cat(k[:8], v), &r, "reply"); err != nil {
+			errs = append(errs, fmt.Errorf("reply message entry %x: %w", k, err))
+		} else if !bytes.Equal(replyMsgKey(r.ChatID, r.MessageID), k) {
+			errs = append(errs, fmt.Errorf("reply message entry %x: reply %d has message %d", k, r.ID, r.MessageID))
+		}
+		return nil
+	})
+	return errors.Join(errs...)
+}

@@ -1,0 +1,680 @@
+package telegramtest
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// Telegram's limits on text, in characters after entity parsing.
+const (
+	maxTextLen    = 4096
+	maxCaptionLen = 1024
+	maxDataLen    = 64 // callback_data, in bytes
+)
+
+// parseError is a description Telegram gives for a text it cannot parse.
+type parseError string
+
+// formatText turns text as the bot sent it into text as a person sees it,
+// with its entities, the way Telegram does for parse_mode: markup is parsed
+// and removed, then leading and trailing white space is trimmed. explicit is
+// the entities field, used when there is no parse mode.
+func formatText(src, parseMode, explicit string) (string, []wireEntity, *reply) {
+	var (
+		text string
+		ents []wireEntity
+		perr parseError
+	)
+	switch strings.ToLower(parseMode) {
+	case "":
+		text = src
+		if explicit != "" {
+			if err := json.Unmarshal([]byte(explicit), &ents); err != nil {
+				rep := badRequest("can't parse entities JSON object")
+				return "", nil, &rep
+			}
+		}
+	case "html":
+		text, ents, perr = parseHTML(src)
+	case "markdownv2":
+		text, ents, perr = parseMarkdownV2(src)
+	case "markdown":
+		text, ents, perr = parseMarkdown(src)
+	default:
+		rep := badRequest("unsupported parse_mode")
+		return "", nil, &rep
+	}
+	if perr != "" {
+		rep := badRequest("can't parse entities: %s", string(perr))
+		return "", nil, &rep
+	}
+	text, ents = trimText(text, ents)
+	return text, ents, nil
+}
+
+// textBuilder accumulates output text and its length in UTF-16 code units,
+// the unit of entity offsets.
+type textBuilder struct {
+	b   strings.Builder
+	u16 int
+}
+
+func (t *textBuilder) writeRune(r rune) {
+	t.b.WriteRune(r)
+	t.u16 += utf16Len(r)
+}
+
+func (t *textBuilder) writeString(s string) {
+	for _, r := range s {
+		t.writeRune(r)
+	}
+}
+
+func utf16Len(r rune) int {
+	if r >= 0x10000 {
+		return 2
+	}
+	return 1
+}
+
+func utf16Count(s string) int {
+	n := 0
+	for _, r := range s {
+		n += utf16Len(r)
+	}
+	return n
+}
+
+// trimText strips white space at both ends and moves the entities with it.
+func trimText(text string, ents []wireEntity) (string, []wireEntity) {
+	trimmed := strings.TrimLeftFunc(text, unicode.IsSpace)
+	cut := utf16Count(text[:len(text)-len(trimmed)])
+	trimmed = strings.TrimRightFunc(trimmed, unicode.IsSpace)
+	n := utf16Count(trimmed)
+	out := ents[:0:0]
+	for _, e := range ents {
+		start, end := e.Offset-cut, e.Offset+e.Length-cut
+		start = max(start, 0)
+		end = min(end, n)
+		if end > start {
+			e.Offset, e.Length = start, end-start
+			out = append(out, e)
+		}
+	}
+	if len(out) == 0 {
+		out = nil
+	}
+	return trimmed, out
+}
+
+func sortEntities(ents []wireEntity) []wireEntity {
+	sort.SliceStable(ents, func(i, j int) bool {
+		if ents[i].Offset != ents[j].Offset {
+			return ents[i].Offset < ents[j].Offset
+		}
+		return ents[i].Length > ents[j].Length
+	})
+	return ents
+}
+
+// htmlTags maps the tags Telegram's HTML parse mode supports to entity types.
+var htmlTags = map[string]string{
+	"b": "bold", "strong": "bold",
+	"i": "italic", "em": "italic",
+	"u": "underline", "ins": "underline",
+	"s": "strikethrough", "strike": "strikethrough", "del": "strikethrough",
+	"span": "spoiler", "tg-spoiler": "spoiler",
+	"a":    "text_link",
+	"code": "code", "pre": "pre",
+	"blockquote": "blockquote",
+	"tg-emoji":   "custom_emoji",
+}
+
+// parseHTML follows Telegram's HTML parse mode: the supported tags nest, the
+// named entities &lt; &gt; &amp; &quot; and numeric ones are decoded, and
+// anything else that starts with '<' is an error with Telegram's wording.
+func parseHTML(src string) (string, []wireEntity, parseError) {
+	type open struct {
+		tag   string
+		start int
+		ent   wireEntity
+	}
+	var (
+		out   textBuilder
+		stack []open
+		ents  []wireEntity
+	)
+	for i := 0; i < len(src); {
+		c := src[i]
+		if c == '&' {
+			if r, n := htmlEntity(src[i:]); n > 0 {
+				out.writeRune(r)
+				i += n
+				continue
+			}
+		}
+		if c != '<' {
+			r, n := utf8.DecodeRuneInString(src[i:])
+			out.writeRune(r)
+			i += n
+			continue
+		}
+		begin := i
+		i++
+		if i < len(src) && src[i] == '/' { // end tag
+			i++
+			nameStart := i
+			for i < len(src) && src[i] != '>' {
+				i++
+			}
+			if i >= len(src) {
+				return "", nil, parseError(fmt.Sprintf("Unclosed end tag at byte offset %d", begin))
+			}
+			name := strings.ToLower(strings.TrimSpace(src[nameStart:i]))
+			i++
+			if len(stack) == 0 {
+				return "", nil, parseError(fmt.Sprintf("Unexpected end tag at byte offset %d", begin))
+			}
+			top := stack[len(stack)-1]
+			if name != "" && name != top.tag {
+				return "", nil, parseError(fmt.Sprintf("Unmatched end tag at byte offset %d, expected \"</%s>\", found \"</%s>\"", begin, top.tag, name))
+			}
+			stack = stack[:len(stack)-1]
+			if top.ent.Type != "" && out.u16 > top.start {
+				e := top.ent
+				e.Offset, e.Length = top.start, out.u16-top.start
+				ents = append(ents, e)
+			}
+			continue
+		}
+		nameStart := i
+		for i < len(src) && src[i] != '>' && !isHTMLSpace(src[i]) {
+			i++
+		}
+		if i >= len(src) {
+			return "", nil, parseError(fmt.Sprintf("Unclosed start tag at byte offset %d", begin))
+		}
+		name := strings.ToLower(src[nameStart:i])
+		typ, supported := htmlTags[name]
+		if !supported {
+			return "", nil, parseError(fmt.Sprintf("Unsupported start tag \"%s\" at byte offset %d", name, begin))
+		}
+		attrs, next, perr := htmlAttributes(src, i, begin)
+		if perr != "" {
+			return "", nil, perr
+		}
+		i = next
+		ent := wireEntity{Type: typ}
+		switch name {
+		case "span":
+			if attrs["class"] != "tg-spoiler" {
+				return "", nil, parseError(fmt.Sprintf("Tag \"span\" must have class \"tg-spoiler\" at byte offset %d", begin))
+			}
+		case "a":
+			href := attrs["href"]
+			switch {
+			case href == "":
+				ent.Type = "" // a link without a target is plain text
+			case strings.HasPrefix(href, "tg://user?id="):
+				id, _ := strconv.ParseInt(strings.TrimPrefix(href, "tg://user?id="), 10, 64)
+				ent.Type, ent.User = "text_mention", &wireUser{ID: id}
+			default:
+				ent.URL = href
+			}
+		case "code":
+			if len(stack) > 0 && stack[len(stack)-1].tag == "pre" {
+				if lang, found := strings.CutPrefix(attrs["class"], "language-"); found {
+					stack[len(stack)-1].ent.Language = lang
+					ent.Type = "" // Telegram folds it into the enclosing pre
+				}
+			}
+		case "blockquote":
+			if _, found := attrs["expandable"]; found {
+				ent.Type = "expandable_blockquote"
+			}
+		case "tg-emoji":
+			ent.CustomEmojiID = attrs["emoji-id"]
+		}
+		stack = append(stack, open{tag: name, start: out.u16, ent: ent})
+	}
+	if len(stack) > 0 {
+		return "", nil, parseError(fmt.Sprintf("Can't find end tag corresponding to start tag \"%s\"", stack[len(stack)-1].tag))
+	}
+	return out.b.String(), sortEntities(ents), ""
+}
+
+func isHTMLSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r'
+}
+
+// htmlAttributes reads name="value" pairs from i up to the closing '>'.
+func htmlAttributes(src string, i, begin int) (map[string]string, int, parseError) {
+	attrs := make(map[string]string)
+	unclosed := parseError(fmt.Sprintf("Unclosed start tag at byte offset %d", begin))
+	for {
+		for i < len(src) && isHTMLSpace(src[i]) {
+			i++
+		}
+		if i >= len(src) {
+			return nil, 0, unclosed
+		}
+		if src[i] == '>' {
+			return attrs, i + 1, ""
+		}
+		nameStart := i
+		for i < len(src) && src[i] != '=' && src[i] != '>' && !isHTMLSpace(src[i]) {
+			i++
+		}
+		name := strings.ToLower(src[nameStart:i])
+		if name == "" {
+			return nil, 0, parseError(fmt.Sprintf("Empty attribute name in the tag at byte offset %d", begin))
+		}
+		if i >= len(src) || src[i] != '=' {
+			attrs[name] = ""
+			continue
+		}
+		i++
+		if i >= len(src) {
+			return nil, 0, unclosed
+		}
+		var raw string
+		if q := src[i]; q == '"' || q == '\'' {
+			end := strings.IndexByte(src[i+1:], q)
+			if end < 0 {
+				return nil, 0, unclosed
+			}
+			raw = src[i+1 : i+1+end]
+			i += end + 2
+		} else {
+			valueStart := i
+			for i < len(src) && src[i] != '>' && !isHTMLSpace(src[i]) {
+				i++
+			}
+			raw = src[valueStart:i]
+		}
+		var value textBuilder
+		for j := 0; j < len(raw); {
+			if r, n := htmlEntity(raw[j:]); n > 0 {
+				value.writeRune(r)
+				j += n
+				continue
+			}
+			r, n := utf8.DecodeRuneInString(raw[j:])
+			value.writeRune(r)
+			j += n
+		}
+		attrs[name] = value.b.String()
+	}
+}
+
+// htmlEntity decodes the entity at the start of s, returning its length in
+// bytes, or 0 if there is none: Telegram leaves an unknown '&' as it is.
+func htmlEntity(s string) (rune, int) {
+	end := strings.IndexByte(s, ';')
+	if end < 2 || end > 10 {
+		return 0, 0
+	}
+	name := s[1:end]
+	switch name {
+	case "lt":
+		return '<', end + 1
+	case "gt":
+		return '>', end + 1
+	case "amp":
+		return '&', end + 1
+	case "quot":
+		return '"', end + 1
+	}
+	if num, found := strings.CutPrefix(name, "#"); found {
+		base := 10
+		if hex, isHex := strings.CutPrefix(strings.ToLower(num), "x"); isHex {
+			num, base = hex, 16
+		}
+		n, err := strconv.ParseUint(num, base, 32)
+		if err != nil || n == 0 || n > unicode.MaxRune || utf16.IsSurrogate(rune(n)) {
+			return 0, 0
+		}
+		return rune(n), end + 1
+	}
+	return 0, 0
+}
+
+// mdEntityNames are the names Telegram uses in MarkdownV2 error messages.
+var mdEntityNames = map[string]string{
+	"bold": "Bold", "italic": "Italic", "underline": "Underline",
+	"strikethrough": "Strikethrough", "spoiler": "Spoiler", "code": "Code",
+	"pre": "Pre", "text_link": "TextUrl", "custom_emoji": "CustomEmoji",
+}
+
+// parseMarkdownV2 follows Telegram's MarkdownV2: every character of
+// _*[]()~`>#+-=|{}.! outside an entity must be escaped with '\', and each
+// entity must be closed.
+func parseMarkdownV2(src string) (string, []wireEntity, parseError) {
+	const reserved = "_*[]()~`>#+-=|{}.!"
+	type open struct {
+		typ       string
+		start     int // UTF-16 offset in the output
+		byteStart int // byte offset in the source, for errors
+	}
+	var (
+		out   textBuilder
+		stack []open
+		ents  []wireEntity
+	)
+	inCode := func() bool {
+		return len(stack) > 0 && (stack[len(stack)-1].typ == "code" || stack[len(stack)-1].typ == "pre")
+	}
+	lineStart := true
+	quoteStart := -1
+	closeQuote := func() {
+		if quoteStart >= 0 && out.u16 > quoteStart {
+			ents = append(ents, wireEntity{Type: "blockquote", Offset: quoteStart, Length: out.u16 - quoteStart})
+		}
+		quoteStart = -1
+	}
+	for i := 0; i < len(src); {
+		c := src[i]
+		atLineStart := lineStart
+		lineStart = false
+		if c == '\\' && i+1 < len(src) && src[i+1] > 0 && src[i+1] <= 126 {
+			out.writeRune(rune(src[i+1]))
+			i += 2
+			continue
+		}
+		if c == '\n' && !inCode() {
+			lineStart = true
+			if i+1 >= len(src) || src[i+1] != '>' {
+				closeQuote()
+			}
+		}
+		if inCode() && c != '`' {
+			r, n := utf8.DecodeRuneInString(src[i:])
+			out.writeRune(r)
+			i += n
+			continue
+		}
+		if !strings.ContainsRune(reserved, rune(c)) {
+			r, n := utf8.DecodeRuneInString(src[i:])
+			out.writeRune(r)
+			i += n
+			if r == '\n' {
+				lineStart = true
+			}
+			continue
+		}
+		if c == '>' && atLineStart {
+			if quoteStart < 0 {
+				quoteStart = out.u16
+			}
+			i++
+			continue
+		}
+		isEnd := false
+		if len(stack) > 0 {
+			switch stack[len(stack)-1].typ {
+			case "bold":
+				isEnd = c == '*'
+			case "italic":
+				isEnd = c == '_' && !strings.HasPrefix(src[i:], "__")
+			case "underline":
+				isEnd = strings.HasPrefix(src[i:], "__")
+			case "strikethrough":
+				isEnd = c == '~'
+			case "spoiler":
+				isEnd = strings.HasPrefix(src[i:], "||")
+			case "code":
+				isEnd = c == '`'
+			case "pre":
+				isEnd = strings.HasPrefix(src[i:], "```")
+			case "text_link", "custom_emoji":
+				isEnd = c == ']'
+			}
+		}
+		if isEnd {
+			top := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			e := wireEntity{Type: top.typ, Offset: top.start, Length: out.u16 - top.start}
+			switch top.typ {
+			case "underline", "spoiler":
+				i += 2
+			case "pre":
+				i += 3
+			case "text_link", "custom_emoji":
+				i++
+				target := ""
+				if i < len(src) && src[i] == '(' {
+					end := i + 1
+					var link strings.Builder
+					for end < len(src) && src[end] != ')' {
+						if src[end] == '\\' && end+1 < len(src) {
+							end++
+						}
+						link.WriteByte(src[end])
+						end++
+					}
+					if end >= len(src) {
+						return "", nil, parseError(fmt.Sprintf("Can't find end of a url at byte offset %d", i))
+					}
+					target = link.String()
+					i = end + 1
+				}
+				if top.typ == "custom_emoji" {
+					e.CustomEmojiID = strings.TrimPrefix(target, "tg://emoji?id=")
+				} else {
+					e.URL = target
+				}
+			default:
+				i++
+			}
+			if e.Length > 0 && (e.Type != "text_link" || e.URL != "") {
+				ents = append(ents, e)
+			}
+			continue
+		}
+		typ := ""
+		begin := i
+		switch c {
+		case '_':
+			if strings.HasPrefix(src[i:], "__") {
+				typ, i = "underline", i+2
+			} else {
+				typ, i = "italic", i+1
+			}
+		case '*':
+			typ, i = "bold", i+1
+		case '~':
+			typ, i = "strikethrough", i+1
+		case '|':
+			if strings.HasPrefix(src[i:], "||") {
+				typ, i = "spoiler", i+2
+			}
+		case '[':
+			typ, i = "text_link", i+1
+		case '!':
+			if strings.HasPrefix(src[i:], "![") {
+				typ, i = "custom_emoji", i+2
+			}
+		case '`':
+			if strings.HasPrefix(src[i:], "```") {
+				typ, i = "pre", i+3
+				if nl := strings.IndexByte(src[i:], '\n'); nl >= 0 && !strings.ContainsAny(src[i:i+nl], " `") {
+					i += nl + 1 // the language line; Telegram keeps it as the entity's language
+				}
+			} else {
+				typ, i = "code", i+1
+			}
+		}
+		if typ == "" {
+			return "", nil, parseError(fmt.Sprintf("Character '%c' is reserved and must be escaped with the preceding '\\'", c))
+		}
+		stack = append(stack, open{typ: typ, start: out.u16, byteStart: begin})
+	}
+	closeQuote()
+	if len(stack) > 0 {
+		top := stack[len(stack)-1]
+		return "", nil, parseError(fmt.Sprintf("Can't find end of %s entity at byte offset %d", mdEntityNames[top.typ], top.byteStart))
+	}
+	return out.b.String(), sortEntities(ents), ""
+}
+
+// parseMarkdown follows Telegram's legacy Markdown: *bold*, _italic_,
+// `code`, ```pre```, [text](url); entities do not nest, and an entity that is
+// never closed is an error.
+func parseMarkdown(src string) (string, []wireEntity, parseError) {
+	var (
+		out  textBuilder
+		ents []wireEntity
+	)
+	for i := 0; i < len(src); {
+		c := src[i]
+		if c == '\\' && i+1 < len(src) && strings.IndexByte("_*`[", src[i+1]) >= 0 {
+			out.writeRune(rune(src[i+1]))
+			i += 2
+			continue
+		}
+		if strings.IndexByte("_*`[", c) < 0 {
+			r, n := utf8.DecodeRuneInString(src[i:])
+			out.writeRune(r)
+			i += n
+			continue
+		}
+		begin := i
+		unclosed := parseError(fmt.Sprintf("Can't find end of the entity starting at byte offset %d", begin))
+		typ, closer := map[byte]string{'_': "italic", '*': "bold", '`': "code", '[': "text_link"}[c], string(c)
+		if c == '[' {
+			closer = "]"
+		}
+		if strings.HasPrefix(src[i:], "```") {
+			typ, closer = "pre", "```"
+		}
+		i += len(closer)
+		end := strings.Index(src[i:], closer)
+		if end < 0 {
+			return "", nil, unclosed
+		}
+		inner := src[i : i+end]
+		i += end + len(closer)
+		e := wireEntity{Type: typ, Offset: out.u16}
+		if typ == "text_link" {
+			if i >= len(src) || src[i] != '(' {
+				return "", nil, unclosed
+			}
+			urlEnd := strings.IndexByte(src[i:], ')')
+			if urlEnd < 0 {
+				return "", nil, unclosed
+			}
+			e.URL = src[i+1 : i+urlEnd]
+			i += urlEnd + 1
+		}
+		out.writeString(inner)
+		e.Length = out.u16 - e.Offset
+		if e.Length > 0 {
+			ents = append(ents, e)
+		}
+	}
+	return out.b.String(), ents, ""
+}
+
+// parseKeyboard reads reply_markup. Only an inline keyboard is kept on the
+// message, as in Telegram; reply keyboards are accepted and not shown.
+// present reports whether the field was sent at all.
+func parseKeyboard(p params) (kb *wireKeyboard, present bool, rep *reply) {
+	raw, present := p.values["reply_markup"]
+	if !present || strings.TrimSpace(raw) == "" {
+		return nil, false, nil
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(raw), &fields); err != nil {
+		r := badRequest("can't parse reply keyboard markup JSON object")
+		return nil, true, &r
+	}
+	inline, found := fields["inline_keyboard"]
+	if !found {
+		return nil, true, nil
+	}
+	var rows [][]wireButton
+	if err := json.Unmarshal(inline, &rows); err != nil {
+		r := badRequest("can't parse inline keyboard button: %v", err)
+		return nil, true, &r
+	}
+	buttons := 0
+	kept := rows[:0]
+	for _, row := range rows {
+		if len(row) == 0 {
+			continue
+		}
+		for j := range row {
+			b := &row[j]
+			if b.CopyText != nil && b.CopyText.Text == "" {
+				b.CopyText = nil // go-telegram/bot always sends an empty copy_text
+			}
+			if b.CallbackData != nil && (len(*b.CallbackData) == 0 || len(*b.CallbackData) > maxDataLen) {
+				r := badRequest("BUTTON_DATA_INVALID")
+				return nil, true, &r
+			}
+			if !b.hasAction() {
+				r := badRequest("can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard")
+				return nil, true, &r
+			}
+			buttons++
+		}
+		kept = append(kept, row)
+	}
+	if buttons == 0 {
+		return nil, true, nil // an empty inline keyboard removes the keyboard
+	}
+	return &wireKeyboard{InlineKeyboard: kept}, true, nil
+}
+
+func (b *wireButton) hasAction() bool {
+	return b.URL != "" || b.CallbackData != nil || len(b.WebApp) > 0 || len(b.LoginURL) > 0 ||
+		b.SwitchInlineQuery != nil || b.SwitchInlineQueryCurrentChat != nil ||
+		len(b.SwitchInlineQueryChosenChat) > 0 || b.CopyText != nil || len(b.CallbackGame) > 0 || b.Pay
+}
+
+// commandEntities marks bot commands the way Telegram does in a person's
+// message: "/word" or "/word@bot" at the start or after white space.
+func commandEntities(text string) []wireEntity {
+	var ents []wireEntity
+	u16 := 0
+	prevSpace := true
+	for i := 0; i < len(text); {
+		r, n := utf8.DecodeRuneInString(text[i:])
+		if r == '/' && prevSpace {
+			j := i + 1
+			for j < len(text) && j-i-1 < 64 && isCommandByte(text[j]) {
+				j++
+			}
+			if j > i+1 {
+				if j < len(text) && text[j] == '@' {
+					k := j + 1
+					for k < len(text) && isCommandByte(text[k]) {
+						k++
+					}
+					if k-j-1 >= 3 {
+						j = k
+					}
+				}
+				ents = append(ents, wireEntity{Type: "bot_command", Offset: u16, Length: j - i})
+				u16 += j - i // commands are ASCII: one byte, one code unit
+				i = j
+				prevSpace = false
+				continue
+			}
+		}
+		prevSpace = unicode.IsSpace(r)
+		u16 += utf16Len(r)
+		i += n
+	}
+	return ents
+}
+
+func isCommandByte(c byte) bool {
+	return c == '_' || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') || ('0' <= c && c <= '9')
+}
