@@ -398,14 +398,16 @@ func scaleEnds(c Chart, sty text.Style, width vg.Length) []string {
 	return ends
 }
 
+// drawLegend draws one entry for each of series (at least one), two to a
+// row, from top down.
 func drawLegend(dc draw.Canvas, series []Series, lang string, top vg.Length) {
 	const thumb = 96 // the sample of line and glyph
 	label := textStyle(sans, 32, ink)
 	label.YAlign = draw.YCenter
 	colWidth := vg.Length(chartWidth-2*margin) / 2
-	year := ""
-	if len(series) > 0 {
-		year, _, _ = strings.Cut(series[len(series)-1].Label, "-")
+	latestYear := 0
+	if d, ok := parseDate(series[len(series)-1].Label); ok {
+		latestYear = d.Year()
 	}
 	for i, s := range series {
 		col, row := i%2, i/2
@@ -416,21 +418,21 @@ func drawLegend(dc draw.Canvas, series []Series, lang string, top vg.Length) {
 			[]vg.Point{{X: x, Y: y}, {X: x + thumb, Y: y}})
 		dc.DrawGlyphNoClip(draw.GlyphStyle{Color: st.color, Radius: 11, Shape: st.glyph},
 			vg.Point{X: x + thumb/2, Y: y})
-		text := drawable(label.Font, seriesLabel(lang, s.Label, year))
-		dc.FillText(label, vg.Point{X: x + thumb + 16, Y: y}, ellipsize(label, text, colWidth-thumb-32))
+		name := drawable(label.Font, seriesLabel(lang, s.Label, latestYear))
+		dc.FillText(label, vg.Point{X: x + thumb + 16, Y: y}, ellipsize(label, name, colWidth-thumb-32))
 	}
 }
 
 // seriesLabel writes a session date as "Session of 2 Mar", with the year
 // only when it is not the year of the latest session.
-func seriesLabel(lang, label, latestYear string) string {
+func seriesLabel(lang, label string, latestYear int) string {
 	d, ok := parseDate(label)
 	if !ok {
 		return oneLine(label)
 	}
 	w := wordsFor(lang)
 	s := fmt.Sprintf(w.sessionOf, shortDate(lang, d))
-	if strconv.Itoa(d.Year()) != latestYear {
+	if d.Year() != latestYear {
 		s += " " + strconv.Itoa(d.Year())
 	}
 	return s

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -78,20 +79,23 @@ func (tx *Tx) Export(w io.Writer, opts ExportOptions) error {
 		finish = func() error { cw.Flush(); return cw.Error() }
 	case "json":
 		n := 0
+		var row bytes.Buffer
+		enc := json.NewEncoder(&row)
+		enc.SetEscapeHTML(false) // answers are data, not HTML: keep < > & readable
 		write = func(r exportRow) error {
 			sep := ",\n"
 			if n == 0 {
 				sep = "[\n"
 			}
 			n++
-			data, err := json.Marshal(r)
-			if err != nil {
+			row.Reset()
+			if err := enc.Encode(r); err != nil {
 				return err
 			}
 			if _, err := bw.WriteString(sep); err != nil {
 				return err
 			}
-			_, err = bw.Write(data)
+			_, err := bw.Write(bytes.TrimSuffix(row.Bytes(), []byte("\n")))
 			return err
 		}
 		finish = func() error {

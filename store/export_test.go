@@ -5,7 +5,6 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"flag"
 	"os"
 	"path/filepath"
@@ -235,12 +234,7 @@ func FuzzOpen(f *testing.F) {
 		if err := os.WriteFile(path, data, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		start := time.Now()
 		db, err := store.Open(path, store.Options{NoSync: true})
-		if d := time.Since(start); d > 50*time.Millisecond {
-			os.WriteFile(fmt.Sprintf("/tmp/slow-%d", time.Now().UnixNano()), data, 0o600)
-			println("slow", d.String(), len(data), fmt.Sprint(err))
-		}
 		if err != nil {
 			return
 		}

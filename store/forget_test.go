@@ -275,3 +275,53 @@ func TestBackupWhileWriting(t *testing.T) {
 		t.Error("BackupFile onto the database itself: no error")
 	}
 }
+
+// TestCompactInPlaceWhileWriting compacts while writers run: no write is
+// lost and every writer carries on.
+func TestCompactInPlaceWhileWriting(t *testing.T) {
+	db := mustOpen(t)
+	var (
+		mu   sync.Mutex
+		ids  []uint64
+		stop atomic.Bool
+		wg   sync.WaitGroup
+	)
+	for w := range 8 {
+		wg.Go(func() {
+			for !stop.Load() {
+				var r store.Reply
+				if err := db.Batch(func(tx *store.Tx) error {
+					r = store.Reply{ChatID: int64(w + 1), Answer: "during compaction"}
+					return tx.AddReply(&r)
+				}); err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				ids = append(ids, r.ID)
+				mu.Unlock()
+			}
+		})
+	}
+	for range 3 {
+		time.Sleep(20 * time.Millisecond)
+		if err := db.CompactInPlace(); err != nil {
+			t.Error(err)
+		}
+	}
+	stop.Store(true)
+	wg.Wait()
+	view(t, db, func(tx *store.Tx) error {
+		for _, id := range ids {
+			found := false
+			for chat := int64(1); chat <= 8 && !found; chat++ {
+				_, err := tx.Reply(chat, id)
+				found = err == nil
+			}
+			if !found {
+				t.Errorf("reply %d lost by compaction", id)
+			}
+		}
+		return nil
+	})
+}
