@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"maps"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -33,6 +33,7 @@ type app struct {
 	bot      *bot.Bot
 	sched    *schedule.Scheduler
 	poller   *bot.Poller
+	metrics  *metrics
 	forgotMu sync.Mutex
 	forgot   bool // a client erased their data since the last compaction
 }
@@ -56,7 +57,9 @@ func loadConfig(path string, explicit bool, getenv func(string) string) (Config,
 	return cfg, nil
 }
 
-func newLogger(cfg Config, w *os.File) *slog.Logger {
+// newLogger logs as log.format and log.level say. Answers and tokens never
+// go into a log line at info level or above.
+func newLogger(cfg Config, w io.Writer) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: cfg.LogLevel()}
 	if cfg.Log.Format == "json" {
 		return slog.New(slog.NewJSONHandler(w, opts))
@@ -126,7 +129,7 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger, api *tgbot.Bot, o
 	}
 	a.bot = &bot.Bot{
 		DB: db, Prompts: a.prompts, Planner: a.sched, API: api, Logger: log, Now: now,
-		Sender: &bot.Sender{Rate: float64(cfg.Telegram.RatePerSecond), PerChat: opts.perChat},
+		Sender:          &bot.Sender{Rate: float64(cfg.Telegram.RatePerSecond), PerChat: opts.perChat},
 		DefaultSequence: cfg.Prompts.DefaultSequence, DefaultLanguage: cfg.Prompts.DefaultLanguage,
 		DefaultTime: cfg.Schedule.DefaultTime, DefaultTimeZone: cfg.Schedule.DefaultTimezone,
 		DataDir:    filepath.Dir(cfg.Store.Path),
@@ -146,6 +149,7 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger, api *tgbot.Bot, o
 	}
 	a.sched.Conversation = a.bot
 	a.poller = &bot.Poller{URL: cfg.Telegram.APIURL, Timeout: time.Duration(cfg.Telegram.PollTimeout)}
+	a.metrics = newMetrics(a)
 	return a, nil
 }
 
@@ -166,12 +170,16 @@ func (a *app) close() {
 // tick runs one schedule tick and wakes the sender for what it enqueued.
 func (a *app) tick(ctx context.Context, now time.Time) {
 	st, err := a.sched.Tick(ctx, now)
+	a.metrics.tickDuration.Observe(st.Duration.Seconds())
 	if err != nil && ctx.Err() == nil {
 		a.log.Error("tick", "err", err)
 	}
 	if st.Due > 0 || st.Failed > 0 {
 		a.log.Info("tick", "due", st.Due, "started", st.Started, "reminded", st.Reminded,
 			"skipped", st.Skipped, "failed", st.Failed, "took", st.Duration.Round(time.Microsecond))
+	}
+	if err := a.bot.Digests(now); err != nil {
+		a.log.Error("coach digests", "err", err)
 	}
 	a.bot.Wake()
 	a.compactIfForgotten(now)

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -103,14 +104,26 @@ func parseDays(s string) (int, int, error) {
 	return from, to, nil
 }
 
-// withStore opens the database named by the config for an offline
-// command. When a running kindling holds it, the error says so.
-func withStore(args []string, e cmdEnv, name string, extra func(fs *flag.FlagSet), do func(cfg Config, fs *flag.FlagSet, db *store.DB) error) error {
-	fs := newFlags(e, name)
+// offline is a command that reads the database: export or backup.
+type offline struct {
+	name  string
+	flags func(fs *flag.FlagSet)
+	// check validates the arguments before anything is opened.
+	check func(cfg Config, fs *flag.FlagSet) error
+	// admin does the work through the running kindling's admin address;
+	// see askAdmin for what its errors mean.
+	admin func(ctx context.Context, cfg Config) error
+	// file does the work on the database file, when no kindling runs.
+	file func(cfg Config, db *store.DB) error
+}
+
+// runOffline runs an offline command: through the admin address of the
+// kindling that holds the database when one runs there (admin.listen and
+// admin.token from the config), else on the file itself.
+func runOffline(ctx context.Context, args []string, e cmdEnv, c offline) error {
+	fs := newFlags(e, c.name)
 	path, explicit := configFlag(fs)
-	if extra != nil {
-		extra(fs)
-	}
+	c.flags(fs)
 	if err := parseFlags(fs, args, e); err != nil {
 		return err
 	}
@@ -118,74 +131,140 @@ func withStore(args []string, e cmdEnv, name string, extra func(fs *flag.FlagSet
 	if err != nil {
 		return err
 	}
+	if err := c.check(cfg, fs); err != nil {
+		return err
+	}
+	var adminErr error
+	if cfg.Admin.Listen != "" {
+		err := c.admin(ctx, cfg)
+		var final *finalError
+		switch {
+		case err == nil:
+			return nil
+		case errors.As(err, &final):
+			return err
+		case !errors.Is(err, errNoAdmin):
+			adminErr = err
+		}
+	}
 	if _, err := os.Stat(cfg.Store.Path); err != nil {
 		return fmt.Errorf("store.path %s: %w", cfg.Store.Path, err)
 	}
 	db, err := store.Open(cfg.Store.Path, store.Options{Timeout: time.Second})
 	if errors.Is(err, store.ErrLocked) {
-		return fmt.Errorf("%w\n(kindling %s reads the database directly; stop the bot first, or use the running bot's admin address)", err, name)
+		switch {
+		case adminErr != nil:
+			return fmt.Errorf("%w\n(and the running bot's admin address did not help: %v)", err, adminErr)
+		case cfg.Admin.Listen == "":
+			return fmt.Errorf("%w\n(admin.listen is off, so kindling %s reads the file itself: stop the bot first, or turn on admin.listen)", err, c.name)
+		default:
+			return fmt.Errorf("%w\n(and nothing answers on admin.listen %s: is the bot running with another config?)", err, cfg.Admin.Listen)
+		}
 	}
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	return do(cfg, fs, db)
+	return c.file(cfg, db)
 }
 
 // cmdExport writes every answer (or one client's) as CSV or JSON.
 func cmdExport(ctx context.Context, args []string, e cmdEnv) error {
 	var client *int64
 	var since, format, out *string
-	return withStore(args, e, "export", func(fs *flag.FlagSet) {
-		client = fs.Int64("client", 0, "only this client's chat `id`")
-		since = fs.String("since", "", "only answers on or after this `date` (YYYY-MM-DD)")
-		format = fs.String("format", "csv", "csv or json")
-		out = fs.String("out", "", "write to this `file` instead of standard output")
-	}, func(cfg Config, fs *flag.FlagSet, db *store.DB) error {
-		opts := store.ExportOptions{ChatID: *client, Format: *format}
-		if *format != "csv" && *format != "json" {
-			return fmt.Errorf("--format: want csv or json, got %q", *format)
-		}
-		if *since != "" {
-			t, err := time.Parse("2006-01-02", *since)
-			if err != nil {
-				return fmt.Errorf("--since: want YYYY-MM-DD, got %q", *since)
+	var opts store.ExportOptions
+	return runOffline(ctx, args, e, offline{
+		name: "export",
+		flags: func(fs *flag.FlagSet) {
+			client = fs.Int64("client", 0, "only this client's chat `id`")
+			since = fs.String("since", "", "only answers on or after this `date` (YYYY-MM-DD)")
+			format = fs.String("format", "csv", "csv or json")
+			out = fs.String("out", "", "write to this `file` instead of standard output")
+		},
+		check: func(cfg Config, fs *flag.FlagSet) error {
+			var err error
+			opts, err = exportOptions(strconv.FormatInt(*client, 10), *since, *format)
+			return err
+		},
+		admin: func(ctx context.Context, cfg Config) error {
+			q := url.Values{"format": {opts.Format}}
+			if opts.ChatID != 0 {
+				q.Set("client", strconv.FormatInt(opts.ChatID, 10))
 			}
-			opts.Since = t
-		}
-		var w io.Writer = e.stdout
-		if *out != "" {
-			f, err := os.OpenFile(*out, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
-			if err != nil {
-				return fmt.Errorf("--out: %w", err)
+			if *since != "" {
+				q.Set("since", *since)
 			}
-			defer f.Close()
-			w = f
-			if err := db.Export(w, opts); err != nil {
+			resp, err := askAdmin(ctx, cfg, "/export", q)
+			if err != nil {
 				return err
 			}
-			return f.Close()
-		}
-		return db.Export(w, opts)
+			defer resp.Body.Close()
+			err = writeOut(*out, e.stdout, func(w io.Writer) error {
+				_, err := io.Copy(w, resp.Body)
+				return err
+			})
+			if err != nil {
+				return &finalError{fmt.Errorf("export from the running bot: %w", err)}
+			}
+			return nil
+		},
+		file: func(cfg Config, db *store.DB) error {
+			return writeOut(*out, e.stdout, func(w io.Writer) error { return db.Export(w, opts) })
+		},
 	})
+}
+
+// writeOut runs write on the file out (0600), or on stdout when out is "".
+func writeOut(out string, stdout io.Writer, write func(io.Writer) error) error {
+	if out == "" {
+		return write(stdout)
+	}
+	f, err := os.OpenFile(out, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	if err != nil {
+		return fmt.Errorf("--out: %w", err)
+	}
+	defer f.Close()
+	if err := write(f); err != nil {
+		return err
+	}
+	return f.Close()
 }
 
 // cmdBackup writes a consistent copy of the database and verifies it.
 func cmdBackup(ctx context.Context, args []string, e cmdEnv) error {
-	return withStore(args, e, "backup", nil, func(cfg Config, fs *flag.FlagSet, db *store.DB) error {
-		if fs.NArg() != 1 {
-			fs.Usage()
-			return exitError(2)
-		}
-		dst := fs.Arg(0)
-		if abs(dst) == abs(cfg.Store.Path) {
-			return errors.New("the backup file cannot be the database itself")
-		}
-		if err := db.BackupFile(dst); err != nil {
-			return err
-		}
-		fmt.Fprintln(e.stdout, "backup written and verified:", dst)
-		return nil
+	var dst string
+	return runOffline(ctx, args, e, offline{
+		name:  "backup",
+		flags: func(fs *flag.FlagSet) {},
+		check: func(cfg Config, fs *flag.FlagSet) error {
+			if fs.NArg() != 1 {
+				fs.Usage()
+				return exitError(2)
+			}
+			dst = fs.Arg(0)
+			if abs(dst) == abs(cfg.Store.Path) {
+				return errors.New("the backup file cannot be the database itself")
+			}
+			return nil
+		},
+		admin: func(ctx context.Context, cfg Config) error {
+			resp, err := askAdmin(ctx, cfg, "/backup", nil)
+			if err != nil {
+				return err
+			}
+			if _, err := backupFromAdmin(resp, dst); err != nil {
+				return &finalError{fmt.Errorf("backup from the running bot: %w", err)}
+			}
+			fmt.Fprintln(e.stdout, "backup written and verified:", dst, "(a hot copy from the running bot)")
+			return nil
+		},
+		file: func(cfg Config, db *store.DB) error {
+			if err := db.BackupFile(dst); err != nil {
+				return err
+			}
+			fmt.Fprintln(e.stdout, "backup written and verified:", dst)
+			return nil
+		},
 	})
 }
 

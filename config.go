@@ -654,9 +654,10 @@ var configKeys = sync.OnceValue(func() []configKey {
 // ApplyEnv overrides keys from the environment: KINDLING_ and the key's path
 // in upper case with "_" for "." (schedule.tick: KINDLING_SCHEDULE_TICK;
 // telegram.webhook.secret_token: KINDLING_TELEGRAM_WEBHOOK_SECRET_TOKEN).
-// An empty variable counts as unset. Scalars take their plain text
-// (surrounding spaces ignored); lists and maps (coaches, safety.phrases,
-// safety.crisis_message) take YAML or JSON text, decoded as in the file.
+// An empty variable counts as unset; "" (two quote marks) sets a text key
+// to empty. Scalars take their plain text (surrounding spaces ignored);
+// lists and maps (coaches, safety.phrases, safety.crisis_message) take YAML
+// or JSON text, decoded as in the file.
 // Every bad value is reported, naming the variable.
 func (c *Config) ApplyEnv(getenv func(string) string) error {
 	problems := &ConfigError{}
@@ -679,6 +680,9 @@ func (c *Config) ApplyEnv(getenv func(string) string) error {
 			}
 			f.SetInt(int64(dur))
 		case f.Kind() == reflect.String:
+			if s == `""` || s == "''" {
+				s = "" // as in YAML: clears a key such as admin.listen
+			}
 			f.SetString(s)
 		case f.Kind() == reflect.Bool:
 			b, err := strconv.ParseBool(s)

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"kindling/safety"
 )
 
 var updateGolden = flag.Bool("update", false, "rewrite golden files in testdata/ with what the code produces now")
@@ -272,7 +274,7 @@ func TestParseConfigAliasBomb(t *testing.T) {
 	b.WriteString("log: {<<: *m9}\n")
 	start := time.Now()
 	_, err := ParseConfig(strings.NewReader(b.String()))
-	if err == nil || !strings.Contains(err.Error(), "line 11: log: too many values") {
+	if err == nil || !strings.Contains(err.Error(), "log: too many values") {
 		t.Errorf("err = %v, want too many values", err)
 	}
 	if d := time.Since(start); d > 5*time.Second {
@@ -551,6 +553,7 @@ func TestConfigEnv(t *testing.T) {
 		"KINDLING_SAFETY_PHRASES":                 "de: [ich will nicht mehr leben]",
 		"KINDLING_SAFETY_CRISIS_MESSAGE":          `{"en": "Call 988."}`,
 		"KINDLING_ADMIN_LISTEN":                   "",      // empty: unset
+		"KINDLING_BACKUP_SCHEDULE":                `""`,    // cleared
 		"KINDLING_SCHEDULE_DEFAULT_TIMEZONE_TYPO": "Mars/", // not a key
 	}))
 	if err != nil {
@@ -563,6 +566,7 @@ func TestConfigEnv(t *testing.T) {
 	want.Schedule.Tick = Duration(30 * time.Second)
 	want.Invites.TTL = Duration(7 * day)
 	want.Enrollment = EnrollOpen
+	want.Backup.Schedule = ""
 	want.Safety.LowestMoodTwice = false
 	want.Coaches = []Coach{{ID: 42, Name: "Ana"}, {ID: 7, Name: "Bo", DigestTime: "08:00"}}
 	want.Safety.Phrases = map[string][]string{"de": {"ich will nicht mehr leben"}}
@@ -799,4 +803,18 @@ func FuzzParseConfig(f *testing.F) {
 			t.Fatalf("round trip:\n got  %#v\n want %#v\n%s", back, c, b.Bytes())
 		}
 	})
+}
+
+// TestConfigYAMLCrisisMessagesAreTheDefaults keeps the helplines shown in
+// config.yaml the same as the built-in ones.
+func TestConfigYAMLCrisisMessagesAreTheDefaults(t *testing.T) {
+	cfg, err := ReadConfigFile("config.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for lang, want := range safety.DefaultCrisisMessage {
+		if got := strings.TrimRight(cfg.Safety.CrisisMessage[lang], "\n"); got != want {
+			t.Errorf("config.yaml safety.crisis_message.%s differs from safety.DefaultCrisisMessage:\n%s\n---\n%s", lang, got, want)
+		}
+	}
 }

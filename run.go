@@ -5,10 +5,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net"
+	"net/http"
 	"os"
 	"os/signal"
-	"syscall"
 	"sync"
+	"syscall"
 	"time"
 
 	tgbot "github.com/go-telegram/bot"
@@ -16,12 +18,39 @@ import (
 
 	"kindling/bot"
 	"kindling/schedule"
+	"kindling/store"
 )
 
-// cmdRun runs the bot until a signal: polls Telegram (or serves the
-// webhook), sends the outbox, ticks the schedule, and serves the admin
-// address.
+// The stages of stopping, counted from the signal. Everything is closed
+// before stopTimeout, which service managers commonly allow (docker stop
+// waits 10 s before SIGKILL).
+const (
+	// flushFor is how long the outbox keeps sending after the signal,
+	// so that replies to the last updates go out before the stop.
+	flushFor = 2 * time.Second
+	// abortAfter is when Telegram calls still in flight are cut off.
+	abortAfter = 8 * time.Second
+	// stopTimeout is when kindling gives up stopping in order.
+	stopTimeout = 10 * time.Second
+)
+
+// webhookConnections is the max_connections given to setWebhook: one,
+// so that Telegram sends a chat's updates one after another and they are
+// stored in order (Handle serialises updates anyway, so more connections
+// would not handle more of them).
+const webhookConnections = 1
+
+// cmdRun runs the bot until a signal: reads updates (polling, or the
+// webhook), sends the outbox, ticks the schedule, makes backups and serves
+// the admin address. It stops as the comments on flushFor and abortAfter
+// say; a second signal ends it at once.
 func cmdRun(ctx context.Context, args []string, e cmdEnv) error {
+	// Every signal lands here too, so that a second one is seen even
+	// while the first is being handled.
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+
 	fs := newFlags(e, "run")
 	path := fs.String("config", "config.yaml", "the configuration `file`")
 	if err := parseFlags(fs, args, e); err != nil {
@@ -36,30 +65,68 @@ func cmdRun(ctx context.Context, args []string, e cmdEnv) error {
 	if err := cfg.RequireToken(); err != nil {
 		return err
 	}
-	log := newLogger(cfg, os.Stderr)
-	api, err := bot.NewAPI(cfg.Telegram.Token, cfg.Telegram.APIURL, time.Duration(cfg.Telegram.PollTimeout)+15*time.Second)
+	log := newLogger(cfg, e.stderr)
+	tg := newTelegramHTTP(time.Duration(cfg.Telegram.PollTimeout) + 15*time.Second)
+	api, err := tg.api(cfg.Telegram.Token, cfg.Telegram.APIURL)
 	if err != nil {
-		return err
+		return fmt.Errorf("telegram client: %w", err)
 	}
 	a, err := newApp(ctx, cfg, log, api, appOptions{})
+	if errors.Is(err, store.ErrLocked) {
+		return fmt.Errorf("%w\n(store.path %s is held by a kindling that is running: stop it first, or give this one its own store.path)", err, cfg.Store.Path)
+	}
 	if err != nil {
 		return err
 	}
-	defer a.close()
+	closed := false
+	defer func() {
+		if !closed {
+			a.close()
+		}
+	}()
 	a.poller.Token = cfg.Telegram.Token
+
+	// Listen before anything else starts: a port in use is a config error.
+	var adminLn, hookLn net.Listener
+	if cfg.Admin.Listen != "" {
+		if adminLn, err = listen("admin.listen", cfg.Admin.Listen); err != nil {
+			return err
+		}
+		defer adminLn.Close()
+	}
+	webhook := cfg.Telegram.Webhook.URL != ""
+	if webhook {
+		if hookLn, err = listen("telegram.webhook.listen", cfg.Telegram.Webhook.Listen); err != nil {
+			return err
+		}
+		defer hookLn.Close()
+	}
 
 	me, err := getMe(ctx, a.bot.Sender, api)
 	if err != nil {
 		return fmt.Errorf("telegram: %w (is the token right, and telegram.api_url reachable?)", err)
 	}
 	a.bot.Username = me.Username
-	log.Info("kindling starting", "version", version(), "bot", "@"+me.Username,
+	mode, adminAddr, backupsAt := "polling", "off", "off"
+	if webhook {
+		mode = "webhook " + cfg.Telegram.Webhook.URL
+	}
+	if adminLn != nil {
+		adminAddr = adminLn.Addr().String()
+	}
+	if cfg.Backup.Schedule != "" {
+		backupsAt = cfg.Backup.Schedule + " into " + cfg.BackupDir()
+	}
+	log.Info("kindling starting", "version", version(), "bot", "@"+me.Username, "updates", mode,
 		"store", cfg.Store.Path, "prompts", promptsSource(cfg), "enrollment", cfg.Enrollment,
-		"coaches", len(cfg.Coaches), "tick", cfg.Schedule.Tick.String())
+		"coaches", len(cfg.Coaches), "tick", cfg.Schedule.Tick.String(), "admin", adminAddr, "backups", backupsAt)
 
-	// Polling and a webhook exclude each other at Telegram: make sure no
-	// webhook is left from an earlier run.
-	if err := a.bot.Sender.Do(ctx, 0, func(ctx context.Context) error {
+	// Polling and a webhook exclude each other at Telegram.
+	if webhook {
+		if err := setWebhook(ctx, a.bot.Sender, api, cfg.Telegram.Webhook); err != nil {
+			return fmt.Errorf("telegram.webhook.url: setWebhook: %w", err)
+		}
+	} else if err := a.bot.Sender.Do(ctx, 0, func(ctx context.Context) error {
 		_, err := api.DeleteWebhook(ctx, &tgbot.DeleteWebhookParams{})
 		return err
 	}); err != nil {
@@ -67,63 +134,121 @@ func cmdRun(ctx context.Context, args []string, e cmdEnv) error {
 	}
 	a.bot.SetCommands(ctx)
 
-	// Work stops in order on a signal: first no new updates, then the
-	// sends in flight finish, then the store closes (deferred above).
-	runCtx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var wg sync.WaitGroup
-	start := func(name string, f func(context.Context)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			f(runCtx)
-			log.Debug("stopped", "part", name)
-		}()
+	started := time.Now()
+	var adminSrv *http.Server
+	if adminLn != nil {
+		adminSrv = serveHTTP(adminLn, newAdmin(a, started).handler(), log, "admin")
 	}
-	pollCtx, stopPolling := context.WithCancel(runCtx)
-	defer stopPolling()
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		if err := a.bot.Poll(pollCtx, a.poller); err != nil {
-			log.Error("poll", "err", err)
-		}
-	}()
-	start("outbox", a.bot.Drain)
-	start("schedule", func(ctx context.Context) {
-		if err := schedule.Run(ctx, cfg.TickSpec(), func() { a.tick(ctx, time.Now()) }); err != nil {
+
+	// Updates come from polling or the webhook; the rest works on runCtx.
+	updatesCtx, stopUpdates := context.WithCancel(context.Background())
+	defer stopUpdates()
+	var hookSrv *http.Server
+	var updates sync.WaitGroup
+	if webhook {
+		hookSrv = serveHTTP(hookLn, bot.WebhookHandler(a.bot, cfg.Telegram.Webhook.SecretToken), log, "webhook")
+	} else {
+		updates.Go(func() {
+			if err := a.bot.Poll(updatesCtx, a.poller); err != nil {
+				log.Error("poll", "err", err)
+			}
+		})
+	}
+	runCtx, stopWork := context.WithCancel(context.Background())
+	defer stopWork()
+	var work sync.WaitGroup
+	work.Go(func() { a.bot.Drain(runCtx) })
+	work.Go(func() {
+		// The first tick at once: catch up after downtime without waiting.
+		a.tick(runCtx, time.Now())
+		if err := schedule.Run(runCtx, cfg.TickSpec(), func() { a.tick(runCtx, time.Now()) }); err != nil {
 			log.Error("schedule", "err", err)
 		}
 	})
 	if a.watcher != nil {
-		start("prompt errors", func(ctx context.Context) { a.tellCoachesAboutPrompts(ctx) })
+		work.Go(func() { a.watchPrompts(runCtx) })
 	}
-	// The first tick at once: catch up after downtime without waiting.
-	a.tick(runCtx, time.Now())
+	if cfg.Backup.Schedule != "" {
+		bk := &backups{DB: a.db, Dir: cfg.BackupDir(), Keep: cfg.Backup.Keep, Log: log, Metrics: a.metrics}
+		work.Go(func() {
+			if err := bk.Run(runCtx, cfg.Backup.Schedule); err != nil {
+				log.Error("backups", "err", err)
+			}
+		})
+	}
 
 	<-ctx.Done()
-	log.Info("stopping: no new updates; finishing sends in flight")
-	stopPolling()
+	signalled := time.Now()
+	select {
+	case <-sigs: // the signal that ended ctx; the next one is the second
+	default:
+	}
+	log.Info("stopping: no new updates; finishing sends and writes in flight")
 	done := make(chan struct{})
+	closed = true // the stop below closes the app
 	go func() {
-		drainCtx, cancelDrain := context.WithTimeout(context.Background(), 8*time.Second)
-		defer cancelDrain()
-		_ = a.bot.WaitIdle(drainCtx)
+		defer close(done)
+		// 1. No new updates; those being handled are stored.
+		stopUpdates()
+		if hookSrv != nil {
+			shutdown(hookSrv, signalled.Add(flushFor))
+		}
+		updates.Wait()
+		// 2. Send what the last updates asked for, for a moment.
+		flushCtx, cancel := context.WithDeadline(context.Background(), signalled.Add(flushFor))
+		_ = a.bot.WaitIdle(flushCtx)
 		cancel()
-		wg.Wait()
-		close(done)
+		// 3. Start nothing new; Telegram calls in flight finish and are
+		// recorded. What is left in the outbox goes out after a restart.
+		stopWork()
+		tg.Stop()
+		if !waitUntil(&work, signalled.Add(abortAfter)) {
+			log.Warn("telegram calls still in flight; cutting them off")
+			tg.Abort()
+			work.Wait()
+		}
+		if adminSrv != nil {
+			shutdown(adminSrv, time.Now().Add(500*time.Millisecond))
+		}
+		// 4. Close the database.
+		a.close()
 	}()
-	second := make(chan os.Signal, 1)
-	signal.Notify(second, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(second)
+	timeout := time.NewTimer(time.Until(signalled.Add(stopTimeout)))
+	defer timeout.Stop()
 	select {
 	case <-done:
-		log.Info("stopped")
+		log.Info("stopped", "took", time.Since(signalled).Round(time.Millisecond))
 		return nil
-	case <-second:
-		return errors.New("second signal: stopping at once")
-	case <-time.After(10 * time.Second):
-		return errors.New("could not stop within 10 s")
+	case <-sigs:
+		log.Warn("second signal: stopping at once")
+		return errors.New("second signal: stopped at once")
+	case <-timeout.C:
+		log.Error("could not stop in order within the time allowed; exiting")
+		return fmt.Errorf("could not stop within %s", stopTimeout)
+	}
+}
+
+// waitUntil waits for wg until deadline; false when the deadline came first.
+func waitUntil(wg *sync.WaitGroup, deadline time.Time) bool {
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	t := time.NewTimer(time.Until(deadline))
+	defer t.Stop()
+	select {
+	case <-done:
+		return true
+	case <-t.C:
+		return false
+	}
+}
+
+// shutdown stops srv taking requests and waits for those in progress until
+// deadline, then closes their connections.
+func shutdown(srv *http.Server, deadline time.Time) {
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		_ = srv.Close()
 	}
 }
 
@@ -145,22 +270,38 @@ func getMe(ctx context.Context, s *bot.Sender, api *tgbot.Bot) (*models.User, er
 	return me, err
 }
 
-// tellCoachesAboutPrompts sends every coach the errors of a failed prompt
-// reload, once per change.
-func (a *app) tellCoachesAboutPrompts(ctx context.Context) {
+// setWebhook points Telegram at the webhook: the URL, the secret it must
+// send, the kinds of update kindling handles, one connection at a time.
+func setWebhook(ctx context.Context, s *bot.Sender, api *tgbot.Bot, w WebhookConfig) error {
+	return s.Do(ctx, 0, func(ctx context.Context) error {
+		_, err := api.SetWebhook(ctx, &tgbot.SetWebhookParams{
+			URL:            w.URL,
+			SecretToken:    w.SecretToken,
+			AllowedUpdates: bot.AllowedUpdates(),
+			MaxConnections: webhookConnections,
+		})
+		return err
+	})
+}
+
+// watchPrompts counts failed prompt reloads and sends every coach their
+// problems, once per reload. The watcher itself logs each reload.
+func (a *app) watchPrompts(ctx context.Context) {
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case ch := <-a.watcher.Changes():
+		case ch, ok := <-a.watcher.Changes():
+			if !ok {
+				return
+			}
 			if ch.OK {
-				a.log.Info("prompts reloaded", "warnings", len(ch.Problems))
 				continue
 			}
+			a.metrics.reloadErrors.Inc()
 			var lines []string
 			for _, p := range ch.Problems {
 				lines = append(lines, p.String())
-				a.log.Error("prompt reload", "problem", p.String())
 			}
 			if err := a.bot.TellCoaches(lines); err != nil {
 				a.log.Error("tell coaches about prompt errors", "err", err)

@@ -304,6 +304,7 @@ func (b *Bot) recordAnswer(tx *store.Tx, fx *effects, c *store.Client, d *store.
 	if err := tx.AddReply(&r); err != nil {
 		return err
 	}
+	fx.answers++
 	current := d.State == store.DeliveryOpen && d.Next < len(d.Questions) && d.Questions[d.Next] == q.ID
 	if crisis {
 		if err := b.respondToCrisis(tx, fx, c, &r); err != nil {

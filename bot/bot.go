@@ -87,6 +87,7 @@ type Bot struct {
 	wake     chan struct{}
 	handleMu sync.Mutex
 	once     sync.Once
+	stats    counters // see Stats
 }
 
 func (b *Bot) init() {
@@ -141,8 +142,9 @@ func (b *Bot) SetCommands(ctx context.Context) {
 // effects collects what to do once an update's transaction committed:
 // calls that change nothing stored, such as answering a button press.
 type effects struct {
-	after []func(ctx context.Context)
-	sent  bool // something was enqueued
+	after   []func(ctx context.Context)
+	sent    bool // something was enqueued
+	answers int  // answers and journal entries stored
 }
 
 func (e *effects) then(f func(ctx context.Context)) { e.after = append(e.after, f) }
@@ -161,11 +163,14 @@ func (b *Bot) Handle(ctx context.Context, u *models.Update) error {
 		return b.apply(tx, u, pre, &fx)
 	})
 	if err != nil {
+		b.stats.failed.Add(1)
 		return fmt.Errorf("update %d: %w", u.ID, err)
 	}
 	if !applied {
 		return nil
 	}
+	b.stats.updates.Add(1)
+	b.stats.answers.Add(int64(fx.answers))
 	if fx.sent {
 		b.Wake()
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -458,4 +459,113 @@ func (b *Bot) TellCoaches(lines []string) error {
 		b.Wake()
 	}
 	return err
+}
+
+// digestState is what a coach's last digest covered, kept in the store.
+type digestState struct {
+	Date  string    `json:"date"`  // the coach's local date of the last digest
+	Until time.Time `json:"until"` // answers up to this moment were counted
+}
+
+// Digests sends each coach whose digest time has come today their daily
+// digest: new answers and flags per client since the last one. Nothing is
+// sent when there is nothing new. Each coach gets at most one a day.
+func (b *Bot) Digests(now time.Time) error {
+	b.init()
+	sent := false
+	err := b.DB.Update(func(tx *store.Tx) error {
+		sent = false
+		for _, co := range b.Coaches {
+			var fx effects
+			if err := b.digest(tx, &fx, co, now); err != nil {
+				return err
+			}
+			sent = sent || fx.sent
+		}
+		return nil
+	})
+	if err == nil && sent {
+		b.Wake()
+	}
+	return err
+}
+
+func (b *Bot) digest(tx *store.Tx, fx *effects, co Coach, now time.Time) error {
+	zone := co.TimeZone
+	if zone == "" {
+		zone = b.DefaultTimeZone
+	}
+	loc, err := loadZone(zone)
+	if err != nil {
+		loc = time.UTC
+	}
+	at := co.DigestTime
+	if at == "" {
+		at = "18:00"
+	}
+	h, m, err := parseClock(at)
+	if err != nil {
+		return nil
+	}
+	local := now.In(loc)
+	if local.Hour()*60+local.Minute() < h*60+m {
+		return nil
+	}
+	key := strconv.FormatInt(co.ID, 10)
+	var st digestState
+	if raw, ok := tx.Get("digest", key); ok {
+		if err := json.Unmarshal(raw, &st); err != nil {
+			st = digestState{}
+		}
+	}
+	today := local.Format("2006-01-02")
+	if st.Date == today {
+		return nil
+	}
+	since := st.Until
+	if since.IsZero() {
+		since = now.Add(-24 * time.Hour)
+	}
+	cs, err := coachClients(tx, co.ID)
+	if err != nil {
+		return err
+	}
+	var lines []string
+	for _, c := range cs {
+		rs, err := tx.Replies(c.ChatID, since)
+		if err != nil {
+			return err
+		}
+		answers, flagged := 0, 0
+		for _, r := range rs {
+			if !r.At.After(since) || r.At.After(now) {
+				continue
+			}
+			answers++
+			if r.Flagged {
+				flagged++
+			}
+		}
+		if answers == 0 {
+			continue
+		}
+		line := fmt.Sprintf("• %s: %d new", c.Name, answers)
+		if flagged > 0 {
+			line += fmt.Sprintf(", ⚠ %d flagged", flagged)
+		}
+		lines = append(lines, line)
+	}
+	raw, err := json.Marshal(digestState{Date: today, Until: now})
+	if err != nil {
+		return err
+	}
+	if err := tx.Put("digest", key, raw); err != nil {
+		return err
+	}
+	if len(lines) == 0 {
+		return nil
+	}
+	lang := b.DefaultLanguage
+	lines = append(lines, b.text(lang, "coach_digest_footer", prompts.Vars{}))
+	return b.sayLong(tx, fx, co.ID, b.text(lang, "coach_digest", prompts.Vars{Name: co.Name}), lines)
 }

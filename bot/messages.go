@@ -161,6 +161,7 @@ func (b *Bot) journal(tx *store.Tx, fx *effects, c *store.Client, r store.Reply)
 	if err := tx.AddReply(&r); err != nil {
 		return err
 	}
+	fx.answers++
 	if crisis {
 		return b.respondToCrisis(tx, fx, c, &r)
 	}

@@ -317,7 +317,22 @@ func parseZone(s string) (string, bool) {
 	if _, err := time.LoadLocation(name); err == nil && strings.Contains(name, "/") {
 		return name, true
 	}
+	// A city alone: "Berlin", "new york", "Buenos Aires".
+	if len(parts) == 1 {
+		for _, area := range zoneAreas {
+			if _, err := time.LoadLocation(area + "/" + name); err == nil {
+				return area + "/" + name, true
+			}
+		}
+	}
 	return "", false
+}
+
+// zoneAreas are the first parts of IANA names, tried in turn for a city
+// typed on its own.
+var zoneAreas = []string{
+	"Europe", "America", "Asia", "Africa", "Australia", "Pacific", "Atlantic",
+	"Indian", "America/Argentina", "America/Indiana", "America/Kentucky", "Antarctica",
 }
 
 // loadZone loads a client's zone; the empty name is UTC.

@@ -18,7 +18,7 @@ const drainBatch = 512
 
 // drainWorkers bounds the chats served at once; each chat's messages go
 // out in order, one chat per worker.
-const drainWorkers = 64
+const drainWorkers = 128
 
 // Wake tells the drain loop that the outbox has new rows.
 func (b *Bot) Wake() {
@@ -31,77 +31,132 @@ func (b *Bot) Wake() {
 
 // Drain sends the outbox until ctx ends. Each row is removed (and a
 // question's message id recorded) only after Telegram accepted it.
+//
+// Rows are handed to workers one chat at a time, so a chat's messages go
+// out in order while other chats carry on: a chat held back by the
+// one-message-per-second limit, or by retries, never stalls the rest.
 func (b *Bot) Drain(ctx context.Context) {
 	b.init()
-	backoff := time.Duration(0)
+	var (
+		wg       sync.WaitGroup
+		results  = make(chan drainResult, drainWorkers)
+		busy     = map[int64]bool{} // chats with a worker
+		inFlight = map[uint64]bool{}
+		backoff  time.Duration
+	)
+	defer wg.Wait()
 	for ctx.Err() == nil {
-		progress, pending, err := b.drainOnce(ctx)
-		if err != nil {
-			b.logger().Error("read outbox", "err", err)
+		// Read the outbox again only when half the workers are free:
+		// each read decodes a batch of rows.
+		started, pending := 0, true
+		if len(busy) <= drainWorkers*3/4 {
+			var err error
+			started, pending, err = b.dispatch(ctx, &wg, results, busy, inFlight)
+			if err != nil {
+				b.logger().Error("read outbox", "err", err)
+			}
 		}
+		var wait time.Duration
 		switch {
-		case ctx.Err() != nil:
-			return
-		case pending && progress:
-			backoff = 0
-			continue
+		case len(busy) > drainWorkers*3/4 || (started > 0 && len(busy) > 0):
+			wait = time.Hour // a result wakes us
 		case pending:
 			backoff = min(max(backoff*2, 500*time.Millisecond), 30*time.Second)
+			wait = backoff
 		default:
-			backoff = time.Second // idle: look again now and then
+			wait = time.Second // idle: look again now and then
 		}
-		t := time.NewTimer(backoff)
+		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
-			t.Stop()
-			return
+		case r := <-results:
+			b.settle(r, busy, inFlight, &backoff)
+			// Take every result that is ready before reading again.
+			for more := true; more; {
+				select {
+				case r := <-results:
+					b.settle(r, busy, inFlight, &backoff)
+				default:
+					more = false
+				}
+			}
 		case <-b.wake:
-			t.Stop()
 		case <-t.C:
 		}
+		t.Stop()
 	}
 }
 
-// drainOnce sends one batch. It reports whether anything was sent and
-// whether rows remain.
-func (b *Bot) drainOnce(ctx context.Context) (progress, pending bool, err error) {
+// drainResult is what a worker reports when it is done with a chat.
+type drainResult struct {
+	chat     int64
+	ids      []uint64
+	progress bool // at least one row was settled
+}
+
+func (b *Bot) settle(r drainResult, busy map[int64]bool, inFlight map[uint64]bool, backoff *time.Duration) {
+	delete(busy, r.chat)
+	for _, id := range r.ids {
+		delete(inFlight, id)
+	}
+	if r.progress {
+		*backoff = 0
+	}
+}
+
+// dispatch reads the outbox and starts a worker for each chat that has
+// rows and none yet, up to drainWorkers. It reports how many workers it
+// started and whether rows are waiting.
+func (b *Bot) dispatch(ctx context.Context, wg *sync.WaitGroup, results chan<- drainResult, busy map[int64]bool, inFlight map[uint64]bool) (int, bool, error) {
+	if len(busy) >= drainWorkers {
+		return 0, true, nil
+	}
 	var rows []store.Outgoing
-	err = b.DB.View(func(tx *store.Tx) error {
+	err := b.DB.View(func(tx *store.Tx) error {
 		var err error
-		rows, err = tx.Outbox(drainBatch)
+		rows, err = tx.Outbox(drainBatch + len(inFlight))
 		return err
 	})
-	if err != nil || len(rows) == 0 {
-		return false, false, err
+	if err != nil {
+		return 0, false, err
 	}
 	byChat := map[int64][]store.Outgoing{}
 	var order []int64
+	pending := false
 	for _, o := range rows {
+		if inFlight[o.ID] {
+			continue
+		}
+		pending = true
+		if busy[o.ChatID] {
+			continue
+		}
 		if _, ok := byChat[o.ChatID]; !ok {
 			order = append(order, o.ChatID)
 		}
 		byChat[o.ChatID] = append(byChat[o.ChatID], o)
 	}
-	var (
-		wg   sync.WaitGroup
-		mu   sync.Mutex
-		sent int
-		sem  = make(chan struct{}, drainWorkers)
-	)
+	started := 0
 	for _, chat := range order {
+		if len(busy) >= drainWorkers {
+			break
+		}
 		msgs := byChat[chat]
-		sem <- struct{}{}
+		busy[chat] = true
+		ids := make([]uint64, len(msgs))
+		for i, o := range msgs {
+			inFlight[o.ID] = true
+			ids[i] = o.ID
+		}
+		started++
 		wg.Add(1)
 		go func() {
-			defer func() { <-sem; wg.Done() }()
+			defer wg.Done()
 			n := b.sendChat(ctx, msgs)
-			mu.Lock()
-			sent += n
-			mu.Unlock()
+			results <- drainResult{chat: chat, ids: ids, progress: n > 0}
 		}()
 	}
-	wg.Wait()
-	return sent > 0, true, nil
+	return started, pending, nil
 }
 
 // sendChat sends one chat's rows in order, stopping at the first that

@@ -56,7 +56,11 @@ func (s statusClient) Do(req *http.Request) (*http.Response, error) {
 // server, no getMe at start (the caller checks), and 5xx answers as
 // *ServerError. Updates are not read through it: see Poller.
 func NewAPI(token, serverURL string, timeout time.Duration) (*tgbot.Bot, error) {
-	hc := &http.Client{Timeout: timeout}
+	// The outbox sends to many chats at once: keep enough connections
+	// open to the API server instead of the default two.
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = drainWorkers
+	hc := &http.Client{Timeout: timeout, Transport: tr}
 	api, err := tgbot.New(token,
 		tgbot.WithServerURL(strings.TrimRight(serverURL, "/")),
 		tgbot.WithSkipGetMe(),
@@ -254,9 +258,15 @@ func (s *Sender) wait(ctx context.Context, chatID int64) error {
 		}
 		at = maxTime(at, s.chatNext[chatID])
 	}
-	// The global slot is taken at or after the chat's own slot.
-	at = maxTime(at, s.next)
-	s.next = at.Add(interval)
+	// The global rate is a GCRA (a token bucket in virtual time): s.next
+	// is the theoretical time of the next call, and up to burst calls may
+	// go early after an idle gap. Any one-second window then holds at most
+	// Rate + burst calls, which stays under Telegram's ~30/s at the default
+	// 25/s (burst 1) and lets a busy sender keep its rate across the short
+	// pauses between outbox batches.
+	burst := 1 + int(rate/200)
+	at = maxTime(at, s.next.Add(-time.Duration(burst-1)*interval))
+	s.next = maxTime(s.next, at).Add(interval)
 	if chatID != 0 && perChat > 0 {
 		s.chatNext[chatID] = at.Add(perChat)
 		if len(s.chatNext) > 4096 {

@@ -22,7 +22,13 @@
 // Text limits are checked after rendering each placeholder at its longest:
 // Render clips every value to its budget (see MaxVarLen), so a text that passes
 // validation always fits Telegram's 4096 characters (counted, as Telegram
-// does, in UTF-16 code units).
+// does, in UTF-16 code units). Each text must fit on its own, and so must a
+// step's intro, its first question and that question's scale labels together,
+// because the bot sends them as one message.
+//
+// Button data is checked against what the bot sends: "a|<question id>|<option
+// id or number>" must fit in MaxButtonData bytes, leaving 10 of Telegram's 64
+// bytes for the bot's delivery tag.
 //
 // Question, day, option and sequence ids are stored with every answer: the
 // package cannot tell a renamed id from a new one, so keep ids stable.

@@ -146,7 +146,7 @@ func TestLoadHostileYAML(t *testing.T) {
 		{"not utf-8", "id: caf\xe9\n", "not a text file"},
 		{"scalar", "just words", "expected keys such as id"},
 		{"huge int", "id: s\nlanguage: en\nname: S\ndays: [{day: 99999999999999999999999, questions: [{id: a, text: A}]}]\n", "expected a whole number"},
-		{"big day", "id: s\nlanguage: en\nname: S\ndays: [{day: 1000000, questions: [{id: a, text: A}]}]\n", "expected a whole number"},
+		{"big day", "id: s\nlanguage: en\nname: S\ndays: [{day: 1000000, questions: [{id: a, text: A}]}]\n", "1000000 is out of range (-999999 to 999999)"},
 		{"custom tag", "id: !!binary aGVsbG8=\nlanguage: en\nname: S\ndays: [{day: 0, questions: [{id: a, text: A}]}]\n", ""},
 	}
 	for _, tt := range tests {

@@ -407,12 +407,17 @@ func str(n *yaml.Node, field string, fp *fileProblems) (string, bool) {
 	return strings.TrimSpace(n.Value), true
 }
 
+// maxInt bounds every number in a file: days, scale ends, repeat intervals.
+const maxInt = 999_999
+
 func integer(n *yaml.Node, field string, fp *fileProblems) (int, bool) {
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!int" {
 		var i int
-		if err := n.Decode(&i); err == nil && i > -1e6 && i < 1e6 {
+		if err := n.Decode(&i); err == nil && i >= -maxInt && i <= maxInt {
 			return i, true
 		}
+		fp.errorf(n, field, "%s is out of range (%d to %d)", clip(n.Value, 40), -maxInt, maxInt)
+		return 0, false
 	}
 	fp.errorf(n, field, "expected a whole number, found %s", describe(n))
 	return 0, false

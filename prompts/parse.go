@@ -287,6 +287,7 @@ func parseStep(n *yaml.Node, field string, fp *fileProblems, repeat func(key str
 	if !ok {
 		return st, false
 	}
+	checkMessageLen(n, field, st, fp)
 	if isDay && !have["day"] {
 		fp.errorf(n, join(field, "day"), "is missing")
 	}
@@ -527,4 +528,29 @@ func parseMessages(root *yaml.Node, fp *fileProblems) *messagesFile {
 		return nil
 	}
 	return mf
+}
+
+// checkMessageLen reports a question that fits Telegram on its own but not
+// as the bot sends it: after the step's intro (first question only) and
+// followed by its scale's end labels, all in one message.
+func checkMessageLen(n *yaml.Node, field string, st Step, fp *fileProblems) {
+	for i, q := range st.Questions {
+		textLen := worstCaseLen(q.Text)
+		if textLen > MaxTextLen {
+			continue // reported already
+		}
+		total, parts := textLen, "the question"
+		if i == 0 && st.Intro != "" && worstCaseLen(st.Intro) <= MaxTextLen {
+			total += worstCaseLen(st.Intro) + len("\n\n")
+			parts = "the intro and the first question"
+		}
+		if q.Scale != nil && (q.Scale.Low != "" || q.Scale.High != "") {
+			total += worstCaseLen(fmt.Sprintf("\n\n%d = %s · %d = %s", q.Scale.Min, q.Scale.Low, q.Scale.Max, q.Scale.High))
+			parts += " with its scale labels"
+		}
+		if total > MaxTextLen {
+			fp.add(Problem{Line: q.Line, Field: fmt.Sprintf("%s.questions[%d].text", field, i),
+				Message: fmt.Sprintf("%s, sent as one message, are up to %d characters; Telegram allows %d", parts, total, MaxTextLen)})
+		}
+	}
 }

@@ -1,6 +1,7 @@
 package prompts_test
 
 import (
+	"io/fs"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -215,5 +216,44 @@ func TestLoadDefaultLanguageOption(t *testing.T) {
 	}
 	if got := set.Messages("de").Text("step_done", prompts.Vars{}); got != "Eso es todo por hoy. Gracias." {
 		t.Errorf("Messages(de) step_done = %q, want the built-in Spanish", got)
+	}
+}
+
+// TestMessagesMissingKey: one missing key in the default language fails the
+// load and is named; in another language it is a warning.
+func TestMessagesMissingKey(t *testing.T) {
+	for _, tt := range []struct {
+		file    string
+		warning bool
+	}{{"messages.en.yaml", false}, {"messages.es.yaml", true}} {
+		data, err := fs.ReadFile(prompts.Embedded(), tt.file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var kept []string
+		for _, line := range strings.Split(string(data), "\n") {
+			if !strings.HasPrefix(line, "  ack_voice:") {
+				kept = append(kept, line)
+			}
+		}
+		files := map[string]string{"s.yaml": goodSeq, tt.file: strings.Join(kept, "\n")}
+		if tt.file != "messages.en.yaml" {
+			en, _ := fs.ReadFile(prompts.Embedded(), "messages.en.yaml")
+			files["messages.en.yaml"] = string(en)
+		}
+		set, err := prompts.Load(mapFS(files), prompts.Options{})
+		want := tt.file + ":" // then the line of messages:
+		if tt.warning {
+			if err != nil || len(set.Warnings()) != 1 {
+				t.Fatalf("%s: Load = %v; want one warning", tt.file, err)
+			}
+			if got := set.Warnings()[0].String(); !strings.HasPrefix(got, want) || !strings.Contains(got, "warning: messages: missing ack_voice: ") {
+				t.Errorf("warning = %s", got)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), `messages: missing ack_voice: the default language "en" needs every message`) {
+			t.Errorf("%s: Load = %v", tt.file, err)
+		}
 	}
 }

@@ -49,10 +49,10 @@ func (l *loader) checkSet(builtin *Set) {
 		}
 		if mf.language == def {
 			l.problems = append(l.problems, Problem{File: mf.file, Line: mf.line, Field: "messages",
-				Message: fmt.Sprintf("missing %s: the default language %q needs every message", strings.Join(missing, ", "), def)})
+				Message: fmt.Sprintf("%s: the default language %q needs every message", keyList(missing, len(mf.messages)), def)})
 		} else {
 			l.problems = append(l.problems, Problem{File: mf.file, Line: mf.line, Field: "messages", Warning: true,
-				Message: fmt.Sprintf("missing %s: kindling's built-in text or the default language is used instead", strings.Join(missing, ", "))})
+				Message: fmt.Sprintf("%s: kindling's built-in text or the default language is used instead", keyList(missing, len(mf.messages)))})
 		}
 	}
 	if _, ok := byLang[def]; !ok {
@@ -66,6 +66,16 @@ func (l *loader) checkSet(builtin *Set) {
 	}
 
 	l.checkLanguagesAgree()
+}
+
+// keyList names the missing message keys of a file with present keys, the
+// first few in full: a file that misses dozens is a start, not a slip.
+func keyList(missing []string, present int) string {
+	const show = 6
+	if len(missing) <= show {
+		return "missing " + strings.Join(missing, ", ")
+	}
+	return fmt.Sprintf("only %s here; missing %s and the rest", plural(present, "message", "messages"), strings.Join(missing[:show], ", "))
 }
 
 func (l *loader) hasFileErrors() bool {

@@ -3,6 +3,7 @@ package telegramtest
 import (
 	"fmt"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -65,7 +66,7 @@ func (s *Server) chatLocked(id int64, typ string) *chatState {
 		c = &chatState{
 			wire:     wireChat{ID: id, Type: typ},
 			byID:     make(map[int]*messageRecord),
-			instance: fmt.Sprintf("%d", -(id*7919+104729)&(1<<62-1)),
+			instance: strconv.FormatInt(-(id*7919 + 104729), 10), // stable per chat, like Telegram's
 		}
 		s.chats[id] = c
 	}

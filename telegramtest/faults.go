@@ -46,11 +46,19 @@ func TooMany(retryAfter int) Fault {
 // ServerError answers code, a 5xx status, with its standard text as the
 // description, as Telegram does when its back end fails.
 func ServerError(code int) Fault {
-	return APIError(code, http.StatusText(code))
+	text := http.StatusText(code)
+	if text == "" {
+		text = "Internal Server Error"
+	}
+	return APIError(code, text)
 }
 
-// APIError answers any error status with a description.
+// APIError answers an error status (400 or above; anything lower is taken
+// as 500) with a description.
 func APIError(code int, description string) Fault {
+	if code < http.StatusBadRequest {
+		code = http.StatusInternalServerError
+	}
 	return Fault{kind: faultReply, reply: apiErr(code, description)}
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
@@ -210,7 +211,7 @@ func TestEditMessage(t *testing.T) {
 		id   int
 		want string
 	}{
-		"unknown message": {999, "Bad Request: message to edit not found"},
+		"unknown message":  {999, "Bad Request: message to edit not found"},
 		"person's message": {mine, "Bad Request: message can't be edited"},
 	} {
 		_, err := b.EditMessageText(ctx, &bot.EditMessageTextParams{ChatID: 42, MessageID: tc.id, Text: "x"})
@@ -309,5 +310,43 @@ func TestChatActionAndGetMe(t *testing.T) {
 	}
 	if _, err := b.SendChatAction(ctx, &bot.SendChatActionParams{ChatID: 42, Action: "dancing"}); !errors.Is(err, bot.ErrorBadRequest) {
 		t.Errorf("unknown action: err = %v, want bad request", err)
+	}
+}
+
+func TestDeleteMessage(t *testing.T) {
+	srv := telegramtest.NewTB(t)
+	clk := &clock{now: time.Date(2026, 3, 29, 1, 30, 0, 0, time.UTC)}
+	srv.Now = clk.Now
+	b := newBot(t, srv)
+	ctx := bounded(t)
+	srv.User(42, "Ana", "en")
+	old, err := b.SendMessage(ctx, &bot.SendMessageParams{ChatID: 42, Text: "old"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk.Add(49 * time.Hour)
+	recent, err := b.SendMessage(ctx, &bot.SendMessageParams{ChatID: 42, Text: "recent"})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	if _, err := b.DeleteMessage(ctx, &bot.DeleteMessageParams{ChatID: 42, MessageID: recent.ID}); err != nil {
+		t.Fatalf("DeleteMessage: %v", err)
+	}
+	for name, tc := range map[string]struct {
+		id   int
+		want string
+	}{
+		"twice":          {recent.ID, "Bad Request: message to delete not found"},
+		"older than 48h": {old.ID, "Bad Request: message can't be deleted"},
+	} {
+		_, err := b.DeleteMessage(ctx, &bot.DeleteMessageParams{ChatID: 42, MessageID: tc.id})
+		if !errors.Is(err, bot.ErrorBadRequest) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err = %v, want %q", name, err, tc.want)
+		}
+	}
+	msgs := srv.Messages(42)
+	if len(msgs) != 2 || msgs[0].Deleted || !msgs[1].Deleted || !msgs[1].Date.Equal(clk.Now()) {
+		t.Errorf("messages = %+v", msgs)
 	}
 }

@@ -32,9 +32,9 @@ var ErrNoButton = errors.New("telegramtest: no such button")
 // Server is a fake Telegram Bot API server. Its methods are safe for
 // concurrent use.
 type Server struct {
-	// Now is the clock for message dates, callback ages and LimitRate; nil
-	// means time.Now. Set it before the first request and leave it: a test
-	// that moves time moves it inside the function it sets.
+	// Now is the clock for message dates, deleteMessage's 48-hour limit
+	// and LimitRate; nil means time.Now. Set it before the first request
+	// and leave it: a test that moves time moves it inside the function.
 	Now func() time.Time
 
 	token    string
@@ -60,7 +60,6 @@ type Server struct {
 	// Chats, people and what was said.
 	users     map[int64]*userState
 	chats     map[int64]*chatState
-	usernames map[string]int64
 	files     map[string]*fileRecord
 	paths     map[string]*fileRecord
 	nextFile  int
@@ -139,7 +138,6 @@ func Listen(addr string, opts ...Option) (*Server, error) {
 		nextUpdate: 100000000,
 		users:      make(map[int64]*userState),
 		chats:      make(map[int64]*chatState),
-		usernames:  make(map[string]int64),
 		files:      make(map[string]*fileRecord),
 		paths:      make(map[string]*fileRecord),
 		callbacks:  make(map[string]*callbackRecord),

@@ -140,6 +140,7 @@ func (s *Server) getUpdates(req *request) (rep reply, answered bool) {
 	if r != nil {
 		return *r, true
 	}
+	timeout = min(timeout, 24*60*60) // keeps the duration from overflowing
 	var allowed []string
 	setAllowed, err := p.json("allowed_updates", &allowed)
 	if setAllowed && err != nil {

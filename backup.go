@@ -1,0 +1,162 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"kindling/store"
+)
+
+// Backup files are named kindling-<UTC time>.db; rotation removes only
+// files named so, never an operator's own copies beside them.
+const (
+	backupPrefix = "kindling-"
+	backupSuffix = ".db"
+	backupTime   = "2006-01-02T150405Z"
+)
+
+func backupName(t time.Time) string {
+	return backupPrefix + t.UTC().Format(backupTime) + backupSuffix
+}
+
+// backupTimeOf reads the time from a backup file's name; false when the
+// name is not one of ours.
+func backupTimeOf(name string) (time.Time, bool) {
+	s, ok := strings.CutPrefix(name, backupPrefix)
+	if !ok {
+		return time.Time{}, false
+	}
+	s, ok = strings.CutSuffix(s, backupSuffix)
+	if !ok {
+		return time.Time{}, false
+	}
+	t, err := time.Parse(backupTime, s)
+	return t, err == nil
+}
+
+// backups makes the automatic backups: on each beat of backup.schedule a
+// hot copy of the database into Dir, verified, then the oldest beyond Keep
+// removed. A failure is logged and counted; the bot runs on.
+type backups struct {
+	DB      *store.DB
+	Dir     string
+	Keep    int
+	Log     *slog.Logger
+	Metrics *metrics
+	Now     func() time.Time
+
+	mu sync.Mutex // one backup at a time
+}
+
+// Run makes a backup on every beat of spec, a standard cron expression in
+// the server's local time zone (or "CRON_TZ=Area/City ..."), until ctx ends.
+func (b *backups) Run(ctx context.Context, spec string) error {
+	c := cron.New()
+	id, err := c.AddFunc(spec, func() { _, _ = b.Once() })
+	if err != nil {
+		return fmt.Errorf("backup.schedule %q: %w", spec, err)
+	}
+	c.Start()
+	b.Log.Info("backups scheduled", "dir", b.Dir, "schedule", spec, "keep", b.Keep, "next", c.Entry(id).Next.Format(time.RFC3339))
+	<-ctx.Done()
+	<-c.Stop().Done() // a backup being written is finished
+	return nil
+}
+
+// Once writes and verifies one backup, then removes the oldest beyond
+// Keep. It returns the new file's path.
+func (b *backups) Once() (string, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	began := time.Now()
+	path, err := b.write()
+	if err != nil {
+		b.Log.Error("backup failed; the bot runs on", "dir", b.Dir, "err", err)
+		b.Metrics.backups.WithLabelValues("failed").Inc()
+		return "", err
+	}
+	b.Metrics.backups.WithLabelValues("ok").Inc()
+	b.Metrics.lastBackup.SetToCurrentTime()
+	removed, rerr := b.rotate()
+	size := int64(-1)
+	if fi, err := os.Stat(path); err == nil {
+		size = fi.Size()
+	}
+	b.Log.Info("backup written and verified", "path", path, "bytes", size, "removed", removed, "took", time.Since(began).Round(time.Millisecond))
+	if rerr != nil {
+		b.Log.Error("remove old backups", "dir", b.Dir, "err", rerr)
+	}
+	return path, nil
+}
+
+func (b *backups) write() (string, error) {
+	now := time.Now
+	if b.Now != nil {
+		now = b.Now
+	}
+	if err := os.MkdirAll(b.Dir, 0o700); err != nil {
+		return "", fmt.Errorf("backup.dir: %w", err)
+	}
+	path := filepath.Join(b.Dir, backupName(now()))
+	if err := b.DB.BackupFile(path); err != nil {
+		// BackupFile renames the copy into place before verifying it: a
+		// copy that failed verification must not count as a backup.
+		if rmErr := os.Remove(path); rmErr != nil && !errors.Is(rmErr, fs.ErrNotExist) {
+			err = errors.Join(err, rmErr)
+		}
+		return "", err
+	}
+	return path, nil
+}
+
+// rotate removes the oldest backups beyond Keep, and temporary files a
+// crash in the middle of a backup left behind.
+func (b *backups) rotate() (int, error) {
+	entries, err := os.ReadDir(b.Dir)
+	if err != nil {
+		return 0, err
+	}
+	type backup struct {
+		name string
+		at   time.Time
+	}
+	var found []backup
+	var errs []error
+	removed := 0
+	for _, e := range entries {
+		if !e.Type().IsRegular() {
+			continue
+		}
+		if name, ok := strings.CutSuffix(e.Name(), ".tmp"); ok {
+			if _, ours := backupTimeOf(name); ours {
+				if err := os.Remove(filepath.Join(b.Dir, e.Name())); err != nil {
+					errs = append(errs, err)
+				}
+			}
+			continue
+		}
+		if at, ok := backupTimeOf(e.Name()); ok {
+			found = append(found, backup{e.Name(), at})
+		}
+	}
+	slices.SortFunc(found, func(x, y backup) int { return y.at.Compare(x.at) }) // newest first
+	for _, old := range found[min(len(found), max(b.Keep, 1)):] {
+		if err := os.Remove(filepath.Join(b.Dir, old.name)); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		removed++
+	}
+	return removed, errors.Join(errs...)
+}

@@ -1,0 +1,219 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"kindling/store"
+)
+
+// TestBackupWhileWriting takes backups, through the automatic backups and
+// through the admin endpoint, while 1,000 answers are being written. Each
+// backup opens, passes its check, and holds every answer whose write had
+// finished before the backup started.
+func TestBackupWhileWriting(t *testing.T) {
+	r := startRig(t, func(c *Config) { c.Backup.Dir = filepath.Join(t.TempDir(), "backups") })
+	const chat, total = 6001, 1000
+	now := time.Now()
+	err := r.a.db.Update(func(tx *store.Tx) error {
+		return tx.PutClient(store.Client{ChatID: chat, UserID: chat, Name: "Maya", Language: "en", TimeZone: "UTC",
+			Sequence: "after-session", Status: store.StatusActive, ConsentAt: now, CreatedAt: now})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	var mu sync.Mutex
+	var written []string // answers whose transaction committed
+	done := make(chan error, 1)
+	go func() {
+		for i := range total {
+			answer := fmt.Sprintf("answer %04d", i)
+			err := r.a.db.Update(func(tx *store.Tx) error {
+				return tx.AddReply(&store.Reply{ChatID: chat, Kind: "journal", Answer: answer})
+			})
+			if err != nil {
+				done <- err
+				return
+			}
+			mu.Lock()
+			written = append(written, answer)
+			mu.Unlock()
+		}
+		done <- nil
+	}()
+	snapshot := func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(written)
+	}
+	waitFor := func(n int) {
+		for len(snapshot()) < n {
+			time.Sleep(time.Millisecond)
+		}
+	}
+
+	bk := &backups{DB: r.a.db, Dir: r.a.cfg.BackupDir(), Keep: 5, Log: r.a.log, Metrics: r.a.metrics}
+	type taken struct {
+		path   string
+		before []string
+	}
+	var all []taken
+	for i, at := range []int{100, 400, 700} {
+		waitFor(at)
+		before := snapshot()
+		var path string
+		if i%2 == 0 {
+			bk.Now = func() time.Time { return now.Add(time.Duration(i) * time.Minute) }
+			path, err = bk.Once()
+			if err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			path = filepath.Join(t.TempDir(), "streamed.db")
+			resp := r.get("/backup", false)
+			if _, err := backupFromAdmin(resp, path); err != nil {
+				t.Fatal(err)
+			}
+		}
+		all = append(all, taken{path, before})
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if n := len(snapshot()); n != total {
+		t.Fatalf("%d answers written, want %d", n, total)
+	}
+	for _, b := range all {
+		got := answersIn(t, b.path, chat)
+		for _, a := range b.before {
+			if !got[a] {
+				t.Errorf("%s lacks %q, written before the backup started", filepath.Base(b.path), a)
+				break
+			}
+		}
+		if len(got) < len(b.before) || len(got) > total {
+			t.Errorf("%s holds %d answers; %d were written before it started", filepath.Base(b.path), len(got), len(b.before))
+		}
+	}
+	if got := testutilCounter(t, r, "kindling_backups_total", "result", "ok"); got != 2 {
+		t.Errorf("kindling_backups_total{result=ok} = %v, want 2", got)
+	}
+}
+
+// answersIn opens a backup read-only, checks it and returns one client's answers.
+func answersIn(t *testing.T, path string, chat int64) map[string]bool {
+	t.Helper()
+	db, err := store.Open(path, store.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatalf("open backup: %v", err)
+	}
+	defer db.Close()
+	if err := db.Check(); err != nil {
+		t.Fatalf("check backup: %v", err)
+	}
+	got := map[string]bool{}
+	err = db.View(func(tx *store.Tx) error {
+		rs, err := tx.Replies(chat, time.Time{})
+		for _, r := range rs {
+			got[r.Answer] = true
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+func testutilCounter(t *testing.T, r *rig, name string, labels ...string) float64 {
+	t.Helper()
+	return value(scrape(t, r), name, labels...)
+}
+
+func TestBackupRotation(t *testing.T) {
+	r := startRig(t, nil)
+	dir := filepath.Join(t.TempDir(), "backups")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	// An operator's own files, and the leftover of a crash mid-backup.
+	start := time.Date(2026, 3, 1, 3, 30, 0, 0, time.UTC)
+	for _, name := range []string{"kindling-before-upgrade.db", "notes.txt", backupName(start.Add(-time.Hour)) + ".tmp"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clock := start
+	bk := &backups{DB: r.a.db, Dir: dir, Keep: 3, Log: r.a.log, Metrics: r.a.metrics, Now: func() time.Time { return clock }}
+	var made []string
+	for i := range 5 {
+		clock = start.Add(time.Duration(i) * 24 * time.Hour)
+		path, err := bk.Once()
+		if err != nil {
+			t.Fatal(err)
+		}
+		made = append(made, filepath.Base(path))
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	want := append([]string{"kindling-before-upgrade.db"}, made[2:]...)
+	want = append(want, "notes.txt")
+	slices.Sort(want)
+	if !slices.Equal(names, want) {
+		t.Errorf("backup folder holds\n%s\nwant\n%s", strings.Join(names, "\n"), strings.Join(want, "\n"))
+	}
+	if made[0] != "kindling-2026-03-01T033000Z.db" {
+		t.Errorf("backup named %s", made[0])
+	}
+}
+
+// TestBackupDirUnwritable runs the automatic backups into a folder that
+// cannot be created: each failure is logged and counted, and the bot goes
+// on answering.
+func TestBackupDirUnwritable(t *testing.T) {
+	r := startRig(t, nil)
+	file := filepath.Join(t.TempDir(), "a-file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	bk := &backups{DB: r.a.db, Dir: filepath.Join(file, "backups"), Keep: 3, Log: r.a.log, Metrics: r.a.metrics}
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan error, 1)
+	go func() { stopped <- bk.Run(ctx, "@every 1s") }()
+	deadline := time.Now().Add(10 * time.Second)
+	for testutilCounter(t, r, "kindling_backups_total", "result", "failed") < 1 {
+		if time.Now().After(deadline) {
+			t.Fatal("no failed backup counted within 10 s")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	cancel()
+	if err := <-stopped; err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(r.log.String(), "backup failed; the bot runs on") {
+		t.Errorf("the failure is not logged:\n%s", r.log.String())
+	}
+	if got := testutilCounter(t, r, "kindling_backups_total", "result", "ok"); got != 0 {
+		t.Errorf("kindling_backups_total{result=ok} = %v, want 0", got)
+	}
+	// The bot still works.
+	u := r.converse(7001)
+	if len(r.srv.Messages(u.ID())) == 0 {
+		t.Error("the bot did not answer after a failed backup")
+	}
+}
