@@ -282,7 +282,7 @@ func serveHTTP(ln net.Listener, h http.Handler, log *slog.Logger, name string) *
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
 			log.Error(name+" server stopped", "err", err)
 		}
 	}()

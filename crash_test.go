@@ -32,6 +32,10 @@ var crashBinary = sync.OnceValues(func() (string, error) {
 
 // crashRun starts the built binary against a fake Telegram.
 func crashRun(t *testing.T, srv *telegramtest.Server, dir string) *exec.Cmd {
+	return crashRunTB(t, srv, dir)
+}
+
+func crashRunTB(t testing.TB, srv *telegramtest.Server, dir string) *exec.Cmd {
 	t.Helper()
 	bin, err := crashBinary()
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -66,8 +67,8 @@ func cmdRun(ctx context.Context, args []string, e cmdEnv) error {
 		return err
 	}
 	log := newLogger(cfg, e.stderr)
-	tg := newTelegramHTTP(time.Duration(cfg.Telegram.PollTimeout) + 15*time.Second)
-	api, err := tg.api(cfg.Telegram.Token, cfg.Telegram.APIURL)
+	tg := bot.NewClient(time.Duration(cfg.Telegram.PollTimeout) + 15*time.Second)
+	api, err := tg.API(cfg.Telegram.Token, cfg.Telegram.APIURL)
 	if err != nil {
 		return fmt.Errorf("telegram client: %w", err)
 	}
@@ -103,6 +104,9 @@ func cmdRun(ctx context.Context, args []string, e cmdEnv) error {
 	}
 
 	me, err := getMe(ctx, a.bot.Sender, api)
+	if ctx.Err() != nil {
+		return nil // a signal during the start: nothing runs yet
+	}
 	if err != nil {
 		return fmt.Errorf("telegram: %w (is the token right, and telegram.api_url reachable?)", err)
 	}
@@ -123,7 +127,7 @@ func cmdRun(ctx context.Context, args []string, e cmdEnv) error {
 
 	// Polling and a webhook exclude each other at Telegram.
 	if webhook {
-		if err := setWebhook(ctx, a.bot.Sender, api, cfg.Telegram.Webhook); err != nil {
+		if err := setWebhook(ctx, a.bot.Sender, api, cfg.Telegram.Webhook); err != nil && ctx.Err() == nil {
 			return fmt.Errorf("telegram.webhook.url: setWebhook: %w", err)
 		}
 	} else if err := a.bot.Sender.Do(ctx, 0, func(ctx context.Context) error {
@@ -179,9 +183,11 @@ func cmdRun(ctx context.Context, args []string, e cmdEnv) error {
 
 	<-ctx.Done()
 	signalled := time.Now()
-	select {
-	case <-sigs: // the signal that ended ctx; the next one is the second
-	default:
+	// When a signal ended ctx, that signal also comes to sigs (maybe a
+	// little later): the one after it is the second.
+	first := 0
+	if cause := context.Cause(ctx); cause != context.Canceled && cause != context.DeadlineExceeded {
+		first = 1
 	}
 	log.Info("stopping: no new updates; finishing sends and writes in flight")
 	done := make(chan struct{})
@@ -215,16 +221,22 @@ func cmdRun(ctx context.Context, args []string, e cmdEnv) error {
 	}()
 	timeout := time.NewTimer(time.Until(signalled.Add(stopTimeout)))
 	defer timeout.Stop()
-	select {
-	case <-done:
-		log.Info("stopped", "took", time.Since(signalled).Round(time.Millisecond))
-		return nil
-	case <-sigs:
-		log.Warn("second signal: stopping at once")
-		return errors.New("second signal: stopped at once")
-	case <-timeout.C:
-		log.Error("could not stop in order within the time allowed; exiting")
-		return fmt.Errorf("could not stop within %s", stopTimeout)
+	for {
+		select {
+		case <-done:
+			log.Info("stopped", "took", time.Since(signalled).Round(time.Millisecond))
+			return nil
+		case <-sigs:
+			if first > 0 {
+				first--
+				continue
+			}
+			log.Warn("second signal: stopping at once")
+			return errors.New("second signal: stopped at once")
+		case <-timeout.C:
+			log.Error("could not stop in order within the time allowed; exiting")
+			return fmt.Errorf("could not stop within %s", stopTimeout)
+		}
 	}
 }
 
@@ -284,9 +296,11 @@ func setWebhook(ctx context.Context, s *bot.Sender, api *tgbot.Bot, w WebhookCon
 	})
 }
 
-// watchPrompts counts failed prompt reloads and sends every coach their
-// problems, once per reload. The watcher itself logs each reload.
+// watchPrompts counts failed prompt reloads and sends every coach the
+// problems of each new failure; saving the same broken file again tells
+// them nothing new. The watcher itself logs each reload.
 func (a *app) watchPrompts(ctx context.Context) {
+	told := ""
 	for {
 		select {
 		case <-ctx.Done():
@@ -296,6 +310,7 @@ func (a *app) watchPrompts(ctx context.Context) {
 				return
 			}
 			if ch.OK {
+				told = ""
 				continue
 			}
 			a.metrics.reloadErrors.Inc()
@@ -303,8 +318,11 @@ func (a *app) watchPrompts(ctx context.Context) {
 			for _, p := range ch.Problems {
 				lines = append(lines, p.String())
 			}
-			if err := a.bot.TellCoaches(lines); err != nil {
-				a.log.Error("tell coaches about prompt errors", "err", err)
+			if problems := strings.Join(lines, "\n"); problems != told {
+				told = problems
+				if err := a.bot.TellCoaches(lines); err != nil {
+					a.log.Error("tell coaches about prompt errors", "err", err)
+				}
 			}
 		}
 	}

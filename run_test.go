@@ -142,3 +142,41 @@ func TestRunWebhook(t *testing.T) {
 		}
 	}
 }
+
+// TestPromptReloadErrors counts each failed reload and tells the coaches
+// once per new set of problems.
+func TestPromptReloadErrors(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"after-session.en.yaml", "messages.en.yaml"} {
+		b, err := os.ReadFile(filepath.Join("prompts", "sequences", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := startRig(t, func(c *Config) {
+		c.Prompts.Dir = dir
+		c.Coaches = []Coach{{ID: 42, Name: "Sam"}}
+	})
+	coach := r.srv.User(42, "Sam", "en")
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan struct{})
+	go func() { r.a.watchPrompts(ctx); close(stopped) }()
+	defer func() { cancel(); <-stopped }()
+
+	broken := filepath.Join(dir, "broken.yaml")
+	for i := range 2 { // the same mistake saved twice
+		if err := os.WriteFile(broken, []byte("id: broken\nlanguage: en\ndays: [{day: x}]\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		waitUntilTrue(t, 10*time.Second, "the failed reload to be counted", func() bool {
+			return value(scrape(t, r), "kindling_prompt_reload_errors_total") >= float64(i+1)
+		})
+	}
+	r.settle()
+	if msgs := coach.Messages(); len(msgs) != 1 || !strings.Contains(msgs[0].Text, "broken.yaml") {
+		t.Errorf("the coach got %d messages, want one naming broken.yaml: %+v", len(msgs), msgs)
+	}
+}

@@ -251,6 +251,9 @@ log:
 
 	// The second run sends the rest; a third kindling is refused meanwhile.
 	run2 := startKindling(t, bin, config, srv.Token(), filepath.Join(dir, "run2.log"))
+	waitUntilTrue(t, 30*time.Second, "the second run to start", func() bool {
+		return strings.Contains(run2.output(t), `"msg":"kindling starting"`)
+	})
 	run3 := startKindling(t, bin, config, srv.Token(), filepath.Join(dir, "run3.log"))
 	select {
 	case <-run3.exited:

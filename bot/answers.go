@@ -392,26 +392,28 @@ func (b *Bot) isCrisis(tx *store.Tx, c *store.Client, r *store.Reply) (bool, err
 
 // lowestOf is the lowest value of the scale a reply answers.
 func (b *Bot) lowestOf(r *store.Reply) (int, bool) {
+	q, ok := b.scaleQuestion(r.QuestionID)
+	if !ok {
+		return 0, false
+	}
+	return q.Scale.Min, true
+}
+
+// scaleQuestion finds a scale question by id in the current prompts.
+func (b *Bot) scaleQuestion(id string) (prompts.Question, bool) {
 	for _, seq := range b.Prompts().Sequences() {
-		if q, ok := seq.Question(r.QuestionID); ok && q.Kind == prompts.KindScale {
-			return q.Scale.Min, true
+		if q, ok := seq.Question(id); ok && q.Kind == prompts.KindScale {
+			return q, true
 		}
 	}
-	return 0, false
+	return prompts.Question{}, false
 }
 
 // respondToCrisis answers at once with the crisis message (the client's
 // own safety plan first) instead of the usual acknowledgement, and tells
 // their coach right away.
 func (b *Bot) respondToCrisis(tx *store.Tx, fx *effects, c *store.Client, r *store.Reply) error {
-	msg := b.CrisisMessage[baseLang(c.Language)]
-	if msg == "" {
-		msg = b.CrisisMessage[baseLang(b.DefaultLanguage)]
-	}
-	if msg == "" {
-		msg = safety.DefaultCrisisMessage["en"]
-	}
-	if err := b.say(tx, fx, c.ChatID, safety.CrisisReply(msg, c.SafetyPlan, baseLang(c.Language))); err != nil {
+	if err := b.say(tx, fx, c.ChatID, b.crisisText(c)); err != nil {
 		return err
 	}
 	what := r.Answer
@@ -420,21 +422,39 @@ func (b *Bot) respondToCrisis(tx *store.Tx, fx *effects, c *store.Client, r *sto
 	}
 	alert := b.text(b.DefaultLanguage, "coach_alert", prompts.Vars{Name: c.Name}) + "\n\n«" + clipRunes(what, 3000) + "»"
 	for _, id := range b.coachesOf(c) {
-		if err := b.say(tx, fx, id, alert); err != nil {
+		if err := b.enqueue(tx, fx, &store.Outgoing{ChatID: id, Text: alert, About: c.ChatID}); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
+// crisisText is the crisis reply for a client: their own safety plan
+// first, then the configured message with the helplines.
+func (b *Bot) crisisText(c *store.Client) string {
+	msg := b.CrisisMessage[baseLang(c.Language)]
+	if msg == "" {
+		msg = b.CrisisMessage[baseLang(b.DefaultLanguage)]
+	}
+	if msg == "" {
+		msg = safety.DefaultCrisisMessage["en"]
+	}
+	return safety.CrisisReply(msg, c.SafetyPlan, baseLang(c.Language))
+}
+
 // coachesOf are the coaches told about a client: their own, or every
-// coach when they enrolled without one.
+// coach when they enrolled without one or their coach is no longer
+// configured (the crisis reply says a coach was told).
 func (b *Bot) coachesOf(c *store.Client) []int64 {
-	var ids []int64
+	var ids, all []int64
 	for _, co := range b.Coaches {
+		all = append(all, co.ID)
 		if c.Coach == 0 || co.ID == c.Coach {
 			ids = append(ids, co.ID)
 		}
+	}
+	if len(ids) == 0 {
+		return all
 	}
 	return ids
 }

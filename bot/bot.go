@@ -193,6 +193,15 @@ func (b *Bot) prepare(ctx context.Context, u *models.Update) prepared {
 	if m == nil || m.Voice == nil || m.Chat.Type != models.ChatTypePrivate {
 		return p
 	}
+	// Nothing is kept of a person who has not consented, audio included.
+	known := false
+	if err := b.DB.View(func(tx *store.Tx) error {
+		c, err := tx.Client(m.Chat.ID)
+		known = err == nil && c.Setup == ""
+		return nil
+	}); err != nil || !known {
+		return p
+	}
 	path, size, err := b.downloadVoice(ctx, m)
 	if err != nil {
 		b.logger().Warn("download voice note", "chat", m.Chat.ID, "err", err)

@@ -322,18 +322,24 @@ func (b *Bot) journalOf(tx *store.Tx, fx *effects, chat int64, lang string, c st
 		}
 		blocks = append(blocks, sb.String())
 	}
-	return b.sayLong(tx, fx, chat, b.text(lang, "coach_journal", prompts.Vars{Name: c.Name}), blocks)
+	return b.sayLongAbout(tx, fx, chat, c.ChatID, b.text(lang, "coach_journal", prompts.Vars{Name: c.Name}), blocks)
 }
 
 // sayLong sends a heading and blocks, packing as many blocks into each
 // message as fit; a block too long for one message is cut.
 func (b *Bot) sayLong(tx *store.Tx, fx *effects, chat int64, heading string, blocks []string) error {
+	return b.sayLongAbout(tx, fx, chat, 0, heading, blocks)
+}
+
+// sayLongAbout is sayLong for messages about one client (0: none), which
+// are dropped from the outbox if that client erases their data first.
+func (b *Bot) sayLongAbout(tx *store.Tx, fx *effects, chat, about int64, heading string, blocks []string) error {
 	const room = maxMessage - 16
 	msg := heading
 	for _, block := range blocks {
 		block = clipRunes(block, room-1)
 		if len([]rune(msg))+len([]rune(block))+2 > room {
-			if err := b.say(tx, fx, chat, msg); err != nil {
+			if err := b.enqueue(tx, fx, &store.Outgoing{ChatID: chat, Text: msg, About: about}); err != nil {
 				return err
 			}
 			msg = block
@@ -347,7 +353,7 @@ func (b *Bot) sayLong(tx *store.Tx, fx *effects, chat int64, heading string, blo
 	if msg == "" {
 		return nil
 	}
-	return b.say(tx, fx, chat, msg)
+	return b.enqueue(tx, fx, &store.Outgoing{ChatID: chat, Text: msg, About: about})
 }
 
 // exportOf sends a coach one client's answers as a CSV file.
@@ -357,7 +363,7 @@ func (b *Bot) exportOf(tx *store.Tx, fx *effects, chat int64, lang string, c sto
 		return err
 	}
 	name := "kindling-" + strconv.FormatInt(c.ChatID, 10) + "-" + b.Now().Format("2006-01-02") + ".csv"
-	return b.enqueue(tx, fx, &store.Outgoing{ChatID: chat, Text: b.text(lang, "coach_export", prompts.Vars{Name: c.Name}), DocumentName: name, Document: buf.Bytes()})
+	return b.enqueue(tx, fx, &store.Outgoing{ChatID: chat, Text: b.text(lang, "coach_export", prompts.Vars{Name: c.Name}), DocumentName: name, Document: buf.Bytes(), About: c.ChatID})
 }
 
 // reload reloads the prompt files now and reports the outcome.

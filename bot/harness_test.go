@@ -7,6 +7,9 @@ import (
 	"log/slog"
 	"maps"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -69,6 +72,7 @@ type harnessConfig struct {
 	quiet       string
 	sender      func(s *bot.Sender)
 	beforeStart func(h *harness)
+	proxy       func(next http.Handler) http.Handler
 }
 
 type option func(*harnessConfig)
@@ -81,6 +85,12 @@ func withEnrollment(mode string) option { return func(c *harnessConfig) { c.enro
 func withCoaches(cs ...bot.Coach) option { return func(c *harnessConfig) { c.coaches = cs } }
 
 func withSender(f func(s *bot.Sender)) option { return func(c *harnessConfig) { c.sender = f } }
+
+// withProxy puts an HTTP handler between the bot and the fake Telegram,
+// for faults the fake cannot inject.
+func withProxy(wrap func(next http.Handler) http.Handler) option {
+	return func(c *harnessConfig) { c.proxy = wrap }
+}
 
 // beforeStart runs after the fake Telegram is up and before the bot
 // registers its commands and starts polling: the place to inject faults
@@ -97,6 +107,7 @@ type harness struct {
 	dir    string
 	dbPath string
 	log    *lockedBuffer
+	apiURL string // the fake, or the proxy in front of it
 
 	db     *store.DB
 	sched  *schedule.Scheduler
@@ -125,12 +136,22 @@ func newHarness(t *testing.T, opts ...option) *harness {
 	h := &harness{t: t, cfg: cfg, clock: &fakeClock{now: cfg.start}, log: &lockedBuffer{}}
 	h.srv = telegramtest.NewTB(t)
 	h.srv.Now = h.clock.Now
+	h.apiURL = h.srv.URL()
+	if cfg.proxy != nil {
+		target, err := url.Parse(h.srv.URL())
+		if err != nil {
+			t.Fatal(err)
+		}
+		proxy := httptest.NewServer(cfg.proxy(httputil.NewSingleHostReverseProxy(target)))
+		t.Cleanup(proxy.Close)
+		h.apiURL = proxy.URL
+	}
 	h.dir = t.TempDir()
 	h.dbPath = filepath.Join(h.dir, "kindling.db")
 	t.Cleanup(func() {
 		h.stop()
-		if t.Failed() {
-			t.Logf("bot log:\n%s", h.log.String())
+		if log := h.log.String(); t.Failed() && log != "" {
+			t.Logf("bot log:\n%s", log)
 		}
 	})
 	if cfg.beforeStart != nil {
@@ -165,7 +186,7 @@ func (h *harness) start() {
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	api, err := bot.NewAPI(h.srv.Token(), h.srv.URL(), 10*time.Second)
+	api, err := bot.NewAPI(h.srv.Token(), h.apiURL, 10*time.Second)
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -184,7 +205,7 @@ func (h *harness) start() {
 		Safety:   net, CrisisMessage: maps.Clone(safety.DefaultCrisisMessage), LowestMoodTwice: true,
 	}
 	h.sched.Conversation = h.bot
-	poller := &bot.Poller{URL: h.srv.URL(), Token: h.srv.Token(), Timeout: 5 * time.Second}
+	poller := &bot.Poller{URL: h.apiURL, Token: h.srv.Token(), Timeout: 5 * time.Second}
 
 	h.ctx, h.cancel = context.WithCancel(context.Background())
 	h.bot.SetCommands(h.ctx)
@@ -211,9 +232,9 @@ func (h *harness) stop() {
 	h.running = false
 	h.cancel()
 	h.wg.Wait()
-	// The Telegram client and the poller share http.DefaultTransport. A
-	// connection it dialled and never used would hold the fake's Close
-	// for 5 s (http.Server.Shutdown waits that long for new connections).
+	// The poller uses http.DefaultTransport: a connection it dialled and
+	// never used would hold the fake's Close for 5 s (http.Server.Shutdown
+	// waits that long for connections that sent no request).
 	if tr, ok := http.DefaultTransport.(*http.Transport); ok {
 		tr.CloseIdleConnections()
 	}

@@ -34,6 +34,9 @@ func (b *Bot) onMessage(tx *store.Tx, m *models.Message, pre prepared, fx *effec
 		name, args := parseCommand(m.Text)
 		return b.onCommand(tx, m, name, args, fx)
 	}
+	if handled, err := b.crisisAnywhere(tx, m, lang, fx); handled || err != nil {
+		return err
+	}
 	c, err := tx.Client(m.Chat.ID)
 	if errors.Is(err, store.ErrNotFound) {
 		// Nothing is stored before consent: point to /start.
@@ -211,12 +214,27 @@ func (b *Bot) onEdit(tx *store.Tx, m *models.Message, fx *effects) error {
 	if err != nil {
 		return err
 	}
-	if r.Answer == m.Text || r.Value != nil {
+	if r.Answer == m.Text {
 		return nil
 	}
 	c, err := tx.Client(m.Chat.ID)
 	if err != nil {
 		return err
+	}
+	if r.Value != nil {
+		// A scale answered by typing a number: the edit must be a number
+		// on the same scale, or it is ignored.
+		q, ok := b.scaleQuestion(r.QuestionID)
+		if !ok {
+			return nil
+		}
+		nr, fits := textAnswer(q, m.Text)
+		if !fits {
+			return nil
+		}
+		r.Edits = append(r.Edits, store.Edit{At: b.Now(), Answer: r.Answer})
+		r.Answer, r.Value = nr.Answer, nr.Value
+		return tx.PutReply(r)
 	}
 	r.Edits = append(r.Edits, store.Edit{At: b.Now(), Answer: r.Answer})
 	r.Answer = clipRunes(m.Text, maxAnswer)
@@ -233,4 +251,41 @@ func (b *Bot) onEdit(tx *store.Tx, m *models.Message, fx *effects) error {
 		return b.respondToCrisis(tx, fx, &c, &r)
 	}
 	return nil
+}
+
+// crisisAnywhere answers crisis language that arrives outside a question:
+// before consent, during onboarding, while changing a setting or writing
+// a safety plan. It is never answered with the routine reply of that
+// step. (Answers and journal entries reach the net in recordAnswer and
+// journal.) It reports whether it handled the message.
+func (b *Bot) crisisAnywhere(tx *store.Tx, m *models.Message, lang string, fx *effects) (bool, error) {
+	if b.Safety == nil || m.Text == "" {
+		return false, nil
+	}
+	if _, hit := b.Safety.Match(lang, m.Text); !hit {
+		return false, nil
+	}
+	c, err := tx.Client(m.Chat.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		// Nothing may be stored and no coach is known: the helplines.
+		return true, b.say(tx, fx, m.Chat.ID, b.crisisText(&store.Client{Language: baseLang(lang)}))
+	}
+	if err != nil {
+		return false, err
+	}
+	switch {
+	case strings.HasPrefix(c.Flow, "plan:"):
+		// Their own warning signs may well use these words: keep the
+		// plan going, and still answer with the helplines and tell the
+		// coach.
+		if err := b.onSafetyPlanInput(tx, fx, &c, m.Text); err != nil {
+			return true, err
+		}
+		return true, b.respondToCrisis(tx, fx, &c, &store.Reply{Answer: m.Text})
+	case c.Setup != "" || c.Flow != "":
+		// Kept as a flagged journal entry; the question in progress
+		// stays open.
+		return true, b.journal(tx, fx, &c, store.Reply{Kind: "journal", Answer: m.Text, MessageID: m.ID})
+	}
+	return false, nil
 }

@@ -259,6 +259,13 @@ func (b *Bot) onForgetPress(tx *store.Tx, q *models.CallbackQuery, chatID int64,
 	if err := tx.Forget(chatID); err != nil {
 		return err
 	}
+	// Their voice notes are files, not records: erase them once committed.
+	voice := filepath.Join(b.voiceDir(), strconv.FormatInt(chatID, 10))
+	fx.then(func(context.Context) {
+		if err := os.RemoveAll(voice); err != nil {
+			b.logger().Error("erase voice notes", "chat", chatID, "err", err)
+		}
+	})
 	if err := b.say(tx, fx, chatID, b.text(c.Language, "forget_done", prompts.Vars{})); err != nil {
 		return err
 	}

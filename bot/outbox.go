@@ -166,6 +166,8 @@ func (b *Bot) sendChat(ctx context.Context, msgs []store.Outgoing) int {
 	for _, o := range msgs {
 		id, err := b.sendOutgoing(ctx, o)
 		switch {
+		case errors.Is(err, errGone):
+			done++
 		case err == nil:
 			if err := b.DB.Batch(func(tx *store.Tx) error { return tx.Sent(o.ID, id) }); err != nil {
 				b.logger().Error("record sent message", "chat", o.ChatID, "err", err)
@@ -226,6 +228,15 @@ func (b *Bot) markUnreachable(chatID int64) error {
 func (b *Bot) sendOutgoing(ctx context.Context, o store.Outgoing) (int, error) {
 	var id int
 	err := b.Sender.Do(ctx, o.ChatID, func(ctx context.Context) error {
+		// Before every try: the row may have gone since it was read, as
+		// when its client erased their data (with everything about them).
+		waiting := true
+		if err := b.DB.View(func(tx *store.Tx) error { waiting = tx.Waiting(o.ID); return nil }); err != nil {
+			return err
+		}
+		if !waiting {
+			return errGone
+		}
 		var m *models.Message
 		var err error
 		if o.Document != nil {

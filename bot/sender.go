@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
-	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -24,6 +22,10 @@ var ErrUnreachable = errors.New("chat unreachable")
 // "chat not found"); sending it again would not help.
 var ErrRejected = errors.New("request rejected by telegram")
 
+// errGone means the message to send no longer exists (its outbox row was
+// dropped while the sender waited to retry); nothing is sent.
+var errGone = errors.New("outbox row gone")
+
 // ServerError is a 5xx answer from the Bot API. It is produced by the
 // HTTP client the sender gives the Telegram library, so it survives the
 // library's wrapping and can be found with errors.As.
@@ -33,44 +35,9 @@ type ServerError struct {
 
 func (e *ServerError) Error() string { return fmt.Sprintf("telegram answered %d", e.Status) }
 
-// statusClient turns 5xx answers into *ServerError before the Telegram
-// library reads them (it would otherwise report them as a plain string).
-type statusClient struct {
-	c *http.Client
-}
-
-func (s statusClient) Do(req *http.Request) (*http.Response, error) {
-	resp, err := s.c.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode >= 500 {
-		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-		_ = resp.Body.Close()
-		return nil, &ServerError{Status: resp.StatusCode}
-	}
-	return resp, nil
-}
-
-// NewAPI makes the Telegram client kindling uses: the given Bot API
-// server, no getMe at start (the caller checks), and 5xx answers as
-// *ServerError. Updates are not read through it: see Poller.
+// NewAPI makes the Telegram client kindling uses, on a new Client.
 func NewAPI(token, serverURL string, timeout time.Duration) (*tgbot.Bot, error) {
-	// The outbox sends to many chats at once: keep enough connections
-	// open to the API server instead of the default two.
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConnsPerHost = drainWorkers
-	hc := &http.Client{Timeout: timeout, Transport: tr}
-	api, err := tgbot.New(token,
-		tgbot.WithServerURL(strings.TrimRight(serverURL, "/")),
-		tgbot.WithSkipGetMe(),
-		tgbot.WithHTTPClient(timeout, statusClient{c: hc}),
-		tgbot.WithErrorsHandler(func(error) {}),
-	)
-	if err != nil {
-		return nil, fmt.Errorf("telegram client: %w", err)
-	}
-	return api, nil
+	return NewClient(timeout).API(token, serverURL)
 }
 
 // SenderStats counts what the sender did; read with Stats.
@@ -176,6 +143,8 @@ func (s *Sender) Do(ctx context.Context, chatID int64, call func(context.Context
 		switch {
 		case ctx.Err() != nil:
 			return ctx.Err()
+		case errors.Is(err, errGone):
+			return err
 		case errors.As(err, &tooMany):
 			s.tooMany.Add(1)
 			s.pause(tooMany.RetryAfter)

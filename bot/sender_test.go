@@ -167,6 +167,20 @@ func TestSenderPerChatSpacing(t *testing.T) {
 	}
 }
 
+func TestSenderGlobalRate(t *testing.T) {
+	s := &bot.Sender{Rate: 100, PerChat: -1}
+	start := time.Now()
+	for chat := range int64(11) {
+		if err := s.Do(context.Background(), chat+1, func(context.Context) error { return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// 11 calls at 100 a second: the last one 100 ms after the first.
+	if took := time.Since(start); took < 95*time.Millisecond {
+		t.Fatalf("11 calls to different chats took %s, want at least 100ms at 100/s", took)
+	}
+}
+
 // ---- through the fake Telegram ----
 
 // commandsAndAnswers are commands a client sends in one burst and what

@@ -519,7 +519,9 @@ func (s *Scheduler) StartToday(tx *store.Tx, c *store.Client, now time.Time) (bo
 // "@every 1m") until ctx ends. cron reads the wall clock itself, so it
 // only triggers: what is due is decided by Tick from the time it is given.
 func Run(ctx context.Context, spec string, tick func()) error {
-	c := cron.New(cron.WithLocation(time.UTC))
+	// A tick that runs long (a catch-up after downtime) makes the next
+	// beats skip rather than pile up behind it.
+	c := cron.New(cron.WithLocation(time.UTC), cron.WithChain(cron.SkipIfStillRunning(cron.DiscardLogger)))
 	if _, err := c.AddFunc(spec, tick); err != nil {
 		return fmt.Errorf("schedule tick %q: %w", spec, err)
 	}

@@ -432,6 +432,18 @@ func TestTickReminders(t *testing.T) {
 			if st.Started != 1 {
 				t.Fatalf("started %d steps by %s, want 1", st.Started, slot)
 			}
+			// The next look is the reminder if there is one, else the
+			// next day's step: never a moment that sends nothing.
+			wantDue := slot.Add(24 * time.Hour)
+			if len(tc.want) > 0 || tc.answered {
+				wantDue = slot.Add(tc.remind)
+				if len(tc.want) > 0 {
+					wantDue = at(t, ny, tc.want[0])
+				}
+			}
+			if got := e.client(1).Due; !got.Equal(wantDue) {
+				t.Fatalf("due after the step %s, want %s", got.In(ny), wantDue.In(ny))
+			}
 			if tc.answered {
 				e.markAnswered(1)
 			}
@@ -455,7 +467,31 @@ func TestTickReminders(t *testing.T) {
 			if ds[0].Reminded != (len(want) > 0) {
 				t.Fatalf("delivery marked reminded = %v", ds[0].Reminded)
 			}
+			// With the reminder sent or not due, the next look is the
+			// next day's step.
+			if next := slot.Add(24 * time.Hour); !e.client(1).Due.Equal(next) {
+				t.Fatalf("due %s, want the next step at %s", e.client(1).Due.In(ny), next.In(ny))
+			}
 		})
+	}
+}
+
+// TestTickReminderNotSentLateIntoQuietHours: a reminder due at 21:00 that
+// the bot missed (it was down) is not sent at 22:30, in quiet hours, nor
+// the next morning.
+func TestTickReminderNotSentLateIntoQuietHours(t *testing.T) {
+	ny := mustZone(t, "America/New_York")
+	e := newEnv(t, dailySet(t), "daily")
+	start := at(t, ny, "2026-03-02 23:00")
+	e.addClient(1, "America/New_York", "18:00", "2026-03-01", start)
+	e.run(start, at(t, ny, "2026-03-03 20:45"))
+	if got := len(e.deliveries(1)); got != 1 {
+		t.Fatalf("%d steps by 20:45, want 1", got)
+	}
+	// Down from 20:45 to 22:30.
+	e.run(at(t, ny, "2026-03-03 22:15"), at(t, ny, "2026-03-04 17:45"))
+	if got := e.reminders(1); len(got) != 0 {
+		t.Fatalf("reminders %v, want none after the 21:00 one was missed", got)
 	}
 }
 

@@ -502,6 +502,12 @@ func (tx *Tx) Sent(id uint64, messageID int) error {
 	return tx.PutDelivery(d)
 }
 
+// Waiting reports whether outbox row id is still waiting to be sent: a
+// sender holding a copy checks it, since Forget may have dropped the row.
+func (tx *Tx) Waiting(id uint64) bool {
+	return tx.b(bucketOutbox).Get(u64(id)) != nil
+}
+
 // DropOutgoing removes outbox row id without sending it (the chat is
 // unreachable, say). A missing row is not an error.
 func (tx *Tx) DropOutgoing(id uint64) error {
@@ -573,7 +579,7 @@ func (tx *Tx) forget(chatID int64) error {
 	if err := deleteWhere(tx.b(bucketOutbox), func(k, v []byte) (bool, error) {
 		var o Outgoing
 		err := decode(v, &o, "outgoing", k)
-		return o.ChatID == chatID, err
+		return o.ChatID == chatID || o.About == chatID, err
 	}); err != nil {
 		return err
 	}

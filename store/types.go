@@ -150,9 +150,12 @@ type Outgoing struct {
 	Document     []byte `json:"document,omitempty"`
 	// A question of a delivery: once sent, its message id is recorded in
 	// that delivery's Messages.
-	LocalDate  string    `json:"local_date,omitempty"`
-	Day        int       `json:"day,omitempty"`
-	QuestionID string    `json:"question_id,omitempty"`
-	CreatedAt  time.Time `json:"created_at"`
-	Attempts   int       `json:"attempts,omitempty"`
+	LocalDate  string `json:"local_date,omitempty"`
+	Day        int    `json:"day,omitempty"`
+	QuestionID string `json:"question_id,omitempty"`
+	// About names the client a message to someone else (a coach) is
+	// about; Forget drops it with the client's own rows.
+	About     int64     `json:"about,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	Attempts  int       `json:"attempts,omitempty"`
 }

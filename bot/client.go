@@ -1,0 +1,101 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	tgbot "github.com/go-telegram/bot"
+)
+
+// ErrStopping is returned for a Telegram call begun after Stop; the
+// outbox keeps the message for the next start.
+var ErrStopping = errors.New("kindling is stopping: telegram call not made")
+
+// Client is the HTTP client under the Telegram library. A call in flight
+// is not cut off when the context that started it ends: a message Telegram
+// may already have received is then waited for and recorded as sent,
+// instead of being sent again after a restart. After Stop it refuses new
+// calls; Abort cuts off the ones still in flight. It answers a 5xx as
+// *ServerError, so that error survives the library's wrapping.
+type Client struct {
+	client   *http.Client
+	stopping atomic.Bool
+	aborted  context.Context // ends on Abort
+	abort    context.CancelFunc
+}
+
+// NewClient makes a Client whose calls time out after timeout. It keeps
+// one idle connection per outbox worker instead of the default two.
+func NewClient(timeout time.Duration) *Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = drainWorkers
+	t := &Client{client: &http.Client{Timeout: timeout, Transport: tr}}
+	t.aborted, t.abort = context.WithCancel(context.Background())
+	return t
+}
+
+// API makes the Telegram library's client on top of t: the given Bot API
+// server, no getMe at start (the caller checks). Updates are not read
+// through it: see Poller.
+func (t *Client) API(token, serverURL string) (*tgbot.Bot, error) {
+	api, err := tgbot.New(token,
+		tgbot.WithServerURL(strings.TrimRight(serverURL, "/")),
+		tgbot.WithSkipGetMe(),
+		tgbot.WithHTTPClient(t.client.Timeout, t),
+		tgbot.WithErrorsHandler(func(error) {}),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("telegram client: %w", err)
+	}
+	return api, nil
+}
+
+// Stop refuses every call from now on.
+func (t *Client) Stop() { t.stopping.Store(true) }
+
+// Abort cuts off the calls still in flight.
+func (t *Client) Abort() { t.abort() }
+
+// Do makes one request, detached from the caller's cancellation but not
+// from Abort or the client's timeout.
+func (t *Client) Do(req *http.Request) (*http.Response, error) {
+	if t.stopping.Load() {
+		return nil, ErrStopping
+	}
+	ctx, cancel := context.WithCancel(context.WithoutCancel(req.Context()))
+	stop := context.AfterFunc(t.aborted, cancel)
+	release := func() { stop(); cancel() }
+	resp, err := t.client.Do(req.WithContext(ctx))
+	if err != nil {
+		release()
+		return nil, err
+	}
+	if resp.StatusCode >= 500 {
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+		_ = resp.Body.Close()
+		release()
+		return nil, &ServerError{Status: resp.StatusCode}
+	}
+	resp.Body = &releasingBody{ReadCloser: resp.Body, release: release}
+	return resp, nil
+}
+
+// releasingBody ends a request's context once its body is closed.
+type releasingBody struct {
+	io.ReadCloser
+	once    sync.Once
+	release func()
+}
+
+func (b *releasingBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.once.Do(b.release)
+	return err
+}
