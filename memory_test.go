@@ -68,6 +68,9 @@ func BenchmarkRunMemory100k(b *testing.B) {
 		if err := db.Close(); err != nil {
 			b.Fatal(err)
 		}
+		if fi, err := os.Stat(filepath.Join(dir, "kindling.db")); err == nil {
+			b.ReportMetric(float64(fi.Size())/(1<<20), "MB-db-file")
+		}
 		srv := telegramtest.New()
 		b.StartTimer()
 		cmd := crashRunTB(b, srv, dir)

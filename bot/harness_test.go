@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
+	stdlog "log"
 	"log/slog"
 	"maps"
 	"net/http"
@@ -142,7 +144,9 @@ func newHarness(t *testing.T, opts ...option) *harness {
 		if err != nil {
 			t.Fatal(err)
 		}
-		proxy := httptest.NewServer(cfg.proxy(httputil.NewSingleHostReverseProxy(target)))
+		rp := httputil.NewSingleHostReverseProxy(target)
+		rp.ErrorLog = stdlog.New(io.Discard, "", 0) // a request the test holds back ends in a cancel
+		proxy := httptest.NewServer(cfg.proxy(rp))
 		t.Cleanup(proxy.Close)
 		h.apiURL = proxy.URL
 	}

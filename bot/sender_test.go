@@ -46,9 +46,11 @@ func TestSenderPausesOnWrappedTooMany(t *testing.T) {
 			return nil
 		}
 		hitAt = time.Now()
-		// Another chat's call, made just after the 429 arrived.
+		// Another chat's call, made once the 429 was taken in.
 		go func() {
-			time.Sleep(5 * time.Millisecond)
+			for s.Stats().Paused == 0 {
+				time.Sleep(time.Millisecond)
+			}
 			otherDone <- s.Do(ctx, 2, func(context.Context) error {
 				otherAt = time.Now()
 				return nil
@@ -152,6 +154,7 @@ func TestSenderStopsWithItsContext(t *testing.T) {
 func TestSenderPerChatSpacing(t *testing.T) {
 	s := &bot.Sender{Rate: 1000, PerChat: 30 * time.Millisecond, Backoff: time.Millisecond}
 	var times []time.Time
+	start := time.Now()
 	for range 4 {
 		if err := s.Do(context.Background(), 9, func(context.Context) error {
 			times = append(times, time.Now())
@@ -160,9 +163,10 @@ func TestSenderPerChatSpacing(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for i := 1; i < len(times); i++ {
-		if d := times[i].Sub(times[i-1]); d < 29*time.Millisecond {
-			t.Fatalf("messages %d and %d to one chat %s apart, want at least 30ms", i-1, i, d)
+	// Each message has its own slot 30 ms after the one before.
+	for i, at := range times {
+		if d := at.Sub(start); d < time.Duration(i)*30*time.Millisecond {
+			t.Fatalf("message %d to one chat sent %s after the first was asked for, want at least %dms", i, d, i*30)
 		}
 	}
 }

@@ -187,10 +187,13 @@ func (s *Server) Close() {
 		s.notifyLocked()
 		s.mu.Unlock()
 
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		// Handlers were told to stop above, so a short grace is enough;
+		// a connection opened but never used would otherwise hold
+		// Shutdown for seconds.
+		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 		defer cancel()
 		if err := s.hs.Shutdown(ctx); err != nil {
-			_ = s.hs.Close() // Shutdown timed out; force the connections shut.
+			_ = s.hs.Close() // force the remaining connections shut
 		}
 		s.handlers.Wait()
 	})
