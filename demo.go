@@ -175,7 +175,7 @@ func cmdDemo(ctx context.Context, args []string, e cmdEnv) error {
 	}
 	fmt.Fprintf(e.stdout, "\nSummary: %d days run, %d days prompted (%d answered), %d answers stored, %d messages from kindling\n",
 		*days, deliveries, answered, replies, len(srv.Messages(d.user.ID())))
-	fmt.Fprintf(e.stdout, "Database: %s  (try: kindling export --config /dev/null with KINDLING_STORE_PATH=%s)\n", cfg.Store.Path, cfg.Store.Path)
+	fmt.Fprintf(e.stdout, "Database: %s\nSee the answers: KINDLING_STORE_PATH=%s go run . export\n", cfg.Store.Path, cfg.Store.Path)
 	fmt.Fprintf(e.stdout, "Took %s.\n", time.Since(began).Round(10*time.Millisecond))
 	return nil
 }
