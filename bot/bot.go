@@ -84,10 +84,11 @@ type Bot struct {
 	// bot can compact the database file at a quiet moment.
 	Forgotten func(chatID int64)
 
-	wake     chan struct{}
-	handleMu sync.Mutex
-	once     sync.Once
-	stats    counters // see Stats
+	wake       chan struct{}
+	handleMu   sync.Mutex
+	background sync.WaitGroup
+	once       sync.Once
+	stats      counters // see Stats
 }
 
 func (b *Bot) init() {
@@ -156,11 +157,10 @@ func (b *Bot) Handle(ctx context.Context, u *models.Update) error {
 	b.init()
 	b.handleMu.Lock()
 	defer b.handleMu.Unlock()
-	pre := b.prepare(ctx, u)
 	var fx effects
 	applied, err := b.DB.ApplyUpdate(u.ID, func(tx *store.Tx) error {
 		fx = effects{}
-		return b.apply(tx, u, pre, &fx)
+		return b.apply(tx, u, &fx)
 	})
 	if err != nil {
 		b.stats.failed.Add(1)
@@ -180,42 +180,11 @@ func (b *Bot) Handle(ctx context.Context, u *models.Update) error {
 	return nil
 }
 
-// prepared is work done outside the write transaction, such as
-// downloading a voice note.
-type prepared struct {
-	voicePath string
-	voiceSize int64
-}
-
-func (b *Bot) prepare(ctx context.Context, u *models.Update) prepared {
-	var p prepared
-	m := u.Message
-	if m == nil || m.Voice == nil || m.Chat.Type != models.ChatTypePrivate {
-		return p
-	}
-	// Nothing is kept of a person who has not consented, audio included.
-	known := false
-	if err := b.DB.View(func(tx *store.Tx) error {
-		c, err := tx.Client(m.Chat.ID)
-		known = err == nil && c.Setup == ""
-		return nil
-	}); err != nil || !known {
-		return p
-	}
-	path, size, err := b.downloadVoice(ctx, m)
-	if err != nil {
-		b.logger().Warn("download voice note", "chat", m.Chat.ID, "err", err)
-		return p
-	}
-	p.voicePath, p.voiceSize = path, size
-	return p
-}
-
 // apply turns one update into stored records and outgoing messages.
-func (b *Bot) apply(tx *store.Tx, u *models.Update, pre prepared, fx *effects) error {
+func (b *Bot) apply(tx *store.Tx, u *models.Update, fx *effects) error {
 	switch {
 	case u.Message != nil:
-		return b.onMessage(tx, u.Message, pre, fx)
+		return b.onMessage(tx, u.Message, fx)
 	case u.EditedMessage != nil:
 		return b.onEdit(tx, u.EditedMessage, fx)
 	case u.CallbackQuery != nil:

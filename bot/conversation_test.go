@@ -740,7 +740,6 @@ func TestCrisisWordsAreNeverRoutine(t *testing.T) {
 // TestStalledVoiceDownload: while one client's voice note downloads
 // slowly, the other clients are still answered.
 func TestStalledVoiceDownload(t *testing.T) {
-	t.Skip("BUG: downloadVoice uses http.DefaultClient (no timeout) inside the serialized update handling: one stalled download stops all updates")
 	release := make(chan struct{})
 	h := newHarness(t, startingAt(ny("2026-03-01 07:00")), withProxy(func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -267,6 +267,7 @@ func (h *harness) settle() {
 	if err := h.srv.WaitConfirmed(ctx); err != nil {
 		h.t.Fatalf("settle: %v", err)
 	}
+	h.bot.WaitBackground() // voice downloads
 	if err := h.bot.WaitIdle(ctx); err != nil {
 		h.t.Fatalf("settle: outbox not drained: %v", err)
 	}

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"context"
 	"errors"
 	"strconv"
 	"strings"
@@ -13,7 +14,7 @@ import (
 
 // onMessage handles a new message: a command, an answer, a journal
 // entry, a voice note, or something kindling does not take.
-func (b *Bot) onMessage(tx *store.Tx, m *models.Message, pre prepared, fx *effects) error {
+func (b *Bot) onMessage(tx *store.Tx, m *models.Message, fx *effects) error {
 	lang := ""
 	if m.From != nil {
 		lang = m.From.LanguageCode
@@ -47,7 +48,7 @@ func (b *Bot) onMessage(tx *store.Tx, m *models.Message, pre prepared, fx *effec
 	}
 	switch {
 	case m.Voice != nil:
-		return b.onVoice(tx, &c, m, pre, fx)
+		return b.onVoice(tx, &c, m, fx)
 	case m.Text != "":
 		if c.Setup != "" {
 			return b.onSetupInput(tx, &c, c.Setup, m.Text, fx)
@@ -172,17 +173,19 @@ func (b *Bot) journal(tx *store.Tx, fx *effects, c *store.Client, r store.Reply)
 }
 
 // onVoice keeps a voice note as the answer to the open free-text
-// question, or as a journal entry.
-func (b *Bot) onVoice(tx *store.Tx, c *store.Client, m *models.Message, pre prepared, fx *effects) error {
+// question, or as a journal entry. The audio is fetched after the update
+// is stored, in the background: a slow download must not hold up anyone
+// else's messages, and the file id kept with the answer is enough to
+// fetch it again.
+func (b *Bot) onVoice(tx *store.Tx, c *store.Client, m *models.Message, fx *effects) error {
 	r := store.Reply{
 		Kind:      "voice",
 		MessageID: m.ID,
-		Answer:    "",
-		Voice: &store.Voice{
-			FileID: m.Voice.FileID, Path: pre.voicePath, Duration: m.Voice.Duration, Size: pre.voiceSize,
-		},
+		Answer:    voiceLabel(m.Voice.Duration),
+		Voice:     &store.Voice{FileID: m.Voice.FileID, Duration: m.Voice.Duration},
 	}
-	r.Answer = voiceLabel(m.Voice.Duration)
+	chatID, messageID, fileID := c.ChatID, m.ID, m.Voice.FileID
+	fx.then(func(context.Context) { b.fetchVoice(chatID, messageID, fileID) })
 	d, ok, err := openDelivery(tx, c.ChatID)
 	if err != nil {
 		return err
@@ -192,7 +195,6 @@ func (b *Bot) onVoice(tx *store.Tx, c *store.Client, m *models.Message, pre prep
 			return b.recordAnswer(tx, fx, c, &d, q, r)
 		}
 	}
-	r.Kind = "voice"
 	return b.journal(tx, fx, c, r)
 }
 

@@ -26,13 +26,61 @@ import (
 // for bots to download is 20 MB).
 const maxVoiceBytes = 20 << 20
 
+// voiceTimeout bounds one voice note's download.
+const voiceTimeout = 2 * time.Minute
+
+// voiceClient downloads voice notes; unlike http.DefaultClient it gives up.
+var voiceClient = &http.Client{Timeout: voiceTimeout}
+
+// fetchVoice downloads a stored voice answer's audio in the background and
+// records where it was saved. If the client erased their data meanwhile,
+// the file is removed again.
+func (b *Bot) fetchVoice(chatID int64, messageID int, fileID string) {
+	b.background.Add(1)
+	go func() {
+		defer b.background.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), voiceTimeout)
+		defer cancel()
+		rel, size, err := b.downloadVoice(ctx, chatID, messageID, fileID)
+		if err != nil {
+			b.logger().Warn("download voice note; the file id is kept", "chat", chatID, "err", err)
+			return
+		}
+		kept := false
+		err = b.DB.Batch(func(tx *store.Tx) error {
+			kept = false
+			r, err := tx.ReplyByMessage(chatID, messageID)
+			if errors.Is(err, store.ErrNotFound) {
+				return nil
+			}
+			if err != nil || r.Voice == nil {
+				return err
+			}
+			r.Voice.Path, r.Voice.Size = rel, size
+			kept = true
+			return tx.PutReply(r)
+		})
+		if err != nil || !kept {
+			if rmErr := os.Remove(filepath.Join(b.DataDir, rel)); rmErr != nil {
+				b.logger().Warn("remove voice note", "chat", chatID, "err", rmErr)
+			}
+		}
+		if err != nil {
+			b.logger().Error("record voice note", "chat", chatID, "err", err)
+		}
+	}()
+}
+
+// WaitBackground waits for background work (voice downloads) to finish.
+func (b *Bot) WaitBackground() { b.background.Wait() }
+
 // downloadVoice saves a voice note into the data folder, so it outlives
 // Telegram's storage. The path returned is relative to DataDir.
-func (b *Bot) downloadVoice(ctx context.Context, m *models.Message) (string, int64, error) {
+func (b *Bot) downloadVoice(ctx context.Context, chatID int64, messageID int, fileID string) (string, int64, error) {
 	var f *models.File
 	err := b.Sender.Do(ctx, 0, func(ctx context.Context) error {
 		var err error
-		f, err = b.API.GetFile(ctx, &tgbot.GetFileParams{FileID: m.Voice.FileID})
+		f, err = b.API.GetFile(ctx, &tgbot.GetFileParams{FileID: fileID})
 		return err
 	})
 	if err != nil {
@@ -42,7 +90,7 @@ func (b *Bot) downloadVoice(ctx context.Context, m *models.Message) (string, int
 	if err != nil {
 		return "", 0, errors.New("download voice: bad file link")
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := voiceClient.Do(req)
 	if err != nil {
 		return "", 0, errors.New("download voice: request failed")
 	}
@@ -50,7 +98,7 @@ func (b *Bot) downloadVoice(ctx context.Context, m *models.Message) (string, int
 	if resp.StatusCode != http.StatusOK {
 		return "", 0, fmt.Errorf("download voice: status %d", resp.StatusCode)
 	}
-	rel := filepath.Join("voice", strconv.FormatInt(m.Chat.ID, 10), strconv.Itoa(m.ID)+".ogg")
+	rel := filepath.Join("voice", strconv.FormatInt(chatID, 10), strconv.Itoa(messageID)+".ogg")
 	path := filepath.Join(b.DataDir, rel)
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return "", 0, fmt.Errorf("download voice: %w", err)

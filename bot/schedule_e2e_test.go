@@ -163,6 +163,19 @@ func TestThirtyFiveDays(t *testing.T) {
 	if n := len(h.replies(nyc.ID())); n != answered {
 		t.Errorf("New York: %d replies stored, %d questions answered", n, answered)
 	}
+	// Day 30's step ends with the month's letter, as a document.
+	letters := 0
+	for _, m := range h.srv.Messages(nyc.ID()) {
+		if m.Document != nil {
+			letters++
+			if d := m.Date.In(newYork).Format("2006-01-02"); d != "2026-03-31" {
+				t.Errorf("New York: a document on %s, want the letter on day 30 (2026-03-31)", d)
+			}
+		}
+	}
+	if letters != 1 {
+		t.Errorf("New York got %d letters, want 1", letters)
+	}
 
 	// The Kolkata client never answered: one reminder at 12:00 on each
 	// prompted day but day 0, whose 22:00 reminder falls in quiet hours.

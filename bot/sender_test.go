@@ -581,3 +581,29 @@ func TestNoAcknowledgedAnswerLost(t *testing.T) {
 		t.Fatalf("new updates stored %d and %d times, want once each", n[sent{u.ID(), 910000}], n[sent{u.ID(), late}])
 	}
 }
+
+// TestPollingRecovers: getUpdates failing with a 5xx or a 429 delays
+// updates; none is lost or handled twice.
+func TestPollingRecovers(t *testing.T) {
+	h, u := onboarded(t)
+	before := len(h.srv.Messages(u.ID()))
+	h.srv.Fail("getUpdates", 1, telegramtest.ServerError(http.StatusBadGateway))
+	h.srv.Fail("getUpdates", 1, telegramtest.TooMany(1))
+	cmds, want := commandsAndAnswers("Ana")
+	for _, c := range cmds {
+		u.Send(c)
+	}
+	h.settle()
+	if got := texts(h.newSince(u.ID(), before)); !slices.Equal(got, want) {
+		t.Fatalf("got\n%q\nwant\n%q", got, want)
+	}
+	failed := 0
+	for _, c := range h.srv.Calls("getUpdates") {
+		if c.Status != http.StatusOK {
+			failed++
+		}
+	}
+	if failed != 2 {
+		t.Fatalf("%d getUpdates calls failed, want the 2 injected", failed)
+	}
+}
