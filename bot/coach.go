@@ -15,6 +15,7 @@ import (
 	"github.com/go-telegram/bot/models"
 
 	"kindling/prompts"
+	"kindling/schedule"
 	"kindling/store"
 )
 
@@ -221,7 +222,8 @@ func (b *Bot) clientSummary(tx *store.Tx, c store.Client, now time.Time) (string
 		sb.WriteString(" @" + c.Username)
 	}
 	if s, err := tx.LatestSession(c.ChatID); err == nil {
-		fmt.Fprintf(&sb, " — day %d", daysSince(s.Date, today))
+		day, _ := schedule.DaysBetween(s.Date, today)
+		fmt.Fprintf(&sb, " — day %d", day)
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return "", err
 	}
@@ -240,7 +242,7 @@ func (b *Bot) clientSummary(tx *store.Tx, c store.Client, now time.Time) (string
 	if err != nil {
 		return "", err
 	}
-	week, _ := addDays(today, -6)
+	week, _ := schedule.AddDays(today, -6)
 	answered, missed := 0, 0
 	for _, d := range ds {
 		if d.LocalDate < week || len(d.Questions) == 0 {
@@ -269,14 +271,6 @@ func (b *Bot) clientSummary(tx *store.Tx, c store.Client, now time.Time) (string
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
-
-func addDays(date string, n int) (string, error) {
-	t, err := time.Parse("2006-01-02", date)
-	if err != nil {
-		return "", err
-	}
-	return t.AddDate(0, 0, n).Format("2006-01-02"), nil
-}
 
 // journalOf shows a client's answers day by day, with each question as
 // it was asked, split into messages that fit Telegram.

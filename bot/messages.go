@@ -9,6 +9,7 @@ import (
 	"github.com/go-telegram/bot/models"
 
 	"kindling/prompts"
+	"kindling/schedule"
 	"kindling/store"
 )
 
@@ -152,7 +153,7 @@ func (b *Bot) journal(tx *store.Tx, fx *effects, c *store.Client, r store.Reply)
 		r.SessionDate = s.Date
 		if loc, err := loadZone(c.TimeZone); err == nil {
 			r.LocalDate = r.At.In(loc).Format("2006-01-02")
-			r.Day = daysSince(s.Date, r.LocalDate)
+			r.Day, _ = schedule.DaysBetween(s.Date, r.LocalDate)
 		}
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return err

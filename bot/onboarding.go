@@ -362,13 +362,3 @@ func parseClock(s string) (int, int, error) {
 	}
 	return hh, mm, nil
 }
-
-// daysSince counts civil days from a session date to a local date.
-func daysSince(session, date string) int {
-	a, err1 := time.Parse("2006-01-02", session)
-	b, err2 := time.Parse("2006-01-02", date)
-	if err1 != nil || err2 != nil {
-		return 0
-	}
-	return int(b.Sub(a).Hours() / 24)
-}
