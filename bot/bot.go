@@ -299,6 +299,17 @@ func (b *Bot) StartStep(tx *store.Tx, c *store.Client, s schedule.Step) error {
 		d.State = store.DeliveryDone
 	}
 	var fx effects
+	// A letter day left unanswered (or closed by the safety net) still
+	// gives the client their letter: it comes before the next step.
+	if prev, err := tx.LatestDelivery(c.ChatID); err == nil && prev.State == store.DeliveryClosed {
+		if _, st, ok := b.stepOf(&prev); ok && st.Letter {
+			if err := b.sendLetter(tx, &fx, c, &prev); err != nil {
+				return err
+			}
+		}
+	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
 	vars, err := b.vars(tx, c, s.Day)
 	if err != nil {
 		return err
