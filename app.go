@@ -147,6 +147,9 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger, api *tgbot.Bot, o
 			return ch.OK, lines
 		}
 	}
+	if len(coaches) == 0 {
+		log.Warn("no coaches configured: nobody is alerted when the safety net fires, yet the built-in crisis message says a coach has been told; add coaches or reword safety.crisis_message")
+	}
 	a.sched.Conversation = a.bot
 	a.poller = &bot.Poller{URL: cfg.Telegram.APIURL, Timeout: time.Duration(cfg.Telegram.PollTimeout)}
 	a.metrics = newMetrics(a)
