@@ -146,6 +146,7 @@ type effects struct {
 	after   []func(ctx context.Context)
 	sent    bool // something was enqueued
 	answers int  // answers and journal entries stored
+	bulk    bool // what is enqueued belongs to a broadcast (see store.Outgoing.Bulk)
 }
 
 func (e *effects) then(f func(ctx context.Context)) { e.after = append(e.after, f) }
@@ -202,6 +203,7 @@ func (b *Bot) say(tx *store.Tx, fx *effects, chatID int64, text string) error {
 
 func (b *Bot) enqueue(tx *store.Tx, fx *effects, o *store.Outgoing) error {
 	o.Text = fitMessage(o.Text)
+	o.Bulk = fx.bulk
 	if err := tx.Enqueue(o); err != nil {
 		return err
 	}
@@ -298,7 +300,9 @@ func (b *Bot) StartStep(tx *store.Tx, c *store.Client, s schedule.Step) error {
 	if len(d.Questions) == 0 {
 		d.State = store.DeliveryDone
 	}
-	var fx effects
+	// A scheduled step is part of the day's broadcast; /today is a
+	// conversation.
+	fx := effects{bulk: !s.Manual}
 	// A letter day left unanswered (or closed by the safety net) still
 	// gives the client their letter: it comes before the next step.
 	if prev, err := tx.LatestDelivery(c.ChatID); err == nil && prev.State == store.DeliveryClosed {
@@ -327,7 +331,7 @@ func (b *Bot) StartStep(tx *store.Tx, c *store.Client, s schedule.Step) error {
 // Remind enqueues the one gentle reminder of an open step.
 func (b *Bot) Remind(tx *store.Tx, c *store.Client, d *store.Delivery, now time.Time) error {
 	b.init()
-	var fx effects
+	fx := effects{bulk: true}
 	vars, err := b.vars(tx, c, d.Day)
 	if err != nil {
 		return err

@@ -476,7 +476,7 @@ func (b *Bot) Digests(now time.Time) error {
 	err := b.DB.Update(func(tx *store.Tx) error {
 		sent = false
 		for _, co := range b.Coaches {
-			var fx effects
+			fx := effects{bulk: true}
 			if err := b.digest(tx, &fx, co, now); err != nil {
 				return err
 			}

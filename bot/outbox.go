@@ -20,6 +20,19 @@ const drainBatch = 512
 // out in order, one chat per worker.
 const drainWorkers = 128
 
+// workers is how many chats the drain serves at once: enough to keep the
+// sender's rate busy while each send waits for Telegram and the disk,
+// and few enough that the slots they reserve ahead stay short, so a
+// button press answered in between waits a fraction of a second, not
+// seconds, behind a broadcast.
+func (b *Bot) workers() int {
+	rate := b.Sender.Rate
+	if rate <= 0 {
+		rate = 25
+	}
+	return min(max(int(rate/4), 8), drainWorkers)
+}
+
 // Wake tells the drain loop that the outbox has new rows.
 func (b *Bot) Wake() {
 	b.init()
@@ -37,9 +50,10 @@ func (b *Bot) Wake() {
 // one-message-per-second limit, or by retries, never stalls the rest.
 func (b *Bot) Drain(ctx context.Context) {
 	b.init()
+	workers := b.workers()
 	var (
 		wg       sync.WaitGroup
-		results  = make(chan drainResult, drainWorkers)
+		results  = make(chan drainResult, workers)
 		busy     = map[int64]bool{} // chats with a worker
 		inFlight = map[uint64]bool{}
 		backoff  time.Duration
@@ -49,16 +63,16 @@ func (b *Bot) Drain(ctx context.Context) {
 		// Read the outbox again only when half the workers are free:
 		// each read decodes a batch of rows.
 		started, pending := 0, true
-		if len(busy) <= drainWorkers*3/4 {
+		if len(busy) <= workers*3/4 {
 			var err error
-			started, pending, err = b.dispatch(ctx, &wg, results, busy, inFlight)
+			started, pending, err = b.dispatch(ctx, &wg, results, busy, inFlight, workers)
 			if err != nil {
 				b.logger().Error("read outbox", "err", err)
 			}
 		}
 		var wait time.Duration
 		switch {
-		case len(busy) > drainWorkers*3/4 || (started > 0 && len(busy) > 0):
+		case len(busy) > workers*3/4 || (started > 0 && len(busy) > 0):
 			wait = time.Hour // a result wakes us
 		case pending:
 			backoff = min(max(backoff*2, 500*time.Millisecond), 30*time.Second)
@@ -107,8 +121,8 @@ func (b *Bot) settle(r drainResult, busy map[int64]bool, inFlight map[uint64]boo
 // dispatch reads the outbox and starts a worker for each chat that has
 // rows and none yet, up to drainWorkers. It reports how many workers it
 // started and whether rows are waiting.
-func (b *Bot) dispatch(ctx context.Context, wg *sync.WaitGroup, results chan<- drainResult, busy map[int64]bool, inFlight map[uint64]bool) (int, bool, error) {
-	if len(busy) >= drainWorkers {
+func (b *Bot) dispatch(ctx context.Context, wg *sync.WaitGroup, results chan<- drainResult, busy map[int64]bool, inFlight map[uint64]bool, workers int) (int, bool, error) {
+	if len(busy) >= workers {
 		return 0, true, nil
 	}
 	var rows []store.Outgoing
@@ -138,7 +152,7 @@ func (b *Bot) dispatch(ctx context.Context, wg *sync.WaitGroup, results chan<- d
 	}
 	started := 0
 	for _, chat := range order {
-		if len(busy) >= drainWorkers {
+		if len(busy) >= workers {
 			break
 		}
 		msgs := byChat[chat]

@@ -432,6 +432,9 @@ func (tx *Tx) Enqueue(o *Outgoing) error {
 	if err != nil {
 		return fmt.Errorf("enqueue %d: %w", o.ChatID, err)
 	}
+	if o.Bulk {
+		id |= bulkBit
+	}
 	o.ID = id
 	if o.CreatedAt.IsZero() {
 		o.CreatedAt = tx.now()
@@ -452,7 +455,12 @@ func (tx *Tx) PutOutgoing(o Outgoing) error {
 	return put(b, u64(o.ID), o)
 }
 
-// Outbox returns up to limit outbox rows (limit <= 0: all), oldest first.
+// bulkBit is set in the id (and so the key) of a Bulk outbox row: keys
+// sort every other row before all bulk ones, each group oldest first.
+const bulkBit = 1 << 62
+
+// Outbox returns up to limit outbox rows (limit <= 0: all): rows that are
+// not Bulk first, then Bulk ones, each oldest first.
 func (tx *Tx) Outbox(limit int) ([]Outgoing, error) {
 	var out []Outgoing
 	c := tx.b(bucketOutbox).Cursor()

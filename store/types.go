@@ -153,6 +153,11 @@ type Outgoing struct {
 	LocalDate  string `json:"local_date,omitempty"`
 	Day        int    `json:"day,omitempty"`
 	QuestionID string `json:"question_id,omitempty"`
+	// Bulk marks a message of a broadcast (a scheduled step, a reminder,
+	// a digest). Outbox returns every other row first, so a client who is
+	// talking with kindling is not kept waiting behind the morning's
+	// questions to everyone else.
+	Bulk bool `json:"bulk,omitempty"`
 	// About names the client a message to someone else (a coach) is
 	// about; Forget drops it with the client's own rows.
 	About     int64     `json:"about,omitempty"`
