@@ -88,6 +88,8 @@ func newMetrics(a *app) *metrics {
 			func() float64 { return float64(a.bot.Stats().UpdatesProcessed) }),
 		counter("kindling_updates_failed_total", "Attempts to store an update that failed (Telegram delivers the update again).",
 			func() float64 { return float64(a.bot.Stats().UpdatesFailed) }),
+		counter("kindling_updates_skipped_total", "Updates given up after failing every time while the store took other writes; each is logged with its id.",
+			func() float64 { return float64(a.bot.Stats().UpdatesSkipped) }),
 		counter("kindling_answers_stored_total", "Answers and journal entries stored.",
 			func() float64 { return float64(a.bot.Stats().AnswersStored) }),
 		counter("kindling_webhook_refused_total", "Webhook requests refused: wrong secret, body too large, not an update.",

@@ -209,7 +209,7 @@ func (h *harness) start() {
 		Safety:   net, CrisisMessage: maps.Clone(safety.DefaultCrisisMessage), LowestMoodTwice: true,
 	}
 	h.sched.Conversation = h.bot
-	poller := &bot.Poller{URL: h.apiURL, Token: h.srv.Token(), Timeout: 5 * time.Second}
+	poller := &bot.Poller{URL: h.apiURL, Token: h.srv.Token(), Timeout: 5 * time.Second, RetryWait: 20 * time.Millisecond}
 
 	h.ctx, h.cancel = context.WithCancel(context.Background())
 	h.bot.SetCommands(h.ctx)

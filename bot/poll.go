@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/go-telegram/bot/models"
+
+	"kindling/store"
 )
 
 // Poller reads updates with getUpdates. Unlike the Telegram library's
@@ -25,7 +27,14 @@ type Poller struct {
 	// Timeout is the long-polling timeout sent to Telegram.
 	Timeout time.Duration
 	Client  *http.Client
+	// RetryWait is the pause before an update whose handling failed is
+	// tried again (default 2s).
+	RetryWait time.Duration
 }
+
+// stuckAfter is how many times in a row one update may fail while the
+// store takes other writes before it is given up (see Poll).
+const stuckAfter = 5
 
 // pollResponse is the Bot API envelope of getUpdates.
 type pollResponse struct {
@@ -100,12 +109,27 @@ func (e *retryAfterError) Error() string {
 // Poll fetches updates and hands each to handle in order, starting after
 // the stored offset, until ctx ends. An update whose handling fails is
 // fetched again after a pause: it was not confirmed.
+//
+// One update that fails every time must not silence everyone else (a
+// record damaged on disk, say). After stuckAfter failures in a row, if a
+// test write to the store succeeds, so the fault is in that update and
+// not in the disk, the update is recorded as handled without effect,
+// logged with its id, and counted; a full or broken disk keeps it waiting.
 func (b *Bot) Poll(ctx context.Context, p *Poller) error {
+	b.init()
 	offset, err := b.DB.Offset()
 	if err != nil {
 		return fmt.Errorf("read update offset: %w", err)
 	}
-	wait := time.Duration(0)
+	retryWait := p.RetryWait
+	if retryWait <= 0 {
+		retryWait = 2 * time.Second
+	}
+	var (
+		wait    time.Duration
+		stuckID int64
+		stuck   int
+	)
 	for ctx.Err() == nil {
 		if wait > 0 && !sleep(ctx, wait) {
 			break
@@ -126,16 +150,39 @@ func (b *Bot) Poll(ctx context.Context, p *Poller) error {
 		}
 		wait = 0
 		for _, u := range updates {
-			if err := b.Handle(ctx, u); err != nil {
-				if ctx.Err() != nil {
-					return nil
+			err := b.Handle(ctx, u)
+			if err != nil && ctx.Err() != nil {
+				return nil
+			}
+			if err != nil {
+				if u.ID != stuckID {
+					stuckID, stuck = u.ID, 0
 				}
-				b.logger().Error("handle update", "update", u.ID, "err", err)
-				wait = 2 * time.Second
-				break
+				stuck++
+				if stuck < stuckAfter || !b.skipStuck(u.ID, err) {
+					b.logger().Error("handle update", "update", u.ID, "err", err)
+					wait = retryWait
+					break
+				}
 			}
 			offset = max(offset, u.ID)
 		}
 	}
 	return nil
+}
+
+// skipStuck gives up an update that keeps failing while the store takes
+// writes. It reports whether the update was recorded as handled.
+func (b *Bot) skipStuck(id int64, cause error) bool {
+	probe := []byte(b.Now().UTC().Format(time.RFC3339Nano))
+	if err := b.DB.Update(func(tx *store.Tx) error { return tx.Put("health", "poll", probe) }); err != nil {
+		return false // the store itself is failing: keep the update
+	}
+	if _, err := b.DB.ApplyUpdate(id, func(*store.Tx) error { return nil }); err != nil {
+		return false
+	}
+	b.stats.skipped.Add(1)
+	b.logger().Error("gave up an update that failed every time while the store takes other writes; its effect is lost",
+		"update", id, "tries", stuckAfter, "err", cause)
+	return true
 }

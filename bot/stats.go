@@ -13,6 +13,9 @@ type Stats struct {
 	UpdatesFailed int64
 	// AnswersStored counts answers to questions and journal entries.
 	AnswersStored int64
+	// UpdatesSkipped counts updates given up after failing every time while
+	// the store took other writes (see Poll).
+	UpdatesSkipped int64
 	// WebhookRefused counts webhook requests refused before handling: a
 	// wrong secret, a body too large, or something that is not an update.
 	WebhookRefused int64
@@ -20,7 +23,7 @@ type Stats struct {
 
 // counters are the live values behind Stats.
 type counters struct {
-	updates, failed, answers, refused atomic.Int64
+	updates, failed, answers, refused, skipped atomic.Int64
 }
 
 // Stats returns a snapshot of the bot's counters.
@@ -30,5 +33,6 @@ func (b *Bot) Stats() Stats {
 		UpdatesFailed:    b.stats.failed.Load(),
 		AnswersStored:    b.stats.answers.Load(),
 		WebhookRefused:   b.stats.refused.Load(),
+		UpdatesSkipped:   b.stats.skipped.Load(),
 	}
 }
