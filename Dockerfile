@@ -34,5 +34,8 @@ ENV KINDLING_STORE_PATH=/data/kindling.db
 USER 65532:65532
 WORKDIR /data
 VOLUME /data
+# Asks the admin address (on loopback inside the container) for /healthz.
+HEALTHCHECK --interval=60s --timeout=10s --start-period=30s \
+  CMD ["/kindling", "healthcheck", "--config", "/etc/kindling/config.yaml"]
 ENTRYPOINT ["/kindling"]
 CMD ["run", "--config", "/etc/kindling/config.yaml"]

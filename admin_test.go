@@ -139,6 +139,7 @@ func TestMetrics(t *testing.T) {
 		"kindling_messages_sent_total", "kindling_telegram_429_total", "kindling_telegram_paused_seconds_total",
 		"kindling_answers_stored_total", "kindling_updates_processed_total", "kindling_tick_duration_seconds",
 		"kindling_clients_due", "kindling_clients_overdue", "kindling_prompt_reload_errors_total",
+		"kindling_outbox_messages", "kindling_updates_skipped_total",
 		"go_goroutines", "process_cpu_seconds_total", "kindling_build_info",
 	} {
 		if value(before, name) != 0 && !strings.HasPrefix(name, "go_") && !strings.HasPrefix(name, "process_") && name != "kindling_build_info" {
@@ -232,6 +233,33 @@ func TestMetricsClientsDue(t *testing.T) {
 	}
 	if got := value(fams, "kindling_clients_overdue"); got != 2 {
 		t.Errorf("kindling_clients_overdue = %v, want 2 (due more than catch_up ago)", got)
+	}
+}
+
+func TestMetricsOutbox(t *testing.T) {
+	r := startRig(t, nil)
+	// Telegram failing: the rows stay in the outbox.
+	r.srv.Fail("sendMessage", 0, telegramtest.ServerError(502))
+	err := r.a.db.Update(func(tx *store.Tx) error {
+		for i := range 3 {
+			if err := tx.Enqueue(&store.Outgoing{ChatID: int64(9100 + i), Text: "waiting", Bulk: i > 0}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all, bulk int
+	if err := r.a.db.View(func(tx *store.Tx) error { all, bulk = tx.OutboxLen(); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if all != 3 || bulk != 2 {
+		t.Errorf("OutboxLen = %d, %d; want 3, 2", all, bulk)
+	}
+	if got := value(scrape(t, r), "kindling_outbox_messages"); got != 3 {
+		t.Errorf("kindling_outbox_messages = %v, want 3", got)
 	}
 }
 

@@ -6,6 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -326,4 +328,45 @@ func cmdConfig(ctx context.Context, args []string, e cmdEnv) error {
 		return err
 	}
 	return WriteConfig(e.stdout, cfg.Masked())
+}
+
+// cmdHealthcheck asks the running kindling's admin address for /healthz
+// and exits 0 when it answers 200. Container images without curl use it.
+func cmdHealthcheck(ctx context.Context, args []string, e cmdEnv) error {
+	fs := newFlags(e, "healthcheck")
+	path, explicit := configFlag(fs)
+	if err := parseFlags(fs, args, e); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(*path, explicit(), e.getenv)
+	if err != nil {
+		return err
+	}
+	if cfg.Admin.Listen == "" {
+		return errors.New("admin.listen is off: there is no /healthz to ask")
+	}
+	host, port, err := net.SplitHostPort(cfg.Admin.Listen)
+	if err != nil {
+		return fmt.Errorf("admin.listen %q: %w", cfg.Admin.Listen, err)
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+net.JoinHostPort(host, port)+"/healthz", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("healthz: %w", err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	fmt.Fprintf(e.stdout, "%s", body)
+	if resp.StatusCode != http.StatusOK {
+		return exitError(1)
+	}
+	return nil
 }

@@ -63,6 +63,7 @@ func subcommands() []subcommand {
 		{"backup", "backup [--config FILE] FILE", "write a consistent copy of the database", cmdBackup},
 		{"compact", "compact [--config FILE]", "rewrite the database file, purging erased data (bot stopped)", cmdCompact},
 		{"config", "config [--config FILE]", "print the effective configuration, secrets masked", cmdConfig},
+		{"healthcheck", "healthcheck [--config FILE]", "ask the running bot's /healthz (exit 0 when healthy), for container health checks", cmdHealthcheck},
 		{"version", "version", "print the version", cmdVersion},
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"maps"
+	"math"
 	"slices"
 	"time"
 
@@ -9,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"kindling/bot"
+	"kindling/store"
 )
 
 // failureReasons are the reasons bot.Sender counts failed Telegram calls
@@ -95,6 +97,14 @@ func newMetrics(a *app) *metrics {
 		counter("kindling_webhook_refused_total", "Webhook requests refused: wrong secret, body too large, not an update.",
 			func() float64 { return float64(a.bot.Stats().WebhookRefused) }),
 
+		gauge("kindling_outbox_messages", "Messages waiting in the outbox to be sent (a broadcast in progress, or Telegram unreachable).",
+			func() float64 {
+				n := 0
+				if err := a.db.View(func(tx *store.Tx) error { n, _ = tx.OutboxLen(); return nil }); err != nil {
+					return math.NaN()
+				}
+				return float64(n)
+			}),
 		gauge("kindling_last_tick_timestamp_seconds", "When the last schedule tick finished (Unix time; 0: not yet).",
 			func() float64 { return unixSeconds(a.sched.LastTick()) }),
 		&dueCollector{

@@ -510,6 +510,19 @@ func (tx *Tx) Sent(id uint64, messageID int) error {
 	return tx.PutDelivery(d)
 }
 
+// OutboxLen counts the outbox rows: all of them, and the bulk ones.
+// It walks the outbox's keys without decoding them.
+func (tx *Tx) OutboxLen() (all, bulk int) {
+	c := tx.b(bucketOutbox).Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		all++
+		if len(k) == 8 && binary.BigEndian.Uint64(k)&bulkBit != 0 {
+			bulk++
+		}
+	}
+	return all, bulk
+}
+
 // Waiting reports whether outbox row id is still waiting to be sent: a
 // sender holding a copy checks it, since Forget may have dropped the row.
 func (tx *Tx) Waiting(id uint64) bool {
