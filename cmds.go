@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -27,6 +26,21 @@ func configFlag(fs *flag.FlagSet) (path *string, explicit func() bool) {
 		fs.Visit(func(f *flag.Flag) { given = given || f.Name == "config" })
 		return given
 	}
+}
+
+// commandConfig parses a command's flags (--config plus those extra
+// adds) and loads the configuration it names.
+func commandConfig(args []string, e cmdEnv, name string, extra func(fs *flag.FlagSet)) (Config, *flag.FlagSet, error) {
+	fs := newFlags(e, name)
+	path, explicit := configFlag(fs)
+	if extra != nil {
+		extra(fs)
+	}
+	if err := parseFlags(fs, args, e); err != nil {
+		return Config{}, fs, err
+	}
+	cfg, err := loadConfig(*path, explicit(), e.getenv)
+	return cfg, fs, err
 }
 
 // cmdCheck validates prompt files: every problem and exit 1, or a one-line
@@ -123,13 +137,7 @@ type offline struct {
 // kindling that holds the database when one runs there (admin.listen and
 // admin.token from the config), else on the file itself.
 func runOffline(ctx context.Context, args []string, e cmdEnv, c offline) error {
-	fs := newFlags(e, c.name)
-	path, explicit := configFlag(fs)
-	c.flags(fs)
-	if err := parseFlags(fs, args, e); err != nil {
-		return err
-	}
-	cfg, err := loadConfig(*path, explicit(), e.getenv)
+	cfg, fs, err := commandConfig(args, e, c.name, c.flags)
 	if err != nil {
 		return err
 	}
@@ -281,12 +289,7 @@ func abs(p string) string {
 // cmdCompact rewrites the database file so that bytes of erased records
 // are gone from it. The bot must be stopped.
 func cmdCompact(ctx context.Context, args []string, e cmdEnv) error {
-	fs := newFlags(e, "compact")
-	path, explicit := configFlag(fs)
-	if err := parseFlags(fs, args, e); err != nil {
-		return err
-	}
-	cfg, err := loadConfig(*path, explicit(), e.getenv)
+	cfg, _, err := commandConfig(args, e, "compact", nil)
 	if err != nil {
 		return err
 	}
@@ -318,12 +321,7 @@ func cmdCompact(ctx context.Context, args []string, e cmdEnv) error {
 
 // cmdConfig prints the effective configuration with secrets masked.
 func cmdConfig(ctx context.Context, args []string, e cmdEnv) error {
-	fs := newFlags(e, "config")
-	path, explicit := configFlag(fs)
-	if err := parseFlags(fs, args, e); err != nil {
-		return err
-	}
-	cfg, err := loadConfig(*path, explicit(), e.getenv)
+	cfg, _, err := commandConfig(args, e, "config", nil)
 	if err != nil {
 		return err
 	}
@@ -333,28 +331,20 @@ func cmdConfig(ctx context.Context, args []string, e cmdEnv) error {
 // cmdHealthcheck asks the running kindling's admin address for /healthz
 // and exits 0 when it answers 200. Container images without curl use it.
 func cmdHealthcheck(ctx context.Context, args []string, e cmdEnv) error {
-	fs := newFlags(e, "healthcheck")
-	path, explicit := configFlag(fs)
-	if err := parseFlags(fs, args, e); err != nil {
-		return err
-	}
-	cfg, err := loadConfig(*path, explicit(), e.getenv)
+	cfg, _, err := commandConfig(args, e, "healthcheck", nil)
 	if err != nil {
 		return err
 	}
-	if cfg.Admin.Listen == "" {
+	base, err := adminBase(cfg.Admin.Listen)
+	if errors.Is(err, errNoAdmin) {
 		return errors.New("admin.listen is off: there is no /healthz to ask")
 	}
-	host, port, err := net.SplitHostPort(cfg.Admin.Listen)
 	if err != nil {
-		return fmt.Errorf("admin.listen %q: %w", cfg.Admin.Listen, err)
-	}
-	if host == "" || host == "0.0.0.0" || host == "::" {
-		host = "127.0.0.1"
+		return err
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+net.JoinHostPort(host, port)+"/healthz", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/healthz", nil)
 	if err != nil {
 		return err
 	}

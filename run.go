@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"net"
 	"net/http"
@@ -52,14 +51,7 @@ func cmdRun(ctx context.Context, args []string, e cmdEnv) error {
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
 
-	fs := newFlags(e, "run")
-	path := fs.String("config", "config.yaml", "the configuration `file`")
-	if err := parseFlags(fs, args, e); err != nil {
-		return err
-	}
-	explicit := false
-	fs.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "config" })
-	cfg, err := loadConfig(*path, explicit, e.getenv)
+	cfg, _, err := commandConfig(args, e, "run", nil)
 	if err != nil {
 		return err
 	}
