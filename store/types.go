@@ -158,6 +158,10 @@ type Outgoing struct {
 	// talking with kindling is not kept waiting behind the morning's
 	// questions to everyone else.
 	Bulk bool `json:"bulk,omitempty"`
+	// Urgent marks a crisis reply or a safety alert: it goes out ahead of
+	// every other row, and no global pause of the sender holds it for
+	// more than 30 seconds.
+	Urgent bool `json:"urgent,omitempty"`
 	// About names the client a message to someone else (a coach) is
 	// about; Forget drops it with the client's own rows.
 	About     int64     `json:"about,omitempty"`
