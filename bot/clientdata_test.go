@@ -174,10 +174,10 @@ func TestDayThirtyLetter(t *testing.T) {
 	if y, m, d := letter.Date.Date(); y != 2026 || m != time.March || d != 31 {
 		t.Errorf("the letter came on %s, want day 30 (31 March)", letter.Date)
 	}
-	if letter.Document.Name != "your-month-2026-03-01.md" || letter.Text != words("letter_caption", prompts.Vars{Name: "Ana"}) {
+	if letter.Document.Name != "your-month-2026-03-01.pdf" || letter.Text != words("letter_caption", prompts.Vars{Name: "Ana"}) {
 		t.Errorf("letter %q with caption %q", letter.Document.Name, letter.Text)
 	}
-	text := string(letter.Document.Data)
+	text := letterText(t, letter)
 	var days []int
 	for _, r := range h.replies(ana.ID()) {
 		if r.Kind == "text" && !slices.Contains(days, r.Day) {
@@ -203,7 +203,7 @@ func TestDayThirtyLetter(t *testing.T) {
 	if !strings.Contains(text, intention) {
 		t.Error("the letter does not hold the intention")
 	}
-	if bl := string(letterOf(bo).Document.Data); strings.Contains(bl, "lantern") || !strings.Contains(bl, "bo-day-30") {
+	if bl := letterText(t, letterOf(bo)); strings.Contains(bl, "lantern") || !strings.Contains(bl, "bo-day-30") {
 		t.Error("Bo's letter holds Ana's words, or lacks his own")
 	}
 }

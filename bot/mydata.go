@@ -167,16 +167,20 @@ func (b *Bot) sendProgress(tx *store.Tx, fx *effects, c *store.Client) error {
 	if err != nil {
 		return err
 	}
+	deliveries, err := tx.Deliveries(c.ChatID)
+	if err != nil {
+		return err
+	}
 	scales := map[string]report.ScaleInfo{}
 	if seq, ok := b.Prompts().Sequence(c.Sequence, c.Language); ok {
 		for _, r := range replies {
 			if q, ok := seq.Question(r.QuestionID); ok && q.Kind == prompts.KindScale {
-				scales[q.ID] = report.ScaleInfo{Title: prompts.Render(q.Text, prompts.Vars{Name: c.Name}), Min: q.Scale.Min, Max: q.Scale.Max, Low: q.Scale.Low, High: q.Scale.High}
+				scales[q.ID] = report.ScaleInfo{Title: prompts.Render(q.Label, prompts.Vars{Name: c.Name}), Min: q.Scale.Min, Max: q.Scale.Max, Low: q.Scale.Low, High: q.Scale.High}
 			}
 		}
 	}
 	var charts [][]byte
-	for _, ch := range report.ChartsFrom(replies, scales) {
+	for _, ch := range report.ChartsFrom(replies, deliveries, scales) {
 		ch.Lang = c.Language
 		png, err := report.ProgressChart(ch)
 		if errors.Is(err, report.ErrTooFewPoints) {
@@ -256,10 +260,18 @@ func (b *Bot) sendLetter(tx *store.Tx, fx *effects, c *store.Client, d *store.De
 			frame.Scales[q.ID] = report.ScaleInfo{Min: q.Scale.Min, Max: q.Scale.Max, Low: q.Scale.Low, High: q.Scale.High}
 		}
 	}
-	doc := report.Letter(frame, c.Language, c.Name, session, replies)
+	// The letter is a PDF set for a phone. Should the PDF fail, the same
+	// words go out as Markdown rather than not at all.
+	name := report.LetterFileName(c.Language, session.Date)
+	doc, err := report.LetterPDF(frame, c.Language, c.Name, session, replies)
+	if err != nil {
+		b.logger().Error("letter as pdf; sending it as markdown", "chat", c.ChatID, "err", err)
+		name = strings.TrimSuffix(name, ".pdf") + ".md"
+		doc = report.Letter(frame, c.Language, c.Name, session, replies)
+	}
 	return b.enqueue(tx, fx, &store.Outgoing{
 		ChatID: c.ChatID, Text: b.text(c.Language, "letter_caption", vars),
-		DocumentName: "your-month-" + session.Date + ".md", Document: doc,
+		DocumentName: name, Document: doc,
 	})
 }
 

@@ -15,7 +15,7 @@ var (
 	sequenceKeys = []string{"id", "language", "name", "days", "repeat", "letter_day", "letter"}
 	stepKeys     = []string{"day", "at", "intro", "questions", "closing", "letter"}
 	repeatKeys   = []string{"every", "at", "intro", "questions", "closing"}
-	questionKeys = []string{"id", "text", "scale", "choice"}
+	questionKeys = []string{"id", "text", "label", "scale", "choice"}
 	scaleKeys    = []string{"min", "max", "low", "high"}
 	choiceKeys   = []string{"options", "multiple"}
 	optionKeys   = []string{"id", "label"}
@@ -320,6 +320,11 @@ func parseQuestion(n *yaml.Node, field string, fp *fileProblems) (Question, bool
 			if s, ok := str(v, f, fp); ok {
 				checkText(v, f, s, sequenceVars, fp)
 				q.Text = s
+			}
+		case "label":
+			if s, ok := str(v, f, fp); ok {
+				checkLabel(v, f, s, fp)
+				q.Label = s
 			}
 		case "scale":
 			scaleNode = v

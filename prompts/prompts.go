@@ -38,8 +38,12 @@ const (
 
 // Question is one question of a step.
 type Question struct {
-	ID     string
-	Text   string
+	ID   string
+	Text string
+	// Label is a short name for what the question measures ("Mood"),
+	// used where the full wording would not fit or would not read well
+	// out of its day, such as a chart's title. Empty when not given.
+	Label  string
 	Kind   Kind
 	Scale  *Scale  // set when Kind is KindScale
 	Choice *Choice // set when Kind is KindChoice

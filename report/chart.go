@@ -48,12 +48,18 @@ type Series struct {
 	// language; any other label is shown as it is.
 	Label  string
 	Points []Point
+	// Asked is the days this question was asked after this session, in
+	// any order. A line joins two answers only when the question was not
+	// asked, and left unanswered, on a day between them: a day without an
+	// answer is a gap, not a line drawn across it. Nil means the days are
+	// not known, and only answers on consecutive days are joined.
+	Asked []int
 }
 
 // Chart is one scale question's answers, one series per session, overlaid
 // from day 0.
 type Chart struct {
-	Title     string // the question text
+	Title     string // what the question measures; empty: a neutral title
 	Min, Max  int    // the scale; when Max <= Min the data's range is used
 	Low, High string // what Min and Max mean, either may be empty
 	Series    []Series
@@ -64,7 +70,7 @@ type Chart struct {
 
 // ScaleInfo describes a scale question as the sequence defines it.
 type ScaleInfo struct {
-	Title     string // the question text; empty: the text as last asked
+	Title     string // what the question measures; empty: a neutral title; empty: the text as last asked
 	Min, Max  int
 	Low, High string
 }
@@ -74,15 +80,16 @@ type ScaleInfo struct {
 // in the order their questions were first answered (ties by question id),
 // series by session date, oldest first, labelled with that date; points by
 // day. When a question was answered twice on one day of a session, the later
-// answer counts. A question missing from scales is charted over the range of
-// its answers, titled with the text as last asked. Answers without a session
-// date cannot be placed on a day since a session and are left out. A chart
-// with a single point is still returned: ProgressChart decides.
-func ChartsFrom(replies []store.Reply, scales map[string]ScaleInfo) []Chart {
+// answer counts. Each series' Asked days come from deliveries, the steps the
+// client was given. A question missing from scales is charted over the range
+// of its answers, with a neutral title (the wording of one day, such as "this
+// evening", would mislabel the month). Answers without a session date cannot
+// be placed on a day since a session and are left out. A chart with a single
+// point is still returned: ProgressChart decides.
+func ChartsFrom(replies []store.Reply, deliveries []store.Delivery, scales map[string]ScaleInfo) []Chart {
 	type key struct{ question, session string }
 	latest := map[key]map[int]store.Reply{}
 	first := map[string]store.Reply{} // question id -> first answer
-	last := map[string]store.Reply{}  // question id -> last answer
 	for _, r := range replies {
 		if r.Value == nil || r.QuestionID == "" || r.SessionDate == "" {
 			continue
@@ -98,9 +105,6 @@ func ChartsFrom(replies []store.Reply, scales map[string]ScaleInfo) []Chart {
 		}
 		if f, ok := first[r.QuestionID]; !ok || replyLess(r, f) {
 			first[r.QuestionID] = r
-		}
-		if l, ok := last[r.QuestionID]; !ok || replyLess(l, r) {
-			last[r.QuestionID] = r
 		}
 	}
 
@@ -124,15 +128,12 @@ func ChartsFrom(replies []store.Reply, scales map[string]ScaleInfo) []Chart {
 	for _, q := range questions {
 		info, known := scales[q]
 		c := Chart{Title: info.Title, Min: info.Min, Max: info.Max, Low: info.Low, High: info.High}
-		if c.Title == "" {
-			c.Title = last[q].Question
-		}
 		lo, hi := math.MaxInt, math.MinInt
 		dates := sessions[q]
 		slices.Sort(dates)
 		for _, date := range dates {
 			days := latest[key{q, date}]
-			s := Series{Label: date, Points: make([]Point, 0, len(days))}
+			s := Series{Label: date, Points: make([]Point, 0, len(days)), Asked: askedDays(deliveries, q, date)}
 			for day, r := range days {
 				s.Points = append(s.Points, Point{Day: day, Value: float64(*r.Value)})
 				lo, hi = min(lo, *r.Value), max(hi, *r.Value)
@@ -146,6 +147,46 @@ func ChartsFrom(replies []store.Reply, scales map[string]ScaleInfo) []Chart {
 		charts = append(charts, c)
 	}
 	return charts
+}
+
+// askedDays are the days after session that question was among a step's
+// questions; nil when deliveries say nothing of that session.
+func askedDays(deliveries []store.Delivery, question, session string) []int {
+	var days []int
+	for _, d := range deliveries {
+		if d.SessionDate == session && slices.Contains(d.Questions, question) && !slices.Contains(days, d.Day) {
+			days = append(days, d.Day)
+		}
+	}
+	slices.Sort(days)
+	return days
+}
+
+// segments splits a series' points, sorted by day, into the runs a line
+// may join (see Series.Asked).
+func segments(s Series) [][]Point {
+	var out [][]Point
+	for i, pt := range s.Points {
+		if i == 0 || !joined(s, s.Points[i-1].Day, pt.Day) {
+			out = append(out, nil)
+		}
+		out[len(out)-1] = append(out[len(out)-1], pt)
+	}
+	return out
+}
+
+// joined reports whether a line may run from an answer on day a to the
+// next answer, on day b.
+func joined(s Series, a, b int) bool {
+	if s.Asked == nil {
+		return b == a+1
+	}
+	for _, d := range s.Asked {
+		if d > a && d < b {
+			return false
+		}
+	}
+	return true
 }
 
 // replyCompare orders replies by time, then by id.
@@ -219,7 +260,11 @@ func ProgressChart(c Chart) ([]byte, error) {
 	top := vg.Length(chartHeight - margin)
 	width := vg.Length(chartWidth - 2*margin)
 	title := textStyle(sansBold, 46, ink)
-	for _, line := range wrap(title, drawable(title.Font, c.Title), width, 3) {
+	heading := c.Title
+	if strings.TrimSpace(heading) == "" {
+		heading = w.chartTitle
+	}
+	for _, line := range wrap(title, drawable(title.Font, heading), width, 3) {
 		dc.FillText(title, vg.Point{X: margin, Y: top}, line)
 		top -= 56
 	}
@@ -269,7 +314,7 @@ func chartSeries(all []Series) []Series {
 			continue
 		}
 		slices.SortStableFunc(pts, func(a, b Point) int { return cmp.Compare(a.Day, b.Day) })
-		kept = append(kept, Series{Label: s.Label, Points: pts})
+		kept = append(kept, Series{Label: s.Label, Points: pts, Asked: s.Asked})
 	}
 	if len(kept) > MaxSeries {
 		kept = kept[len(kept)-MaxSeries:]
@@ -306,20 +351,34 @@ func newPlot(c Chart, series []Series, w words) (*plot.Plot, error) {
 	minDay, maxDay := 0, 30
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for i, s := range series {
+		st := styleOf(i, len(series))
 		xys := make(plotter.XYs, len(s.Points))
 		for j, pt := range s.Points {
 			xys[j] = plotter.XY{X: float64(pt.Day), Y: pt.Value}
 			minDay, maxDay = min(minDay, pt.Day), max(maxDay, pt.Day)
 			lo, hi = math.Min(lo, pt.Value), math.Max(hi, pt.Value)
 		}
-		line, points, err := plotter.NewLinePoints(xys)
+		for _, run := range segments(s) {
+			if len(run) < 2 {
+				continue
+			}
+			seg := make(plotter.XYs, len(run))
+			for j, pt := range run {
+				seg[j] = plotter.XY{X: float64(pt.Day), Y: pt.Value}
+			}
+			line, err := plotter.NewLine(seg)
+			if err != nil {
+				return nil, fmt.Errorf("chart series %q: %w", s.Label, err)
+			}
+			line.LineStyle = draw.LineStyle{Color: st.color, Width: 6, Dashes: st.dashes}
+			p.Add(line)
+		}
+		points, err := plotter.NewScatter(xys)
 		if err != nil {
 			return nil, fmt.Errorf("chart series %q: %w", s.Label, err)
 		}
-		st := styleOf(i, len(series))
-		line.LineStyle = draw.LineStyle{Color: st.color, Width: 6, Dashes: st.dashes}
 		points.GlyphStyle = draw.GlyphStyle{Color: st.color, Radius: 11, Shape: st.glyph}
-		p.Add(line, points)
+		p.Add(points)
 	}
 
 	// The scale, widened to show any answer outside it; a scale of one

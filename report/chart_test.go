@@ -181,16 +181,22 @@ func TestChartsFrom(t *testing.T) {
 		"mood":   {Title: "How is your mood?", Min: 0, Max: 10, Low: "low", High: "high"},
 		"energy": {Min: 1, Max: 5},
 	}
-	got := report.ChartsFrom(replies, scales)
+	deliveries := []store.Delivery{
+		{ChatID: 42, SessionDate: "2025-03-02", Day: 0, Questions: []string{"mood", "energy"}},
+		{ChatID: 42, SessionDate: "2025-03-02", Day: 1, Questions: []string{"mood"}},
+		{ChatID: 42, SessionDate: "2025-03-02", Day: 3, Questions: []string{"mood", "energy"}}, // energy left unanswered
+		{ChatID: 42, SessionDate: "2025-03-02", Day: 5, Questions: []string{"energy", "word"}},
+	}
+	got := report.ChartsFrom(replies, deliveries, scales)
 	want := []report.Chart{
 		{Title: "How is your mood?", Min: 0, Max: 10, Low: "low", High: "high", Series: []report.Series{
 			{Label: "2025-01-10", Points: []report.Point{{3, 8}}},
-			{Label: "2025-03-02", Points: []report.Point{{0, 3}, {1, 5}}},
+			{Label: "2025-03-02", Points: []report.Point{{0, 3}, {1, 5}}, Asked: []int{0, 1, 3}},
 		}},
-		{Title: "energy as asked", Min: 1, Max: 5, Series: []report.Series{
-			{Label: "2025-03-02", Points: []report.Point{{0, 2}, {5, 9}}},
+		{Title: "", Min: 1, Max: 5, Series: []report.Series{
+			{Label: "2025-03-02", Points: []report.Point{{0, 2}, {5, 9}}, Asked: []int{0, 3, 5}},
 		}},
-		{Title: "How did you sleep, asked on day 2?", Min: 6, Max: 6, Series: []report.Series{
+		{Title: "", Min: 6, Max: 6, Series: []report.Series{
 			{Label: "2025-03-02", Points: []report.Point{{2, 6}}},
 		}},
 	}
@@ -203,11 +209,11 @@ func TestChartsFrom(t *testing.T) {
 	for i, r := range replies {
 		reversed[len(replies)-1-i] = r
 	}
-	if again := report.ChartsFrom(reversed, scales); !reflect.DeepEqual(again, got) {
+	if again := report.ChartsFrom(reversed, deliveries, scales); !reflect.DeepEqual(again, got) {
 		t.Errorf("ChartsFrom of reversed replies:\n got %+v\nwant %+v", again, got)
 	}
 
-	if got := report.ChartsFrom(nil, scales); len(got) != 0 {
+	if got := report.ChartsFrom(nil, deliveries, scales); len(got) != 0 {
 		t.Errorf("ChartsFrom(nil) = %+v, want none", got)
 	}
 }

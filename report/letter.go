@@ -40,43 +40,87 @@ type LetterFrame struct {
 // to day LetterDays, or up to the session's last answered day if later.
 // Answers with no words (no text, value or voice) are left out.
 func Letter(frame LetterFrame, lang, name string, session store.Session, replies []store.Reply) []byte {
-	w := wordsFor(lang)
-	frame = withDefaults(frame, w.letter)
+	l := newLetter(frame, lang, name, session, replies)
 	fill := strings.NewReplacer("{name}", escapeInline(oneLine(name)), "{intention}", escapeInline(oneLine(session.Intention)))
 
-	mine := letterReplies(session, replies)
-
 	var b bytes.Buffer
-	writeHeading(&b, 1, fill.Replace(frame.Title))
-	if _, ok := parseDate(session.Date); ok {
-		b.WriteString("*" + fmt.Sprintf(w.afterSession, longDate(lang, session.Date)) + "*\n\n")
+	writeHeading(&b, 1, fill.Replace(l.frame.Title))
+	if l.dated != "" {
+		b.WriteString("*" + l.dated + "*\n\n")
 	}
-	writeParagraph(&b, fill.Replace(frame.Opening))
-	if session.Intention != "" && !strings.Contains(frame.Title+frame.Opening+frame.Closing, "{intention}") {
-		writeItalic(&b, w.intention)
+	writeParagraph(&b, fill.Replace(l.frame.Opening))
+	if l.intentionLabel != "" {
+		writeItalic(&b, l.intentionLabel)
 		writeQuote(&b, session.Intention)
 	}
-
-	for i, lr := range mine {
-		if i == 0 || lr.day != mine[i-1].day {
-			day := lr.day
-			heading := strings.ReplaceAll(frame.DayHeading, "{day}", strconv.Itoa(day))
-			writeHeading(&b, 2, fill.Replace(heading))
+	for _, d := range l.days {
+		writeHeading(&b, 2, fill.Replace(d.heading))
+		for _, e := range d.entries {
+			writeItalic(&b, e.asked)
+			writeQuote(&b, e.answer)
 		}
-		r := lr.reply
-		if r.QuestionID == "" && r.Question == "" {
-			writeItalic(&b, w.journal)
-		} else {
-			writeItalic(&b, r.Question)
-		}
-		writeQuote(&b, answerText(w, frame.Scales, r))
 	}
-
-	if closing := fill.Replace(frame.Closing); strings.TrimSpace(closing) != "" {
+	if closing := fill.Replace(l.frame.Closing); strings.TrimSpace(closing) != "" {
 		b.WriteString("---\n\n")
 		writeParagraph(&b, closing)
 	}
 	return append(bytes.TrimRight(b.Bytes(), "\n"), '\n')
+}
+
+// letter is what a letter says, before it is set as Markdown or as a PDF.
+// The frame's texts keep their {name} and {intention} placeholders: each
+// renderer fills them its own way (Markdown escapes them).
+type letter struct {
+	frame LetterFrame
+	// dated is "After your session of 2 March 2025", empty when the
+	// session's date does not parse.
+	dated string
+	// intentionLabel is set when the intention is shown on its own, that
+	// is when no text of the frame quotes it already.
+	intentionLabel string
+	days           []letterDay
+	// latest is when the newest reply in the letter was written.
+	latest time.Time
+}
+
+type letterDay struct {
+	heading string // the frame's DayHeading with {day} filled
+	entries []letterEntry
+}
+
+type letterEntry struct {
+	asked  string // the question as it was asked, or "From your journal"
+	answer string // the client's words, verbatim
+}
+
+// newLetter picks the replies of session's letter and groups them by day,
+// as Letter documents.
+func newLetter(frame LetterFrame, lang, name string, session store.Session, replies []store.Reply) letter {
+	w := wordsFor(lang)
+	l := letter{frame: withDefaults(frame, w.letter)}
+	if _, ok := parseDate(session.Date); ok {
+		l.dated = fmt.Sprintf(w.afterSession, longDate(lang, session.Date))
+	}
+	if session.Intention != "" && !strings.Contains(l.frame.Title+l.frame.Opening+l.frame.Closing, "{intention}") {
+		l.intentionLabel = w.intention
+	}
+	mine := letterReplies(session, replies)
+	for i, lr := range mine {
+		if i == 0 || lr.day != mine[i-1].day {
+			l.days = append(l.days, letterDay{heading: strings.ReplaceAll(l.frame.DayHeading, "{day}", strconv.Itoa(lr.day))})
+		}
+		r := lr.reply
+		asked := r.Question
+		if r.QuestionID == "" && r.Question == "" {
+			asked = w.journal
+		}
+		d := &l.days[len(l.days)-1]
+		d.entries = append(d.entries, letterEntry{asked: asked, answer: answerText(w, frame.Scales, r)})
+		if r.At.After(l.latest) {
+			l.latest = r.At
+		}
+	}
+	return l
 }
 
 func withDefaults(f, def LetterFrame) LetterFrame {

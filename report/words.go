@@ -9,17 +9,21 @@ import (
 // words are the package's own words in one language. Client text never
 // passes through them.
 type words struct {
-	dayAxis   string // x axis of the chart
-	sessionOf string // legend entry, %s is a short date
-	months    [12]string
-	short     [12]string
-	longDate  string // %d day, %s month, %d year
+	dayAxis    string // x axis of the chart
+	chartTitle string // a chart's title when its question has no label
+	sessionOf  string // legend entry, %s is a short date
+	months     [12]string
+	short      [12]string
+	longDate   string // %d day, %s month, %d year
 
 	letter       LetterFrame // the default frame
 	afterSession string      // %s is a long date
 	intention    string
 	journal      string
 	voice        string // %s is a duration
+	letterFile   string // the letter's file name before "-<session date>.pdf"
+	notShown     string // under an answer the PDF could not draw in full
+	page         string // the letter's footer: %d is the page, %s the count
 
 	// DataMarkdown
 	dataTitle, exported, jsonNote              string
@@ -37,8 +41,9 @@ type words struct {
 }
 
 var english = words{
-	dayAxis:   "Day since session",
-	sessionOf: "Session of %s",
+	dayAxis:    "Day since session",
+	chartTitle: "Your answers on this scale",
+	sessionOf:  "Session of %s",
 	months: [12]string{"January", "February", "March", "April", "May", "June",
 		"July", "August", "September", "October", "November", "December"},
 	short:    [12]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"},
@@ -53,6 +58,9 @@ var english = words{
 	intention:    "What you hoped for from this session:",
 	journal:      "From your journal",
 	voice:        "(a voice note, %s)",
+	letterFile:   "your-month",
+	page:         "Page %d of %s",
+	notShown:     "Some characters here cannot be drawn in this PDF. Your words are kept exactly as you wrote them in your data (/mydata).",
 
 	dataTitle:   "Your data in kindling",
 	exported:    "Exported %s.",
@@ -108,8 +116,9 @@ var english = words{
 }
 
 var spanish = words{
-	dayAxis:   "Días desde la sesión",
-	sessionOf: "Sesión del %s",
+	dayAxis:    "Días desde la sesión",
+	chartTitle: "Tus respuestas en esta escala",
+	sessionOf:  "Sesión del %s",
 	months: [12]string{"enero", "febrero", "marzo", "abril", "mayo", "junio",
 		"julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre"},
 	short:    [12]string{"ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sep", "oct", "nov", "dic"},
@@ -124,6 +133,9 @@ var spanish = words{
 	intention:    "Lo que esperabas de esta sesión:",
 	journal:      "De tu diario",
 	voice:        "(una nota de voz, %s)",
+	letterFile:   "tu-mes",
+	page:         "Página %d de %s",
+	notShown:     "Algunos caracteres no se pueden mostrar en este PDF. Tus palabras se guardan tal como las escribiste en tus datos (/mydata).",
 
 	dataTitle:   "Tus datos en kindling",
 	exported:    "Exportado el %s.",
