@@ -371,7 +371,9 @@ func (b *Bot) AlertTimers(now time.Time) error {
 			switch {
 			case a.Tier == store.TierCheck && a.Check == store.CheckAsked:
 				c, err := tx.Client(a.ChatID)
-				if err != nil {
+				if errors.Is(err, store.ErrNotFound) {
+					c = store.Client{ChatID: a.ChatID}
+				} else if err != nil {
 					return err
 				}
 				a.Check, a.CheckAt, a.ClientTold = store.CheckTimeout, now, true

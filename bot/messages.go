@@ -38,8 +38,9 @@ func (b *Bot) onMessage(tx *store.Tx, m *models.Message, fx *effects) error {
 		name, args := parseCommand(m.Text)
 		return b.onCommand(tx, m, name, args, fx)
 	}
-	if m.Text != "" && b.isCoach(m.From) {
-		// A coach's note on the alert they just resolved.
+	if m.Text != "" {
+		// A note on the alert this chat just resolved (a coach, or a
+		// clinician listed in safety.escalate_to).
 		if handled, err := b.takeNote(tx, fx, m.Chat.ID, m.Text, false); handled || err != nil {
 			return err
 		}
