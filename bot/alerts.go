@@ -156,6 +156,9 @@ func (b *Bot) respondToCrisis(tx *store.Tx, fx *effects, c *store.Client, words 
 	if err := b.crisisReply(tx, fx, c, line); err != nil {
 		return err
 	}
+	if err := b.overtakeChecks(tx, c.ChatID); err != nil {
+		return err
+	}
 	a := store.Alert{
 		ChatID: c.ChatID, At: b.Now(), Tier: store.TierAlert, Rule: v.Rule, Category: v.Category,
 		Words: words, Coach: b.ownCoach(c), ClientTold: line == "",
@@ -165,6 +168,24 @@ func (b *Bot) respondToCrisis(tx *store.Tx, fx *effects, c *store.Client, words 
 	}
 	fx.raised++
 	return b.tell(tx, fx, c, &a, b.firstRecipients(c), "")
+}
+
+// overtakeChecks settles the client's unanswered checks when an alert is
+// raised: the coach hears of the alert now, not of the check later.
+func (b *Bot) overtakeChecks(tx *store.Tx, chat int64) error {
+	as, err := tx.Alerts(chat)
+	if err != nil {
+		return err
+	}
+	for _, a := range as {
+		if a.Tier == store.TierCheck && a.Check == store.CheckAsked {
+			a.Check, a.CheckAt, a.Due = store.CheckOvertaken, b.Now(), time.Time{}
+			if err := tx.PutAlert(a); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // askCheck asks the client the safety check, with buttons and the lines,
@@ -327,6 +348,9 @@ func (b *Bot) alertText(c *store.Client, a *store.Alert, why string) string {
 		detail += " · rule: " + a.Rule
 	}
 	parts = append(parts, detail)
+	if a.Group != 0 {
+		parts = append(parts, b.text(lang, "alert_from_group", v))
+	}
 	if why != "" {
 		parts = append(parts, b.text(lang, why, v))
 	}
@@ -733,7 +757,7 @@ func (b *Bot) groupCrisis(tx *store.Tx, fx *effects, m *models.Message, lang str
 	}
 	a := store.Alert{
 		ChatID: c.ChatID, At: b.Now(), Tier: store.TierAlert, Rule: v.Rule, Category: v.Category,
-		Words: clipRunes(m.Text, maxAlertWords), Coach: b.ownCoach(&c), ClientTold: true,
+		Words: clipRunes(m.Text, maxAlertWords), Coach: b.ownCoach(&c), Group: m.Chat.ID, ClientTold: true,
 	}
 	if err := tx.AddAlert(&a); err != nil {
 		return true, err

@@ -81,7 +81,11 @@ func pressCheck(t *testing.T, h *harness, u *telegramtest.User, answer string) {
 // pressAlert presses I'm on it (k) or Resolved (r) on the newest alert.
 func pressAlert(t *testing.T, h *harness, u *telegramtest.User, kind string) {
 	t.Helper()
-	h.press(u, buttonWithPrefix(t, h, u.ID(), "al|"+kind+"|"))
+	data := buttonWithPrefix(t, h, u.ID(), "al|"+kind+"|")
+	if len(data) > 64 {
+		t.Fatalf("callback data %q is %d bytes, more than Telegram's 64", data, len(data))
+	}
+	h.press(u, data)
 }
 
 // forgePress hands the bot a button press that no button offered, as a
@@ -448,8 +452,8 @@ func TestCrisisInAGroup(t *testing.T) {
 	if len(msgs) != 2 || msgs[0].Text != want || msgs[1].Text != want {
 		t.Errorf("the group got %q, want the lines twice", messageTexts(msgs))
 	}
-	if got := w.since(dana); len(got) != 1 || !strings.Contains(got[0].Text, "Ana") {
-		t.Errorf("Dana got %q, want one alert about Ana", messageTexts(got))
+	if got := w.since(dana); len(got) != 1 || !strings.Contains(got[0].Text, "Ana") || !strings.Contains(got[0].Text, words("alert_from_group", prompts.Vars{})) {
+		t.Errorf("Dana got %q, want one alert about Ana, saying it came from a group", messageTexts(got))
 	}
 	if got := h.srv.Messages(ana.ID()); strings.Contains(got[len(got)-1].Text, "988") {
 		t.Error("Ana's private chat got a crisis reply for a group message")
@@ -506,5 +510,31 @@ func TestAlertsInMyDataExportAndForget(t *testing.T) {
 	}
 	if as := alertsOf(t, h, ana.ID()); len(as) != 0 {
 		t.Errorf("/forget kept %d alerts", len(as))
+	}
+}
+
+// TestAlertOvertakesAPendingCheck: crisis words while a check waits for
+// its answer raise the alert at once, and the check does not alert the
+// coach a second time when its timeout passes.
+func TestAlertOvertakesAPendingCheck(t *testing.T) {
+	t.Parallel()
+	h, dana, _ := coached(t, withBurdenCheck())
+	start := h.clock.Now()
+	ana := enrolWith(t, h, dana, 8001, "Ana", "en")
+	w := watching(h, dana)
+	h.send(ana, burden)
+	h.send(ana, burden+" and tired") // one question at a time
+	if got := h.lastText(ana.ID()); got != words("check_pending", prompts.Vars{}) {
+		t.Errorf("a second check sign was answered %q", got)
+	}
+	h.send(ana, "I want to die")
+	h.tick(start.Add(45 * time.Minute))
+	got := w.since(dana)
+	if hasText(got, "I want to die") != 1 || hasText(got, words("alert_check_timeout", prompts.Vars{})) != 0 {
+		t.Errorf("Dana got %q, want the alert once and no timed-out check", messageTexts(got))
+	}
+	as := alertsOf(t, h, ana.ID())
+	if len(as) != 2 || as[0].Check != store.CheckOvertaken || !strings.Contains(as[0].Words, "and tired") || as[1].Tier != store.TierAlert {
+		t.Errorf("alerts %+v, want the overtaken check (with both messages) and the alert", as)
 	}
 }

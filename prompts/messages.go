@@ -99,6 +99,7 @@ var MessageKeys = []string{
 	"alert_check_yes",
 	"alert_check_rather_not",
 	"alert_check_timeout",
+	"alert_from_group",
 	"alert_words",
 	"alert_escalated_unreached",
 	"alert_escalated_unacknowledged",

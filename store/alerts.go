@@ -22,6 +22,7 @@ const (
 	CheckNo        = "no"         // the client said no
 	CheckRatherNot = "rather_not" // the client would rather not say: raised to an alert
 	CheckTimeout   = "timeout"    // no answer in time: raised to an alert
+	CheckOvertaken = "overtaken"  // an alert was raised before the answer came
 )
 
 // Alert is one time the safety net fired for a client: a check asked, an
@@ -38,6 +39,9 @@ type Alert struct {
 	Words    string    `json:"words,omitempty"`
 	// Coach is the client's own coach when the net fired (0: none).
 	Coach int64 `json:"coach,omitempty"`
+	// Group is the group chat the words were written in (0: the
+	// client's private chat).
+	Group int64 `json:"group,omitempty"`
 	// Told are the chats sent the alert, in the order they were chosen.
 	Told []Told `json:"told,omitempty"`
 	// ClientTold is set once the client was told that a person has the
