@@ -538,3 +538,26 @@ func TestAlertOvertakesAPendingCheck(t *testing.T) {
 		t.Errorf("alerts %+v, want the overtaken check (with both messages) and the alert", as)
 	}
 }
+
+// TestAlertCoachNeverOpenedTheChat: a coach who never opened the bot's
+// chat ("chat not found") counts as unreachable: escalate_to gets the
+// alert at once.
+func TestAlertCoachNeverOpenedTheChat(t *testing.T) {
+	t.Parallel()
+	ghost := bot.Coach{ID: 9199, Name: "Gil", TimeZone: "UTC", DigestTime: "18:00"}
+	h := newHarness(t, withCoaches(ghost), withEscalateTo(oncallID)) // open enrolment: every coach is told
+	oncall := h.user(oncallID, "On call")
+	ana := h.user(8001, "Ana")
+	h.onboard(ana, "UTC", "09:00", "2026-03-01")
+	got := answered(h, ana, "I want to die")
+	if len(got) != 2 || got[0].Text != crisisReply("en", nil, "crisis_reaching_team") || got[1].Text != words("crisis_told_team", prompts.Vars{}) {
+		t.Errorf("Ana was answered %q", messageTexts(got))
+	}
+	if n := hasText(oncall.Messages(), words("alert_escalated_unreached", prompts.Vars{})); n != 1 {
+		t.Errorf("the on-call chat got %d escalated alerts, want 1", n)
+	}
+	a := alertsOf(t, h, ana.ID())[0]
+	if len(a.Told) != 2 || a.Told[0].Chat != ghost.ID || !a.Told[0].Failed || a.Told[1].At.IsZero() {
+		t.Errorf("told %+v, want Gil failed and the on-call chat delivered", a.Told)
+	}
+}
