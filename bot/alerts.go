@@ -384,6 +384,18 @@ func (b *Bot) escalate(tx *store.Tx, fx *effects, a *store.Alert, why string) er
 // escalate_after escalates. The schedule's tick calls it.
 func (b *Bot) AlertTimers(now time.Time) error {
 	b.init()
+	// Most ticks have nothing due: look before taking the write lock.
+	any := false
+	if err := b.DB.View(func(tx *store.Tx) error {
+		due, err := tx.AlertsDue(now, 1)
+		any = len(due) > 0
+		return err
+	}); err != nil {
+		return fmt.Errorf("alert timers: %w", err)
+	}
+	if !any {
+		return nil
+	}
 	var fx effects
 	err := b.DB.Update(func(tx *store.Tx) error {
 		fx = effects{}

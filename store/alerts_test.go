@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"go.etcd.io/bbolt"
+
 	"kindling/store"
 )
 
@@ -151,4 +153,43 @@ func TestExportHasAlerts(t *testing.T) {
 	if strings.Contains(buf.String(), "I want to die") {
 		t.Error("an alert before since was exported")
 	}
+}
+
+// TestCheckFindsABrokenAlertTimer: Check reports an alert whose timer is
+// missing from the index. (A sound file passes: every test's DB closes
+// through Check.)
+func TestCheckFindsABrokenAlertTimer(t *testing.T) {
+	path := t.TempDir() + "/kindling.db"
+	db := mustOpenAt(t, path, store.Options{NoSync: true})
+	update(t, db, func(tx *store.Tx) error {
+		return tx.AddAlert(&store.Alert{ChatID: 7, At: t0, Tier: store.TierAlert, Due: t0.Add(time.Minute)})
+	})
+	if err := db.Check(); err != nil {
+		t.Fatalf("Check of a sound file: %v", err)
+	}
+	db.Close()
+	b, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Update(func(tx *bbolt.Tx) error {
+		bk := tx.Bucket([]byte("alert_due"))
+		k, _ := bk.Cursor().First()
+		return bk.Delete(k)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	b.Close()
+	db = mustOpenAt(t, path, store.Options{NoSync: true})
+	if err := db.Check(); err == nil || !strings.Contains(err.Error(), "not in the alert due index") {
+		t.Errorf("Check = %v, want the missing timer named", err)
+	}
+	// Storing the alert again mends the index (and the cleanup's Check).
+	update(t, db, func(tx *store.Tx) error {
+		a, err := tx.Alert(7, t0)
+		if err != nil {
+			return err
+		}
+		return tx.PutAlert(a)
+	})
 }
