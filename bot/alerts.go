@@ -348,6 +348,18 @@ func (b *Bot) alertText(c *store.Client, a *store.Alert, why string) string {
 		detail += " · rule: " + a.Rule
 	}
 	parts = append(parts, detail)
+	// Whoever is told may not know the client: how to find them, and
+	// whose client they are.
+	who := "chat id " + strconv.FormatInt(c.ChatID, 10)
+	if c.Username != "" {
+		who = "@" + c.Username + " · " + who
+	}
+	for _, co := range b.Coaches {
+		if co.ID == a.Coach && co.Name != "" {
+			who += " · coach: " + co.Name
+		}
+	}
+	parts = append(parts, who)
 	if a.Group != 0 {
 		parts = append(parts, b.text(lang, "alert_from_group", v))
 	}
@@ -385,15 +397,15 @@ func (b *Bot) escalate(tx *store.Tx, fx *effects, a *store.Alert, why string) er
 func (b *Bot) AlertTimers(now time.Time) error {
 	b.init()
 	// Most ticks have nothing due: look before taking the write lock.
-	any := false
+	waiting := false
 	if err := b.DB.View(func(tx *store.Tx) error {
 		due, err := tx.AlertsDue(now, 1)
-		any = len(due) > 0
+		waiting = len(due) > 0
 		return err
 	}); err != nil {
 		return fmt.Errorf("alert timers: %w", err)
 	}
-	if !any {
+	if !waiting {
 		return nil
 	}
 	var fx effects
@@ -586,7 +598,7 @@ func (b *Bot) onAlertPress(tx *store.Tx, q *models.CallbackQuery, chatID int64, 
 		}
 	case "r":
 		acknowledge()
-		a.ResolvedBy, a.ResolvedAt, a.Due = q.From.ID, now, time.Time{}
+		a.ResolvedBy, a.ResolvedName, a.ResolvedAt, a.Due = q.From.ID, who, now, time.Time{}
 		b.answerPress(fx, q.ID, "")
 		b.showChosen(fx, chatID, messageID, b.text(lang, "alert_resolve", v))
 		if err := b.tellOthers(tx, fx, &a, chatID, b.text(lang, "alert_resolved_by", v)); err != nil {
@@ -715,7 +727,7 @@ func alertLine(a store.Alert, name string) string {
 	state := "open"
 	switch {
 	case !a.ResolvedAt.IsZero():
-		state = "resolved " + a.ResolvedAt.UTC().Format("2 Jan 15:04")
+		state = "resolved by " + a.ResolvedName + ", " + a.ResolvedAt.UTC().Format("2 Jan 15:04")
 	case !a.AckAt.IsZero():
 		state = a.AckName + " is on it"
 	case a.Tier == store.TierCheck && a.Check == store.CheckAsked:

@@ -48,12 +48,13 @@ type Alert struct {
 	// alert (or when there is nothing to tell them, as for a group).
 	ClientTold bool `json:"client_told,omitempty"`
 
-	AckBy      int64     `json:"ack_by,omitempty"` // Telegram user id
-	AckName    string    `json:"ack_name,omitempty"`
-	AckAt      time.Time `json:"ack_at,omitzero"`
-	ResolvedBy int64     `json:"resolved_by,omitempty"`
-	ResolvedAt time.Time `json:"resolved_at,omitzero"`
-	Note       string    `json:"note,omitempty"`
+	AckBy        int64     `json:"ack_by,omitempty"` // Telegram user id
+	AckName      string    `json:"ack_name,omitempty"`
+	AckAt        time.Time `json:"ack_at,omitzero"`
+	ResolvedBy   int64     `json:"resolved_by,omitempty"`
+	ResolvedName string    `json:"resolved_name,omitempty"`
+	ResolvedAt   time.Time `json:"resolved_at,omitzero"`
+	Note         string    `json:"note,omitempty"`
 
 	EscalatedAt time.Time `json:"escalated_at,omitzero"`
 
