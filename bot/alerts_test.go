@@ -473,14 +473,20 @@ func TestAlertsInMyDataExportAndForget(t *testing.T) {
 	pressAlert(t, h, dana, "k")
 
 	h.send(ana, "/mydata")
-	var doc *telegramtest.File
+	var doc, md *telegramtest.File
 	for _, m := range h.srv.Messages(ana.ID()) {
 		if m.Document != nil && strings.HasSuffix(m.Document.Name, ".json") {
 			doc = m.Document
 		}
+		if m.Document != nil && strings.HasSuffix(m.Document.Name, ".md") {
+			md = m.Document
+		}
 	}
-	if doc == nil {
-		t.Fatal("no /mydata JSON")
+	if doc == nil || md == nil {
+		t.Fatal("no /mydata JSON and Markdown")
+	}
+	if text := string(md.Data); !strings.Contains(text, "Times the safety net fired (1)") || !strings.Contains(text, "> I want to die") || !strings.Contains(text, "acknowledged by 9101") {
+		t.Errorf("/mydata Markdown lacks the alert:\n%s", text)
 	}
 	var data struct {
 		Alerts []store.Alert `json:"alerts"`
