@@ -134,8 +134,11 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger, api *tgbot.Bot, o
 		DefaultTime: cfg.Schedule.DefaultTime, DefaultTimeZone: cfg.Schedule.DefaultTimezone,
 		DataDir:    filepath.Dir(cfg.Store.Path),
 		Enrollment: cfg.Enrollment, InviteTTL: time.Duration(cfg.Invites.TTL), Coaches: coaches,
-		Safety: net, CrisisMessage: crisis, LowestMoodTwice: cfg.Safety.LowestMoodTwice,
-		Forgotten: func(int64) { a.forgotMu.Lock(); a.forgot = true; a.forgotMu.Unlock() },
+		Safety: net, CrisisMessage: crisis,
+		LowestMoodTwice: cfg.Safety.LowestMoodTwice, LowestMoodCheck: cfg.Safety.LowestMoodCheck,
+		EscalateTo: cfg.Safety.EscalateTo, EscalateAfter: time.Duration(cfg.Safety.EscalateAfter),
+		CheckTimeout: time.Duration(cfg.Safety.CheckTimeout),
+		Forgotten:    func(int64) { a.forgotMu.Lock(); a.forgot = true; a.forgotMu.Unlock() },
 	}
 	if a.watcher != nil {
 		a.bot.Reload = func() (bool, []string) {
@@ -148,7 +151,9 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger, api *tgbot.Bot, o
 		}
 	}
 	if len(coaches) == 0 {
-		log.Warn("no coaches configured: nobody is alerted when the safety net fires, yet the built-in crisis message says a coach has been told; add coaches or reword safety.crisis_message")
+		if len(cfg.Safety.EscalateTo) == 0 {
+			log.Warn("no coaches and no safety.escalate_to configured: nobody is alerted when the safety net fires (clients are shown the helplines only)")
+		}
 	}
 	a.sched.Conversation = a.bot
 	a.poller = &bot.Poller{URL: cfg.Telegram.APIURL, Timeout: time.Duration(cfg.Telegram.PollTimeout)}
@@ -180,6 +185,9 @@ func (a *app) tick(ctx context.Context, now time.Time) {
 	if st.Due > 0 || st.Failed > 0 {
 		a.log.Info("tick", "due", st.Due, "started", st.Started, "reminded", st.Reminded,
 			"skipped", st.Skipped, "failed", st.Failed, "took", st.Duration.Round(time.Microsecond))
+	}
+	if err := a.bot.AlertTimers(now); err != nil {
+		a.log.Error("safety alert timers", "err", err)
 	}
 	if err := a.bot.Digests(now); err != nil {
 		a.log.Error("coach digests", "err", err)

@@ -118,7 +118,14 @@ const DefaultDigestTime = "18:00"
 type SafetyConfig struct {
 	Phrases         map[string][]string `yaml:"phrases"`           // language -> crisis phrases
 	CrisisMessage   map[string]string   `yaml:"crisis_message"`    // language -> reply on a match
-	LowestMoodTwice bool                `yaml:"lowest_mood_twice"` // the scale rule
+	LowestMoodTwice bool                `yaml:"lowest_mood_twice"` // the lowest mood twice in a row: an alert
+	LowestMoodCheck bool                `yaml:"lowest_mood_check"` // the lowest mood once: a check
+	// EscalateTo are chats (an on-call group, a clinician) told of an
+	// alert at once when the coach cannot be reached, or when nobody
+	// acknowledged it within EscalateAfter.
+	EscalateTo    []int64  `yaml:"escalate_to"`
+	EscalateAfter Duration `yaml:"escalate_after"`
+	CheckTimeout  Duration `yaml:"check_timeout"` // a check unanswered this long alerts the coach
 }
 
 // AdminConfig is the loopback HTTP server for /healthz, /metrics, backup and export.
@@ -166,10 +173,13 @@ func DefaultConfig() Config {
 		},
 		Enrollment: EnrollInvite,
 		Invites:    InvitesConfig{TTL: Duration(14 * day)},
-		Safety:     SafetyConfig{LowestMoodTwice: true},
-		Admin:      AdminConfig{Listen: "127.0.0.1:8090"},
-		Backup:     BackupConfig{Schedule: "30 3 * * *", Keep: 14},
-		Log:        LogConfig{Format: "text", Level: "info"},
+		Safety: SafetyConfig{
+			LowestMoodTwice: true, LowestMoodCheck: true,
+			EscalateAfter: Duration(15 * time.Minute), CheckTimeout: Duration(30 * time.Minute),
+		},
+		Admin:  AdminConfig{Listen: "127.0.0.1:8090"},
+		Backup: BackupConfig{Schedule: "30 3 * * *", Keep: 14},
+		Log:    LogConfig{Format: "text", Level: "info"},
 	}
 }
 
@@ -921,6 +931,18 @@ func (c Config) Validate() error {
 			p.addKey(key, "empty message")
 		case len([]rune(msg)) > 4096:
 			p.addKey(key, "%d characters, more than a Telegram message holds (4096)", len([]rune(msg)))
+		}
+	}
+
+	if c.Safety.EscalateAfter <= 0 {
+		p.addKey("safety.escalate_after", "must be positive, got %q", c.Safety.EscalateAfter)
+	}
+	if c.Safety.CheckTimeout <= 0 {
+		p.addKey("safety.check_timeout", "must be positive, got %q", c.Safety.CheckTimeout)
+	}
+	for i, id := range c.Safety.EscalateTo {
+		if id == 0 {
+			p.addKey(fmt.Sprintf("safety.escalate_to[%d]", i), "want a Telegram chat id, got 0")
 		}
 	}
 

@@ -596,8 +596,8 @@ func TestConfigEnvNamesEveryKey(t *testing.T) {
 			t.Errorf("%s: variable %q, want %q", path, got[path], name)
 		}
 	}
-	if len(got) != 31 {
-		t.Errorf("%d keys, want 31: %v", len(got), got)
+	if len(got) != 35 {
+		t.Errorf("%d keys, want 35: %v", len(got), got)
 	}
 	unknown := UnknownEnv([]string{"KINDLING_SCHEDULE_TICK=1m", "KINDLING_SCHEDULE_TIKC=1m", "HOME=/root", "KINDLING_TELEGRAM_TOKEN=x"})
 	if !reflect.DeepEqual(unknown, []string{"KINDLING_SCHEDULE_TIKC"}) {

@@ -94,6 +94,13 @@ func newMetrics(a *app) *metrics {
 			func() float64 { return float64(a.bot.Stats().UpdatesSkipped) }),
 		counter("kindling_answers_stored_total", "Answers and journal entries stored.",
 			func() float64 { return float64(a.bot.Stats().AnswersStored) }),
+		&alertCollector{
+			raised: prometheus.NewDesc("kindling_safety_alerts_raised_total", "Safety net firings by tier: alert (a coach is told; checks that became alerts included) and check (the client was asked).", []string{"tier"}, nil),
+			acked:  prometheus.NewDesc("kindling_safety_alerts_acknowledged_total", "Safety alerts someone pressed \"I'm on it\" or \"Resolved\" on.", nil, nil),
+			escal:  prometheus.NewDesc("kindling_safety_alerts_escalated_total", "Safety alerts sent on to every coach and safety.escalate_to: the coach could not be reached, or nobody acknowledged in time.", nil, nil),
+			ack:    prometheus.NewDesc("kindling_safety_alert_ack_seconds", "Time from a safety alert to its acknowledgement.", nil, nil),
+			stats:  func() bot.Stats { return a.bot.Stats() },
+		},
 		counter("kindling_webhook_refused_total", "Webhook requests refused: wrong secret, body too large, not an update.",
 			func() float64 { return float64(a.bot.Stats().WebhookRefused) }),
 
@@ -142,6 +149,34 @@ func (c *failedCollector) Collect(ch chan<- prometheus.Metric) {
 	for _, r := range reasons {
 		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.CounterValue, float64(failed[r]), r)
 	}
+}
+
+// alertCollector exports the safety alerts the bot counted.
+type alertCollector struct {
+	raised, acked, escal, ack *prometheus.Desc
+	stats                     func() bot.Stats
+}
+
+func (c *alertCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- c.raised
+	ch <- c.acked
+	ch <- c.escal
+	ch <- c.ack
+}
+
+func (c *alertCollector) Collect(ch chan<- prometheus.Metric) {
+	st := c.stats()
+	ch <- prometheus.MustNewConstMetric(c.raised, prometheus.CounterValue, float64(st.AlertsRaised), "alert")
+	ch <- prometheus.MustNewConstMetric(c.raised, prometheus.CounterValue, float64(st.ChecksAsked), "check")
+	ch <- prometheus.MustNewConstMetric(c.acked, prometheus.CounterValue, float64(st.AlertsAcknowledged))
+	ch <- prometheus.MustNewConstMetric(c.escal, prometheus.CounterValue, float64(st.AlertsEscalated))
+	buckets := map[float64]uint64{}
+	var cum uint64
+	for i, b := range st.AckTime.Bounds {
+		cum += st.AckTime.Counts[i]
+		buckets[b] = cum
+	}
+	ch <- prometheus.MustNewConstHistogram(c.ack, st.AckTime.Count, st.AckTime.Sum, buckets)
 }
 
 // dueCollector counts due and overdue clients through the store's due

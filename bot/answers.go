@@ -25,7 +25,8 @@ func (b *Bot) onPress(tx *store.Tx, q *models.CallbackQuery, fx *effects) error 
 	var messageID int
 	if m := q.Message.Message; m != nil {
 		chatID, messageID = m.Chat.ID, m.ID
-		if m.Chat.Type != models.ChatTypePrivate {
+		if m.Chat.Type != models.ChatTypePrivate && !strings.HasPrefix(q.Data, "al|") {
+			// Only an alert sent to an on-call group is acted on there.
 			b.answerPress(fx, q.ID, "")
 			return nil
 		}
@@ -38,6 +39,10 @@ func (b *Bot) onPress(tx *store.Tx, q *models.CallbackQuery, fx *effects) error 
 	kind, rest, _ := strings.Cut(q.Data, "|")
 	lang := q.From.LanguageCode
 	switch kind {
+	case "al":
+		return b.onAlertPress(tx, q, chatID, messageID, rest, fx)
+	case "ck":
+		return b.onCheckPress(tx, q, chatID, messageID, rest, fx)
 	case "a":
 		return b.onAnswerPress(tx, q, chatID, messageID, rest, fx)
 	case "c":
@@ -296,20 +301,19 @@ func (b *Bot) recordAnswer(tx *store.Tx, fx *effects, c *store.Client, d *store.
 		r.Question = q.Text
 	}
 	r.Answer = clipRunes(r.Answer, maxAnswer)
-	crisis, err := b.isCrisis(tx, c, &r)
+	v, err := b.verdictOf(tx, c, &r)
 	if err != nil {
 		return err
 	}
-	r.Flagged = crisis
+	r.Flagged = v.Tier != safety.TierNone
 	if err := tx.AddReply(&r); err != nil {
 		return err
 	}
 	fx.answers++
 	current := d.State == store.DeliveryOpen && d.Next < len(d.Questions) && d.Questions[d.Next] == q.ID
-	if crisis {
-		if err := b.respondToCrisis(tx, fx, c, &r); err != nil {
-			return err
-		}
+	if handled, err := b.onVerdict(tx, fx, c, &r, v); err != nil {
+		return err
+	} else if handled {
 		if current {
 			// The rest of the day's questions can wait; tomorrow's
 			// step comes as usual.
@@ -361,35 +365,6 @@ func clipRunes(s string, n int) string {
 	return string(r[:n])
 }
 
-// isCrisis applies the safety net to a reply: crisis language in text,
-// or the lowest mood twice in a row.
-func (b *Bot) isCrisis(tx *store.Tx, c *store.Client, r *store.Reply) (bool, error) {
-	if r.Value == nil {
-		if b.Safety == nil {
-			return false, nil
-		}
-		_, hit := b.Safety.Match(c.Language, r.Answer)
-		return hit, nil
-	}
-	if !b.LowestMoodTwice || r.QuestionID != "mood" {
-		return false, nil
-	}
-	q, ok := b.lowestOf(r)
-	if !ok || *r.Value != q {
-		return false, nil
-	}
-	rs, err := tx.Replies(c.ChatID, time.Time{})
-	if err != nil {
-		return false, err
-	}
-	for i := len(rs) - 1; i >= 0; i-- {
-		if rs[i].QuestionID == "mood" && rs[i].Value != nil {
-			return *rs[i].Value == q, nil
-		}
-	}
-	return false, nil
-}
-
 // lowestOf is the lowest value of the scale a reply answers.
 func (b *Bot) lowestOf(r *store.Reply) (int, bool) {
 	q, ok := b.scaleQuestion(r.QuestionID)
@@ -409,29 +384,10 @@ func (b *Bot) scaleQuestion(id string) (prompts.Question, bool) {
 	return prompts.Question{}, false
 }
 
-// respondToCrisis answers at once with the crisis message (the client's
-// own safety plan first) instead of the usual acknowledgement, and tells
-// their coach right away.
-func (b *Bot) respondToCrisis(tx *store.Tx, fx *effects, c *store.Client, r *store.Reply) error {
-	if err := b.say(tx, fx, c.ChatID, b.crisisText(c)); err != nil {
-		return err
-	}
-	what := r.Answer
-	if r.Value != nil {
-		what = b.text(b.DefaultLanguage, "alert_low_mood", prompts.Vars{})
-	}
-	alert := b.text(b.DefaultLanguage, "coach_alert", prompts.Vars{Name: c.Name}) + "\n\n«" + clipRunes(what, 3000) + "»"
-	for _, id := range b.coachesOf(c) {
-		if err := b.enqueue(tx, fx, &store.Outgoing{ChatID: id, Text: alert, About: c.ChatID}); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // crisisText is the crisis reply for a client: their own safety plan
-// first, then the configured message with the helplines.
-func (b *Bot) crisisText(c *store.Client) string {
+// first, then the configured message with the helplines, then line (who
+// is being reached; empty when no one is).
+func (b *Bot) crisisText(c *store.Client, line string) string {
 	msg := b.CrisisMessage[baseLang(c.Language)]
 	if msg == "" {
 		msg = b.CrisisMessage[baseLang(b.DefaultLanguage)]
@@ -439,12 +395,15 @@ func (b *Bot) crisisText(c *store.Client) string {
 	if msg == "" {
 		msg = safety.DefaultCrisisMessage["en"]
 	}
+	if line != "" {
+		msg = strings.TrimRight(msg, "\n") + "\n\n" + line
+	}
 	return safety.CrisisReply(msg, c.SafetyPlan, baseLang(c.Language))
 }
 
-// coachesOf are the coaches told about a client: their own, or every
-// coach when they enrolled without one or their coach is no longer
-// configured (the crisis reply says a coach was told).
+// coachesOf are the coaches told first about a client: their own, or
+// every coach when they enrolled without one or their coach is no longer
+// configured.
 func (b *Bot) coachesOf(c *store.Client) []int64 {
 	var ids, all []int64
 	for _, co := range b.Coaches {

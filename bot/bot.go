@@ -24,7 +24,6 @@ import (
 	"github.com/go-telegram/bot/models"
 
 	"kindling/prompts"
-	"kindling/safety"
 	"kindling/schedule"
 	"kindling/store"
 )
@@ -73,9 +72,19 @@ type Bot struct {
 
 	// Safety notices crisis language; CrisisMessage is said instead of
 	// the usual acknowledgement when it does, by language.
-	Safety          *safety.Net
-	CrisisMessage   map[string]string
+	Safety        Classifier
+	CrisisMessage map[string]string
+	// LowestMoodTwice makes the lowest mood twice in a row an alert;
+	// LowestMoodCheck makes the lowest mood once a safety check.
 	LowestMoodTwice bool
+	LowestMoodCheck bool
+	// EscalateTo are chats told of an alert when the coach cannot be
+	// reached or nobody acknowledged it within EscalateAfter (default
+	// 15m). CheckTimeout (default 30m) is how long a safety check waits
+	// for its answer before the coach is alerted.
+	EscalateTo    []int64
+	EscalateAfter time.Duration
+	CheckTimeout  time.Duration
 
 	// Reload reloads the prompt files for /reload; it reports whether the
 	// new set is active and, if not, every problem.
@@ -147,6 +156,9 @@ type effects struct {
 	sent    bool // something was enqueued
 	answers int  // answers and journal entries stored
 	bulk    bool // what is enqueued belongs to a broadcast (see store.Outgoing.Bulk)
+
+	raised, checks, escalated int             // alerts raised, checks asked, alerts escalated
+	acked                     []time.Duration // time to acknowledge, per alert acknowledged
 }
 
 func (e *effects) then(f func(ctx context.Context)) { e.after = append(e.after, f) }
@@ -172,9 +184,7 @@ func (b *Bot) Handle(ctx context.Context, u *models.Update) error {
 	}
 	b.stats.updates.Add(1)
 	b.stats.answers.Add(int64(fx.answers))
-	if fx.sent {
-		b.Wake()
-	}
+	b.committed(&fx)
 	for _, f := range fx.after {
 		f(ctx)
 	}

@@ -70,6 +70,11 @@ func (b *Bot) onCoachCommand(tx *store.Tx, m *models.Message, name, args string,
 		})
 	case "reload":
 		return true, b.reload(tx, fx, chat, lang)
+	case "alerts":
+		return true, b.listAlerts(tx, fx, co, chat, lang)
+	case "note":
+		_, err := b.takeNote(tx, fx, chat, args, true)
+		return true, err
 	case "help":
 		if _, err := tx.Client(chat); errors.Is(err, store.ErrNotFound) {
 			return true, b.say(tx, fx, chat, b.text(lang, "coach_help", prompts.Vars{Name: co.Name}))
@@ -546,12 +551,22 @@ func (b *Bot) digest(tx *store.Tx, fx *effects, co Coach, now time.Time) error {
 				flagged++
 			}
 		}
-		if answers == 0 {
+		alerts, checks, err := alertsSince(tx, c.ChatID, since, now)
+		if err != nil {
+			return err
+		}
+		if answers == 0 && alerts == 0 && checks == 0 {
 			continue
 		}
 		line := fmt.Sprintf("• %s: %d new", c.Name, answers)
 		if flagged > 0 {
 			line += fmt.Sprintf(", ⚠ %d flagged", flagged)
+		}
+		if alerts > 0 {
+			line += fmt.Sprintf(", ⚠ %d safety alerts", alerts)
+		}
+		if checks > 0 {
+			line += fmt.Sprintf(", %d safety checks asked (/alerts)", checks)
 		}
 		lines = append(lines, line)
 	}

@@ -75,9 +75,20 @@ type harnessConfig struct {
 	sender      func(s *bot.Sender)
 	beforeStart func(h *harness)
 	proxy       func(next http.Handler) http.Handler
+	classifier  func(net *safety.Net) bot.Classifier
+	escalateTo  []int64
 }
 
 type option func(*harnessConfig)
+
+// withClassifier puts a classifier in front of the safety net (to make
+// chosen phrases a check).
+func withClassifier(f func(net *safety.Net) bot.Classifier) option {
+	return func(c *harnessConfig) { c.classifier = f }
+}
+
+// withEscalateTo sets the chats an alert escalates to.
+func withEscalateTo(ids ...int64) option { return func(c *harnessConfig) { c.escalateTo = ids } }
 
 // startingAt starts the fake clock at t (default 2026-03-01 12:00 UTC).
 func startingAt(t time.Time) option { return func(c *harnessConfig) { c.start = t } }
@@ -198,6 +209,10 @@ func (h *harness) start() {
 	if h.cfg.sender != nil {
 		h.cfg.sender(h.sender)
 	}
+	var classifier bot.Classifier = net
+	if h.cfg.classifier != nil {
+		classifier = h.cfg.classifier(net)
+	}
 	h.bot = &bot.Bot{
 		DB: db, Prompts: promptSet, Planner: h.sched, API: api, Logger: log, Now: h.clock.Now,
 		Sender:          h.sender,
@@ -206,7 +221,9 @@ func (h *harness) start() {
 		DataDir:    filepath.Dir(h.dbPath),
 		Enrollment: h.cfg.enrollment, InviteTTL: 14 * 24 * time.Hour, Coaches: h.cfg.coaches,
 		Username: "kindling_test_bot",
-		Safety:   net, CrisisMessage: maps.Clone(safety.DefaultCrisisMessage), LowestMoodTwice: true,
+		Safety:   classifier, CrisisMessage: maps.Clone(safety.DefaultCrisisMessage),
+		LowestMoodTwice: true, LowestMoodCheck: true,
+		EscalateTo: h.cfg.escalateTo, EscalateAfter: 15 * time.Minute, CheckTimeout: 30 * time.Minute,
 	}
 	h.sched.Conversation = h.bot
 	poller := &bot.Poller{URL: h.apiURL, Token: h.srv.Token(), Timeout: 5 * time.Second, RetryWait: 20 * time.Millisecond}
@@ -283,6 +300,9 @@ func (h *harness) tick(now time.Time) schedule.Stats {
 	st, err := h.sched.Tick(h.ctx, now)
 	if err != nil {
 		h.t.Fatalf("tick at %s: %v", now, err)
+	}
+	if err := h.bot.AlertTimers(now); err != nil {
+		h.t.Fatalf("alert timers at %s: %v", now, err)
 	}
 	if err := h.bot.Digests(now); err != nil {
 		h.t.Fatalf("digests at %s: %v", now, err)

@@ -9,6 +9,7 @@ import (
 	"github.com/go-telegram/bot/models"
 
 	"kindling/prompts"
+	"kindling/safety"
 	"kindling/schedule"
 	"kindling/store"
 )
@@ -28,13 +29,21 @@ func (b *Bot) onMessage(tx *store.Tx, m *models.Message, fx *effects) error {
 		if isCommand(m) {
 			return b.say(tx, fx, m.Chat.ID, b.text(lang, "group_chat", prompts.Vars{}))
 		}
-		return nil
+		_, err := b.groupCrisis(tx, fx, m, lang)
+		return err
 	default:
 		return nil // channels: nothing to say
 	}
 	if isCommand(m) {
 		name, args := parseCommand(m.Text)
 		return b.onCommand(tx, m, name, args, fx)
+	}
+	if m.Text != "" {
+		// A note on the alert this chat just resolved (a coach, or a
+		// clinician listed in safety.escalate_to).
+		if handled, err := b.takeNote(tx, fx, m.Chat.ID, m.Text, false); handled || err != nil {
+			return err
+		}
 	}
 	if handled, err := b.crisisAnywhere(tx, m, lang, fx); handled || err != nil {
 		return err
@@ -158,17 +167,17 @@ func (b *Bot) journal(tx *store.Tx, fx *effects, c *store.Client, r store.Reply)
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
-	crisis, err := b.isCrisis(tx, c, &r)
+	v, err := b.verdictOf(tx, c, &r)
 	if err != nil {
 		return err
 	}
-	r.Flagged = crisis
+	r.Flagged = v.Tier != safety.TierNone
 	if err := tx.AddReply(&r); err != nil {
 		return err
 	}
 	fx.answers++
-	if crisis {
-		return b.respondToCrisis(tx, fx, c, &r)
+	if handled, err := b.onVerdict(tx, fx, c, &r, v); handled || err != nil {
+		return err
 	}
 	return b.say(tx, fx, c.ChatID, b.text(c.Language, ackKey(r.Kind), prompts.Vars{Name: c.Name}))
 }
@@ -242,16 +251,17 @@ func (b *Bot) onEdit(tx *store.Tx, m *models.Message, fx *effects) error {
 	r.Edits = append(r.Edits, store.Edit{At: b.Now(), Answer: r.Answer})
 	r.Answer = clipRunes(m.Text, maxAnswer)
 	wasFlagged := r.Flagged
-	crisis, err := b.isCrisis(tx, &c, &r)
+	v, err := b.verdictOf(tx, &c, &r)
 	if err != nil {
 		return err
 	}
-	r.Flagged = wasFlagged || crisis
+	r.Flagged = wasFlagged || v.Tier != safety.TierNone
 	if err := tx.PutReply(r); err != nil {
 		return err
 	}
-	if crisis && !wasFlagged {
-		return b.respondToCrisis(tx, fx, &c, &r)
+	if !wasFlagged {
+		_, err := b.onVerdict(tx, fx, &c, &r, v)
+		return err
 	}
 	return nil
 }
@@ -262,21 +272,24 @@ func (b *Bot) onEdit(tx *store.Tx, m *models.Message, fx *effects) error {
 // step. (Answers and journal entries reach the net in recordAnswer and
 // journal.) It reports whether it handled the message.
 func (b *Bot) crisisAnywhere(tx *store.Tx, m *models.Message, lang string, fx *effects) (bool, error) {
-	if b.Safety == nil || m.Text == "" {
-		return false, nil
-	}
-	if _, hit := b.Safety.Match(lang, m.Text); !hit {
+	v := b.classify(lang, m.Text)
+	if v.Tier == safety.TierNone {
 		return false, nil
 	}
 	c, err := tx.Client(m.Chat.ID)
 	if errors.Is(err, store.ErrNotFound) {
-		// Nothing may be stored and no coach is known: the helplines.
-		return true, b.say(tx, fx, m.Chat.ID, b.crisisText(&store.Client{Language: baseLang(lang)}))
+		// Nothing may be stored and no coach is known: the helplines,
+		// and no word of a coach.
+		return true, b.enqueue(tx, fx, &store.Outgoing{ChatID: m.Chat.ID, Text: b.crisisText(&store.Client{Language: baseLang(lang)}, ""), Urgent: true})
 	}
 	if err != nil {
 		return false, err
 	}
 	switch {
+	case strings.HasPrefix(c.Flow, "plan:") && v.Tier == safety.TierCheck:
+		// Signs of a hard moment are what a safety plan is written
+		// from: no question here.
+		return false, nil
 	case strings.HasPrefix(c.Flow, "plan:"):
 		// Their own warning signs may well use these words: keep the
 		// plan going, and still answer with the helplines and tell the
@@ -284,7 +297,7 @@ func (b *Bot) crisisAnywhere(tx *store.Tx, m *models.Message, lang string, fx *e
 		if err := b.onSafetyPlanInput(tx, fx, &c, m.Text); err != nil {
 			return true, err
 		}
-		return true, b.respondToCrisis(tx, fx, &c, &store.Reply{Answer: m.Text})
+		return true, b.respondToCrisis(tx, fx, &c, clipRunes(m.Text, maxAlertWords), v)
 	case c.Setup != "" || c.Flow != "":
 		// Kept as a flagged journal entry; the question in progress
 		// stays open.

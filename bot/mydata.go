@@ -138,6 +138,9 @@ func clientData(tx *store.Tx, c *store.Client, now time.Time) (report.Data, erro
 	if d.Replies, err = tx.Replies(c.ChatID, time.Time{}); err != nil {
 		return d, err
 	}
+	if d.Alerts, err = tx.Alerts(c.ChatID); err != nil {
+		return d, err
+	}
 	return d, nil
 }
 

@@ -183,19 +183,32 @@ func (b *Bot) sendChat(ctx context.Context, msgs []store.Outgoing) int {
 		case errors.Is(err, errGone):
 			done++
 		case err == nil:
-			if err := b.DB.Batch(func(tx *store.Tx) error { return tx.Sent(o.ID, id) }); err != nil {
+			told := false
+			if err := b.DB.Batch(func(tx *store.Tx) error {
+				if err := tx.Sent(o.ID, id); err != nil {
+					return err
+				}
+				var err error
+				told, err = b.alertSent(tx, o, id)
+				return err
+			}); err != nil {
 				b.logger().Error("record sent message", "chat", o.ChatID, "err", err)
 				return done
+			}
+			if told {
+				b.Wake()
 			}
 			done++
 		case errors.Is(err, ErrUnreachable):
 			b.logger().Warn("chat unreachable", "chat", o.ChatID)
+			b.alertUndelivered(o) // before the row goes: the outbox is never seen idle in between
 			if err := b.markUnreachable(o.ChatID); err != nil {
 				b.logger().Error("mark chat unreachable", "chat", o.ChatID, "err", err)
 			}
 			return done + 1
 		case errors.Is(err, ErrRejected):
 			b.logger().Error("message rejected by telegram, dropped", "chat", o.ChatID, "err", err)
+			b.alertUndelivered(o)
 			if err := b.DB.Batch(func(tx *store.Tx) error { return tx.DropOutgoing(o.ID) }); err != nil {
 				return done
 			}
@@ -203,6 +216,7 @@ func (b *Bot) sendChat(ctx context.Context, msgs []store.Outgoing) int {
 		default:
 			if ctx.Err() == nil {
 				b.logger().Warn("send failed, will retry", "chat", o.ChatID, "err", err)
+				b.alertUndelivered(o) // others are told now; this row is still tried
 			}
 			return done
 		}

@@ -12,9 +12,19 @@ import (
 )
 
 // crisisReply is the reply the safety net gives a client with plan in
-// lang, as the harness configures it.
-func crisisReply(lang string, plan map[string]string) string {
-	return safety.CrisisReply(safety.DefaultCrisisMessage[lang], plan, lang)
+// lang, as the harness configures it, ending with the line of message key
+// reach ("crisis_reaching", "crisis_reaching_team"; "" for none).
+func crisisReply(lang string, plan map[string]string, reach string) string {
+	msg := safety.DefaultCrisisMessage[lang]
+	if reach != "" {
+		msg = strings.TrimRight(msg, "\n") + "\n\n" + prompts.Default().Messages(lang).Text(reach, prompts.Vars{})
+	}
+	return safety.CrisisReply(msg, plan, lang)
+}
+
+// langWords is a message key in lang.
+func langWords(lang, key string, v prompts.Vars) string {
+	return prompts.Default().Messages(lang).Text(key, v)
 }
 
 // lastReply is the client's newest stored reply.
@@ -47,16 +57,23 @@ func (w watch) since(u *telegramtest.User) []telegramtest.Message {
 	return w.h.newSince(u.ID(), w.count[u.ID()])
 }
 
-// checkCrisis checks that u's message text set off the net: u got only
-// the crisis reply (with their plan), their coach was alerted at once
-// with their name and words, the other coach heard nothing, and the
-// reply is stored flagged.
+// checkCrisis checks that u's message text set off the net: u got the
+// crisis reply (with their plan) saying their coach is being reached,
+// then, once the alert reached the coach, a line saying so; their coach
+// was alerted at once with their name and words, the other coach heard
+// nothing, and the reply is stored flagged.
 func checkCrisis(t *testing.T, h *harness, w watch, u *telegramtest.User, name, lang, text string, coach, other *telegramtest.User, plan map[string]string) {
 	t.Helper()
 	got := w.since(u)
-	want := crisisReply(lang, plan)
-	if len(got) != 1 || got[0].Text != want {
-		t.Errorf("%q was answered %q, want only the crisis message", text, messageTexts(got))
+	reach, told := "crisis_reaching_team", "crisis_told_team"
+	for _, co := range h.cfg.coaches {
+		if co.ID == h.client(u.ID()).Coach {
+			reach, told = "crisis_reaching", "crisis_told_coach"
+		}
+	}
+	want := crisisReply(lang, plan, reach)
+	if len(got) != 2 || got[0].Text != want || got[1].Text != langWords(lang, told, prompts.Vars{}) {
+		t.Errorf("%q was answered %q, want the crisis message, then %s", text, messageTexts(got), told)
 	} else if !strings.Contains(got[0].Text, "988") || !strings.Contains(got[0].Text, "116 123") || !strings.Contains(got[0].Text, "findahelpline.com") {
 		t.Errorf("the crisis message lacks the helplines: %q", got[0].Text)
 	}
@@ -207,8 +224,9 @@ func TestCrisisInAnAnswerAndEdit(t *testing.T) {
 	checkCrisis(t, h, w, ana, "Ana", "en", edited, dana, eli, nil)
 }
 
-// TestLowestMoodTwice: the lowest mood twice in a row sets off the net;
-// once does not, and the questions carry on the next day.
+// TestLowestMoodTwice: the lowest mood once asks the safety check (and
+// answered No, the questions carry on the next day); twice in a row sets
+// off the net.
 func TestLowestMoodTwice(t *testing.T) {
 	t.Parallel()
 	h, dana, eli := coached(t)
@@ -232,18 +250,23 @@ func TestLowestMoodTwice(t *testing.T) {
 	h.tick(utc("2026-03-01 19:00"))
 	w := watching(h, ana, dana)
 	pressMood("1")
-	if got := w.since(ana); len(got) != 1 || !strings.HasPrefix(got[0].Text, "How does your body feel") {
-		t.Errorf("the lowest mood once: %q, want the next question", messageTexts(got))
+	got := w.since(ana)
+	if len(got) != 1 || !strings.HasPrefix(got[0].Text, words("check_question", prompts.Vars{})) || !strings.Contains(got[0].Text, "988") {
+		t.Fatalf("the lowest mood once: %q, want the safety check", messageTexts(got))
 	}
-	if got := w.since(dana); len(got) != 0 || lastReply(t, h, ana.ID()).Flagged {
+	if got := w.since(dana); len(got) != 0 {
 		t.Errorf("the lowest mood once alerted %q", messageTexts(got))
+	}
+	pressCheck(t, h, ana, "n")
+	if got := h.lastText(ana.ID()); got != words("check_no_reply", prompts.Vars{}) {
+		t.Errorf("after No: %q", got)
 	}
 
 	h.tick(utc("2026-03-02 09:00"))
 	w = watching(h, ana, dana, eli)
 	pressMood("1")
-	got := w.since(ana)
-	if len(got) != 1 || got[0].Text != crisisReply("en", nil) {
+	got = w.since(ana)
+	if len(got) != 2 || got[0].Text != crisisReply("en", nil, "crisis_reaching") || got[1].Text != words("crisis_told_coach", prompts.Vars{}) {
 		t.Errorf("the lowest mood twice: %q, want the crisis message", messageTexts(got))
 	}
 	alerts := w.since(dana)
@@ -333,7 +356,8 @@ func TestSafetyPlanShownFirst(t *testing.T) {
 			w := watching(h, tc.who, dana, eli)
 			h.send(tc.who, tc.crisis)
 			checkCrisis(t, h, w, tc.who, tc.name, tc.lang, tc.crisis, dana, eli, tc.plan)
-			reply := h.lastText(tc.who.ID())
+			sent := h.srv.Messages(tc.who.ID())
+			reply := sent[len(sent)-2].Text // before the line saying the coach has it
 			hotline := strings.Index(reply, "988")
 			last := -1
 			for _, p := range safety.PlanParts {
@@ -364,8 +388,8 @@ func TestCrisisAlertOfALongMessage(t *testing.T) {
 	text = text[:4096]
 	w := watching(h, ana, dana)
 	h.send(ana, text)
-	if got := w.since(ana); len(got) != 1 || got[0].Text != crisisReply("en", nil) {
-		t.Errorf("client got %d messages, want the crisis message", len(got))
+	if got := w.since(ana); len(got) != 2 || got[0].Text != crisisReply("en", nil, "crisis_reaching") {
+		t.Errorf("client got %d messages, want the crisis message and the line saying the coach has it", len(got))
 	}
 	alerts := w.since(dana)
 	if len(alerts) != 1 || !strings.HasPrefix(alerts[0].Text, words("coach_alert", prompts.Vars{Name: "Ana"})) || !strings.Contains(alerts[0].Text, "I want to die. Everything is too much.") {
@@ -379,8 +403,8 @@ func TestCrisisAlertOfALongMessage(t *testing.T) {
 }
 
 // TestCrisisOfAClientWhoseCoachLeft: when a client's coach is no longer
-// configured, the crisis reply still says a coach was told, so every
-// coach is, as for a client enrolled without one.
+// configured, every coach is told, as for a client enrolled without one,
+// and the crisis reply speaks of the care team.
 func TestCrisisOfAClientWhoseCoachLeft(t *testing.T) {
 	t.Parallel()
 	h, dana, eli := coached(t)

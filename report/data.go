@@ -24,7 +24,10 @@ type Data struct {
 	Sessions   []store.Session  `json:"sessions"`
 	Deliveries []store.Delivery `json:"deliveries"`
 	Replies    []store.Reply    `json:"replies"`
-	ExportedAt time.Time        `json:"exported_at"`
+	// Alerts are the times the safety net fired, with who was told and
+	// what became of each; left out of the JSON when there are none.
+	Alerts     []store.Alert `json:"alerts,omitempty"`
+	ExportedAt time.Time     `json:"exported_at"`
 }
 
 // dataFile is the JSON document: Data's fields after "format".
@@ -83,6 +86,7 @@ func DataMarkdown(d Data, lang string) []byte {
 	writeSessions(&b, w, lang, d.Sessions, at)
 	writeAnswers(&b, w, lang, d.Replies, at)
 	writeDeliveries(&b, w, d.Deliveries)
+	writeAlerts(&b, w, d.Alerts, at)
 	return append(bytes.TrimRight(b.Bytes(), "\n"), '\n')
 }
 
@@ -248,6 +252,21 @@ func writeAnswers(b *bytes.Buffer, w words, lang string, replies []store.Reply, 
 			writeQuote(b, e.Answer)
 		}
 	}
+}
+
+// writeAlerts lists the times the safety net fired, when there were any.
+func writeAlerts(b *bytes.Buffer, w words, alerts []store.Alert, at func(time.Time) string) {
+	if len(alerts) == 0 {
+		return
+	}
+	writeHeading(b, 2, fmt.Sprintf("%s (%d)", w.alerts, len(alerts)))
+	for _, a := range alerts {
+		b.WriteString("- " + at(a.At) + ": " + escapeInline(store.AlertSummary(a)) + "\n")
+		if a.Words != "" {
+			b.WriteString("\n  > " + strings.ReplaceAll(normalizeNewlines(a.Words), "\n", "\n  > ") + "\n\n")
+		}
+	}
+	b.WriteString("\n")
 }
 
 func writeDeliveries(b *bytes.Buffer, w words, deliveries []store.Delivery) {

@@ -38,6 +38,7 @@ type words struct {
 	statuses                                   map[string]string
 	planParts                                  map[string]string
 	seconds, minutes, outOf, dayColumn         string
+	alerts                                     string
 }
 
 var english = words{
@@ -94,6 +95,7 @@ var english = words{
 	earlier:     "Earlier version, %s:",
 	flagged:     "flagged for a safety check",
 	deliveries:  "Days kindling wrote to you",
+	alerts:      "Times the safety net fired",
 	date:        "Date",
 	session:     "Session",
 	asked:       "Questions",
@@ -169,6 +171,7 @@ var spanish = words{
 	earlier:     "Versión anterior, %s:",
 	flagged:     "marcada para una revisión de seguridad",
 	deliveries:  "Días en que kindling te escribió",
+	alerts:      "Veces que se activó la red de seguridad",
 	date:        "Fecha",
 	session:     "Sesión",
 	asked:       "Preguntas",

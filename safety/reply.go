@@ -13,9 +13,10 @@ const MaxMessageLength = 4096
 
 // DefaultCrisisMessage is what the bot says at once, instead of the usual
 // acknowledgement, when the net fires and config.yaml has no message of its
-// own. It is plain text for Telegram, keyed by base language.
+// own. It is plain text for Telegram, keyed by base language. It says
+// nothing of a coach: the bot adds that line, and only what is true.
 var DefaultCrisisMessage = map[string]string{
-	"en": `What you just wrote matters. Your coach has been told.
+	"en": `What you just wrote matters.
 
 This chat is not watched around the clock. If you are in danger now, please call your local emergency number.
 
@@ -25,7 +26,7 @@ UK and Ireland: Samaritans, 116 123, day and night
 Anywhere else: findahelpline.com
 
 You do not have to carry this alone.`,
-	"es": `Lo que acabas de escribir importa. Tu coach ya recibió un aviso.
+	"es": `Lo que acabas de escribir importa.
 
 Este chat no se lee a todas horas. Si estás en peligro ahora, llama al número de emergencias de tu país.
 

@@ -13,10 +13,15 @@ func utf16Len(s string) int { return len(utf16.Encode([]rune(s))) }
 func TestDefaultCrisisMessage(t *testing.T) {
 	for _, lang := range []string{"en", "es"} {
 		msg := safety.DefaultCrisisMessage[lang]
-		for _, want := range []string{"988", "116 123", "Samaritans", "findahelpline.com", "coach"} {
+		for _, want := range []string{"988", "116 123", "Samaritans", "findahelpline.com"} {
 			if !strings.Contains(msg, want) {
 				t.Errorf("DefaultCrisisMessage[%q] does not mention %q", lang, want)
 			}
+		}
+		// Whether a coach was told depends on what happened: the bot says
+		// it, in its own line, only once it is true.
+		if strings.Contains(strings.ToLower(msg), "coach") {
+			t.Errorf("DefaultCrisisMessage[%q] speaks of a coach: %q", lang, msg)
 		}
 		if strings.ContainsAny(msg, "!¡") {
 			t.Errorf("DefaultCrisisMessage[%q] has an exclamation mark", lang)

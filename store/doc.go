@@ -56,6 +56,8 @@ schema changes stay easy). Chat ids are 8 bytes.
 	invites     code -> Invite
 	kv          namespace + 0x00 + key -> raw bytes
 	updates     update id (8) -> empty: applied ids above update_floor
+	alerts      chat id + time (12, as in due) -> Alert
+	alert_due   due time (12) + alert key (20) -> empty: the alerts' timers
 
 The schema version in meta is SchemaVersion; Open migrates older files in
 one transaction (see migrations in migrate.go) and refuses newer ones.

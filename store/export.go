@@ -49,7 +49,13 @@ func (db *DB) Export(w io.Writer, opts ExportOptions) error {
 }
 
 // Export writes one row per reply (journal entries too, with an empty
-// question), by client then reply id.
+// question), by client then reply id, then one row per alert of the safety
+// net, by client then time.
+//
+// An alert row has kind "alert" or "check", the rule in question_id, the
+// client's words in answer, when the net fired in answered_at, flagged
+// "yes" for an alert, and in question what became of it: who was told and
+// when, who acknowledged and resolved it, the note.
 //
 // CSV is UTF-8 with a byte order mark (so that Excel reads it as UTF-8),
 // RFC 4180 quoting, CRLF line ends (line breaks inside answers too) and a
@@ -139,6 +145,27 @@ func (tx *Tx) Export(w io.Writer, opts ExportOptions) error {
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
+	err = prefixed(tx.b(bucketAlerts), prefix, func(k, v []byte) error {
+		var a Alert
+		if err := decode(v, &a, "alert", k); err != nil {
+			return err
+		}
+		if a.At.Before(opts.Since) {
+			return nil
+		}
+		name, ok := names[a.ChatID]
+		if !ok {
+			c, err := tx.Client(a.ChatID)
+			if err == nil {
+				name = c.Name
+			}
+			names[a.ChatID] = name
+		}
+		return write(alertRow(a, name))
+	})
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
 	if err := finish(); err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
@@ -172,6 +199,58 @@ func rowOf(r Reply, name string) exportRow {
 		}
 	}
 	return row
+}
+
+// alertRow is an alert as an export row; the columns are those of answers
+// so that an export stays one table.
+func alertRow(a Alert, name string) exportRow {
+	return exportRow{
+		Client:     a.ChatID,
+		ClientName: name,
+		QuestionID: a.Rule,
+		Question:   AlertSummary(a),
+		Kind:       a.Tier,
+		Answer:     a.Words,
+		AnsweredAt: a.At.UTC().Format(time.RFC3339),
+		Flagged:    a.Tier == TierAlert,
+	}
+}
+
+// AlertSummary says in one line, in English, what became of an alert:
+// its category, the check's answer, who was told, acknowledgement,
+// escalation, resolution and the note.
+func AlertSummary(a Alert) string {
+	stamp := func(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+	parts := []string{"safety " + a.Tier}
+	if a.Category != "" {
+		parts = append(parts, "category "+a.Category)
+	}
+	if a.Check != "" {
+		parts = append(parts, "check "+a.Check)
+	}
+	for _, t := range a.Told {
+		switch {
+		case !t.At.IsZero():
+			parts = append(parts, fmt.Sprintf("told %d at %s", t.Chat, stamp(t.At)))
+		case t.Failed:
+			parts = append(parts, fmt.Sprintf("could not reach %d", t.Chat))
+		default:
+			parts = append(parts, fmt.Sprintf("sending to %d", t.Chat))
+		}
+	}
+	if !a.EscalatedAt.IsZero() {
+		parts = append(parts, "escalated at "+stamp(a.EscalatedAt))
+	}
+	if !a.AckAt.IsZero() {
+		parts = append(parts, fmt.Sprintf("acknowledged by %d at %s", a.AckBy, stamp(a.AckAt)))
+	}
+	if !a.ResolvedAt.IsZero() {
+		parts = append(parts, fmt.Sprintf("resolved by %d at %s", a.ResolvedBy, stamp(a.ResolvedAt)))
+	}
+	if a.Note != "" {
+		parts = append(parts, "note: "+a.Note)
+	}
+	return strings.Join(parts, "; ")
 }
 
 func (r exportRow) csv() []string {

@@ -47,6 +47,12 @@ func fill(t *testing.T, db *store.DB, chat int64, answer string) {
 		if err := tx.PutInvite(store.Invite{Code: code, Coach: 5, Note: answer, UsedBy: chat, UsedAt: t0}); err != nil {
 			return err
 		}
+		if err := tx.AddAlert(&store.Alert{ChatID: chat, At: t0, Tier: store.TierAlert, Words: answer, Told: []store.Told{{Chat: 5}}, Due: t0.Add(time.Hour)}); err != nil {
+			return err
+		}
+		if err := tx.Enqueue(&store.Outgoing{ChatID: 5, Text: "About: " + answer, About: chat, AlertAt: t0}); err != nil {
+			return err
+		}
 		id := strconv.FormatInt(chat, 10)
 		if err := tx.Put("flow", id, []byte(answer)); err != nil {
 			return err
@@ -93,6 +99,15 @@ func TestForget(t *testing.T) {
 		}
 		if _, err := tx.Invite("unused"); err != nil {
 			t.Errorf("unused invite gone: %v", err)
+		}
+		if as, _ := tx.Alerts(victim); len(as) != 0 {
+			t.Errorf("alerts after Forget: %+v", as)
+		}
+		if as, _ := tx.Alerts(42); len(as) != 1 {
+			t.Errorf("the other client has %d alerts after Forget, want 1", len(as))
+		}
+		if due, _ := tx.AlertsDue(t0.Add(2*time.Hour), 0); len(due) != 1 || due[0].ChatID != 42 {
+			t.Errorf("alert timers after Forget = %+v, want only 42's", due)
 		}
 		return nil
 	})

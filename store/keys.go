@@ -19,12 +19,15 @@ var (
 	bucketInvites    = []byte("invites")
 	bucketKV         = []byte("kv")
 	bucketUpdates    = []byte("updates")
+	bucketAlerts     = []byte("alerts")
+	bucketAlertDue   = []byte("alert_due")
 )
 
 // allBuckets is every bucket of the current schema.
 var allBuckets = [][]byte{
 	bucketMeta, bucketClients, bucketSessions, bucketDue, bucketDeliveries,
 	bucketReplies, bucketReplyMsgs, bucketOutbox, bucketInvites, bucketKV, bucketUpdates,
+	bucketAlerts, bucketAlertDue,
 }
 
 // Keys of the meta bucket.

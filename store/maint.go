@@ -226,7 +226,8 @@ func shred(f *os.File) error {
 
 // Check verifies the file's page structure (bbolt's tx.Check) and the
 // store's own invariants: every due entry matches its client's Due, every
-// reply message index entry points at its reply. All problems are joined.
+// reply message index entry points at its reply, every alert timer
+// matches its alert's Due. All problems are joined.
 func (db *DB) Check() error {
 	err := db.View(func(tx *Tx) error { return checkTx(tx.tx) })
 	if err != nil {
@@ -280,6 +281,7 @@ func checkTx(btx *bbolt.Tx) error {
 		}
 		return nil
 	})
+	errs = append(errs, checkAlerts(btx)...)
 	replies := btx.Bucket(bucketReplies)
 	_ = btx.Bucket(bucketReplyMsgs).ForEach(func(k, v []byte) error {
 		if len(k) != 16 || len(v) != 8 {
@@ -295,4 +297,38 @@ func checkTx(btx *bbolt.Tx) error {
 		return nil
 	})
 	return errors.Join(errs...)
+}
+
+// checkAlerts verifies the alert due index against the alerts.
+func checkAlerts(btx *bbolt.Tx) []error {
+	var errs []error
+	alerts, due := btx.Bucket(bucketAlerts), btx.Bucket(bucketAlertDue)
+	_ = alerts.ForEach(func(k, v []byte) error {
+		var a Alert
+		if err := decode(v, &a, "alert", k); err != nil {
+			errs = append(errs, err)
+			return nil
+		}
+		if !bytes.Equal(alertKey(a.ChatID, a.At), k) {
+			errs = append(errs, fmt.Errorf("alert %x: holds chat %d at %s", k, a.ChatID, a.At.Format(time.RFC3339Nano)))
+		}
+		if !a.Due.IsZero() && !has(due, alertDueKey(a.Due, a.ChatID, a.At)) {
+			errs = append(errs, fmt.Errorf("alert %x: due %s not in the alert due index", k, a.Due.Format(time.RFC3339Nano)))
+		}
+		return nil
+	})
+	_ = due.ForEach(func(k, _ []byte) error {
+		if len(k) != 12+alertKeyLen {
+			errs = append(errs, fmt.Errorf("alert due key %x: bad length", k))
+			return nil
+		}
+		var a Alert
+		if err := get(alerts, k[12:], &a, "alert"); err != nil {
+			errs = append(errs, fmt.Errorf("alert due entry %x: %w", k, err))
+		} else if a.Due.IsZero() || !bytes.Equal(alertDueKey(a.Due, a.ChatID, a.At), k) {
+			errs = append(errs, fmt.Errorf("alert due entry %x: the alert is due %s", k, a.Due.Format(time.RFC3339Nano)))
+		}
+		return nil
+	})
+	return errs
 }

@@ -566,11 +566,11 @@ func (tx *Tx) Invite(code string) (Invite, error) {
 // ---- forget ----
 
 // Forget removes every record of the client: the client and its due
-// entry, sessions, deliveries, replies and their message index, outbox
-// rows, the invites the client used (deleted, since a coach's note on an
-// invite often names the person), and kv entries whose key is the chat id
-// in decimal or starts with it followed by ':'. Forgetting an unknown
-// client is not an error.
+// entry, sessions, deliveries, replies and their message index, alerts and
+// their timers, outbox rows (theirs and those about them), the invites the
+// client used (deleted, since a coach's note on an invite often names the
+// person), and kv entries whose key is the chat id in decimal or starts
+// with it followed by ':'. Forgetting an unknown client is not an error.
 func (tx *Tx) Forget(chatID int64) error {
 	if err := tx.forget(chatID); err != nil {
 		return fmt.Errorf("forget %d: %w", chatID, err)
@@ -596,6 +596,9 @@ func (tx *Tx) forget(chatID int64) error {
 		if err := deletePrefix(tx.b(name), key); err != nil {
 			return err
 		}
+	}
+	if err := tx.forgetAlerts(chatID); err != nil {
+		return err
 	}
 	if err := deleteWhere(tx.b(bucketOutbox), func(k, v []byte) (bool, error) {
 		var o Outgoing

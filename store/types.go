@@ -164,7 +164,10 @@ type Outgoing struct {
 	Urgent bool `json:"urgent,omitempty"`
 	// About names the client a message to someone else (a coach) is
 	// about; Forget drops it with the client's own rows.
-	About     int64     `json:"about,omitempty"`
+	About int64 `json:"about,omitempty"`
+	// AlertAt, with About, names the alert a message to a coach or an
+	// on-call chat carries: once it is sent, or fails, the alert is told.
+	AlertAt   time.Time `json:"alert_at,omitzero"`
 	CreatedAt time.Time `json:"created_at"`
 	Attempts  int       `json:"attempts,omitempty"`
 }
