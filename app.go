@@ -34,6 +34,7 @@ type app struct {
 	sched    *schedule.Scheduler
 	poller   *bot.Poller
 	metrics  *metrics
+	ledger   *forgetLedger
 	forgotMu sync.Mutex
 	forgot   bool // a client erased their data since the last compaction
 }
@@ -58,13 +59,25 @@ func loadConfig(path string, explicit bool, getenv func(string) string) (Config,
 }
 
 // newLogger logs as log.format and log.level say. Answers and tokens never
-// go into a log line at info level or above.
+// go into a log line at info level or above. JSON lines give durations in
+// seconds ("retry_in":0.5), as log collectors and Prometheus count time;
+// text lines keep Go's "500ms".
 func newLogger(cfg Config, w io.Writer) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: cfg.LogLevel()}
 	if cfg.Log.Format == "json" {
+		opts.ReplaceAttr = durationsInSeconds
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// durationsInSeconds is a slog ReplaceAttr that writes a time.Duration as
+// a number of seconds.
+func durationsInSeconds(_ []string, a slog.Attr) slog.Attr {
+	if a.Value.Kind() == slog.KindDuration {
+		a.Value = slog.Float64Value(a.Value.Duration().Seconds())
+	}
+	return a
 }
 
 // openStore opens the database with the lock timeout kindling always uses.
@@ -112,6 +125,10 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger, api *tgbot.Bot, o
 		return nil, err
 	}
 	a.db = db
+	if err := a.startErasureAndAdmin(); err != nil {
+		a.close()
+		return nil, err
+	}
 
 	quiet, err := schedule.ParseWindow(cfg.Schedule.QuietHours)
 	if err != nil {
@@ -135,7 +152,8 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger, api *tgbot.Bot, o
 		DataDir:    filepath.Dir(cfg.Store.Path),
 		Enrollment: cfg.Enrollment, InviteTTL: time.Duration(cfg.Invites.TTL), Coaches: coaches,
 		Safety: net, CrisisMessage: crisis, LowestMoodTwice: cfg.Safety.LowestMoodTwice,
-		Forgotten: func(int64) { a.forgotMu.Lock(); a.forgot = true; a.forgotMu.Unlock() },
+		Forgetting: a.ledger.Record,
+		Forgotten:  func(int64) { a.forgotMu.Lock(); a.forgot = true; a.forgotMu.Unlock() },
 	}
 	if a.watcher != nil {
 		a.bot.Reload = func() (bool, []string) {
@@ -168,6 +186,37 @@ func (a *app) close() {
 			a.log.Error("close store", "err", err)
 		}
 	}
+	if a.ledger != nil {
+		if err := a.ledger.Close(); err != nil {
+			a.log.Error("close forget ledger", "err", err)
+		}
+	}
+}
+
+// startErasureAndAdmin does what needs the open database before anything
+// runs: it opens the forget ledger and erases again the clients it names
+// (see eraseForgottenAgain), and, when admin.listen is on and admin.token
+// is not set, takes the admin token from its file beside the database,
+// making one at first start.
+func (a *app) startErasureAndAdmin() error {
+	l, err := openForgetLedger(forgetLedgerPath(a.cfg.Store.Path), a.log)
+	if err != nil {
+		return err
+	}
+	a.ledger = l
+	n, err := eraseForgottenAgain(a.db, l, filepath.Join(filepath.Dir(a.cfg.Store.Path), "voice"))
+	if n > 0 {
+		a.log.Warn("erased again clients who had erased their data after this database file was written (a restored backup?)", "clients", n)
+	}
+	if err != nil {
+		return err
+	}
+	if a.cfg.Admin.Listen != "" && a.cfg.Admin.Token == "" {
+		if a.cfg.Admin.Token, err = ensureAdminToken(a.cfg.Store.Path, a.log); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // tick runs one schedule tick and wakes the sender for what it enqueued.

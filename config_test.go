@@ -459,6 +459,21 @@ func TestConfigValidate(t *testing.T) {
 			`backup.schedule: invalid cron expression "30 3 * *": expected exactly 5 fields, found 4: [30 3 * *] (want 5 fields such as "30 3 * * *", or "" for off)`,
 			`backup.keep: must be at least 1, got 0`,
 		}},
+		{"admin allowed hosts", func(c *Config) { c.Admin.AllowedHosts = []string{"kindling.internal", "10.0.0.5", "fe80::1"} }, nil},
+		{"admin allowed hosts with ports and URLs", func(c *Config) {
+			c.Admin.AllowedHosts = []string{"mon.lan:8090", "http://mon.lan", "", "[::1]:80"}
+		}, []string{
+			`admin.allowed_hosts[0]: want the host without a port (any port is accepted), got "mon.lan:8090"`,
+			`admin.allowed_hosts[1]: want a host name or address such as kindling.internal or 10.0.0.5, not a URL, got "http://mon.lan"`,
+			`admin.allowed_hosts[2]: empty host, got ""`,
+			`admin.allowed_hosts[3]: want the host without a port (any port is accepted), got "[::1]:80"`,
+		}},
+		{"backup encrypted", func(c *Config) {
+			c.Backup.EncryptTo = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p, age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"
+		}, nil},
+		{"backup encrypted to a typo", func(c *Config) { c.Backup.EncryptTo = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8x" }, []string{
+			`backup.encrypt_to: not an age recipient: "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8x" (want age recipients such as age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p, from age-keygen)`,
+		}},
 		{"backup descriptors and off", func(c *Config) { c.Backup.Schedule = "@daily" }, nil},
 		{"backup off", func(c *Config) { c.Backup.Schedule = "" }, nil},
 		{"log", func(c *Config) { c.Log = LogConfig{Format: "JSON", Level: "warning"} }, []string{
@@ -586,6 +601,8 @@ func TestConfigEnvNamesEveryKey(t *testing.T) {
 		"enrollment":                    "KINDLING_ENROLLMENT",
 		"coaches":                       "KINDLING_COACHES",
 		"safety.phrases":                "KINDLING_SAFETY_PHRASES",
+		"admin.allowed_hosts":           "KINDLING_ADMIN_ALLOWED_HOSTS",
+		"backup.encrypt_to":             "KINDLING_BACKUP_ENCRYPT_TO",
 	}
 	got := map[string]string{}
 	for _, k := range configKeys() {
@@ -596,8 +613,8 @@ func TestConfigEnvNamesEveryKey(t *testing.T) {
 			t.Errorf("%s: variable %q, want %q", path, got[path], name)
 		}
 	}
-	if len(got) != 31 {
-		t.Errorf("%d keys, want 31: %v", len(got), got)
+	if len(got) != 33 {
+		t.Errorf("%d keys, want 33: %v", len(got), got)
 	}
 	unknown := UnknownEnv([]string{"KINDLING_SCHEDULE_TICK=1m", "KINDLING_SCHEDULE_TIKC=1m", "HOME=/root", "KINDLING_TELEGRAM_TOKEN=x"})
 	if !reflect.DeepEqual(unknown, []string{"KINDLING_SCHEDULE_TIKC"}) {
