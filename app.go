@@ -211,7 +211,13 @@ func (a *app) startErasureAndAdmin() error {
 	if err != nil {
 		return err
 	}
-	if a.cfg.Admin.Listen != "" && a.cfg.Admin.Token == "" {
+	if a.cfg.Admin.Listen == "" {
+		return nil
+	}
+	if host, _, err := splitListen(a.cfg.Admin.Listen); err == nil && !isLoopback(host) {
+		a.log.Warn("admin.listen is not a loopback address: the admin token travels in plain HTTP; publish the port only to loopback or a private network", "admin", a.cfg.Admin.Listen)
+	}
+	if a.cfg.Admin.Token == "" {
 		if a.cfg.Admin.Token, err = ensureAdminToken(a.cfg.Store.Path, a.log); err != nil {
 			return err
 		}

@@ -451,8 +451,7 @@ func TestConfigValidate(t *testing.T) {
 		{"admin off", func(c *Config) { c.Admin.Listen = "" }, nil},
 		{"admin public with token", func(c *Config) { c.Admin = AdminConfig{Listen: ":8090", Token: "t"} }, nil},
 		{"admin on localhost and ::1", func(c *Config) { c.Admin.Listen = "[::1]:8090" }, nil},
-		{"admin public without token", func(c *Config) { c.Admin.Listen = "0.0.0.0:8090" }, []string{
-			`admin.token: required when admin.listen ("0.0.0.0:8090") is not a loopback address: it serves exports of clients' answers`}},
+		{"admin public with kindling's own token", func(c *Config) { c.Admin.Listen = "0.0.0.0:8090" }, nil},
 		{"admin listen", func(c *Config) { c.Admin.Listen = "localhost:http" }, []string{
 			`admin.listen: want host:port such as 127.0.0.1:8090, or "" for off, got "localhost:http": port "http" is not a number from 0 to 65535`}},
 		{"backup", func(c *Config) { c.Backup.Schedule = "30 3 * *"; c.Backup.Keep = 0 }, []string{
