@@ -582,43 +582,8 @@ func TestAdminAddressOfTheBinary(t *testing.T) {
 		"KINDLING_ENROLLMENT=open",
 		"KINDLING_LOG_FORMAT=json",
 	)
-	start := func() (*exec.Cmd, *logBuffer) {
-		cmd := exec.Command(bin, "run", "--config", os.DevNull)
-		cmd.Env = env
-		out := &logBuffer{}
-		cmd.Stdout, cmd.Stderr = out, out
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			if cmd.ProcessState == nil {
-				_ = cmd.Process.Kill()
-				_ = cmd.Wait()
-			}
-		})
-		deadline := time.Now().Add(20 * time.Second)
-		for {
-			resp, err := http.Get("http://" + addr + "/healthz")
-			if err == nil {
-				resp.Body.Close()
-				if resp.StatusCode == http.StatusOK {
-					return cmd, out
-				}
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("no healthy /healthz within 20 s: %v\n%s", err, out)
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-	}
-	stop := func(cmd *exec.Cmd) {
-		if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Wait(); err != nil {
-			t.Fatalf("kindling did not stop cleanly: %v", err)
-		}
-	}
+	start := func() (*exec.Cmd, *logBuffer) { return startBinary(t, bin, env, addr) }
+	stop := func(cmd *exec.Cmd) { stopBinary(t, cmd) }
 	get := func(host, token, path string) int {
 		req, err := http.NewRequest(http.MethodGet, "http://"+addr+path, nil)
 		if err != nil {
@@ -704,4 +669,50 @@ func TestAdminAddressOfTheBinary(t *testing.T) {
 		t.Errorf("/export after a restart with the first token: %d, want 200", code)
 	}
 	stop(cmd)
+}
+
+// startBinary starts `kindling run` with env and waits until /healthz on
+// addr answers 200. The process is killed at the end of the test if it
+// still runs.
+func startBinary(t *testing.T, bin string, env []string, addr string) (*exec.Cmd, *logBuffer) {
+	t.Helper()
+	cmd := exec.Command(bin, "run", "--config", os.DevNull)
+	cmd.Env = env
+	out := &logBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		}
+	})
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		resp, err := http.Get("http://" + addr + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return cmd, out
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no healthy /healthz within 20 s: %v\n%s", err, out)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// stopBinary stops a kindling started by startBinary with SIGTERM and
+// requires a clean exit.
+func stopBinary(t *testing.T, cmd *exec.Cmd) {
+	t.Helper()
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("kindling did not stop cleanly: %v", err)
+	}
 }

@@ -2,9 +2,11 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"log/slog"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -320,4 +322,124 @@ func (r *rig) hasClient(chat int64) bool {
 		r.t.Fatal(err)
 	}
 	return found
+}
+
+// TestErasureReachesBackupsOfTheBinary, through the built binary: a
+// backup made with `kindling backup` while the bot runs, then a client's
+// /forget, then that backup restored as the database: after the next
+// start the file holds none of the client's words, and another client's
+// are still there.
+func TestErasureReachesBackupsOfTheBinary(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin, err := crashBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := telegramtest.NewTB(t)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "kindling.db")
+	const (
+		leaving, staying           = int64(9101), int64(9102)
+		leavingWords, stayingWords = "leaving-words-cormorant-6402", "staying-words-juniper-1187"
+	)
+	db, err := store.Open(path, store.Options{Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *store.Tx) error {
+		for id, words := range map[int64]string{leaving: leavingWords, staying: stayingWords} {
+			now := time.Now()
+			c := store.Client{ChatID: id, UserID: id, Name: "Client", Language: "en", TimeZone: "UTC", SendTime: "09:00",
+				Sequence: "after-session", Status: store.StatusActive, ConsentAt: now, CreatedAt: now}
+			if err := tx.PutClient(c); err != nil {
+				return err
+			}
+			if err := tx.AddReply(&store.Reply{ChatID: id, Kind: "journal", Answer: "I wrote " + words}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err == nil {
+		err = db.Close()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	addr := freeAddr(t)
+	env := append(os.Environ(),
+		"KINDLING_TELEGRAM_TOKEN="+srv.Token(),
+		"KINDLING_TELEGRAM_API_URL="+srv.URL(),
+		"KINDLING_TELEGRAM_POLL_TIMEOUT=2s",
+		"KINDLING_TELEGRAM_RATE_PER_SECOND=1000",
+		"KINDLING_STORE_PATH="+path,
+		"KINDLING_ADMIN_LISTEN="+addr,
+		"KINDLING_BACKUP_SCHEDULE=\"\"",
+		"KINDLING_SCHEDULE_QUIET_HOURS=\"\"",
+	)
+	cmd, out := startBinary(t, bin, env, addr)
+	backup := filepath.Join(dir, "before-forget.db")
+	c := exec.Command(bin, "backup", "--config", os.DevNull, backup)
+	c.Env = env
+	if b, err := c.CombinedOutput(); err != nil || !strings.Contains(string(b), "from the running bot") {
+		t.Fatalf("kindling backup: %v %s", err, b)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	u := srv.User(leaving, "Client", "en")
+	u.Send("/forget")
+	var ask telegramtest.Message
+	var yes string
+	err = srv.Wait(ctx, func() bool {
+		for _, m := range srv.Messages(leaving) {
+			for _, row := range m.Keyboard {
+				for _, b := range row {
+					if strings.HasPrefix(b.CallbackData, "f|yes|") {
+						ask, yes = m, b.CallbackData
+						return true
+					}
+				}
+			}
+		}
+		return false
+	})
+	if err != nil {
+		t.Fatalf("no /forget question: %v\n%s", err, out)
+	}
+	n := len(srv.Messages(leaving))
+	if _, err := u.Press(ask.ID, yes); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.WaitMessages(ctx, leaving, n+1); err != nil {
+		t.Fatalf("no last message after yes: %v\n%s", err, out)
+	}
+	stopBinary(t, cmd)
+
+	raw, _ := os.ReadFile(backup)
+	if !bytes.Contains(raw, []byte(leavingWords)) {
+		t.Fatal("the backup does not hold the words: the check below proves nothing")
+	}
+	copyFile(t, backup, path) // the operator restores the backup
+	cmd, out = startBinary(t, bin, env, addr)
+	stopBinary(t, cmd)
+	raw, err = os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(raw, []byte(leavingWords)) {
+		t.Errorf("the restored database still holds the words of the client who erased their data\n%s", out)
+	}
+	if !bytes.Contains(raw, []byte(stayingWords)) {
+		t.Error("the restored database lost another client's words")
+	}
+	if !strings.Contains(out.String(), "erased again") {
+		t.Errorf("the start does not say it erased a client again:\n%s", out)
+	}
+	if fi, err := os.Stat(path + ".forget-ledger"); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("forget ledger: %v %v, want mode 0600", fi, err)
+	}
 }
