@@ -74,7 +74,7 @@ type backups struct {
 // the server's local time zone (or "CRON_TZ=Area/City ..."), until ctx ends.
 func (b *backups) Run(ctx context.Context, spec string) error {
 	// A plain copy a crash left beside the database goes at once.
-	if err := removeIfThere(b.plainCopy()); err != nil {
+	if err := b.removePlainCopy(); err != nil {
 		b.Log.Error("remove the unencrypted copy an interrupted backup left", "err", err)
 	}
 	c := cron.New()
@@ -139,17 +139,23 @@ func (b *backups) write() (string, error) {
 // beside the database, on the disk that already holds the same data.
 func (b *backups) plainCopy() string { return b.DB.Path() + ".backup" }
 
+// removePlainCopy removes the plain copy and the temporary file
+// BackupFile writes it through.
+func (b *backups) removePlainCopy() error {
+	return errors.Join(removeIfThere(b.plainCopy()), removeIfThere(b.plainCopy()+".tmp"))
+}
+
 // writeEncrypted writes a verified copy of the database beside it,
 // encrypts it to b.Recipients into path.tmp, syncs it, renames it to path
 // and removes the plain copy.
 func (b *backups) writeEncrypted(path string) (string, error) {
 	plain := b.plainCopy()
 	defer func() {
-		if err := removeIfThere(plain); err != nil {
+		if err := b.removePlainCopy(); err != nil {
 			b.Log.Error("remove the unencrypted copy of a backup", "err", err)
 		}
 	}()
-	if err := removeIfThere(plain); err != nil {
+	if err := b.removePlainCopy(); err != nil {
 		return "", fmt.Errorf("backup: %w", err)
 	}
 	if err := b.DB.BackupFile(plain); err != nil {

@@ -312,6 +312,24 @@ func TestBackupEncrypted(t *testing.T) {
 	if !slices.Equal(names, []string{"kindling-2026-03-02T033000Z.db.age", "kindling-2026-03-03T033000Z.db.age"}) {
 		t.Errorf("after rotation the folder holds %v", names)
 	}
+
+	// A plain copy that a crash left beside the database goes when the
+	// backups start.
+	for _, left := range []string{r.a.db.Path() + ".backup", r.a.db.Path() + ".backup.tmp"} {
+		if err := os.WriteFile(left, []byte("the lake"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := bk.Run(ctx, "@daily"); err != nil {
+		t.Fatal(err)
+	}
+	for _, left := range []string{r.a.db.Path() + ".backup", r.a.db.Path() + ".backup.tmp"} {
+		if _, err := os.Stat(left); err == nil {
+			t.Errorf("%s is still there after the backups started", filepath.Base(left))
+		}
+	}
 }
 
 func hasAnswerContaining(answers map[string]bool, s string) bool {

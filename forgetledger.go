@@ -192,6 +192,12 @@ func (l *forgetLedger) ForgottenAt(chatID int64) (time.Time, bool) {
 	return at, ok
 }
 
+func (l *forgetLedger) empty() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.latest) == 0
+}
+
 // Close closes the ledger file.
 func (l *forgetLedger) Close() error {
 	l.mu.Lock()
@@ -212,6 +218,9 @@ func (l *forgetLedger) Close() error {
 // data and later started again has a record made (and consent given)
 // after the erasure, and is kept. It returns how many it erased.
 func eraseForgottenAgain(db *store.DB, l *forgetLedger, voiceDir string) (int, error) {
+	if l.empty() {
+		return 0, nil // nobody ever erased their data: no client to read
+	}
 	var doomed []int64
 	err := db.View(func(tx *store.Tx) error {
 		return tx.Clients(func(c store.Client) error {
