@@ -566,6 +566,7 @@ func TestConfigEnv(t *testing.T) {
 		"KINDLING_COACHES":                        `[{"id": 42, "name": "Ana"}, {"id": 7, "name": "Bo", "digest_time": "08:00"}]`,
 		"KINDLING_SAFETY_PHRASES":                 "de: [ich will nicht mehr leben]",
 		"KINDLING_SAFETY_CRISIS_MESSAGE":          `{"en": "Call 988."}`,
+		"KINDLING_ADMIN_ALLOWED_HOSTS":            "[kindling, mon.lan]",
 		"KINDLING_ADMIN_LISTEN":                   "",      // empty: unset
 		"KINDLING_BACKUP_SCHEDULE":                `""`,    // cleared
 		"KINDLING_SCHEDULE_DEFAULT_TIMEZONE_TYPO": "Mars/", // not a key
@@ -581,6 +582,7 @@ func TestConfigEnv(t *testing.T) {
 	want.Invites.TTL = Duration(7 * day)
 	want.Enrollment = EnrollOpen
 	want.Backup.Schedule = ""
+	want.Admin.AllowedHosts = []string{"kindling", "mon.lan"}
 	want.Safety.LowestMoodTwice = false
 	want.Coaches = []Coach{{ID: 42, Name: "Ana"}, {ID: 7, Name: "Bo", DigestTime: "08:00"}}
 	want.Safety.Phrases = map[string][]string{"de": {"ich will nicht mehr leben"}}
