@@ -204,12 +204,20 @@ func (a *app) startErasureAndAdmin() error {
 		return err
 	}
 	a.ledger = l
+	// A restored file that still holds people who asked to be erased is
+	// not served: an error here stops the start.
 	n, err := eraseForgottenAgain(a.db, l, filepath.Join(filepath.Dir(a.cfg.Store.Path), "voice"))
-	if n > 0 {
-		a.log.Warn("erased again clients who had erased their data after this database file was written (a restored backup?)", "clients", n)
-	}
 	if err != nil {
 		return err
+	}
+	if n > 0 {
+		a.log.Warn("erased again clients who had erased their data after this database file was written (a restored backup?)", "clients", n)
+		if err := a.db.CompactInPlace(); err != nil {
+			// Their records are gone; freed pages keep their bytes
+			// until the nightly compaction (see compactIfForgotten).
+			a.log.Error("compact after erasing clients again; tried again between 02:00 and 05:00 UTC", "err", err)
+			a.forgot = true
+		}
 	}
 	if a.cfg.Admin.Listen == "" {
 		return nil

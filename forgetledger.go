@@ -212,11 +212,11 @@ func (l *forgetLedger) Close() error {
 
 // eraseForgottenAgain erases from db every client whom the ledger says
 // erased their data after their record there was made, with their voice
-// notes under voiceDir, and compacts the file so that no freed page keeps
-// their words. Such clients are in the database only when it is a copy
-// older than their erasure: a restored backup. Someone who erased their
-// data and later started again has a record made (and consent given)
-// after the erasure, and is kept. It returns how many it erased.
+// notes under voiceDir. Such clients are in the database only when it is
+// a copy older than their erasure: a restored backup. Someone who erased
+// their data and later started again has a record made (and consent
+// given) after the erasure, and is kept. It returns how many it erased;
+// the caller compacts the file so that no freed page keeps their words.
 func eraseForgottenAgain(db *store.DB, l *forgetLedger, voiceDir string) (int, error) {
 	if l.empty() {
 		return 0, nil // nobody ever erased their data: no client to read
@@ -244,9 +244,6 @@ func eraseForgottenAgain(db *store.DB, l *forgetLedger, voiceDir string) (int, e
 		if err := os.RemoveAll(filepath.Join(voiceDir, strconv.FormatInt(id, 10))); err != nil {
 			return 0, fmt.Errorf("erase again the voice notes of a client who erased their data: %w", err)
 		}
-	}
-	if err := db.CompactInPlace(); err != nil {
-		return len(doomed), fmt.Errorf("compact after erasing again the clients who erased their data: %w", err)
 	}
 	return len(doomed), nil
 }
