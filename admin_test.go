@@ -660,6 +660,17 @@ func TestAdminAddressOfTheBinary(t *testing.T) {
 	if strings.Contains(out.String(), token) {
 		t.Error("the admin token appears in the log")
 	}
+	// The JSON log gives durations in seconds: "took" of the last line.
+	var stopped map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		var m map[string]any
+		if json.Unmarshal([]byte(line), &m) == nil && m["msg"] == "stopped" {
+			stopped = m
+		}
+	}
+	if took, ok := stopped["took"].(float64); !ok || took < 0 || took > 15 {
+		t.Errorf("the stop line's took = %v (%T), want seconds as a number:\n%s", stopped["took"], stopped["took"], out)
+	}
 
 	cmd, _ = start()
 	if b, err := os.ReadFile(db + ".admin-token"); err != nil || strings.TrimSpace(string(b)) != token {
