@@ -12,8 +12,13 @@
 #
 # Mount your own config over /etc/kindling/config.yaml, or override single
 # keys with KINDLING_* variables. See docs/running.md.
+#
+# Image names are fully qualified: Podman and Buildah refuse short names
+# such as "golang:1.26" unless a registry search list is configured.
+# Buildah (and `podman build`) write OCI images by default, and the OCI
+# format has no HEALTHCHECK: build with `--format docker` to keep it.
 
-FROM golang:1.26 AS build
+FROM docker.io/library/golang:1.26-bookworm AS build
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN --mount=type=cache,target=/go/pkg/mod go mod download

@@ -1,15 +1,20 @@
 package main
 
 import (
+	"crypto/rand"
 	"crypto/subtle"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -33,11 +38,14 @@ const probeTimeout = 2 * time.Second
 // `kindling export` can tell that it is the one their config names.
 const databaseHeader = "X-Kindling-Database"
 
-// admin serves admin.listen: /healthz to anyone who reaches it; /metrics,
-// /backup and /export only with admin.token, when one is set.
+// admin serves admin.listen: /healthz and /metrics to anyone who reaches
+// it, /backup and /export only with the admin token; and nothing to a
+// request whose Host is not this machine's loopback or one of
+// admin.allowed_hosts.
 type admin struct {
 	a       *app
 	token   string
+	allowed []string // admin.allowed_hosts, as hostKey writes them
 	tick    time.Duration
 	started time.Time // a tick is not missed before started + staleTicks ticks
 	now     func() time.Time
@@ -53,44 +61,131 @@ type probe struct {
 	err  error
 }
 
+// newAdmin serves a's admin address. a.cfg.Admin.Token is the token in
+// force: newApp fills it in from the token file when the config has none.
 func newAdmin(a *app, started time.Time) *admin {
-	return &admin{
+	ad := &admin{
 		a: a, token: a.cfg.Admin.Token, tick: time.Duration(a.cfg.Schedule.Tick),
 		started: started, now: time.Now, log: a.log,
 	}
+	for _, h := range a.cfg.Admin.AllowedHosts {
+		ad.allowed = append(ad.allowed, hostKey(h))
+	}
+	return ad
 }
 
 // handler routes the admin endpoints.
 func (ad *admin) handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", ad.healthz)
-	mux.Handle("GET /metrics", ad.authorised(promhttp.HandlerFor(ad.a.metrics.reg, promhttp.HandlerOpts{
+	mux.Handle("GET /metrics", promhttp.HandlerFor(ad.a.metrics.reg, promhttp.HandlerOpts{
 		ErrorHandling: promhttp.ContinueOnError,
 		ErrorLog:      slog.NewLogLogger(ad.log.Handler(), slog.LevelWarn),
-	})))
+	}))
 	mux.Handle("GET /backup", ad.authorised(http.HandlerFunc(ad.backup)))
 	mux.Handle("GET /export", ad.authorised(http.HandlerFunc(ad.export)))
-	return mux
+	return ad.ownHost(mux)
 }
 
-// authorised lets a request through when it carries the bearer token (or
-// no token is configured).
+// ownHost refuses, with 421 Misdirected Request, a request whose Host is
+// neither a loopback name or address nor in admin.allowed_hosts. A page
+// in a browser on this machine can point a name it controls at 127.0.0.1
+// (DNS rebinding); its requests then carry that name, and are refused.
+func (ad *admin) ownHost(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host := hostKey(r.Host)
+		if !isLoopback(host) && !slices.Contains(ad.allowed, host) {
+			ad.log.Warn("admin: refused a request for another host", "host", r.Host, "path", r.URL.Path, "remote", r.RemoteAddr)
+			http.Error(w, fmt.Sprintf("misdirected request: the admin address answers to localhost, 127.0.0.1, ::1 and admin.allowed_hosts, not to Host %q", r.Host), http.StatusMisdirectedRequest)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// hostKey is the host of a Host header or of an admin.allowed_hosts
+// entry, compared case-insensitively, without the port, the brackets of
+// an IPv6 address or a final dot.
+func hostKey(hostport string) string {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.TrimSuffix(strings.TrimPrefix(host, "["), "]"), ".")
+	return strings.ToLower(host)
+}
+
+// authorised lets a request through when it carries the bearer token,
+// compared in constant time.
 func (ad *admin) authorised(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if ad.token != "" {
-			got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-			if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(ad.token)) != 1 {
-				ad.log.Warn("admin: refused a request without the right token", "path", r.URL.Path, "remote", r.RemoteAddr)
-				w.Header().Set("WWW-Authenticate", `Bearer realm="kindling"`)
-				http.Error(w, "unauthorized: send admin.token as 'Authorization: Bearer TOKEN'", http.StatusUnauthorized)
-				return
-			}
+		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if ad.token == "" || !ok || subtle.ConstantTimeCompare([]byte(got), []byte(ad.token)) != 1 {
+			ad.log.Warn("admin: refused a request without the right token", "path", r.URL.Path, "remote", r.RemoteAddr)
+			w.Header().Set("WWW-Authenticate", `Bearer realm="kindling"`)
+			http.Error(w, "unauthorized: send the admin token (admin.token, or the file store.path.admin-token) as 'Authorization: Bearer TOKEN'", http.StatusUnauthorized)
+			return
 		}
 		if p, err := filepath.Abs(ad.a.db.Path()); err == nil {
 			w.Header().Set(databaseHeader, p)
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// adminTokenSuffix names the file beside the database that holds the
+// admin token kindling made itself: kindling.db.admin-token.
+const adminTokenSuffix = ".admin-token"
+
+// adminTokenPath is the admin token file of the database at storePath.
+func adminTokenPath(storePath string) string { return storePath + adminTokenSuffix }
+
+// ensureAdminToken returns the token in the admin token file beside the
+// database at storePath, first making one when there is none: 32 random
+// bytes in unpadded base64url, written 0600 into a temporary file, synced
+// and renamed into place, so that a crash leaves no half token. A file
+// others may read is made 0600 again. The token is never logged.
+func ensureAdminToken(storePath string, log *slog.Logger) (string, error) {
+	path := adminTokenPath(storePath)
+	tok, err := readAdminToken(path)
+	switch {
+	case err == nil && tok != "":
+		fi, err := os.Stat(path)
+		if err != nil {
+			return "", fmt.Errorf("admin token %s: %w", path, err)
+		}
+		if fi.Mode().Perm()&0o077 != 0 {
+			if err := os.Chmod(path, 0o600); err != nil {
+				return "", fmt.Errorf("admin token %s: others may read it, and it cannot be made 0600: %w", path, err)
+			}
+			log.Warn("admin token file was readable by others; made it 0600", "path", path)
+		}
+		return tok, nil
+	case err == nil:
+		log.Warn("admin token file is empty; writing a new token", "path", path)
+	case !errors.Is(err, fs.ErrNotExist):
+		return "", fmt.Errorf("admin token %s: %w", path, err)
+	}
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return "", fmt.Errorf("admin token: %w", err)
+	}
+	tok = base64.RawURLEncoding.EncodeToString(raw)
+	tmp := path + ".tmp"
+	if _, err := writeSynced(tmp, strings.NewReader(tok+"\n")); err != nil {
+		_ = os.Remove(tmp)
+		return "", fmt.Errorf("admin token %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		_ = os.Remove(tmp)
+		return "", fmt.Errorf("admin token %s: %w", path, err)
+	}
+	if d, err := os.Open(filepath.Dir(path)); err == nil {
+		_ = d.Sync() // the rename survives a crash
+		_ = d.Close()
+	}
+	log.Info("admin token written for kindling export and backup", "path", path)
+	return tok, nil
 }
 
 // health is the body of /healthz.

@@ -3,13 +3,17 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -263,33 +267,145 @@ func TestMetricsOutbox(t *testing.T) {
 	}
 }
 
+// adminGet requests path from the rig's admin server with the given Host
+// header ("" keeps the server's own address) and bearer token ("" sends
+// none), and returns the status and body.
+func adminGet(t *testing.T, r *rig, host, token, path string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, r.admin.URL+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if host != "" {
+		req.Host = host
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
 func TestAdminToken(t *testing.T) {
 	r := startRig(t, nil)
-	for _, path := range []string{"/metrics", "/backup", "/export"} {
+	for _, path := range []string{"/backup", "/export"} {
 		if resp := r.get(path, true); resp.StatusCode != http.StatusUnauthorized || resp.Header.Get(databaseHeader) != "" {
 			t.Errorf("%s without the token: %s (database header %q), want 401 and no header", path, resp.Status, resp.Header.Get(databaseHeader))
 		}
-		req, _ := http.NewRequest(http.MethodGet, r.admin.URL+path, nil)
-		req.Header.Set("Authorization", "Bearer "+rigAdminToken+"x")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
+		if code, _ := adminGet(t, r, "", rigAdminToken+"x", path); code != http.StatusUnauthorized {
+			t.Errorf("%s with a wrong token: %d, want 401", path, code)
 		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusUnauthorized {
-			t.Errorf("%s with a wrong token: %s, want 401", path, resp.Status)
+		if code, _ := adminGet(t, r, "", rigAdminToken[:len(rigAdminToken)-1], path); code != http.StatusUnauthorized {
+			t.Errorf("%s with a prefix of the token: %d, want 401", path, code)
 		}
 		if resp := r.get(path, false); resp.StatusCode != http.StatusOK {
 			t.Errorf("%s with the token: %s, want 200", path, resp.Status)
 		}
 	}
+	for _, path := range []string{"/healthz", "/metrics"} {
+		if resp := r.get(path, true); resp.StatusCode != http.StatusOK {
+			t.Errorf("%s without a token: %s, want 200", path, resp.Status)
+		}
+	}
 	if strings.Contains(r.log.String(), rigAdminToken) {
 		t.Error("the admin token appears in the log")
 	}
+}
 
-	open := startRig(t, func(c *Config) { c.Admin.Token = "" })
-	if resp := open.get("/metrics", true); resp.StatusCode != http.StatusOK {
-		t.Errorf("/metrics with no admin.token set: %s, want 200", resp.Status)
+// TestAdminTokenFile: with no admin.token, kindling makes a token at first
+// start in a 0600 file beside the database, requires it, never logs it,
+// and uses the same one after a restart.
+func TestAdminTokenFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "kindling.db")
+	r := startRig(t, func(c *Config) { c.Admin.Token = ""; c.Store.Path = path })
+	tokenFile := path + ".admin-token"
+	fi, err := os.Stat(tokenFile)
+	if err != nil {
+		t.Fatalf("no admin token file: %v", err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("admin token file mode %v, want 0600", fi.Mode().Perm())
+	}
+	b, err := os.ReadFile(tokenFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := strings.TrimSpace(string(b))
+	if raw, err := base64.RawURLEncoding.DecodeString(token); err != nil || len(raw) != 32 {
+		t.Errorf("token %d characters (%v), want 32 random bytes in base64url", len(token), err)
+	}
+	for _, path := range []string{"/backup", "/export"} {
+		if code, _ := adminGet(t, r, "", "", path); code != http.StatusUnauthorized {
+			t.Errorf("%s without a token: %d, want 401", path, code)
+		}
+		if code, _ := adminGet(t, r, "", token, path); code != http.StatusOK {
+			t.Errorf("%s with the file's token: %d, want 200", path, code)
+		}
+	}
+	if strings.Contains(r.log.String(), token) {
+		t.Error("the admin token appears in the log")
+	}
+
+	// A restart on the same file: the same token, the file made 0600
+	// again when someone opened it up.
+	r.admin.Close()
+	r.a.close()
+	if err := os.Chmod(tokenFile, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	again := startRig(t, func(c *Config) { c.Admin.Token = ""; c.Store.Path = path })
+	if again.a.cfg.Admin.Token != token {
+		t.Error("a restart made a new admin token")
+	}
+	if code, _ := adminGet(t, again, "", token, "/export"); code != http.StatusOK {
+		t.Errorf("/export after a restart with the first token: %d, want 200", code)
+	}
+	if fi, err := os.Stat(tokenFile); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("admin token file after a restart: %v %v, want 0600", fi.Mode(), err)
+	}
+
+	// admin.token set: the file is not used.
+	mine := startRig(t, func(c *Config) { c.Admin.Token = "my-own-token"; c.Store.Path = filepath.Join(t.TempDir(), "k.db") })
+	if _, err := os.Stat(mine.a.cfg.Store.Path + ".admin-token"); err == nil {
+		t.Error("a token file was written although admin.token is set")
+	}
+	if code, _ := adminGet(t, mine, "", "my-own-token", "/export"); code != http.StatusOK {
+		t.Errorf("/export with admin.token: %d, want 200", code)
+	}
+}
+
+// TestAdminHost: the admin address answers only requests naming a
+// loopback host or one of admin.allowed_hosts, whatever the token; a DNS
+// rebinding page names its own host.
+func TestAdminHost(t *testing.T) {
+	r := startRig(t, func(c *Config) { c.Admin.AllowedHosts = []string{"Mon.Lan", "10.0.0.5"} })
+	for _, tc := range []struct {
+		host string
+		ok   bool
+	}{
+		{"localhost", true}, {"localhost:8090", true}, {"LOCALHOST:8090", true}, {"localhost.:8090", true},
+		{"127.0.0.1:8090", true}, {"127.3.4.5", true}, {"[::1]:8090", true}, {"[::1]", true},
+		{"mon.lan:9100", true}, {"mon.lan", true}, {"10.0.0.5:8090", true},
+		{"evil.example", false}, {"evil.example:8090", false}, {"localhost.evil.example", false},
+		{"mon.lan.evil.example", false}, {"192.168.1.2:8090", false}, {"0.0.0.0:8090", false},
+	} {
+		for _, path := range []string{"/export", "/backup", "/healthz", "/metrics"} {
+			code, body := adminGet(t, r, tc.host, rigAdminToken, path)
+			switch {
+			case tc.ok && code != http.StatusOK:
+				t.Errorf("Host %q %s: %d %s, want 200", tc.host, path, code, body)
+			case !tc.ok && (code != http.StatusMisdirectedRequest || !strings.Contains(body, "admin.allowed_hosts")):
+				t.Errorf("Host %q %s: %d %q, want 421 naming admin.allowed_hosts", tc.host, path, code, body)
+			}
+		}
+	}
+	if !strings.Contains(r.log.String(), "refused a request for another host") {
+		t.Error("refused hosts are not logged")
 	}
 }
 
@@ -437,4 +553,177 @@ func repliesIn(t *testing.T, path string) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// TestAdminAddressOfTheBinary runs the built binary with no admin.token:
+// /export and /backup answer 401 without a token and 200 with the one in
+// the file beside the database, a foreign Host is refused even with it,
+// /healthz and /metrics are open, `kindling export` and `kindling backup`
+// work as before, and a restart keeps the token.
+func TestAdminAddressOfTheBinary(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin, err := crashBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := telegramtest.NewTB(t)
+	dir := t.TempDir()
+	db := filepath.Join(dir, "kindling.db")
+	addr := freeAddr(t)
+	env := append(os.Environ(),
+		"KINDLING_TELEGRAM_TOKEN="+srv.Token(),
+		"KINDLING_TELEGRAM_API_URL="+srv.URL(),
+		"KINDLING_TELEGRAM_POLL_TIMEOUT=2s",
+		"KINDLING_STORE_PATH="+db,
+		"KINDLING_ADMIN_LISTEN="+addr,
+		"KINDLING_BACKUP_SCHEDULE=\"\"",
+		"KINDLING_ENROLLMENT=open",
+		"KINDLING_LOG_FORMAT=json",
+	)
+	start := func() (*exec.Cmd, *logBuffer) { return startBinary(t, bin, env, addr) }
+	stop := func(cmd *exec.Cmd) { stopBinary(t, cmd) }
+	get := func(host, token, path string) int {
+		req, err := http.NewRequest(http.MethodGet, "http://"+addr+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if host != "" {
+			req.Host = host
+		}
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+
+	cmd, out := start()
+	fi, err := os.Stat(db + ".admin-token")
+	if err != nil {
+		t.Fatalf("no admin token file beside the database: %v", err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("admin token file mode %v, want 0600", fi.Mode().Perm())
+	}
+	b, err := os.ReadFile(db + ".admin-token")
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := strings.TrimSpace(string(b))
+	for _, path := range []string{"/export", "/backup"} {
+		if code := get("", "", path); code != http.StatusUnauthorized {
+			t.Errorf("%s without a token: %d, want 401", path, code)
+		}
+		if code := get("", token, path); code != http.StatusOK {
+			t.Errorf("%s with the file's token: %d, want 200", path, code)
+		}
+		if code := get("evil.example", token, path); code != http.StatusMisdirectedRequest {
+			t.Errorf("%s for Host evil.example with the token: %d, want 421", path, code)
+		}
+	}
+	for _, path := range []string{"/healthz", "/metrics"} {
+		if code := get("", "", path); code != http.StatusOK {
+			t.Errorf("%s without a token: %d, want 200", path, code)
+		}
+		if code := get("evil.example:80", "", path); code != http.StatusMisdirectedRequest {
+			t.Errorf("%s for Host evil.example: %d, want 421", path, code)
+		}
+	}
+
+	// The commands read the token file, as the operator's shell would.
+	cli := func(args ...string) (string, error) {
+		c := exec.Command(bin, append([]string{args[0], "--config", os.DevNull}, args[1:]...)...)
+		c.Env = env
+		var stdout, stderr bytes.Buffer
+		c.Stdout, c.Stderr = &stdout, &stderr
+		err := c.Run()
+		if err != nil {
+			err = fmt.Errorf("%w: %s", err, stderr.String())
+		}
+		return stdout.String(), err
+	}
+	if got, err := cli("export", "--format", "json"); err != nil || strings.TrimSpace(got) != "[]" {
+		t.Errorf("kindling export: %v %q", err, got)
+	}
+	copyPath := filepath.Join(dir, "copy.db")
+	if got, err := cli("backup", copyPath); err != nil || !strings.Contains(got, "from the running bot") {
+		t.Errorf("kindling backup: %v %q", err, got)
+	}
+	stop(cmd)
+	if strings.Contains(out.String(), token) {
+		t.Error("the admin token appears in the log")
+	}
+	// The JSON log gives durations in seconds: "took" of the last line.
+	var stopped map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		var m map[string]any
+		if json.Unmarshal([]byte(line), &m) == nil && m["msg"] == "stopped" {
+			stopped = m
+		}
+	}
+	if took, ok := stopped["took"].(float64); !ok || took < 0 || took > 15 {
+		t.Errorf("the stop line's took = %v (%T), want seconds as a number:\n%s", stopped["took"], stopped["took"], out)
+	}
+
+	cmd, _ = start()
+	if b, err := os.ReadFile(db + ".admin-token"); err != nil || strings.TrimSpace(string(b)) != token {
+		t.Errorf("after a restart the token file holds another token (%v)", err)
+	}
+	if code := get("", token, "/export"); code != http.StatusOK {
+		t.Errorf("/export after a restart with the first token: %d, want 200", code)
+	}
+	stop(cmd)
+}
+
+// startBinary starts `kindling run` with env and waits until /healthz on
+// addr answers 200. The process is killed at the end of the test if it
+// still runs.
+func startBinary(t *testing.T, bin string, env []string, addr string) (*exec.Cmd, *logBuffer) {
+	t.Helper()
+	cmd := exec.Command(bin, "run", "--config", os.DevNull)
+	cmd.Env = env
+	out := &logBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		}
+	})
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		resp, err := http.Get("http://" + addr + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return cmd, out
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no healthy /healthz within 20 s: %v\n%s", err, out)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// stopBinary stops a kindling started by startBinary with SIGTERM and
+// requires a clean exit.
+func stopBinary(t *testing.T, cmd *exec.Cmd) {
+	t.Helper()
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("kindling did not stop cleanly: %v", err)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"net/url"
@@ -46,8 +47,12 @@ func askAdmin(ctx context.Context, cfg Config, path string, query url.Values) (*
 	if err != nil {
 		return nil, err
 	}
-	if cfg.Admin.Token != "" {
-		req.Header.Set("Authorization", "Bearer "+cfg.Admin.Token)
+	token, err := adminToken(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	hc := &http.Client{Transport: &http.Transport{
 		DialContext:           (&net.Dialer{Timeout: 2 * time.Second}).DialContext,
@@ -70,13 +75,53 @@ func askAdmin(ctx context.Context, cfg Config, path string, query url.Values) (*
 	text := strings.TrimSpace(string(msg))
 	switch {
 	case held == "" && resp.StatusCode == http.StatusUnauthorized:
-		return nil, fmt.Errorf("admin.listen %s refused the request (401): is admin.token the running bot's?", cfg.Admin.Listen)
+		return nil, fmt.Errorf("admin.listen %s refused the request (401): is admin.token the running bot's? (without admin.token, the token is read from %s)", cfg.Admin.Listen, adminTokenPath(cfg.Store.Path))
+	case held == "" && resp.StatusCode == http.StatusMisdirectedRequest:
+		return nil, fmt.Errorf("admin.listen %s refused the request (421): %s", cfg.Admin.Listen, text)
 	case held == "":
 		return nil, fmt.Errorf("admin.listen %s: answered %s, not as kindling does", cfg.Admin.Listen, resp.Status)
 	case !sameDatabase(held, cfg.Store.Path):
 		return nil, fmt.Errorf("admin.listen %s: the kindling there holds %s, not store.path %s", cfg.Admin.Listen, held, cfg.Store.Path)
 	}
 	return nil, &finalError{fmt.Errorf("the running kindling answered %s: %s", resp.Status, text)}
+}
+
+// adminToken is the token to send to the admin address: admin.token when
+// set, else the one the running kindling keeps beside the database (""
+// when there is no such file: that kindling has a token of its own, or
+// none).
+func adminToken(cfg Config) (string, error) {
+	if cfg.Admin.Token != "" {
+		return cfg.Admin.Token, nil
+	}
+	tok, err := readAdminToken(adminTokenPath(cfg.Store.Path))
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("admin token: %w (run as the user kindling runs as, or set admin.token)", err)
+	}
+	return tok, nil
+}
+
+// maxAdminToken bounds what readAdminToken reads.
+const maxAdminToken = 1024
+
+// readAdminToken reads an admin token file, surrounding space trimmed.
+func readAdminToken(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxAdminToken+1))
+	if err != nil {
+		return "", err
+	}
+	if len(b) > maxAdminToken {
+		return "", fmt.Errorf("%s: longer than %d bytes, not a token", path, maxAdminToken)
+	}
+	return strings.TrimSpace(string(b)), nil
 }
 
 // adminBase is the URL to reach a listen address from this machine: an

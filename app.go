@@ -34,6 +34,7 @@ type app struct {
 	sched    *schedule.Scheduler
 	poller   *bot.Poller
 	metrics  *metrics
+	ledger   *forgetLedger
 	forgotMu sync.Mutex
 	forgot   bool // a client erased their data since the last compaction
 }
@@ -58,13 +59,25 @@ func loadConfig(path string, explicit bool, getenv func(string) string) (Config,
 }
 
 // newLogger logs as log.format and log.level say. Answers and tokens never
-// go into a log line at info level or above.
+// go into a log line at info level or above. JSON lines give durations in
+// seconds ("retry_in":0.5), as log collectors and Prometheus count time;
+// text lines keep Go's "500ms".
 func newLogger(cfg Config, w io.Writer) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: cfg.LogLevel()}
 	if cfg.Log.Format == "json" {
+		opts.ReplaceAttr = durationsInSeconds
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// durationsInSeconds is a slog ReplaceAttr that writes a time.Duration as
+// a number of seconds.
+func durationsInSeconds(_ []string, a slog.Attr) slog.Attr {
+	if a.Value.Kind() == slog.KindDuration {
+		a.Value = slog.Float64Value(a.Value.Duration().Seconds())
+	}
+	return a
 }
 
 // openStore opens the database with the lock timeout kindling always uses.
@@ -112,6 +125,10 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger, api *tgbot.Bot, o
 		return nil, err
 	}
 	a.db = db
+	if err := a.startErasureAndAdmin(); err != nil {
+		a.close()
+		return nil, err
+	}
 
 	quiet, err := schedule.ParseWindow(cfg.Schedule.QuietHours)
 	if err != nil {
@@ -138,6 +155,7 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger, api *tgbot.Bot, o
 		LowestMoodTwice: cfg.Safety.LowestMoodTwice, LowestMoodCheck: cfg.Safety.LowestMoodCheck,
 		EscalateTo: cfg.Safety.EscalateTo, EscalateAfter: time.Duration(cfg.Safety.EscalateAfter),
 		CheckTimeout: time.Duration(cfg.Safety.CheckTimeout),
+		Forgetting:   a.ledger.Record,
 		Forgotten:    func(int64) { a.forgotMu.Lock(); a.forgot = true; a.forgotMu.Unlock() },
 	}
 	if a.watcher != nil {
@@ -173,6 +191,51 @@ func (a *app) close() {
 			a.log.Error("close store", "err", err)
 		}
 	}
+	if a.ledger != nil {
+		if err := a.ledger.Close(); err != nil {
+			a.log.Error("close forget ledger", "err", err)
+		}
+	}
+}
+
+// startErasureAndAdmin does what needs the open database before anything
+// runs: it opens the forget ledger and erases again the clients it names
+// (see eraseForgottenAgain), and, when admin.listen is on and admin.token
+// is not set, takes the admin token from its file beside the database,
+// making one at first start.
+func (a *app) startErasureAndAdmin() error {
+	l, err := openForgetLedger(forgetLedgerPath(a.cfg.Store.Path), a.log)
+	if err != nil {
+		return err
+	}
+	a.ledger = l
+	// A restored file that still holds people who asked to be erased is
+	// not served: an error here stops the start.
+	n, err := eraseForgottenAgain(a.db, l, filepath.Join(filepath.Dir(a.cfg.Store.Path), "voice"))
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		a.log.Warn("erased again clients who had erased their data after this database file was written (a restored backup?)", "clients", n)
+		if err := a.db.CompactInPlace(); err != nil {
+			// Their records are gone; freed pages keep their bytes
+			// until the nightly compaction (see compactIfForgotten).
+			a.log.Error("compact after erasing clients again; tried again between 02:00 and 05:00 UTC", "err", err)
+			a.forgot = true
+		}
+	}
+	if a.cfg.Admin.Listen == "" {
+		return nil
+	}
+	if host, _, err := splitListen(a.cfg.Admin.Listen); err == nil && !isLoopback(host) {
+		a.log.Warn("admin.listen is not a loopback address: the admin token travels in plain HTTP; publish the port only to loopback or a private network", "admin", a.cfg.Admin.Listen)
+	}
+	if a.cfg.Admin.Token == "" {
+		if a.cfg.Admin.Token, err = ensureAdminToken(a.cfg.Store.Path, a.log); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // tick runs one schedule tick and wakes the sender for what it enqueued.

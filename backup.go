@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -13,16 +14,19 @@ import (
 	"sync"
 	"time"
 
+	"filippo.io/age"
 	"github.com/robfig/cron/v3"
 
 	"kindling/store"
 )
 
-// Backup files are named kindling-<UTC time>.db; rotation removes only
-// files named so, never an operator's own copies beside them.
+// Backup files are named kindling-<UTC time>.db, or .db.age when they are
+// encrypted; rotation removes only files named so, never an operator's own
+// copies beside them.
 const (
 	backupPrefix = "kindling-"
 	backupSuffix = ".db"
+	ageSuffix    = ".age"
 	backupTime   = "2006-01-02T150405Z"
 )
 
@@ -37,6 +41,7 @@ func backupTimeOf(name string) (time.Time, bool) {
 	if !ok {
 		return time.Time{}, false
 	}
+	s = strings.TrimSuffix(s, ageSuffix)
 	s, ok = strings.CutSuffix(s, backupSuffix)
 	if !ok {
 		return time.Time{}, false
@@ -48,13 +53,19 @@ func backupTimeOf(name string) (time.Time, bool) {
 // backups makes the automatic backups: on each beat of backup.schedule a
 // hot copy of the database into Dir, verified, then the oldest beyond Keep
 // removed. A failure is logged and counted; the bot runs on.
+//
+// With Recipients, each copy is encrypted to them with age: it is written
+// and verified beside the database first (where the same data already
+// is), then encrypted into Dir, and the plain copy removed. Dir, often
+// another disk or a synced folder, never holds an unencrypted byte.
 type backups struct {
-	DB      *store.DB
-	Dir     string
-	Keep    int
-	Log     *slog.Logger
-	Metrics *metrics
-	Now     func() time.Time
+	DB         *store.DB
+	Dir        string
+	Keep       int
+	Recipients []age.Recipient // backup.encrypt_to; none = unencrypted
+	Log        *slog.Logger
+	Metrics    *metrics
+	Now        func() time.Time
 
 	mu sync.Mutex // one backup at a time
 }
@@ -62,13 +73,17 @@ type backups struct {
 // Run makes a backup on every beat of spec, a standard cron expression in
 // the server's local time zone (or "CRON_TZ=Area/City ..."), until ctx ends.
 func (b *backups) Run(ctx context.Context, spec string) error {
+	// A plain copy a crash left beside the database goes at once.
+	if err := b.removePlainCopy(); err != nil {
+		b.Log.Error("remove the unencrypted copy an interrupted backup left", "err", err)
+	}
 	c := cron.New()
 	id, err := c.AddFunc(spec, func() { _, _ = b.Once() })
 	if err != nil {
 		return fmt.Errorf("backup.schedule %q: %w", spec, err)
 	}
 	c.Start()
-	b.Log.Info("backups scheduled", "dir", b.Dir, "schedule", spec, "keep", b.Keep, "next", c.Entry(id).Next.Format(time.RFC3339))
+	b.Log.Info("backups scheduled", "dir", b.Dir, "schedule", spec, "keep", b.Keep, "encrypted", len(b.Recipients) > 0, "next", c.Entry(id).Next.Format(time.RFC3339))
 	<-ctx.Done()
 	<-c.Stop().Done() // a backup being written is finished
 	return nil
@@ -109,15 +124,91 @@ func (b *backups) write() (string, error) {
 		return "", fmt.Errorf("backup.dir: %w", err)
 	}
 	path := filepath.Join(b.Dir, backupName(now()))
+	if len(b.Recipients) > 0 {
+		return b.writeEncrypted(path + ageSuffix)
+	}
 	if err := b.DB.BackupFile(path); err != nil {
 		// BackupFile renames the copy into place before verifying it: a
 		// copy that failed verification must not count as a backup.
-		if rmErr := os.Remove(path); rmErr != nil && !errors.Is(rmErr, fs.ErrNotExist) {
-			err = errors.Join(err, rmErr)
-		}
-		return "", err
+		return "", errors.Join(err, removeIfThere(path))
 	}
 	return path, nil
+}
+
+// plainCopy is where an encrypted backup is first written and verified:
+// beside the database, on the disk that already holds the same data.
+func (b *backups) plainCopy() string { return b.DB.Path() + ".backup" }
+
+// removePlainCopy removes the plain copy and the temporary file
+// BackupFile writes it through.
+func (b *backups) removePlainCopy() error {
+	return errors.Join(removeIfThere(b.plainCopy()), removeIfThere(b.plainCopy()+".tmp"))
+}
+
+// writeEncrypted writes a verified copy of the database beside it,
+// encrypts it to b.Recipients into path.tmp, syncs it, renames it to path
+// and removes the plain copy.
+func (b *backups) writeEncrypted(path string) (string, error) {
+	plain := b.plainCopy()
+	defer func() {
+		if err := b.removePlainCopy(); err != nil {
+			b.Log.Error("remove the unencrypted copy of a backup", "err", err)
+		}
+	}()
+	if err := b.removePlainCopy(); err != nil {
+		return "", fmt.Errorf("backup: %w", err)
+	}
+	if err := b.DB.BackupFile(plain); err != nil {
+		return "", err
+	}
+	tmp := path + ".tmp"
+	if err := encryptFile(plain, tmp, b.Recipients); err != nil {
+		return "", errors.Join(fmt.Errorf("backup %s: encrypt: %w", path, err), removeIfThere(tmp))
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return "", errors.Join(fmt.Errorf("backup %s: %w", path, err), removeIfThere(tmp))
+	}
+	if d, err := os.Open(b.Dir); err == nil {
+		_ = d.Sync() // the rename survives a crash
+		_ = d.Close()
+	}
+	return path, nil
+}
+
+// encryptFile encrypts src to recipients into dst (0600), synced.
+func encryptFile(src, dst string, recipients []age.Recipient) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	defer out.Close()
+	w, err := age.Encrypt(out, recipients...)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(w, in); err != nil {
+		return err
+	}
+	if err := w.Close(); err != nil {
+		return err
+	}
+	if err := out.Sync(); err != nil {
+		return err
+	}
+	return out.Close()
+}
+
+// removeIfThere removes a file; one that is not there is not an error.
+func removeIfThere(path string) error {
+	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
 }
 
 // rotate removes the oldest backups beyond Keep, and temporary files a

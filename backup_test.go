@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -10,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"filippo.io/age"
 
 	"kindling/store"
 )
@@ -216,4 +220,123 @@ func TestBackupDirUnwritable(t *testing.T) {
 	if len(r.srv.Messages(u.ID())) == 0 {
 		t.Error("the bot did not answer after a failed backup")
 	}
+}
+
+// TestBackupEncrypted: with backup.encrypt_to, an automatic backup is an
+// age file that only the identity opens, to a database that passes its
+// check and holds the answers; no unencrypted copy is left anywhere.
+func TestBackupEncrypted(t *testing.T) {
+	id, err := age.GenerateX25519Identity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg Config
+	cfg.Backup.EncryptTo = id.Recipient().String()
+	recipients, err := cfg.BackupRecipients()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := startRig(t, nil)
+	r.converse(7001)
+	want := answerCount(t, r)
+	dir := filepath.Join(t.TempDir(), "backups")
+	clock := time.Date(2026, 3, 1, 3, 30, 0, 0, time.UTC)
+	bk := &backups{DB: r.a.db, Dir: dir, Keep: 2, Recipients: recipients, Log: r.a.log, Metrics: r.a.metrics,
+		Now: func() time.Time { return clock }}
+	path, err := bk.Once()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if filepath.Base(path) != "kindling-2026-03-01T033000Z.db.age" {
+		t.Errorf("encrypted backup named %s", filepath.Base(path))
+	}
+	fi, err := os.Stat(path)
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("encrypted backup: %v %v, want mode 0600", fi, err)
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(raw, []byte("age-encryption.org/v1\n")) || bytes.Contains(raw, []byte("the lake")) {
+		t.Error("the backup is not an age file, or holds an answer in the clear")
+	}
+	if _, err := os.Stat(r.a.db.Path() + ".backup"); err == nil {
+		t.Error("the unencrypted copy was left beside the database")
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Errorf("backup folder holds %d files, want the one backup", len(entries))
+	}
+
+	// Decrypted with the identity (as `age -d -i key.txt` does): a whole database.
+	other, _ := age.GenerateX25519Identity()
+	if _, err := age.Decrypt(bytes.NewReader(raw), other); err == nil {
+		t.Error("another identity opened the backup")
+	}
+	plain, err := age.Decrypt(bytes.NewReader(raw), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	restored := filepath.Join(t.TempDir(), "kindling.db")
+	f, err := os.OpenFile(restored, os.O_CREATE|os.O_WRONLY, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.Copy(f, plain); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	got := answersIn(t, restored, 7001) // opens it and runs its check
+	if len(got) != want || !hasAnswerContaining(got, "the lake") {
+		t.Errorf("the decrypted backup holds %d answers (want %d): %v", len(got), want, got)
+	}
+
+	// Rotation counts encrypted backups, and cleans their leftovers.
+	if err := os.WriteFile(filepath.Join(dir, backupName(clock.Add(-time.Hour))+".age.tmp"), []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= 2; i++ {
+		clock = clock.Add(24 * time.Hour)
+		if _, err := bk.Once(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	entries, _ = os.ReadDir(dir)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if !slices.Equal(names, []string{"kindling-2026-03-02T033000Z.db.age", "kindling-2026-03-03T033000Z.db.age"}) {
+		t.Errorf("after rotation the folder holds %v", names)
+	}
+
+	// A plain copy that a crash left beside the database goes when the
+	// backups start.
+	for _, left := range []string{r.a.db.Path() + ".backup", r.a.db.Path() + ".backup.tmp"} {
+		if err := os.WriteFile(left, []byte("the lake"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := bk.Run(ctx, "@daily"); err != nil {
+		t.Fatal(err)
+	}
+	for _, left := range []string{r.a.db.Path() + ".backup", r.a.db.Path() + ".backup.tmp"} {
+		if _, err := os.Stat(left); err == nil {
+			t.Errorf("%s is still there after the backups started", filepath.Base(left))
+		}
+	}
+}
+
+func hasAnswerContaining(answers map[string]bool, s string) bool {
+	for a := range answers {
+		if strings.Contains(a, s) {
+			return true
+		}
+	}
+	return false
 }

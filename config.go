@@ -22,7 +22,9 @@ import (
 	"syscall"
 	"time"
 	_ "time/tzdata" // time zones validate and load the same in a scratch container as on a desktop
+	"unicode"
 
+	"filippo.io/age"
 	"github.com/robfig/cron/v3"
 	"gopkg.in/yaml.v3"
 )
@@ -131,7 +133,13 @@ type SafetyConfig struct {
 // AdminConfig is the loopback HTTP server for /healthz, /metrics, backup and export.
 type AdminConfig struct {
 	Listen string `yaml:"listen"` // "" = off
-	Token  string `yaml:"token"`  // bearer token for all but /healthz; "" = none
+	// Token is the bearer token for all but /healthz and /metrics; ""
+	// means the one kindling keeps in a file beside the database (see
+	// adminTokenPath).
+	Token string `yaml:"token"`
+	// AllowedHosts are the Host names, besides loopback ones, that the
+	// admin address answers to.
+	AllowedHosts []string `yaml:"allowed_hosts"`
 }
 
 // BackupConfig governs automatic backups.
@@ -139,6 +147,10 @@ type BackupConfig struct {
 	Dir      string `yaml:"dir"`      // "" = "backups" beside the database; see Config.BackupDir
 	Schedule string `yaml:"schedule"` // standard 5-field cron expression; "" = off
 	Keep     int    `yaml:"keep"`     // newest backups kept
+	// EncryptTo is one or more age recipients (age1...), separated by
+	// commas or spaces, to whom automatic backups are encrypted; "" = not
+	// encrypted. See Config.BackupRecipients.
+	EncryptTo string `yaml:"encrypt_to"`
 }
 
 // LogConfig governs log/slog output.
@@ -948,11 +960,15 @@ func (c Config) Validate() error {
 
 	// admin
 	if l := c.Admin.Listen; l != "" {
-		host, _, err := splitListen(l)
-		if err != nil {
+		// Off loopback, too, /export and /backup need a token: admin.token
+		// or the one kindling makes (see ensureAdminToken).
+		if _, _, err := splitListen(l); err != nil {
 			p.addKey("admin.listen", "want host:port such as 127.0.0.1:8090, or \"\" for off, got %q: %v", l, err)
-		} else if !isLoopback(host) && c.Admin.Token == "" {
-			p.addKey("admin.token", "required when admin.listen (%q) is not a loopback address: it serves exports of clients' answers", l)
+		}
+	}
+	for i, h := range c.Admin.AllowedHosts {
+		if msg := checkAllowedHost(h); msg != "" {
+			p.addKey(fmt.Sprintf("admin.allowed_hosts[%d]", i), "%s, got %q", msg, h)
 		}
 	}
 
@@ -967,6 +983,9 @@ func (c Config) Validate() error {
 	}
 	if c.Backup.Keep < 1 {
 		p.addKey("backup.keep", "must be at least 1, got %d", c.Backup.Keep)
+	}
+	if _, err := c.BackupRecipients(); err != nil {
+		p.addKey("backup.encrypt_to", "%v (want age recipients such as age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p, from age-keygen)", err)
 	}
 
 	// log
@@ -1029,6 +1048,21 @@ func isLoopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// checkAllowedHost says what is wrong with an entry of admin.allowed_hosts,
+// or "" when it is a host name or address as a Host header names it.
+func checkAllowedHost(h string) string {
+	switch {
+	case strings.TrimSpace(h) == "":
+		return "empty host"
+	case strings.Contains(h, "/"), strings.ContainsAny(h, " \t@?#"):
+		return "want a host name or address such as kindling.internal or 10.0.0.5, not a URL"
+	}
+	if _, _, err := net.SplitHostPort(h); err == nil {
+		return "want the host without a port (any port is accepted)"
+	}
+	return ""
 }
 
 // checkCreatable reports a path that exists as the wrong kind of thing, or
@@ -1148,6 +1182,23 @@ func (c Config) BackupDir() string {
 		return c.Backup.Dir
 	}
 	return filepath.Join(filepath.Dir(c.Store.Path), "backups")
+}
+
+// BackupRecipients parses backup.encrypt_to: nil when it is empty.
+func (c Config) BackupRecipients() ([]age.Recipient, error) {
+	fields := strings.FieldsFunc(c.Backup.EncryptTo, func(r rune) bool { return r == ',' || unicode.IsSpace(r) })
+	if len(fields) == 0 {
+		return nil, nil
+	}
+	var rs []age.Recipient
+	for _, f := range fields {
+		list, err := age.ParseRecipients(strings.NewReader(f))
+		if err != nil {
+			return nil, fmt.Errorf("not an age recipient: %q", f)
+		}
+		rs = append(rs, list...)
+	}
+	return rs, nil
 }
 
 // EffectiveCoaches returns coaches with an empty timezone set to

@@ -451,13 +451,27 @@ func TestConfigValidate(t *testing.T) {
 		{"admin off", func(c *Config) { c.Admin.Listen = "" }, nil},
 		{"admin public with token", func(c *Config) { c.Admin = AdminConfig{Listen: ":8090", Token: "t"} }, nil},
 		{"admin on localhost and ::1", func(c *Config) { c.Admin.Listen = "[::1]:8090" }, nil},
-		{"admin public without token", func(c *Config) { c.Admin.Listen = "0.0.0.0:8090" }, []string{
-			`admin.token: required when admin.listen ("0.0.0.0:8090") is not a loopback address: it serves exports of clients' answers`}},
+		{"admin public with kindling's own token", func(c *Config) { c.Admin.Listen = "0.0.0.0:8090" }, nil},
 		{"admin listen", func(c *Config) { c.Admin.Listen = "localhost:http" }, []string{
 			`admin.listen: want host:port such as 127.0.0.1:8090, or "" for off, got "localhost:http": port "http" is not a number from 0 to 65535`}},
 		{"backup", func(c *Config) { c.Backup.Schedule = "30 3 * *"; c.Backup.Keep = 0 }, []string{
 			`backup.schedule: invalid cron expression "30 3 * *": expected exactly 5 fields, found 4: [30 3 * *] (want 5 fields such as "30 3 * * *", or "" for off)`,
 			`backup.keep: must be at least 1, got 0`,
+		}},
+		{"admin allowed hosts", func(c *Config) { c.Admin.AllowedHosts = []string{"kindling.internal", "10.0.0.5", "fe80::1"} }, nil},
+		{"admin allowed hosts with ports and URLs", func(c *Config) {
+			c.Admin.AllowedHosts = []string{"mon.lan:8090", "http://mon.lan", "", "[::1]:80"}
+		}, []string{
+			`admin.allowed_hosts[0]: want the host without a port (any port is accepted), got "mon.lan:8090"`,
+			`admin.allowed_hosts[1]: want a host name or address such as kindling.internal or 10.0.0.5, not a URL, got "http://mon.lan"`,
+			`admin.allowed_hosts[2]: empty host, got ""`,
+			`admin.allowed_hosts[3]: want the host without a port (any port is accepted), got "[::1]:80"`,
+		}},
+		{"backup encrypted", func(c *Config) {
+			c.Backup.EncryptTo = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p, age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"
+		}, nil},
+		{"backup encrypted to a typo", func(c *Config) { c.Backup.EncryptTo = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8x" }, []string{
+			`backup.encrypt_to: not an age recipient: "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8x" (want age recipients such as age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p, from age-keygen)`,
 		}},
 		{"backup descriptors and off", func(c *Config) { c.Backup.Schedule = "@daily" }, nil},
 		{"backup off", func(c *Config) { c.Backup.Schedule = "" }, nil},
@@ -552,6 +566,7 @@ func TestConfigEnv(t *testing.T) {
 		"KINDLING_COACHES":                        `[{"id": 42, "name": "Ana"}, {"id": 7, "name": "Bo", "digest_time": "08:00"}]`,
 		"KINDLING_SAFETY_PHRASES":                 "de: [ich will nicht mehr leben]",
 		"KINDLING_SAFETY_CRISIS_MESSAGE":          `{"en": "Call 988."}`,
+		"KINDLING_ADMIN_ALLOWED_HOSTS":            "[kindling, mon.lan]",
 		"KINDLING_ADMIN_LISTEN":                   "",      // empty: unset
 		"KINDLING_BACKUP_SCHEDULE":                `""`,    // cleared
 		"KINDLING_SCHEDULE_DEFAULT_TIMEZONE_TYPO": "Mars/", // not a key
@@ -567,6 +582,7 @@ func TestConfigEnv(t *testing.T) {
 	want.Invites.TTL = Duration(7 * day)
 	want.Enrollment = EnrollOpen
 	want.Backup.Schedule = ""
+	want.Admin.AllowedHosts = []string{"kindling", "mon.lan"}
 	want.Safety.LowestMoodTwice = false
 	want.Coaches = []Coach{{ID: 42, Name: "Ana"}, {ID: 7, Name: "Bo", DigestTime: "08:00"}}
 	want.Safety.Phrases = map[string][]string{"de": {"ich will nicht mehr leben"}}
@@ -586,6 +602,8 @@ func TestConfigEnvNamesEveryKey(t *testing.T) {
 		"enrollment":                    "KINDLING_ENROLLMENT",
 		"coaches":                       "KINDLING_COACHES",
 		"safety.phrases":                "KINDLING_SAFETY_PHRASES",
+		"admin.allowed_hosts":           "KINDLING_ADMIN_ALLOWED_HOSTS",
+		"backup.encrypt_to":             "KINDLING_BACKUP_ENCRYPT_TO",
 	}
 	got := map[string]string{}
 	for _, k := range configKeys() {
@@ -596,8 +614,8 @@ func TestConfigEnvNamesEveryKey(t *testing.T) {
 			t.Errorf("%s: variable %q, want %q", path, got[path], name)
 		}
 	}
-	if len(got) != 35 {
-		t.Errorf("%d keys, want 35: %v", len(got), got)
+	if len(got) != 37 {
+		t.Errorf("%d keys, want 37: %v", len(got), got)
 	}
 	unknown := UnknownEnv([]string{"KINDLING_SCHEDULE_TICK=1m", "KINDLING_SCHEDULE_TIKC=1m", "HOME=/root", "KINDLING_TELEGRAM_TOKEN=x"})
 	if !reflect.DeepEqual(unknown, []string{"KINDLING_SCHEDULE_TIKC"}) {

@@ -58,6 +58,10 @@ func cmdRun(ctx context.Context, args []string, e cmdEnv) error {
 	if err := cfg.RequireToken(); err != nil {
 		return err
 	}
+	recipients, err := cfg.BackupRecipients()
+	if err != nil {
+		return fmt.Errorf("backup.encrypt_to: %w", err)
+	}
 	log := newLogger(cfg, e.stderr)
 	tg := bot.NewClient(time.Duration(cfg.Telegram.PollTimeout) + 15*time.Second)
 	api, err := tg.API(cfg.Telegram.Token, cfg.Telegram.APIURL)
@@ -165,7 +169,7 @@ func cmdRun(ctx context.Context, args []string, e cmdEnv) error {
 		work.Go(func() { a.watchPrompts(runCtx) })
 	}
 	if cfg.Backup.Schedule != "" {
-		bk := &backups{DB: a.db, Dir: cfg.BackupDir(), Keep: cfg.Backup.Keep, Log: log, Metrics: a.metrics}
+		bk := &backups{DB: a.db, Dir: cfg.BackupDir(), Keep: cfg.Backup.Keep, Recipients: recipients, Log: log, Metrics: a.metrics}
 		work.Go(func() {
 			if err := bk.Run(runCtx, cfg.Backup.Schedule); err != nil {
 				log.Error("backups", "err", err)

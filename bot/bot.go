@@ -89,6 +89,12 @@ type Bot struct {
 	// Reload reloads the prompt files for /reload; it reports whether the
 	// new set is active and, if not, every problem.
 	Reload func() (bool, []string)
+	// Forgetting is called inside the transaction that erases a client,
+	// before their records are deleted, with the bot's time. An error
+	// aborts the erasure and the update is handled again. kindling records
+	// the erasure in its forget ledger here, so that the record is on disk
+	// before the erasure is.
+	Forgetting func(chatID int64, at time.Time) error
 	// Forgotten is told when a client erased their data, so the running
 	// bot can compact the database file at a quiet moment.
 	Forgotten func(chatID int64)

@@ -319,6 +319,11 @@ func (b *Bot) onForgetPress(tx *store.Tx, q *models.CallbackQuery, chatID int64,
 		return b.say(tx, fx, chatID, b.text(c.Language, "forget_stale", prompts.Vars{Name: c.Name}))
 	}
 	b.answerPress(fx, q.ID, "")
+	if b.Forgetting != nil {
+		if err := b.Forgetting(chatID, b.Now()); err != nil {
+			return fmt.Errorf("record the erasure: %w", err)
+		}
+	}
 	if err := tx.Forget(chatID); err != nil {
 		return err
 	}
