@@ -69,6 +69,8 @@ type DB struct {
 	bolt *bbolt.DB
 	path string
 	opts Options
+
+	damage damage // pages found damaged (see guard)
 }
 
 // Open opens (creating if needed) the database at path. The parent folder
@@ -238,7 +240,9 @@ func (db *DB) Update(fn func(*Tx) error) error {
 		return err
 	}
 	defer db.mu.RUnlock()
-	return b.Update(func(t *bbolt.Tx) error { return fn(db.tx(t)) })
+	return db.guard(func() error {
+		return b.Update(func(t *bbolt.Tx) error { return fn(db.tx(t)) })
+	})
 }
 
 // View runs fn in a read-only transaction. fn must not call methods of db.
@@ -248,20 +252,37 @@ func (db *DB) View(fn func(*Tx) error) error {
 		return err
 	}
 	defer db.mu.RUnlock()
-	return b.View(func(t *bbolt.Tx) error { return fn(db.tx(t)) })
+	return db.guard(func() error {
+		return b.View(func(t *bbolt.Tx) error { return fn(db.tx(t)) })
+	})
 }
 
 // Batch runs fn in a read-write transaction shared with other concurrent
 // Batch calls: one fsync for many writers. fn may run more than once (bbolt
 // retries a batch without the call that failed), so it must be idempotent
 // and must not leave effects outside the transaction until Batch returns.
+//
+// A damaged page met inside fn ends that call with ErrCorrupt (bbolt then
+// runs it again alone, where it fails the same way). Once a damaged page
+// was met, Batch runs every fn alone, in the caller's goroutine: bbolt
+// commits a batch in a goroutine of its own, where a panic could not be
+// turned into an error.
 func (db *DB) Batch(fn func(*Tx) error) error {
 	b, err := db.begin()
 	if err != nil {
 		return err
 	}
 	defer db.mu.RUnlock()
-	return b.Batch(func(t *bbolt.Tx) error { return fn(db.tx(t)) })
+	if db.damaged() {
+		return db.guard(func() error {
+			return b.Update(func(t *bbolt.Tx) error { return fn(db.tx(t)) })
+		})
+	}
+	return db.guard(func() error {
+		return b.Batch(func(t *bbolt.Tx) error {
+			return db.guard(func() error { return fn(db.tx(t)) })
+		})
+	})
 }
 
 // ApplyUpdate stores the effect of the Telegram update updateID: it runs fn
