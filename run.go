@@ -164,6 +164,7 @@ func cmdRun(ctx context.Context, args []string, e cmdEnv) error {
 	if a.watcher != nil {
 		work.Go(func() { a.watchPrompts(runCtx) })
 	}
+	work.Go(func() { a.checkFile(runCtx) }) // reads the whole file: after the start, in the background
 	if cfg.Backup.Schedule != "" {
 		bk := &backups{DB: a.db, Dir: cfg.BackupDir(), Keep: cfg.Backup.Keep, Log: log, Metrics: a.metrics}
 		work.Go(func() {
@@ -303,6 +304,7 @@ func (a *app) watchPrompts(ctx context.Context) {
 			}
 			if ch.OK {
 				told = ""
+				a.promptsReloaded(ch.Set)
 				continue
 			}
 			a.metrics.reloadErrors.Inc()

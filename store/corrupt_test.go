@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -22,6 +23,14 @@ import (
 // writes garbage over the second leaf page of the replies bucket. It
 // returns the path and the page.
 func damagedFixture(t *testing.T) (string, uint64) {
+	t.Helper()
+	path := fixtureFile(t)
+	page, _ := damageLeaf(t, path, "replies", 1)
+	return path, page
+}
+
+// fixtureFile is the database of damagedFixture, not damaged.
+func fixtureFile(t *testing.T) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "kindling.db")
 	db, err := store.Open(path, store.Options{NoSync: true, Now: func() time.Time { return t0 }})
@@ -46,12 +55,12 @@ func damagedFixture(t *testing.T) (string, uint64) {
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
-	return path, damageLeaf(t, path, "replies", 1)
+	return path
 }
 
 // damageLeaf overwrites the nth child page of bucket's root branch page
-// with garbage and returns its id.
-func damageLeaf(t *testing.T, path, bucket string, nth int) uint64 {
+// with garbage and returns its id and the keys it held.
+func damageLeaf(t *testing.T, path, bucket string, nth int) (uint64, [][]byte) {
 	t.Helper()
 	b, err := bbolt.Open(path, 0o600, &bbolt.Options{ReadOnly: true, Timeout: time.Second})
 	if err != nil {
@@ -76,10 +85,24 @@ func damageLeaf(t *testing.T, path, bucket string, nth int) uint64 {
 		t.Fatalf("bucket %s: root page %d is not a branch with more than %d children", bucket, root, nth)
 	}
 	child := binary.NativeEndian.Uint64(page[16+nth*16+8:])
+	if _, err := f.ReadAt(page, int64(child)*int64(ps)); err != nil {
+		t.Fatal(err)
+	}
+	// A leaf (flags 2): elements of flags, pos, key size, value size (u32
+	// each); pos counts from the element.
+	if binary.NativeEndian.Uint16(page[8:]) != 2 {
+		t.Fatalf("page %d is not a leaf", child)
+	}
+	var keys [][]byte
+	for i := range int(binary.NativeEndian.Uint16(page[10:])) {
+		e := 16 + i*16
+		pos, size := int(binary.NativeEndian.Uint32(page[e+4:])), int(binary.NativeEndian.Uint32(page[e+8:]))
+		keys = append(keys, bytes.Clone(page[e+pos:e+pos+size]))
+	}
 	if _, err := f.WriteAt(bytes.Repeat([]byte{0xA5, 0x3C}, ps/2), int64(child)*int64(ps)); err != nil {
 		t.Fatal(err)
 	}
-	return child
+	return child, keys
 }
 
 // TestDamagedPageIsErrCorrupt: reading through a damaged page returns
@@ -160,7 +183,7 @@ func TestDamagedPageIsErrCorrupt(t *testing.T) {
 	if err := db.Check(); !errors.Is(err, store.ErrCorrupt) || !strings.Contains(err.Error(), want) {
 		t.Errorf("Check = %v, want ErrCorrupt naming %q", err, want)
 	}
-	found, err := db.Damage()
+	found, err := db.Damage(context.Background())
 	if err != nil || len(found) != 1 || found[0].Bucket != "replies" || found[0].Page != page || !strings.Contains(found[0].Keys, "chat ") {
 		t.Errorf("Damage = %+v, %v; want page %d of replies with its keys", found, err, page)
 	}
@@ -211,5 +234,85 @@ func TestPromptSnapshot(t *testing.T) {
 				t.Errorf("file %s = %q, want %q", name, got.Files[name], data)
 			}
 		}
+	}
+}
+
+// TestSalvage copies a file with a damaged replies page: every record on
+// the other pages is in the copy, which opens and checks; exactly the
+// replies of the damaged page are missing, and the report names them.
+func TestSalvage(t *testing.T) {
+	path := fixtureFile(t)
+	_, lost1 := damageLeaf(t, path, "replies", 1)
+	page, lost3 := damageLeaf(t, path, "replies", 3)
+	lostKeys := append(lost1, lost3...)
+	dst := filepath.Join(t.TempDir(), "saved.db")
+	rep, err := store.Salvage(path, dst)
+	if err != nil {
+		t.Fatalf("Salvage: %v", err)
+	}
+	if len(rep.Lost) != 2 || rep.Lost[1].Page != page || rep.Lost[1].Bucket != "replies" {
+		t.Errorf("Lost = %+v, want two replies pages, the second %d", rep.Lost, page)
+	}
+	if rep.Copied["clients"] != 3 {
+		t.Errorf("copied %d clients, want 3", rep.Copied["clients"])
+	}
+	summary := strings.Join(rep.Summary(), "\n")
+	if !strings.Contains(summary, "replies: 2 pages could not be read") || !strings.Contains(summary, fmt.Sprintf("page %d: records from chat ", page)) {
+		t.Errorf("summary:\n%s", summary)
+	}
+
+	db := mustOpenAt(t, dst, store.Options{})
+	if err := db.Check(); err != nil {
+		t.Fatalf("the copy does not check: %v", err)
+	}
+	got := map[string]bool{}
+	view(t, db, func(tx *store.Tx) error {
+		for c := int64(1); c <= 3; c++ {
+			rs, err := tx.Replies(c, time.Time{})
+			if err != nil {
+				return err
+			}
+			for _, r := range rs {
+				got[fmt.Sprintf("%d/%d", r.ChatID, r.ID)] = true
+				if want := fmt.Sprintf("answer %d of client %d", r.MessageID-100, c); !strings.HasPrefix(r.Answer, want) {
+					t.Errorf("reply %d/%d reads %q, want %q...", c, r.ID, r.Answer, want)
+				}
+				if by, err := tx.ReplyByMessage(c, r.MessageID); err != nil || by.ID != r.ID {
+					t.Errorf("reply %d/%d not found by its message: %v", c, r.ID, err)
+				}
+			}
+		}
+		if s, err := tx.PromptSnapshot(); err != nil || s.Source != "/prompts" {
+			t.Errorf("prompt snapshot in the copy: %+v, %v", s, err)
+		}
+		return nil
+	})
+	lost := map[string]bool{}
+	for _, k := range lostKeys {
+		lost[fmt.Sprintf("%d/%d", binary.BigEndian.Uint64(k), binary.BigEndian.Uint64(k[8:]))] = true
+	}
+	if rep.Copied["replies"] != len(got) {
+		t.Errorf("report says %d replies copied, the copy has %d", rep.Copied["replies"], len(got))
+	}
+	for id := 1; id <= 120; id++ {
+		key := fmt.Sprintf("%d/%d", (id-1)/40+1, id)
+		if got[key] == lost[key] {
+			t.Errorf("reply %s: in the copy %t, on a damaged page %t", key, got[key], lost[key])
+		}
+	}
+	// A new reply gets an id above every kept one.
+	update(t, db, func(tx *store.Tx) error {
+		r := store.Reply{ChatID: 3, Kind: "text", Answer: "new"}
+		if err := tx.AddReply(&r); err != nil {
+			return err
+		}
+		if r.ID <= 120 {
+			t.Errorf("new reply id %d collides with kept ones", r.ID)
+		}
+		return nil
+	})
+
+	if _, err := store.Salvage(path, dst); err == nil || !strings.Contains(err.Error(), "already exists") {
+		t.Errorf("Salvage onto an existing file = %v", err)
 	}
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"strings"
@@ -30,12 +31,13 @@ func (d Damage) String() string {
 // the pages that cannot be read. An intact file returns none. It holds a
 // read transaction meanwhile (so that the pages it reads stay as they
 // are), which makes a writer that must grow the file wait: about a second
-// for every few hundred megabytes.
-func (db *DB) Damage() ([]Damage, error) {
+// for every few hundred megabytes. A cancelled ctx ends it early with
+// ctx's error.
+func (db *DB) Damage(ctx context.Context) ([]Damage, error) {
 	var found []Damage
 	err := db.View(func(tx *Tx) error {
 		var err error
-		found, err = damageIn(db.path, uint64(tx.tx.ID()))
+		found, err = damageIn(ctx, db.path, uint64(tx.tx.ID()))
 		return err
 	})
 	if err != nil {
@@ -45,7 +47,7 @@ func (db *DB) Damage() ([]Damage, error) {
 }
 
 // damageIn walks the file at path from the meta page of txid.
-func damageIn(path string, txid uint64) ([]Damage, error) {
+func damageIn(ctx context.Context, path string, txid uint64) ([]Damage, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -56,8 +58,11 @@ func damageIn(path string, txid uint64) ([]Damage, error) {
 		return nil, err
 	}
 	var found []Damage
-	w := &pageWalk{pf: pf, lost: func(l lostPage) { found = append(found, damageOf(l)) }}
+	w := &pageWalk{pf: pf, ctx: ctx, lost: func(l lostPage) { found = append(found, damageOf(l)) }}
 	w.walk()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	if err := pf.checkFreelist(); err != nil {
 		found = append(found, Damage{Bucket: "(freelist)", Page: pf.freelist, Keys: "no records", Reason: err.Error()})
 	}
@@ -105,7 +110,7 @@ func plural(n int, one, many string) string {
 
 // checkPages runs damageIn for the transaction btx of the file at path.
 func checkPages(path string, btx *bbolt.Tx) error {
-	found, err := damageIn(path, uint64(btx.ID()))
+	found, err := damageIn(context.Background(), path, uint64(btx.ID()))
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -211,6 +212,7 @@ type lostPage struct {
 // page that cannot.
 type pageWalk struct {
 	pf      *pageFile
+	ctx     context.Context // nil: never cancelled
 	seen    map[uint64]bool
 	bucket  func(path []string, seq uint64)
 	record  func(path []string, k, v []byte)
@@ -256,6 +258,9 @@ func (w *pageWalk) lose(l lostPage) {
 // tree visits the page id (or the inline page p) of the bucket path,
 // whose keys must lie in [from, to).
 func (w *pageWalk) tree(path []string, id uint64, inline *rawPage, from, to []byte) {
+	if w.ctx != nil && w.ctx.Err() != nil {
+		return
+	}
 	name := strings.Join(path, "/")
 	if w.visited != nil && inline == nil {
 		w.visited(path, id, from, to)
