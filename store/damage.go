@@ -98,7 +98,8 @@ func damageError(found []Damage) error {
 	for i, d := range found {
 		lines[i] = d.String()
 	}
-	return fmt.Errorf("%w: %d damaged %s:\n%s", ErrCorrupt, len(found), plural(len(found), "page", "pages"), strings.Join(lines, "\n"))
+	return fmt.Errorf("%w: %d damaged %s:\n%s\n(`kindling salvage` copies what can still be read into a new file)",
+		ErrCorrupt, len(found), plural(len(found), "page", "pages"), strings.Join(lines, "\n"))
 }
 
 func plural(n int, one, many string) string {

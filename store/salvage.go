@@ -16,7 +16,8 @@ import (
 
 // SalvageReport is what Salvage copied and what it could not.
 type SalvageReport struct {
-	// Copied is the number of records copied, by bucket.
+	// Copied is the number of records in the copy, by bucket (top-level
+	// buckets only; their nested buckets count as records).
 	Copied map[string]int
 	// Lost are the pages that could not be read: every record on them is
 	// missing from the copy.
@@ -282,7 +283,16 @@ func repair(tx *bbolt.Tx, rep *SalvageReport) error {
 		}
 		rep.Repairs = append(rep.Repairs, fmt.Sprintf("outbox ids continue after %d", binary.BigEndian.Uint64(k)))
 	}
-	return nil
+	// What the copy holds now, indexes rebuilt and records dropped.
+	return tx.ForEach(func(name []byte, b *bbolt.Bucket) error {
+		n := 0
+		c := b.Cursor()
+		for k, _ := c.First(); k != nil; k, _ = c.Next() {
+			n++
+		}
+		rep.Copied[string(name)] = n
+		return nil
+	})
 }
 
 // dropUndecodable deletes the records of bucket that do not decode as
@@ -305,7 +315,6 @@ func dropUndecodable(tx *bbolt.Tx, bucket []byte, what string, fresh func() any,
 		if why != "" {
 			doomed = append(doomed, bytes.Clone(k))
 			rep.Dropped = append(rep.Dropped, fmt.Sprintf("%s: %s: %s", bucket, describeKey(string(bucket), k), why))
-			rep.Copied[string(bucket)]--
 		}
 		return nil
 	})
