@@ -162,6 +162,9 @@ func TestDamagedPageIsErrCorrupt(t *testing.T) {
 	}{{"Update", db.Update}, {"Batch", db.Batch}} {
 		t.Run(run.name, func(t *testing.T) {
 			err := run.fn(func(tx *store.Tx) error {
+				if err := tx.Put("test", "before", []byte("rolled back")); err != nil {
+					return err
+				}
 				for c := int64(1); c <= 3; c++ {
 					if _, err := tx.Replies(c, time.Time{}); err != nil {
 						return err
@@ -175,6 +178,12 @@ func TestDamagedPageIsErrCorrupt(t *testing.T) {
 			if err := run.fn(func(tx *store.Tx) error { return tx.Put("test", "after", []byte("ok")) }); err != nil {
 				t.Errorf("%s after the failure: %v", run.name, err)
 			}
+			view(t, db, func(tx *store.Tx) error {
+				if v, ok := tx.Get("test", "before"); ok {
+					t.Errorf("%s: a write before the damaged page was committed: %q", run.name, v)
+				}
+				return nil
+			})
 		})
 	}
 	if _, err := db.Backup(&out); !errors.Is(err, store.ErrCorrupt) {
@@ -315,4 +324,175 @@ func TestSalvage(t *testing.T) {
 	if _, err := store.Salvage(path, dst); err == nil || !strings.Contains(err.Error(), "already exists") {
 		t.Errorf("Salvage onto an existing file = %v", err)
 	}
+}
+
+// TestSalvageDamagedBranch: with the root page of the replies bucket
+// damaged, every reply is lost, the rest is copied, and the report says
+// the whole bucket was on that page.
+func TestSalvageDamagedBranch(t *testing.T) {
+	path := fixtureFile(t)
+	b, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var root uint64
+	_ = b.View(func(tx *bbolt.Tx) error { root = uint64(tx.Bucket([]byte("replies")).Root()); return nil })
+	ps := b.Info().PageSize
+	b.Close()
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteAt(make([]byte, ps), int64(root)*int64(ps)); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+
+	dst := filepath.Join(t.TempDir(), "saved.db")
+	rep, err := store.Salvage(path, dst)
+	if err != nil {
+		t.Fatalf("Salvage: %v", err)
+	}
+	if len(rep.Lost) != 1 || rep.Lost[0].Page != root || rep.Lost[0].Keys != "all its records" {
+		t.Errorf("Lost = %+v, want the replies root page %d with all its records", rep.Lost, root)
+	}
+	if rep.Copied["replies"] != 0 || rep.Copied["clients"] != 3 {
+		t.Errorf("Copied = %v", rep.Copied)
+	}
+	db := mustOpenAt(t, dst, store.Options{})
+	view(t, db, func(tx *store.Tx) error {
+		n := 0
+		err := tx.Clients(func(store.Client) error { n++; return nil })
+		if n != 3 {
+			t.Errorf("%d clients in the copy", n)
+		}
+		return err
+	})
+
+	// Nothing readable at all: no copy.
+	junk := filepath.Join(t.TempDir(), "junk.db")
+	if err := os.WriteFile(junk, bytes.Repeat([]byte("x"), 64<<10), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "none.db")
+	if _, err := store.Salvage(junk, out); !errors.Is(err, store.ErrCorrupt) {
+		t.Errorf("Salvage of junk = %v, want ErrCorrupt", err)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Error("Salvage of junk wrote a file")
+	}
+}
+
+// TestSalvageWholeFile: an intact file is copied whole: nothing lost, every
+// record there, the id sequences kept.
+func TestSalvageWholeFile(t *testing.T) {
+	path := fixtureFile(t)
+	dst := filepath.Join(t.TempDir(), "saved.db")
+	rep, err := store.Salvage(path, dst)
+	if err != nil || len(rep.Lost) != 0 || len(rep.Dropped) != 0 || len(rep.Summary()) != 0 {
+		t.Fatalf("Salvage of an intact file: %+v, %v", rep, err)
+	}
+	if rep.Copied["replies"] != 120 || rep.Copied["reply_msgs"] != 120 || rep.Copied["due"] != 3 || rep.Copied["clients"] != 3 {
+		t.Errorf("Copied = %v", rep.Copied)
+	}
+	db := mustOpenAt(t, dst, store.Options{})
+	update(t, db, func(tx *store.Tx) error {
+		r := store.Reply{ChatID: 1, Kind: "text", Answer: "next"}
+		if err := tx.AddReply(&r); err != nil {
+			return err
+		}
+		if r.ID != 121 {
+			t.Errorf("the next reply id is %d, want 121", r.ID)
+		}
+		due, err := tx.Due(t0.Add(24*time.Hour), 0)
+		if len(due) != 3 {
+			t.Errorf("due = %v, want the three clients", due)
+		}
+		return err
+	})
+}
+
+// FuzzDamagedFile reads arbitrary bytes, and a real database with bytes
+// changed, as a database file: Salvage, Damage and Check give an error or
+// a result, never a panic; a copy Salvage writes always checks.
+func FuzzDamagedFile(f *testing.F) {
+	f.Add([]byte("not a database"), 0, []byte{})
+	f.Add([]byte{}, 4096*3+20, []byte{0xff, 0xff})
+	f.Add([]byte{}, 4096*4+16, []byte{0x10, 0, 0, 0, 0x7f})
+	f.Add([]byte{}, 4096*5+8, []byte{1})
+	f.Fuzz(func(t *testing.T, data []byte, at int, patch []byte) {
+		dir := t.TempDir()
+		path := filepath.Join(dir, "kindling.db")
+		if len(data) == 0 {
+			// The fixture's file, patched at at.
+			src, err := os.ReadFile(fuzzFixture(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if at < 0 || at >= len(src) {
+				return
+			}
+			copy(src[at:], patch)
+			data = src
+		}
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := store.Salvage(path, filepath.Join(dir, "saved.db")); err == nil {
+			saved, err := store.Open(filepath.Join(dir, "saved.db"), store.Options{ReadOnly: true})
+			if err != nil {
+				t.Fatalf("the salvaged copy does not open: %v", err)
+			}
+			if err := saved.Check(); err != nil {
+				t.Fatalf("the salvaged copy does not check: %v", err)
+			}
+			saved.Close()
+		}
+		db, err := store.Open(path, store.Options{ReadOnly: true})
+		if err != nil {
+			return
+		}
+		defer db.Close()
+		_, _ = db.Damage(context.Background())
+		_ = db.Check()
+	})
+}
+
+var fuzzFixturePath string
+
+// fuzzFixture is a small database made once per process.
+func fuzzFixture(t *testing.T) string {
+	if fuzzFixturePath != "" {
+		return fuzzFixturePath
+	}
+	dir, err := os.MkdirTemp("", "kindling-fuzz-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "kindling.db")
+	db, err := store.Open(path, store.Options{NoSync: true, Now: func() time.Time { return t0 }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *store.Tx) error {
+		for c := int64(1); c <= 2; c++ {
+			if err := tx.PutClient(client(c, t0)); err != nil {
+				return err
+			}
+			for i := range 30 {
+				if err := tx.AddReply(&store.Reply{ChatID: c, Kind: "text", MessageID: i + 1, Answer: strings.Repeat("a few words ", 20)}); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err == nil {
+		err = db.Close()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	fuzzFixturePath = path
+	return path
 }

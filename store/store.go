@@ -29,7 +29,8 @@ var (
 	ErrNewerSchema = errors.New("database was written by a newer kindling")
 
 	// ErrCorrupt is returned when the file is not a bbolt database, is
-	// truncated or damaged, or holds a record that cannot be decoded.
+	// truncated or damaged (a page a transaction needed cannot be read), or
+	// holds a record that cannot be decoded.
 	ErrCorrupt = errors.New("database file is damaged or not a kindling database")
 
 	// ErrClosed is returned by every method of a DB after Close, or after a
