@@ -227,8 +227,20 @@ func cmdExport(ctx context.Context, args []string, e cmdEnv) error {
 // writeOut runs write on a temporary file (0600, in tmpDir or beside out)
 // and, only when write finished, renames it to out or copies it to stdout
 // when out is "": a failed export leaves nothing that could pass for a
-// whole one.
+// whole one. An out that is not a regular file (a pipe, /dev/stdout) is
+// written to, not replaced.
 func writeOut(out, tmpDir string, stdout io.Writer, write func(io.Writer) error) error {
+	if fi, err := os.Stat(out); out != "" && err == nil && !fi.Mode().IsRegular() {
+		f, err := os.OpenFile(out, os.O_WRONLY, 0)
+		if err != nil {
+			return fmt.Errorf("--out: %w", err)
+		}
+		defer f.Close()
+		if err := writeOut("", tmpDir, f, write); err != nil {
+			return err
+		}
+		return f.Close()
+	}
 	dir := tmpDir
 	if out != "" {
 		dir = filepath.Dir(out)

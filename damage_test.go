@@ -187,3 +187,43 @@ func TestDamagedDatabaseFile(t *testing.T) {
 		t.Errorf("the log does not name the damaged page:\n%s", log())
 	}
 }
+
+// TestExportOut: --out gets the whole export, or nothing; a device such as
+// /dev/null is written to, never replaced.
+func TestExportOut(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "kindling.db")
+	db, err := store.Open(path, store.Options{Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *store.Tx) error { return tx.AddReply(&store.Reply{ChatID: 5, Kind: "journal", Answer: "kept"}) })
+	if err == nil {
+		err = db.Close()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(cfg, []byte("admin:\n  listen: \"\"\nstore:\n  path: "+path+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out.csv")
+	if err := os.WriteFile(out, []byte("an older export"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, target := range []string{out, os.DevNull} {
+		if _, stderr, status := runCLI(t, "export", "--config", cfg, "--out", target); status != 0 {
+			t.Fatalf("export --out %s: status %d: %s", target, status, stderr)
+		}
+	}
+	if b, err := os.ReadFile(out); err != nil || !strings.Contains(string(b), "kept") {
+		t.Errorf("--out holds %q, %v", b, err)
+	}
+	if fi, err := os.Stat(os.DevNull); err != nil || fi.Mode().IsRegular() {
+		t.Errorf("%s is no longer a device: %v %v", os.DevNull, fi.Mode(), err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, ".kindling-export-*")); len(left) != 0 {
+		t.Errorf("temporary files left: %v", left)
+	}
+}

@@ -73,7 +73,11 @@ func openPages(f *os.File, txid uint64) (*pageFile, error) {
 		if off != 0 && off != int64(m.pageSize) {
 			continue // the second meta page sits one page in
 		}
-		if best == nil || (best.txid != txid && (m.txid > best.txid || m.txid == txid)) {
+		switch {
+		case best == nil:
+			best = m
+		case txid != 0 && best.txid == txid:
+		case txid != 0 && m.txid == txid, m.txid > best.txid:
 			best = m
 		}
 	}
