@@ -186,6 +186,19 @@ func TestDamagedDatabaseFile(t *testing.T) {
 	if !strings.Contains(log(), "damaged: "+want) {
 		t.Errorf("the log does not name the damaged page:\n%s", log())
 	}
+
+	// Through the running bot's admin address: the same refusals.
+	stdout, stderr, status = r.cli("export")
+	if status != 1 || stdout != "" || !strings.Contains(stderr, want) {
+		t.Errorf("export from the running bot: status %d, %d bytes on stdout\n%s", status, len(stdout), stderr)
+	}
+	_, stderr, status = r.cli("backup", backup)
+	if status != 1 || !strings.Contains(stderr, want) {
+		t.Errorf("backup from the running bot: status %d\n%s", status, stderr)
+	}
+	if _, err := os.Stat(backup); err == nil {
+		t.Error("a refused backup from the running bot left a file")
+	}
 }
 
 // TestExportOut: --out gets the whole export, or nothing; a device such as
