@@ -496,3 +496,20 @@ func fuzzFixture(t *testing.T) string {
 	fuzzFixturePath = path
 	return path
 }
+
+// TestSalvageRefusesRunning: a file a running kindling holds is not read.
+func TestSalvageRefusesRunning(t *testing.T) {
+	path := fixtureFile(t)
+	db, err := store.Open(path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	dst := filepath.Join(t.TempDir(), "saved.db")
+	if _, err := store.Salvage(path, dst); !errors.Is(err, store.ErrLocked) {
+		t.Errorf("Salvage of a held file = %v, want ErrLocked", err)
+	}
+	if _, err := os.Stat(dst); err == nil {
+		t.Error("a refused salvage wrote a file")
+	}
+}

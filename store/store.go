@@ -108,7 +108,9 @@ func Open(path string, opts Options) (*DB, error) {
 			return nil, fmt.Errorf("open store %s: %w", path, err)
 		}
 	}
-	if err := protect(func() error { return prepare(b, opts.ReadOnly) }); err != nil {
+	// guard names a damaged page; protect also takes any other panic,
+	// which here can only come from reading a damaged file.
+	if err := protect(func() error { return db.guard(func() error { return prepare(b, opts.ReadOnly) }) }); err != nil {
 		_ = b.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
