@@ -29,7 +29,7 @@ var pageInPanic = regexp.MustCompile(`[Pp]age (?:expected to be: )?(\d+)`)
 type damage struct {
 	mu    sync.Mutex
 	pages map[uint64]string
-	seen  bool // a damaged page was met: Batch runs alone from now on
+	seen  bool // a damaged page was met or found: Batch runs alone from now on
 }
 
 // guard runs fn, turning a panic from bbolt or a memory fault into
@@ -107,9 +107,7 @@ func (db *DB) corrupt(p any, op string) error {
 			where = db.describe(id)
 		}
 	}
-	db.damage.mu.Lock()
-	db.damage.seen = true
-	db.damage.mu.Unlock()
+	db.sawDamage()
 	var b strings.Builder
 	if where != "" {
 		b.WriteString(where)
@@ -140,6 +138,13 @@ func (db *DB) describe(id uint64) string {
 	}
 	db.damage.pages[id] = d
 	return d
+}
+
+// sawDamage remembers that the file has a damaged page.
+func (db *DB) sawDamage() {
+	db.damage.mu.Lock()
+	db.damage.seen = true
+	db.damage.mu.Unlock()
 }
 
 // damaged reports whether a damaged page was met since Open.

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -42,6 +43,9 @@ func (db *DB) Damage(ctx context.Context) ([]Damage, error) {
 	})
 	if err != nil {
 		return nil, fmt.Errorf("look for damage in %s: %w", db.path, err)
+	}
+	if len(found) > 0 {
+		db.sawDamage()
 	}
 	return found, nil
 }
@@ -119,4 +123,14 @@ func checkPages(path string, btx *bbolt.Tx) error {
 		return damageError(found)
 	}
 	return nil
+}
+
+// checkPages is checkPages on db's file, remembering damage it finds (see
+// Batch).
+func (db *DB) checkPages(btx *bbolt.Tx) error {
+	err := checkPages(db.path, btx)
+	if errors.Is(err, ErrCorrupt) {
+		db.sawDamage()
+	}
+	return err
 }

@@ -21,7 +21,7 @@ import (
 func (db *DB) Backup(w io.Writer) (int64, error) {
 	var n int64
 	err := db.View(func(tx *Tx) error {
-		if err := checkPages(db.path, tx.tx); err != nil {
+		if err := db.checkPages(tx.tx); err != nil {
 			return err
 		}
 		var err error
@@ -240,7 +240,7 @@ func shred(f *os.File) error {
 // writes to (bbolt's check reads the freelist that writers change).
 func (db *DB) Check() error {
 	err := db.View(func(tx *Tx) error {
-		if err := checkPages(db.path, tx.tx); err != nil {
+		if err := db.checkPages(tx.tx); err != nil {
 			return err
 		}
 		return checkTx(tx.tx)

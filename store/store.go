@@ -267,9 +267,10 @@ func (db *DB) View(fn func(*Tx) error) error {
 //
 // A damaged page met inside fn ends that call with ErrCorrupt (bbolt then
 // runs it again alone, where it fails the same way). Once a damaged page
-// was met, Batch runs every fn alone, in the caller's goroutine: bbolt
-// commits a batch in a goroutine of its own, where a panic could not be
-// turned into an error.
+// was met, or found by Damage, Backup or Check, Batch runs every fn alone,
+// in the caller's goroutine: bbolt commits a batch in a goroutine of its
+// own, where a panic (from a damaged page read while rebalancing after
+// deletes) could not be turned into an error.
 func (db *DB) Batch(fn func(*Tx) error) error {
 	b, err := db.begin()
 	if err != nil {
