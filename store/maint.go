@@ -236,20 +236,35 @@ func shred(f *os.File) error {
 // Check verifies that every page can be read (see Damage), the file's page
 // structure (bbolt's tx.Check) and the store's own invariants: every due
 // entry matches its client's Due, every reply message index entry points
-// at its reply. All problems are joined. Run it on a file no kindling
-// writes to (bbolt's check reads the freelist that writers change).
+// at its reply. All problems are joined.
+//
+// bbolt's check reads the freelist, which a writer changes as it commits,
+// so on a DB opened for writing Check holds the writer lock meanwhile (a
+// write transaction it rolls back): writers wait for it.
 func (db *DB) Check() error {
-	err := db.View(func(tx *Tx) error {
+	check := func(tx *Tx) error {
 		if err := db.checkPages(tx.tx); err != nil {
 			return err
 		}
-		return checkTx(tx.tx)
-	})
-	if err != nil {
+		if err := checkTx(tx.tx); err != nil {
+			return err
+		}
+		return errChecked
+	}
+	var err error
+	if db.opts.ReadOnly {
+		err = db.View(check)
+	} else {
+		err = db.Update(check)
+	}
+	if err != nil && !errors.Is(err, errChecked) {
 		return fmt.Errorf("check %s: %w", db.path, err)
 	}
 	return nil
 }
+
+// errChecked ends Check's transaction without committing it.
+var errChecked = errors.New("checked")
 
 func checkTx(btx *bbolt.Tx) error {
 	var errs []error
