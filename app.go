@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"maps"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
@@ -36,7 +35,8 @@ type app struct {
 	metrics  *metrics
 	ledger   *forgetLedger
 	forgotMu sync.Mutex
-	forgot   bool // a client erased their data since the last compaction
+	forgot   bool       // a client erased their data since the last compaction
+	cond     conditions // what /healthz reports as degraded (lastgood.go)
 }
 
 // appOptions are what differs between a real run and the demo.
@@ -93,20 +93,9 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger, api *tgbot.Bot, o
 		now = time.Now
 	}
 	popts := prompts.Options{DefaultLanguage: cfg.Prompts.DefaultLanguage}
-	if cfg.Prompts.Dir != "" {
-		w, err := prompts.Watch(ctx, cfg.Prompts.Dir, popts, log)
-		if err != nil {
-			return nil, fmt.Errorf("prompts.dir %s: %w", cfg.Prompts.Dir, err)
-		}
-		a.watcher = w
-		a.prompts = w.Current
-	} else {
-		set := prompts.Default()
-		a.prompts = func() *prompts.Set { return set }
-	}
-	if !a.prompts().Has(cfg.Prompts.DefaultSequence) {
-		a.close()
-		return nil, fmt.Errorf("prompts.default_sequence: no sequence %q (have %s)", cfg.Prompts.DefaultSequence, strings.Join(a.prompts().IDs(), ", "))
+	set, promptProblems, err := readPromptsDir(cfg, popts)
+	if err != nil {
+		return nil, err
 	}
 
 	phrases := maps.Clone(safety.DefaultPhrases)
@@ -126,6 +115,10 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger, api *tgbot.Bot, o
 	}
 	a.db = db
 	if err := a.startErasureAndAdmin(); err != nil {
+		a.close()
+		return nil, err
+	}
+	if err := a.startPrompts(ctx, popts, set, promptProblems); err != nil {
 		a.close()
 		return nil, err
 	}
@@ -176,6 +169,7 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger, api *tgbot.Bot, o
 	a.sched.Conversation = a.bot
 	a.poller = &bot.Poller{URL: cfg.Telegram.APIURL, Timeout: time.Duration(cfg.Telegram.PollTimeout)}
 	a.metrics = newMetrics(a)
+	a.tellPromptFallback()
 	return a, nil
 }
 

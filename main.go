@@ -61,6 +61,7 @@ func subcommands() []subcommand {
 		{"preview", "preview [--sequence ID] [--lang LANG] [--days 0-30] [DIR]", "show what a client receives day by day", cmdPreview},
 		{"export", "export [--config FILE] [--client ID] [--since DATE] [--format csv|json] [--out FILE]", "write every answer as CSV or JSON", cmdExport},
 		{"backup", "backup [--config FILE] FILE", "write a consistent copy of the database", cmdBackup},
+		{"salvage", "salvage DAMAGED OUT", "copy every record still readable of a damaged database file into a new one", cmdSalvage},
 		{"compact", "compact [--config FILE]", "rewrite the database file, purging erased data (bot stopped)", cmdCompact},
 		{"config", "config [--config FILE]", "print the effective configuration, secrets masked", cmdConfig},
 		{"healthcheck", "healthcheck [--config FILE]", "ask the running bot's /healthz (exit 0 when healthy), for container health checks", cmdHealthcheck},

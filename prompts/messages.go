@@ -134,6 +134,7 @@ var MessageKeys = []string{
 	"coach_reload_failed",
 	"coach_reload_builtin",
 	"coach_prompts_broken",
+	"coach_database_damaged", // the database file has pages that cannot be read
 	"coach_digest",
 	"coach_digest_footer",
 }

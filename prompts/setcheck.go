@@ -187,6 +187,7 @@ func (l *loader) set(builtin *Set, warnings []Problem) *Set {
 		messages:    map[string]Messages{},
 		builtin:     builtin,
 		warnings:    warnings,
+		files:       l.files,
 	}
 	langs := map[string]bool{}
 	for _, seq := range l.seqs {
