@@ -513,3 +513,33 @@ func TestSalvageRefusesRunning(t *testing.T) {
 		t.Error("a refused salvage wrote a file")
 	}
 }
+
+// TestSalvageKeepsAlertTimers: an open safety alert survives salvage with
+// its timer, so its escalation still comes.
+func TestSalvageKeepsAlertTimers(t *testing.T) {
+	path := fixtureFile(t)
+	db := mustOpenAt(t, path, store.Options{})
+	due := t0.Add(15 * time.Minute)
+	update(t, db, func(tx *store.Tx) error {
+		return tx.AddAlert(&store.Alert{ChatID: 1, At: t0, Tier: "alert", Due: due})
+	})
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	dst := filepath.Join(t.TempDir(), "saved.db")
+	rep, err := store.Salvage(path, dst)
+	if err != nil || len(rep.Lost) != 0 {
+		t.Fatalf("Salvage: %+v, %v", rep, err)
+	}
+	saved := mustOpenAt(t, dst, store.Options{})
+	update(t, saved, func(tx *store.Tx) error {
+		got, err := tx.AlertsDue(due, 0)
+		if err != nil {
+			return err
+		}
+		if len(got) != 1 || got[0].ChatID != 1 || !got[0].Due.Equal(due) {
+			t.Errorf("alerts due after salvage: %+v, want the one alert of chat 1", got)
+		}
+		return nil
+	})
+}

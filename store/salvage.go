@@ -221,6 +221,7 @@ func repair(tx *bbolt.Tx, rep *SalvageReport) error {
 		{bucketReplies, "reply", func() any { return new(Reply) }},
 		{bucketOutbox, "outgoing", func() any { return new(Outgoing) }},
 		{bucketInvites, "invite", func() any { return new(Invite) }},
+		{bucketAlerts, "alert", func() any { return new(Alert) }},
 	}
 	for _, kind := range kinds {
 		if err := dropUndecodable(tx, kind.bucket, kind.what, kind.fresh, rep); err != nil {
@@ -242,6 +243,24 @@ func repair(tx *bbolt.Tx, rep *SalvageReport) error {
 			return err
 		}
 		return due.Put(dueKey(c.Due, c.ChatID), nil)
+	}); err != nil {
+		return err
+	}
+	// The alert timers, from the alerts: a safety alert whose escalation
+	// was still to come must not lose its timer to a damaged page.
+	if err := tx.DeleteBucket(bucketAlertDue); err != nil {
+		return err
+	}
+	alertDue, err := tx.CreateBucket(bucketAlertDue)
+	if err != nil {
+		return err
+	}
+	if err := tx.Bucket(bucketAlerts).ForEach(func(k, v []byte) error {
+		var a Alert
+		if err := decode(v, &a, "alert", k); err != nil || a.Due.IsZero() {
+			return err
+		}
+		return alertDue.Put(alertDueKey(a.Due, a.ChatID, a.At), nil)
 	}); err != nil {
 		return err
 	}
@@ -269,7 +288,7 @@ func repair(tx *bbolt.Tx, rep *SalvageReport) error {
 	}); err != nil {
 		return err
 	}
-	rep.Repairs = append(rep.Repairs, "rebuilt the due index from the clients and the reply message index from the replies")
+	rep.Repairs = append(rep.Repairs, "rebuilt the due index from the clients, the alert timers from the alerts and the reply message index from the replies")
 	if replies.Sequence() < maxReply {
 		if err := replies.SetSequence(maxReply); err != nil {
 			return err
