@@ -62,6 +62,7 @@ func subcommands() []subcommand {
 		{"export", "export [--config FILE] [--client ID] [--since DATE] [--format csv|json] [--out FILE]", "write every answer as CSV or JSON", cmdExport},
 		{"backup", "backup [--config FILE] FILE", "write a consistent copy of the database", cmdBackup},
 		{"compact", "compact [--config FILE]", "rewrite the database file, purging erased data (bot stopped)", cmdCompact},
+		{"safety", "safety test [--config FILE] [--lang LANG] [FILE|-]", "print the tier and rule the safety net gives each line of FILE", cmdSafety},
 		{"config", "config [--config FILE]", "print the effective configuration, secrets masked", cmdConfig},
 		{"healthcheck", "healthcheck [--config FILE]", "ask the running bot's /healthz (exit 0 when healthy), for container health checks", cmdHealthcheck},
 		{"version", "version", "print the version", cmdVersion},

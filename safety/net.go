@@ -6,142 +6,293 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 )
 
-// ErrNoPhrases is returned by New when no language has a phrase: a net with
-// nothing in it would let every message through without a word.
-var ErrNoPhrases = errors.New("no crisis phrases")
+// ErrNoPhrases is returned by Compile when it is given no rules and no
+// phrase: a net with nothing in it would let every message through.
+var ErrNoPhrases = errors.New("no crisis rules or phrases")
 
-// ErrEmptyPhrase is returned by New for a phrase that has no words once
-// normalized ("", "   ", "?!").
+// ErrEmptyPhrase is returned for a phrase that has no words once normalized
+// ("", "   ", "?!").
 var ErrEmptyPhrase = errors.New("phrase has no words")
 
-// ErrBadLanguage is returned by New for a language key that is not a
-// language tag such as "en" or "es-MX".
+// ErrBadLanguage is returned for a language key that is not a language tag
+// such as "en" or "es-MX".
 var ErrBadLanguage = errors.New("not a language tag")
 
-// Net notices crisis language in a client's message. It is a keyword net, not
-// a diagnosis: see the package documentation for what it catches and misses.
-// A Net is safe for concurrent use.
+// Net notices warning signs of suicide and self-harm in a client's message.
+// It is a net of rules, not a diagnosis: see the package documentation for
+// what it catches and misses. A Net is safe for concurrent use.
 type Net struct {
-	root *node
+	rules []Rule // compiled
+	pats  []indexed
+	trie  []trieNode
+	pool  sync.Pool // of *tokens
 }
 
-// node is one word of a trie of phrases; hits is set where a phrase ends.
-type node struct {
-	next map[string]*node
-	hits []Match // sorted by Language
+// indexed is one pattern of one rule.
+type indexed struct {
+	p    *pattern
+	rule int
 }
 
-// Match is the phrase that fired and the list it came from.
-type Match struct {
-	Phrase   string // as written in the list, e.g. "don't feel safe"
-	Language string // the list's language, e.g. "en"
+// entry says that pattern pat may start at its part with alternative alt,
+// whose first word this is.
+type entry struct {
+	pat, part, alt int32
 }
 
-// New builds a Net from phrases, a language's base tag ("en", "es") mapped to
-// its list. A tag with a region ("es-MX") is filed under its base language.
-// Each phrase is normalized once here; the error for a bad entry names it as
-// phrases.<lang>[<index>].
+// trieNode is one letter of the index of the words patterns start with:
+// exact holds patterns starting with the word spelled so far, prefix those
+// starting with any word that begins so.
+type trieNode struct {
+	az            [26]int32 // children for a to z; 0 for none (the root is no one's child)
+	keys          []byte    // children for other bytes
+	kids          []int32
+	exact, prefix []entry
+}
+
+func (t *trieNode) child(c byte) int32 {
+	if c >= 'a' && c <= 'z' {
+		return t.az[c-'a']
+	}
+	for k, b := range t.keys {
+		if b == c {
+			return t.kids[k]
+		}
+	}
+	return 0
+}
+
+// New builds a Net from the built-in rules and phrases: phrases adds simple
+// phrases (see Compile) to DefaultRules. It is Compile(DefaultRules(), phrases).
 func New(phrases map[string][]string) (*Net, error) {
-	n := &Net{root: &node{}}
-	count := 0
+	return Compile(DefaultRules(), phrases)
+}
+
+// Default is the Net of the built-in rules alone.
+var Default = sync.OnceValue(func() *Net {
+	n, err := Compile(DefaultRules(), nil)
+	if err != nil {
+		panic(err)
+	}
+	return n
+})
+
+// Compile builds a Net from rules (nil for none) and phrases, a language's
+// base tag ("en", "es") mapped to phrases. Each phrase becomes a rule of
+// tier alert and category "phrase", with id "phrase:" and the phrase as
+// written, whose words must stand side by side in the message; a tag with a
+// region ("es-MX") is filed under its base language. The error for a bad
+// phrase names it as phrases.<lang>[<index>].
+func Compile(rules *Rules, phrases map[string][]string) (*Net, error) {
+	var all []Rule
+	if rules != nil {
+		all = slices.Clone(rules.rules)
+	}
 	for _, lang := range slices.Sorted(maps.Keys(phrases)) {
 		base := baseLanguage(lang)
 		if !isLanguage(base) {
 			return nil, fmt.Errorf("phrases: language %q: %w", lang, ErrBadLanguage)
 		}
-		for i, p := range phrases[lang] {
-			words := strings.Fields(string(normalize(nil, p, false)))
-			if len(words) == 0 {
-				return nil, fmt.Errorf("phrases.%s[%d] %q: %w", lang, i, p, ErrEmptyPhrase)
+		for i, ph := range phrases[lang] {
+			var ts tokens
+			ts.tokenize(ph)
+			if len(ts.toks) == 0 {
+				return nil, fmt.Errorf("phrases.%s[%d] %q: %w", lang, i, ph, ErrEmptyPhrase)
 			}
-			n.add(words, Match{Phrase: p, Language: base})
-			count++
+			var pat pattern
+			for k := range ts.toks {
+				w := ts.word(k)
+				pat.parts = append(pat.parts, part{alts: []alternative{{{text: string(w)}}}, first: firstBit(w)})
+			}
+			all = append(all, Rule{
+				ID: "phrase:" + ph, Category: "phrase", Tier: TierAlert, Language: base,
+				Patterns: []string{ph}, patterns: []pattern{pat},
+			})
 		}
 	}
-	if count == 0 {
+	if len(all) == 0 {
 		return nil, ErrNoPhrases
+	}
+	n := &Net{rules: all, trie: []trieNode{{}}}
+	n.pool.New = func() any { return &tokens{buf: make([]byte, 0, 1024), toks: make([]token, 0, 256)} }
+	for ri := range n.rules {
+		r := &n.rules[ri]
+		for pi := range r.patterns {
+			p := &r.patterns[pi]
+			id := int32(len(n.pats))
+			n.pats = append(n.pats, indexed{p: p, rule: ri})
+			for _, k := range p.starts() {
+				for ai, a := range p.parts[k].alts {
+					n.index(a[0], entry{pat: id, part: int32(k), alt: int32(ai)})
+				}
+			}
+		}
 	}
 	return n, nil
 }
 
-func (n *Net) add(words []string, m Match) {
-	at := n.root
-	for _, w := range words {
-		if at.next == nil {
-			at.next = make(map[string]*node)
+func (n *Net) index(w wordMatch, e entry) {
+	at := int32(0)
+	for i := 0; i < len(w.text); i++ {
+		c := w.text[i]
+		next := n.trie[at].child(c)
+		if next == 0 {
+			next = int32(len(n.trie))
+			n.trie = append(n.trie, trieNode{})
+			if node := &n.trie[at]; c >= 'a' && c <= 'z' {
+				node.az[c-'a'] = next
+			} else {
+				node.keys = append(node.keys, c)
+				node.kids = append(node.kids, next)
+			}
 		}
-		child, ok := at.next[w]
-		if !ok {
-			child = &node{}
-			at.next[w] = child
-		}
-		at = child
+		at = next
 	}
-	// One hit per language: the first spelling listed wins.
-	i, found := slices.BinarySearchFunc(at.hits, m.Language, func(h Match, lang string) int {
-		return strings.Compare(h.Language, lang)
-	})
-	if !found {
-		at.hits = slices.Insert(at.hits, i, m)
+	list := &n.trie[at].exact
+	if w.prefix {
+		list = &n.trie[at].prefix
+	}
+	// Alternatives of one part that start with the same word ("me corté",
+	// "me corto") share an entry that tries them all.
+	for i, had := range *list {
+		if had.pat == e.pat && had.part == e.part {
+			(*list)[i].alt = -1
+			return
+		}
+	}
+	*list = append(*list, e)
+}
+
+// lookup calls fn for each pattern that may start with word.
+func (n *Net) lookup(word []byte, fn func(entry)) {
+	at := int32(0)
+	for i := 0; ; i++ {
+		node := &n.trie[at]
+		for _, e := range node.prefix {
+			fn(e)
+		}
+		if i == len(word) {
+			for _, e := range node.exact {
+				fn(e)
+			}
+			return
+		}
+		if at = node.child(word[i]); at == 0 {
+			return
+		}
 	}
 }
 
-// Match reports the first crisis phrase in text, reading left to right and
-// preferring the longest phrase that starts at a word.
-//
-// Every language's list is checked, not only lang's: people switch languages,
-// above all when upset, and a phrase that fires in a language the client was
-// not expected to write is still worth a human look. When the phrase is in
-// the client's own list (lang, or its base: "es-MX" → "es") that list is
-// named in the Match; otherwise the first other list alphabetically is.
-func (n *Net) Match(lang, text string) (Match, bool) {
-	form := normalize(make([]byte, 0, len(text)), text, false)
+// Rules returns the rules the Net was compiled from, phrases included.
+func (n *Net) Rules() []Rule { return slices.Clone(n.rules) }
+
+// hit is a rule that fired, and where.
+type hit struct {
+	rule       int
+	start, end int
+}
+
+// Classify decides the tier of a message. Every language's rules are
+// checked, not only lang's, because people switch languages, most of all
+// when upset. The highest tier wins; among rules of that tier, one in the
+// client's language (lang or its base, "es-MX" → "es"), then the one that
+// fires earliest in the message, then the first in the rules, decides.
+func (n *Net) Classify(lang, text string) Verdict {
+	h, ok := n.classify(lang, text)
+	if !ok {
+		return Verdict{}
+	}
+	r := &n.rules[h.rule]
+	return Verdict{Tier: r.Tier, Rule: r.ID, Category: r.Category, Language: r.Language}
+}
+
+func (n *Net) classify(lang, text string) (hit, bool) {
+	ts := n.pool.Get().(*tokens)
+	defer n.pool.Put(ts)
+	ts.tokenize(text)
 	base := baseLanguage(lang)
-	for start := 0; start < len(form); {
-		var best *node
-		at := n.root
-		for i := start; at.next != nil; {
-			end := i + wordLen(form[i:])
-			at = at.next[string(form[i:end])]
-			if at == nil {
-				break
-			}
-			if len(at.hits) > 0 {
-				best = at
-			}
-			if end == len(form) {
-				break
-			}
-			i = end + 1
+	best, found := hit{}, false
+	better := func(h hit) bool {
+		if !found {
+			return true
 		}
-		if best != nil {
-			return pick(best.hits, base), true
+		a, b := &n.rules[h.rule], &n.rules[best.rule]
+		if a.Tier != b.Tier {
+			return a.Tier > b.Tier
 		}
-		start += wordLen(form[start:]) + 1
+		if (a.Language == base) != (b.Language == base) {
+			return a.Language == base
+		}
+		if h.start != best.start {
+			return h.start < best.start
+		}
+		return h.rule < best.rule
 	}
-	return Match{}, false
+	for i := range ts.toks {
+		try := func(e entry) {
+			ix := &n.pats[e.pat]
+			cand := hit{rule: ix.rule, start: i}
+			if !better(cand) {
+				return
+			}
+			end := ix.p.matchFrom(ts, int(e.part), i, int(e.alt))
+			if end < 0 || n.excepted(&n.rules[ix.rule], ts, i, end) {
+				return
+			}
+			cand.end = end
+			best, found = cand, true
+		}
+		n.lookup(ts.word(i), try)
+		if t := ts.toks[i]; t.altEnd > t.altStart {
+			n.lookup(ts.alt(i), try)
+		}
+		if found && n.rules[best.rule].Tier == TierAlert && n.rules[best.rule].Language == base {
+			break // nothing later can do better
+		}
+	}
+	return best, found
 }
 
-func pick(hits []Match, lang string) Match {
-	for _, h := range hits {
-		if h.Language == lang {
-			return h
+// excepted reports whether one of r's exceptions is found within
+// exceptionReach words of the match [start, end), in the same sentence.
+func (n *Net) excepted(r *Rule, ts *tokens, start, end int) bool {
+	if len(r.unless) == 0 {
+		return false
+	}
+	sent := ts.toks[start].sent
+	from, to := max(0, start-exceptionReach), min(len(ts.toks), end+exceptionReach)
+	for i := range r.unless {
+		for s := from; s < to; s++ {
+			if ts.toks[s].sent == sent && r.unless[i].matchAt(ts, s) >= 0 {
+				return true
+			}
 		}
 	}
-	return hits[0]
+	return false
 }
 
-// wordLen is the length of the word at the start of b, a normalized form
-// whose words are separated by single spaces.
-func wordLen(b []byte) int {
-	for i, c := range b {
-		if c == ' ' {
-			return i
-		}
+// Match is the rule that fired and the language of its list.
+//
+// Deprecated: use Classify, which also says how strongly (Tier).
+type Match struct {
+	Phrase   string // the id of the rule that decided, e.g. "phrase:i want to die"
+	Language string // the rule's language, e.g. "en"
+}
+
+// Match reports whether any rule fires on text, of either tier, and which
+// one decided (see Classify). It errs toward reaching out: a check-tier
+// sign counts. Kept for callers written before tiers.
+//
+// Deprecated: use Classify.
+func (n *Net) Match(lang, text string) (Match, bool) {
+	v := n.Classify(lang, text)
+	if v.Tier == TierNone {
+		return Match{}, false
 	}
-	return len(b)
+	return Match{Phrase: v.Rule, Language: v.Language}, true
 }
 
 // baseLanguage turns "es-MX", "ES_mx" or " es " into "es".
