@@ -105,7 +105,9 @@ func Compile(rules *Rules, phrases map[string][]string) (*Net, error) {
 			var pat pattern
 			for k := range ts.toks {
 				w := ts.word(k)
-				pat.parts = append(pat.parts, part{alts: []alternative{{{text: string(w)}}}, first: firstBit(w)})
+				pt := part{alts: []alternative{{{text: string(w)}}}}
+				pt.first.add(w)
+				pat.parts = append(pat.parts, pt)
 			}
 			all = append(all, Rule{
 				ID: "phrase:" + ph, Category: "phrase", Tier: TierAlert, Language: base,
@@ -126,7 +128,7 @@ func Compile(rules *Rules, phrases map[string][]string) (*Net, error) {
 			n.pats = append(n.pats, indexed{p: p, rule: ri})
 			for _, k := range p.starts() {
 				for ai, a := range p.parts[k].alts {
-					n.index(a[0], entry{pat: id, part: int32(k), alt: int32(ai)})
+					n.index(a, entry{pat: id, part: int32(k), alt: int32(ai)})
 				}
 			}
 		}
@@ -134,10 +136,17 @@ func Compile(rules *Rules, phrases map[string][]string) (*Net, error) {
 	return n, nil
 }
 
-func (n *Net) index(w wordMatch, e entry) {
+// index files e under the first word of alternative a, or under its first
+// two words (joined by a space) when the first is a whole word: many
+// alternatives share a first word ("me corté", "me tomé").
+func (n *Net) index(a alternative, e entry) {
+	key, last := a[0].text, a[0]
+	if len(a) > 1 && !a[0].prefix {
+		key, last = a[0].text+" "+a[1].text, a[1]
+	}
 	at := int32(0)
-	for i := 0; i < len(w.text); i++ {
-		c := w.text[i]
+	for i := 0; i < len(key); i++ {
+		c := key[i]
 		next := n.trie[at].child(c)
 		if next == 0 {
 			next = int32(len(n.trie))
@@ -152,11 +161,11 @@ func (n *Net) index(w wordMatch, e entry) {
 		at = next
 	}
 	list := &n.trie[at].exact
-	if w.prefix {
+	if last.prefix {
 		list = &n.trie[at].prefix
 	}
-	// Alternatives of one part that start with the same word ("me corté",
-	// "me corto") share an entry that tries them all.
+	// Alternatives of one part filed under the same key share an entry
+	// that tries them all.
 	for i, had := range *list {
 		if had.pat == e.pat && had.part == e.part {
 			(*list)[i].alt = -1
@@ -166,21 +175,42 @@ func (n *Net) index(w wordMatch, e entry) {
 	*list = append(*list, e)
 }
 
-// lookup calls fn for each pattern that may start with word.
-func (n *Net) lookup(word []byte, fn func(entry)) {
-	at := int32(0)
-	for i := 0; ; i++ {
+// lookup calls fn for each pattern that may start at token i: those filed
+// under its word, and those filed under it and the next word of the
+// sentence. Both readings of a word ("1" as "i" or "l") are looked up.
+func (n *Net) lookup(ts *tokens, i int, fn func(entry)) {
+	t := ts.toks[i]
+	n.walk(0, ts.buf[t.start:t.end], ts, i, fn)
+	if t.altEnd > t.altStart {
+		n.walk(0, ts.buf[t.altStart:t.altEnd], ts, i, fn)
+	}
+}
+
+// walk follows word from node at, calling fn for the entries on the way,
+// and on into the next token when the word ends at a node with a space.
+func (n *Net) walk(at int32, word []byte, ts *tokens, i int, fn func(entry)) {
+	for k := 0; ; k++ {
 		node := &n.trie[at]
 		for _, e := range node.prefix {
 			fn(e)
 		}
-		if i == len(word) {
+		if k == len(word) {
 			for _, e := range node.exact {
 				fn(e)
 			}
+			if i < 0 || i+1 >= len(ts.toks) || ts.toks[i+1].sent != ts.toks[i].sent {
+				return
+			}
+			if sp := node.child(' '); sp != 0 {
+				t := ts.toks[i+1]
+				n.walk(sp, ts.buf[t.start:t.end], ts, -1, fn)
+				if t.altEnd > t.altStart {
+					n.walk(sp, ts.buf[t.altStart:t.altEnd], ts, -1, fn)
+				}
+			}
 			return
 		}
-		if at = node.child(word[i]); at == 0 {
+		if at = node.child(word[k]); at == 0 {
 			return
 		}
 	}
@@ -245,10 +275,7 @@ func (n *Net) classify(lang, text string) (hit, bool) {
 			cand.end = end
 			best, found = cand, true
 		}
-		n.lookup(ts.word(i), try)
-		if t := ts.toks[i]; t.altEnd > t.altStart {
-			n.lookup(ts.alt(i), try)
-		}
+		n.lookup(ts, i, try)
 		if found && n.rules[best.rule].Tier == TierAlert && n.rules[best.rule].Language == base {
 			break // nothing later can do better
 		}

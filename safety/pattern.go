@@ -38,31 +38,36 @@ type part struct {
 	alts     []alternative
 	optional bool
 	gap      int
-	first    uint64 // firstBit of the first letter of each alternative's first word
+	first    startSet // how the first word of each alternative begins
 }
 
-// firstBit files a word under its first byte, so a part can tell at once
-// that none of its alternatives starts like a token.
-func firstBit(w []byte) uint64 {
-	if len(w) == 0 {
-		return 1 << 63
+// startSet is a 256-bit filter of how words begin: a part keeps the
+// beginnings of its alternatives' first words, so it can tell at once that
+// none of them can start at a token.
+type startSet [4]uint64
+
+// startKey reads the first two bytes of a word (one for a one-letter word).
+func startKey(w []byte) uint8 {
+	switch len(w) {
+	case 0:
+		return 0
+	case 1:
+		return w[0]*7 + 1
 	}
-	if c := w[0]; c >= 'a' && c <= 'z' {
-		return 1 << (c - 'a')
-	} else if c >= '0' && c <= '9' {
-		return 1 << (26 + c - '0')
-	}
-	return 1 << 63
+	return w[0]*31 + w[1]
 }
+
+func (s *startSet) add(w []byte)            { k := startKey(w); s[k>>6] |= 1 << (k & 63) }
+func (s *startSet) has(w []byte) bool       { k := startKey(w); return s[k>>6]&(1<<(k&63)) != 0 }
+func (s *startSet) addPrefixOf(w wordMatch) { s.add([]byte(w.text)) }
 
 // mayStart reports whether some alternative of pt may start at token i.
 func (pt *part) mayStart(ts *tokens, i int) bool {
 	t := ts.toks[i]
-	m := firstBit(ts.buf[t.start:t.end])
-	if t.altEnd > t.altStart {
-		m |= firstBit(ts.buf[t.altStart:t.altEnd])
+	if pt.first.has(ts.buf[t.start:t.end]) {
+		return true
 	}
-	return pt.first&m != 0
+	return t.altEnd > t.altStart && pt.first.has(ts.buf[t.altStart:t.altEnd])
 }
 
 // pattern is a compiled pattern: parts in order.
@@ -158,7 +163,7 @@ func compilePart(item string) (part, error) {
 			return pt, fmt.Errorf("%q has no words", a)
 		}
 		pt.alts = append(pt.alts, alt)
-		pt.first |= firstBit([]byte(alt[0].text))
+		pt.first.addPrefixOf(alt[0])
 	}
 	return pt, nil
 }

@@ -89,79 +89,85 @@ func (ts *tokens) tokenize(text string) {
 	var word [64]byte // the current word, folded; longer words are cut
 	n := 0
 	sent := int32(0)
-	pendingBreak := false
-	newlines := 0
-	prev := rune(0)
-	flush := func() {
-		if n > 0 {
-			ts.addWord(word[:n], sent)
-		}
-		n = 0
-	}
-	put := func(s string) {
-		for i := 0; i < len(s); i++ {
-			if n < len(word) {
-				word[n] = s[i]
-				n++
-			}
-		}
-	}
-	for i, r := range text {
-		isWord := false
-		var folded string
-		var one [4]byte
-		switch {
-		case r < utf8.RuneSelf:
+	pendingBreak := false // a sentence ended since the last word
+	newlines := 0         // line breaks since the last word; two end a paragraph
+	prev := byte(0)       // the last ASCII byte seen, for "..."
+	for i := 0; i < len(text); {
+		c := text[i]
+		if c < utf8.RuneSelf {
+			i++
 			switch {
-			case 'a' <= r && r <= 'z', '0' <= r && r <= '9', r == '@', r == '$':
-				one[0] = byte(r)
-				folded, isWord = string(one[:1]), true
-			case 'A' <= r && r <= 'Z':
-				one[0] = byte(r + 'a' - 'A')
-				folded, isWord = string(one[:1]), true
-			case r == '\'' || r == '`':
-				prev = r
+			case 'a' <= c && c <= 'z', '0' <= c && c <= '9', c == '@', c == '$':
+			case 'A' <= c && c <= 'Z':
+				c += 'a' - 'A'
+			case c == '\'' || c == '`':
+				prev = c
 				continue // dropped without splitting the word
-			}
-		default:
-			lr := unicode.ToLower(r)
-			switch {
-			case isApostrophe(lr), isInvisible(lr), isCombiningAccent(lr):
-				prev = r
+			default:
+				if n > 0 {
+					ts.addWord(word[:n], sent)
+					n = 0
+				}
+				switch c {
+				case '!', '?', ';':
+					pendingBreak = true
+				case '.':
+					// A full stop ends a sentence when a space follows it; an
+					// ellipsis ("I just want to... sleep") does not.
+					if prev != '.' && i < len(text) && (text[i] == ' ' || text[i] == '\n') {
+						pendingBreak = true
+					}
+				case '\n':
+					newlines++
+				}
+				prev = c
 				continue
 			}
-			if f, ok := foldTable[lr]; ok {
-				folded, isWord = f, true
-			} else if unicode.IsLetter(lr) || unicode.IsNumber(lr) || unicode.IsMark(lr) {
-				k := utf8.EncodeRune(one[:], lr)
-				folded, isWord = string(one[:k]), true
-			}
-		}
-		if isWord {
 			if n == 0 && (pendingBreak || newlines >= 2) && len(ts.toks) > 0 {
 				sent++
 			}
-			pendingBreak, newlines = false, 0
-			put(folded)
-			prev = r
+			pendingBreak, newlines, prev = false, 0, c
+			if n < len(word) {
+				word[n] = c
+				n++
+			}
 			continue
 		}
-		flush()
-		switch r {
-		case '!', '?', ';', '¡', '¿':
-			pendingBreak = true
-		case '.':
-			// A full stop ends a sentence when a space follows it; an
-			// ellipsis ("I just want to... sleep") does not.
-			if prev != '.' && i+1 < len(text) && (text[i+1] == ' ' || text[i+1] == '\n') {
+		r, size := utf8.DecodeRuneInString(text[i:])
+		i += size
+		prev = 0
+		lr := unicode.ToLower(r)
+		if isApostrophe(lr) || isInvisible(lr) || isCombiningAccent(lr) {
+			continue
+		}
+		var folded string
+		var one [4]byte
+		if f, ok := foldTable[lr]; ok {
+			folded = f
+		} else if unicode.IsLetter(lr) || unicode.IsNumber(lr) || unicode.IsMark(lr) {
+			folded = string(one[:utf8.EncodeRune(one[:], lr)])
+		} else {
+			if n > 0 {
+				ts.addWord(word[:n], sent)
+				n = 0
+			}
+			if r == '¡' || r == '¿' {
 				pendingBreak = true
 			}
-		case '\n':
-			newlines++
+			continue
 		}
-		prev = r
+		if n == 0 && (pendingBreak || newlines >= 2) && len(ts.toks) > 0 {
+			sent++
+		}
+		pendingBreak, newlines = false, 0
+		for k := 0; k < len(folded) && n < len(word); k++ {
+			word[n] = folded[k]
+			n++
+		}
 	}
-	flush()
+	if n > 0 {
+		ts.addWord(word[:n], sent)
+	}
 }
 
 // addWord reads a folded word as rules do and appends its token or tokens.
