@@ -63,6 +63,14 @@ func loadConfig(path string, explicit bool, getenv func(string) string) (Config,
 // every one as file:line: field: message; nothing is half-loaded.
 func safetyNet(cfg Config) (*safety.Net, error) {
 	rules := safety.DefaultRules()
+	switch cfg.Safety.RulesMode {
+	case RulesExtend, RulesReplace:
+	default:
+		return nil, fmt.Errorf("safety.rules_mode: want extend or replace, got %q", cfg.Safety.RulesMode)
+	}
+	if cfg.Safety.RulesMode == RulesReplace && cfg.Safety.RulesFile == "" {
+		return nil, errors.New("safety.rules_mode: replace needs safety.rules_file: without it there would be no rules")
+	}
 	if path := cfg.Safety.RulesFile; path != "" {
 		file, err := safety.LoadRules(path)
 		if err != nil {

@@ -136,6 +136,24 @@ func TestSafetyTestCommand(t *testing.T) {
 		}
 	})
 
+	t.Run("only the safety keys are checked", func(t *testing.T) {
+		cfg := filepath.Join(dir, "prod.yaml")
+		if err := os.WriteFile(cfg, []byte("store:\n  path: /nonexistent/kindling/kindling.db\nbackup:\n  dir: /nonexistent/backups\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		out, errOut, status := safetyTest(t, bin, dir, "I want to die\n", "--config", cfg)
+		if status != 0 || out != "alert\ten.intent.want-to-die\tI want to die\n" {
+			t.Errorf("exit status %d, stderr %q, output %q", status, errOut, out)
+		}
+		if err := os.WriteFile(cfg, []byte("safety:\n  rules_mode: merge\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, errOut, status = safetyTest(t, bin, dir, "I want to die\n", "--config", cfg)
+		if status != 1 || !strings.Contains(errOut, `safety.rules_mode: want extend or replace, got "merge"`) {
+			t.Errorf("bad rules_mode: exit status %d, stderr %q", status, errOut)
+		}
+	})
+
 	t.Run("explicit config missing", func(t *testing.T) {
 		_, errOut, status := safetyTest(t, bin, dir, "", "--config", filepath.Join(dir, "nope.yaml"))
 		if status != 1 || !strings.Contains(errOut, "nope.yaml") {
