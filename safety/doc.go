@@ -117,8 +117,11 @@
 // Rules are data, not code: a practice may extend them, and each addition
 // should be tried with `kindling safety test` against the corpus and its own
 // near misses before clients meet it. Exceptions are blunt: an exception
-// word near a real cry for help silences that rule for that sentence, so
-// keep them specific. Reading runs of a letter as one makes "off" read as
+// found near a real cry for help silences that rule for that sentence, so
+// anchor each one to the words of the idiom it guards ("myself slack",
+// "goodbye party", "sobredosis de azúcar"), never a lone everyday word such
+// as "because", "can" or "trabajo"; the corpus holds crisis messages with
+// such words close by to keep it so. Reading runs of a letter as one makes "off" read as
 // "of" and "pills" as "pils": patterns go through the same reading, so they
 // still match, but a pattern cannot tell such pairs apart. Normalize folds
 // Latin accents with a small table of its own (no Unicode library), which is
