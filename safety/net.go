@@ -25,10 +25,18 @@ var ErrBadLanguage = errors.New("not a language tag")
 // It is a net of rules, not a diagnosis: see the package documentation for
 // what it catches and misses. A Net is safe for concurrent use.
 type Net struct {
-	rules []Rule // compiled
-	pats  []indexed
-	trie  []trieNode
-	pool  sync.Pool // of *tokens
+	rules   []Rule // compiled
+	pats    []indexed
+	trie    []trieNode // compact, read by lookup
+	others  []otherKid // children for bytes other than a to z, by node
+	entries []entry    // the entries of every node, by node
+	pool    sync.Pool  // of *tokens
+}
+
+// otherKid is a child of a trie node for a byte other than a to z.
+type otherKid struct {
+	c    byte
+	node uint16
 }
 
 // indexed is one pattern of one rule.
@@ -43,17 +51,27 @@ type entry struct {
 	pat, part, alt int32
 }
 
-// trieNode is one letter of the index of the words patterns start with:
-// exact holds patterns starting with the word spelled so far, prefix those
-// starting with any word that begins so.
+// trieNode is one letter of the index of the words patterns start with,
+// kept small so the whole index stays in cache: its entries are
+// entries[exact:exact+nExact] for patterns starting with the word spelled
+// so far and entries[prefix:prefix+nPrefix] for those starting with any
+// word that begins so; its children for bytes other than a to z are
+// others[other:other+nOther].
 type trieNode struct {
-	az            [26]int32 // children for a to z; 0 for none (the root is no one's child)
-	keys          []byte    // children for other bytes
+	az                      [26]uint16 // children for a to z; 0 for none (the root is no one's child)
+	exact, prefix, other    uint16
+	nExact, nPrefix, nOther uint8
+}
+
+// buildNode is a trie node while the index is built.
+type buildNode struct {
+	az            [26]int32
+	keys          []byte
 	kids          []int32
 	exact, prefix []entry
 }
 
-func (t *trieNode) child(c byte) int32 {
+func (t *buildNode) child(c byte) int32 {
 	if c >= 'a' && c <= 'z' {
 		return t.az[c-'a']
 	}
@@ -63,6 +81,48 @@ func (t *trieNode) child(c byte) int32 {
 		}
 	}
 	return 0
+}
+
+func (n *Net) child(t *trieNode, c byte) uint16 {
+	if c >= 'a' && c <= 'z' {
+		return t.az[c-'a']
+	}
+	for _, o := range n.others[t.other : int(t.other)+int(t.nOther)] {
+		if o.c == c {
+			return o.node
+		}
+	}
+	return 0
+}
+
+// ErrTooManyRules is returned by Compile when the rules are too many for the
+// index (about 60,000 distinct beginnings of words).
+var ErrTooManyRules = errors.New("too many rules for the index")
+
+// pack turns the built trie into the compact one.
+func (n *Net) pack(b []buildNode) error {
+	if len(b) > 0xFFFF {
+		return ErrTooManyRules
+	}
+	n.trie = make([]trieNode, len(b))
+	for i := range b {
+		src, dst := &b[i], &n.trie[i]
+		for k, c := range src.az {
+			dst.az[k] = uint16(c)
+		}
+		if len(src.exact) > 0xFF || len(src.prefix) > 0xFF || len(src.keys) > 0xFF || len(n.entries)+len(src.exact)+len(src.prefix) > 0xFFFF || len(n.others)+len(src.keys) > 0xFFFF {
+			return ErrTooManyRules
+		}
+		dst.exact, dst.nExact = uint16(len(n.entries)), uint8(len(src.exact))
+		n.entries = append(n.entries, src.exact...)
+		dst.prefix, dst.nPrefix = uint16(len(n.entries)), uint8(len(src.prefix))
+		n.entries = append(n.entries, src.prefix...)
+		dst.other, dst.nOther = uint16(len(n.others)), uint8(len(src.keys))
+		for k, c := range src.keys {
+			n.others = append(n.others, otherKid{c: c, node: uint16(src.kids[k])})
+		}
+	}
+	return nil
 }
 
 // New builds a Net from the built-in rules and phrases: phrases adds simple
@@ -85,7 +145,8 @@ var Default = sync.OnceValue(func() *Net {
 // tier alert and category "phrase", with id "phrase:" and the phrase as
 // written, whose words must stand side by side in the message; a tag with a
 // region ("es-MX") is filed under its base language. The error for a bad
-// phrase names it as phrases.<lang>[<index>].
+// phrase names it as phrases.<lang>[<index>]. Rules far beyond any
+// practice's (tens of thousands of patterns) return ErrTooManyRules.
 func Compile(rules *Rules, phrases map[string][]string) (*Net, error) {
 	var all []Rule
 	if rules != nil {
@@ -118,7 +179,8 @@ func Compile(rules *Rules, phrases map[string][]string) (*Net, error) {
 	if len(all) == 0 {
 		return nil, ErrNoPhrases
 	}
-	n := &Net{rules: all, trie: []trieNode{{}}}
+	n := &Net{rules: all}
+	build := []buildNode{{}}
 	n.pool.New = func() any { return &tokens{buf: make([]byte, 0, 1024), toks: make([]token, 0, 256)} }
 	for ri := range n.rules {
 		r := &n.rules[ri]
@@ -128,10 +190,13 @@ func Compile(rules *Rules, phrases map[string][]string) (*Net, error) {
 			n.pats = append(n.pats, indexed{p: p, rule: ri})
 			for _, k := range p.starts() {
 				for ai, a := range p.parts[k].alts {
-					n.index(a, entry{pat: id, part: int32(k), alt: int32(ai)})
+					build = index(build, a, entry{pat: id, part: int32(k), alt: int32(ai)})
 				}
 			}
 		}
+	}
+	if err := n.pack(build); err != nil {
+		return nil, err
 	}
 	return n, nil
 }
@@ -139,7 +204,7 @@ func Compile(rules *Rules, phrases map[string][]string) (*Net, error) {
 // index files e under the first word of alternative a, or under its first
 // two words (joined by a space) when the first is a whole word: many
 // alternatives share a first word ("me corté", "me tomé").
-func (n *Net) index(a alternative, e entry) {
+func index(trie []buildNode, a alternative, e entry) []buildNode {
 	key, last := a[0].text, a[0]
 	if len(a) > 1 && !a[0].prefix {
 		key, last = a[0].text+" "+a[1].text, a[1]
@@ -147,11 +212,11 @@ func (n *Net) index(a alternative, e entry) {
 	at := int32(0)
 	for i := 0; i < len(key); i++ {
 		c := key[i]
-		next := n.trie[at].child(c)
+		next := trie[at].child(c)
 		if next == 0 {
-			next = int32(len(n.trie))
-			n.trie = append(n.trie, trieNode{})
-			if node := &n.trie[at]; c >= 'a' && c <= 'z' {
+			next = int32(len(trie))
+			trie = append(trie, buildNode{})
+			if node := &trie[at]; c >= 'a' && c <= 'z' {
 				node.az[c-'a'] = next
 			} else {
 				node.keys = append(node.keys, c)
@@ -160,19 +225,20 @@ func (n *Net) index(a alternative, e entry) {
 		}
 		at = next
 	}
-	list := &n.trie[at].exact
+	list := &trie[at].exact
 	if last.prefix {
-		list = &n.trie[at].prefix
+		list = &trie[at].prefix
 	}
 	// Alternatives of one part filed under the same key share an entry
 	// that tries them all.
 	for i, had := range *list {
 		if had.pat == e.pat && had.part == e.part {
 			(*list)[i].alt = -1
-			return
+			return trie
 		}
 	}
 	*list = append(*list, e)
+	return trie
 }
 
 // lookup calls fn for each pattern that may start at token i: those filed
@@ -188,20 +254,20 @@ func (n *Net) lookup(ts *tokens, i int, fn func(entry)) {
 
 // walk follows word from node at, calling fn for the entries on the way,
 // and on into the next token when the word ends at a node with a space.
-func (n *Net) walk(at int32, word []byte, ts *tokens, i int, fn func(entry)) {
+func (n *Net) walk(at uint16, word []byte, ts *tokens, i int, fn func(entry)) {
 	for k := 0; ; k++ {
 		node := &n.trie[at]
-		for _, e := range node.prefix {
+		for _, e := range n.entries[node.prefix : int(node.prefix)+int(node.nPrefix)] {
 			fn(e)
 		}
 		if k == len(word) {
-			for _, e := range node.exact {
+			for _, e := range n.entries[node.exact : int(node.exact)+int(node.nExact)] {
 				fn(e)
 			}
 			if i < 0 || i+1 >= len(ts.toks) || ts.toks[i+1].sent != ts.toks[i].sent {
 				return
 			}
-			if sp := node.child(' '); sp != 0 {
+			if sp := n.child(node, ' '); sp != 0 {
 				t := ts.toks[i+1]
 				n.walk(sp, ts.buf[t.start:t.end], ts, -1, fn)
 				if t.altEnd > t.altStart {
@@ -210,7 +276,7 @@ func (n *Net) walk(at int32, word []byte, ts *tokens, i int, fn func(entry)) {
 			}
 			return
 		}
-		if at = node.child(word[k]); at == 0 {
+		if at = n.child(node, word[k]); at == 0 {
 			return
 		}
 	}
