@@ -58,6 +58,38 @@ func loadConfig(path string, explicit bool, getenv func(string) string) (Config,
 	return cfg, nil
 }
 
+// safetyNet builds the crisis net of the configuration: the built-in rules,
+// extended or replaced by safety.rules_file (safety.rules_mode), plus the
+// phrases of safety.phrases. A rules file with problems is an error listing
+// every one as file:line: field: message; nothing is half-loaded.
+func safetyNet(cfg Config) (*safety.Net, error) {
+	rules := safety.DefaultRules()
+	switch cfg.Safety.RulesMode {
+	case RulesExtend, RulesReplace:
+	default:
+		return nil, fmt.Errorf("safety.rules_mode: want extend or replace, got %q", cfg.Safety.RulesMode)
+	}
+	if cfg.Safety.RulesMode == RulesReplace && cfg.Safety.RulesFile == "" {
+		return nil, errors.New("safety.rules_mode: replace needs safety.rules_file: without it there would be no rules")
+	}
+	if path := cfg.Safety.RulesFile; path != "" {
+		file, err := safety.LoadRules(path)
+		if err != nil {
+			return nil, fmt.Errorf("safety.rules_file: %w", err)
+		}
+		if cfg.Safety.RulesMode == RulesReplace {
+			rules = file
+		} else {
+			rules = rules.Extend(file)
+		}
+	}
+	net, err := safety.Compile(rules, cfg.Safety.Phrases)
+	if err != nil {
+		return nil, fmt.Errorf("safety.phrases: %w", err)
+	}
+	return net, nil
+}
+
 // newLogger logs as log.format and log.level say. Answers and tokens never
 // go into a log line at info level or above. JSON lines give durations in
 // seconds ("retry_in":0.5), as log collectors and Prometheus count time;
@@ -98,12 +130,10 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger, api *tgbot.Bot, o
 		return nil, err
 	}
 
-	phrases := maps.Clone(safety.DefaultPhrases)
-	maps.Copy(phrases, cfg.Safety.Phrases)
-	net, err := safety.New(phrases)
+	net, err := safetyNet(cfg)
 	if err != nil {
 		a.close()
-		return nil, fmt.Errorf("safety.phrases: %w", err)
+		return nil, err
 	}
 	crisis := maps.Clone(safety.DefaultCrisisMessage)
 	maps.Copy(crisis, cfg.Safety.CrisisMessage)

@@ -63,6 +63,7 @@ func subcommands() []subcommand {
 		{"backup", "backup [--config FILE] FILE", "write a consistent copy of the database", cmdBackup},
 		{"salvage", "salvage DAMAGED OUT", "copy every record still readable of a damaged database file into a new one", cmdSalvage},
 		{"compact", "compact [--config FILE]", "rewrite the database file, purging erased data (bot stopped)", cmdCompact},
+		{"safety", "safety test [--config FILE] [--lang LANG] [FILE|-]", "print the tier and rule the safety net gives each line of FILE", cmdSafety},
 		{"config", "config [--config FILE]", "print the effective configuration, secrets masked", cmdConfig},
 		{"healthcheck", "healthcheck [--config FILE]", "ask the running bot's /healthz (exit 0 when healthy), for container health checks", cmdHealthcheck},
 		{"version", "version", "print the version", cmdVersion},
