@@ -165,3 +165,89 @@ func TestTodayWhenStopped(t *testing.T) {
 		t.Errorf("/today after /resume: %+v", ds)
 	}
 }
+
+// TestJournalAcknowledgementsFit: a journal entry of emoji or one word
+// gets an acknowledgement that fits it, crying emoji a warm line with
+// where help is; words get the thanks for putting them into words. The
+// safety net still reads every message first.
+func TestJournalAcknowledgementsFit(t *testing.T) {
+	t.Parallel()
+	h, ana := enrolledAt(t, 1001, "Ana")
+	h.clock.Set(utc("2026-03-01 13:00")) // before day 0's 19:00: no question open
+	for _, tc := range []struct{ text, key string }{
+		{"😭😭😭", "ack_heavy"},
+		{"💔", "ack_heavy"},
+		{"🙂🌿", "ack_brief"},
+		{"tired", "ack_brief"},
+		{"Tired but hopeful today.", "ack_journal"},
+	} {
+		got := answered(h, ana, tc.text)
+		if want := words(tc.key, prompts.Vars{Name: "Ana"}); len(got) != 1 || got[0].Text != want {
+			t.Errorf("%q: %q, want %q", tc.text, messageTexts(got), want)
+		}
+	}
+	if got := words("ack_heavy", prompts.Vars{}); !strings.Contains(got, "/safetyplan") || strings.Contains(got, "putting that into words") {
+		t.Errorf("ack_heavy %q: want /safetyplan and no thanks for words", got)
+	}
+	if got := palabras("ack_heavy", prompts.Vars{}); got == words("ack_heavy", prompts.Vars{}) || !strings.Contains(got, "/safetyplan") {
+		t.Errorf("ack_heavy in Spanish: %q", got)
+	}
+	// The safety net comes first: words of intent get the crisis reply,
+	// not an acknowledgement.
+	got := answered(h, ana, "I want to kill myself")
+	for _, m := range got {
+		if m.Text == words("ack_journal", prompts.Vars{}) || m.Text == words("ack_brief", prompts.Vars{}) {
+			t.Errorf("a crisis message was acknowledged as a journal entry: %q", messageTexts(got))
+		}
+	}
+	if rs := h.replies(ana.ID()); len(rs) != 6 || !rs[5].Flagged {
+		t.Errorf("replies %d, last flagged %v", len(rs), len(rs) > 0 && rs[len(rs)-1].Flagged)
+	}
+}
+
+// TestLongMessagesKeptWhole: a 10,000-character journal entry is kept
+// whole and acknowledged. Telegram's apps split a message longer than
+// 4,096 characters into several; each part is kept whole too, in order.
+func TestLongMessagesKeptWhole(t *testing.T) {
+	t.Parallel()
+	h, ana := enrolledAt(t, 1001, "Ana")
+	h.clock.Set(utc("2026-03-01 13:00"))
+	long := strings.Repeat("Today I walked by the river and thought about what my grandmother said. ", 140)[:10000]
+	got := answered(h, ana, long)
+	if len(got) != 1 || got[0].Text != words("ack_journal", prompts.Vars{Name: "Ana"}) {
+		t.Errorf("a 10,000-character entry: %q", messageTexts(got))
+	}
+	rs := h.replies(ana.ID())
+	if len(rs) != 1 || rs[0].Answer != long {
+		t.Fatalf("stored %d replies, first %d characters; want the 10,000 whole", len(rs), len(rs[0].Answer))
+	}
+	// As Telegram delivers it: parts of at most 4,096 characters.
+	for i := 0; i < len(long); i += 4096 {
+		h.send(ana, long[i:min(i+4096, len(long))])
+	}
+	rs = h.replies(ana.ID())
+	var joined strings.Builder
+	for _, r := range rs[1:] {
+		if n := len([]rune(r.Answer)); n > 4096 {
+			t.Errorf("a part of %d characters", n)
+		}
+		joined.WriteString(r.Answer)
+	}
+	if len(rs) != 4 || joined.String() != long {
+		t.Errorf("%d parts stored, joined %d characters; want 3 parts making the 10,000", len(rs)-1, joined.Len())
+	}
+}
+
+// TestExportWithoutAName suggests /export, not /journal.
+func TestExportWithoutAName(t *testing.T) {
+	t.Parallel()
+	h, dana, _ := coached(t)
+	got := answered(h, dana, "/export")
+	if len(got) != 1 || got[0].Text != words("coach_which_export", prompts.Vars{}) || !strings.Contains(got[0].Text, "/export Maya") {
+		t.Errorf("/export: %q", messageTexts(got))
+	}
+	got = answered(h, dana, "/journal")
+	if len(got) != 1 || !strings.Contains(got[0].Text, "/journal Maya") {
+		t.Errorf("/journal: %q", messageTexts(got))
+	}
+}
