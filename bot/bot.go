@@ -32,8 +32,8 @@ import (
 type Planner interface {
 	// Reschedule sets c.Due to the client's next due moment after now.
 	Reschedule(tx *store.Tx, c *store.Client, now time.Time) error
-	// StartToday gives today's step now; false when there is none or it
-	// was already given.
+	// StartToday gives today's step now; false when there is none, it
+	// was already given, or it is written for an hour still to come.
 	StartToday(tx *store.Tx, c *store.Client, now time.Time) (bool, error)
 	// Today reports today's step without starting it.
 	Today(tx *store.Tx, c *store.Client, now time.Time) (schedule.Step, bool, error)
