@@ -129,7 +129,8 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger, api *tgbot.Bot, o
 	}
 	a.bot = &bot.Bot{
 		DB: db, Prompts: a.prompts, Planner: a.sched, API: api, Logger: log, Now: now,
-		Sender:          &bot.Sender{Rate: float64(cfg.Telegram.RatePerSecond), PerChat: opts.perChat},
+		Sender: &bot.Sender{Rate: float64(cfg.Telegram.RatePerSecond), PerChat: opts.perChat,
+			MaxPause: time.Duration(cfg.Telegram.MaxPause), Logger: log},
 		DefaultSequence: cfg.Prompts.DefaultSequence, DefaultLanguage: cfg.Prompts.DefaultLanguage,
 		DefaultTime: cfg.Schedule.DefaultTime, DefaultTimeZone: cfg.Schedule.DefaultTimezone,
 		DataDir:    filepath.Dir(cfg.Store.Path),

@@ -194,7 +194,7 @@ func (h *harness) start() {
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	h.sender = &bot.Sender{Rate: 1000, PerChat: -1, Backoff: time.Millisecond, MaxBackoff: 20 * time.Millisecond, RetryAfterUnit: 10 * time.Millisecond}
+	h.sender = &bot.Sender{Rate: 1000, PerChat: -1, Backoff: time.Millisecond, MaxBackoff: 20 * time.Millisecond, RetryAfterUnit: 10 * time.Millisecond, Logger: log}
 	if h.cfg.sender != nil {
 		h.cfg.sender(h.sender)
 	}

@@ -141,7 +141,8 @@ func (b *Bot) Poll(ctx context.Context, p *Poller) error {
 			}
 			var ra *retryAfterError
 			if errors.As(err, &ra) {
-				wait = time.Duration(max(ra.seconds, 1)) * time.Second
+				// Capped at the sender's MaxPause, as every other call.
+				wait = b.Sender.pauseFor(ra.seconds, "getUpdates")
 			} else {
 				wait = min(max(wait*2, 500*time.Millisecond), 30*time.Second)
 			}
