@@ -413,7 +413,7 @@ func (b *Bot) scaleQuestion(id string) (prompts.Question, bool) {
 // own safety plan first) instead of the usual acknowledgement, and tells
 // their coach right away.
 func (b *Bot) respondToCrisis(tx *store.Tx, fx *effects, c *store.Client, r *store.Reply) error {
-	if err := b.say(tx, fx, c.ChatID, b.crisisText(c)); err != nil {
+	if err := b.enqueue(tx, fx, &store.Outgoing{ChatID: c.ChatID, Text: b.crisisText(c), Urgent: true}); err != nil {
 		return err
 	}
 	what := r.Answer
@@ -422,7 +422,7 @@ func (b *Bot) respondToCrisis(tx *store.Tx, fx *effects, c *store.Client, r *sto
 	}
 	alert := b.text(b.DefaultLanguage, "coach_alert", prompts.Vars{Name: c.Name}) + "\n\n«" + clipRunes(what, 3000) + "»"
 	for _, id := range b.coachesOf(c) {
-		if err := b.enqueue(tx, fx, &store.Outgoing{ChatID: id, Text: alert, About: c.ChatID}); err != nil {
+		if err := b.enqueue(tx, fx, &store.Outgoing{ChatID: id, Text: alert, About: c.ChatID, Urgent: true}); err != nil {
 			return err
 		}
 	}

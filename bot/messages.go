@@ -271,7 +271,7 @@ func (b *Bot) crisisAnywhere(tx *store.Tx, m *models.Message, lang string, fx *e
 	c, err := tx.Client(m.Chat.ID)
 	if errors.Is(err, store.ErrNotFound) {
 		// Nothing may be stored and no coach is known: the helplines.
-		return true, b.say(tx, fx, m.Chat.ID, b.crisisText(&store.Client{Language: baseLang(lang)}))
+		return true, b.enqueue(tx, fx, &store.Outgoing{ChatID: m.Chat.ID, Text: b.crisisText(&store.Client{Language: baseLang(lang)}), Urgent: true})
 	}
 	if err != nil {
 		return false, err

@@ -42,12 +42,20 @@ func (b *Bot) Wake() {
 	}
 }
 
+// urgentRetryMax is the longest an urgent row waits between two rounds
+// of tries when Telegram did not take it.
+const urgentRetryMax = 30 * time.Second
+
 // Drain sends the outbox until ctx ends. Each row is removed (and a
 // question's message id recorded) only after Telegram accepted it.
 //
 // Rows are handed to workers one chat at a time, so a chat's messages go
 // out in order while other chats carry on: a chat held back by the
 // one-message-per-second limit, or by retries, never stalls the rest.
+// Urgent rows (crisis replies, safety alerts) have a lane of their own:
+// they are read and started on every pass, whatever the other workers are
+// doing, go out through Sender.DoUrgent, and when Telegram does not take
+// them they are tried again within urgentRetryMax.
 func (b *Bot) Drain(ctx context.Context) {
 	b.init()
 	workers := b.workers()
@@ -57,9 +65,13 @@ func (b *Bot) Drain(ctx context.Context) {
 		busy     = map[int64]bool{} // chats with a worker
 		inFlight = map[uint64]bool{}
 		backoff  time.Duration
+		urgent   = &urgentLane{busy: map[int64]bool{}, retry: map[int64]urgentRetry{}}
 	)
 	defer wg.Wait()
 	for ctx.Err() == nil {
+		if err := b.dispatchUrgent(ctx, &wg, results, urgent, inFlight); err != nil {
+			b.logger().Error("read urgent outbox", "err", err)
+		}
 		// Read the outbox again only when half the workers are free:
 		// each read decodes a batch of rows.
 		started, pending := 0, true
@@ -80,16 +92,19 @@ func (b *Bot) Drain(ctx context.Context) {
 		default:
 			wait = time.Second // idle: look again now and then
 		}
+		if d, ok := urgent.nextRetry(); ok {
+			wait = min(wait, max(d, 0))
+		}
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 		case r := <-results:
-			b.settle(r, busy, inFlight, &backoff)
+			b.settle(r, busy, urgent, inFlight, &backoff)
 			// Take every result that is ready before reading again.
 			for more := true; more; {
 				select {
 				case r := <-results:
-					b.settle(r, busy, inFlight, &backoff)
+					b.settle(r, busy, urgent, inFlight, &backoff)
 				default:
 					more = false
 				}
@@ -106,16 +121,119 @@ type drainResult struct {
 	chat     int64
 	ids      []uint64
 	progress bool // at least one row was settled
+	urgent   bool // the worker of the urgent lane
 }
 
-func (b *Bot) settle(r drainResult, busy map[int64]bool, inFlight map[uint64]bool, backoff *time.Duration) {
-	delete(busy, r.chat)
+func (b *Bot) settle(r drainResult, busy map[int64]bool, urgent *urgentLane, inFlight map[uint64]bool, backoff *time.Duration) {
 	for _, id := range r.ids {
 		delete(inFlight, id)
 	}
+	if r.urgent {
+		delete(urgent.busy, r.chat)
+		if r.progress {
+			delete(urgent.retry, r.chat)
+		} else {
+			urgent.failed(r.chat, time.Now())
+		}
+		return
+	}
+	delete(busy, r.chat)
 	if r.progress {
 		*backoff = 0
 	}
+}
+
+// urgentLane is the drain's state for urgent rows: the chats with an
+// urgent worker, and when a chat whose urgent rows Telegram did not take
+// may be tried again.
+type urgentLane struct {
+	busy  map[int64]bool
+	retry map[int64]urgentRetry
+}
+
+type urgentRetry struct {
+	at   time.Time
+	wait time.Duration
+}
+
+// failed puts off the chat's next try: one second, doubling up to
+// urgentRetryMax, so that a call failing at once does not loop hot.
+func (l *urgentLane) failed(chat int64, now time.Time) {
+	r := l.retry[chat]
+	r.wait = min(max(2*r.wait, time.Second), urgentRetryMax)
+	r.at = now.Add(r.wait)
+	l.retry[chat] = r
+}
+
+// nextRetry is how long until the first put-off chat may be tried again
+// (only chats without a worker, put off until later than now).
+func (l *urgentLane) nextRetry() (time.Duration, bool) {
+	now := time.Now()
+	var first time.Time
+	for chat, r := range l.retry {
+		if l.busy[chat] || !r.at.After(now) {
+			continue
+		}
+		if first.IsZero() || r.at.Before(first) {
+			first = r.at
+		}
+	}
+	return first.Sub(now), !first.IsZero()
+}
+
+// dispatchUrgent starts a worker for each chat with urgent rows that has
+// none yet and is not put off. The reading is cheap: urgent rows come
+// first in the outbox, and only they are read.
+func (b *Bot) dispatchUrgent(ctx context.Context, wg *sync.WaitGroup, results chan<- drainResult, lane *urgentLane, inFlight map[uint64]bool) error {
+	var rows []store.Outgoing
+	err := b.DB.View(func(tx *store.Tx) error {
+		var err error
+		rows, err = tx.UrgentOutbox(drainBatch)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	byChat := map[int64][]store.Outgoing{}
+	var order []int64
+	waiting := map[int64]bool{}
+	for _, o := range rows {
+		waiting[o.ChatID] = true
+		if inFlight[o.ID] || lane.busy[o.ChatID] {
+			continue
+		}
+		if r, ok := lane.retry[o.ChatID]; ok && now.Before(r.at) {
+			continue
+		}
+		if _, ok := byChat[o.ChatID]; !ok {
+			order = append(order, o.ChatID)
+		}
+		byChat[o.ChatID] = append(byChat[o.ChatID], o)
+	}
+	if len(rows) < drainBatch { // every urgent row was read
+		for chat := range lane.retry {
+			if !waiting[chat] && !lane.busy[chat] {
+				delete(lane.retry, chat) // sent or dropped meanwhile
+			}
+		}
+	}
+	for _, chat := range order {
+		msgs := byChat[chat]
+		lane.busy[chat] = true
+		ids := make([]uint64, len(msgs))
+		for i, o := range msgs {
+			inFlight[o.ID] = true
+			ids[i] = o.ID
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			n := b.sendChat(ctx, msgs)
+			results <- drainResult{chat: chat, ids: ids, progress: n > 0, urgent: true}
+		}()
+	}
+	return nil
 }
 
 // dispatch reads the outbox and starts a worker for each chat that has
@@ -138,7 +256,7 @@ func (b *Bot) dispatch(ctx context.Context, wg *sync.WaitGroup, results chan<- d
 	var order []int64
 	pending := false
 	for _, o := range rows {
-		if inFlight[o.ID] {
+		if inFlight[o.ID] || o.Urgent { // urgent rows have their own lane
 			continue
 		}
 		pending = true
@@ -241,7 +359,11 @@ func (b *Bot) markUnreachable(chatID int64) error {
 // sendOutgoing makes the Telegram call for one outbox row.
 func (b *Bot) sendOutgoing(ctx context.Context, o store.Outgoing) (int, error) {
 	var id int
-	err := b.Sender.Do(ctx, o.ChatID, func(ctx context.Context) error {
+	do := b.Sender.Do
+	if o.Urgent {
+		do = b.Sender.DoUrgent
+	}
+	err := do(ctx, o.ChatID, func(ctx context.Context) error {
 		// Before every try: the row may have gone since it was read, as
 		// when its client erased their data (with everything about them).
 		waiting := true
