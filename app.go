@@ -42,6 +42,9 @@ type app struct {
 type appOptions struct {
 	now     func() time.Time
 	perChat time.Duration // 0: Telegram's one message per second per chat
+	// storeRecoverAfter shortens, for tests, how long the store must take
+	// writes after a refused one before it counts as healthy (0: a minute).
+	storeRecoverAfter time.Duration
 }
 
 // loadConfig reads the config for a subcommand: an explicit --config must
@@ -67,9 +70,12 @@ func newLogger(cfg Config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-// openStore opens the database with the lock timeout kindling always uses.
-func openStore(cfg Config, now func() time.Time) (*store.DB, error) {
-	return store.Open(cfg.Store.Path, store.Options{Timeout: time.Second, Now: now})
+// openStore opens the database with the lock timeout kindling always uses;
+// onStorage is told when writes begin to be refused and when they are
+// taken again, recoverAfter (0: a minute) after the last refused write
+// (see store.Options).
+func openStore(cfg Config, now func() time.Time, onStorage func(error), recoverAfter time.Duration) (*store.DB, error) {
+	return store.Open(cfg.Store.Path, store.Options{Timeout: time.Second, Now: now, OnStorage: onStorage, RecoverAfter: recoverAfter})
 }
 
 // newApp builds everything but starts nothing.
@@ -106,7 +112,7 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger, api *tgbot.Bot, o
 	crisis := maps.Clone(safety.DefaultCrisisMessage)
 	maps.Copy(crisis, cfg.Safety.CrisisMessage)
 
-	db, err := openStore(cfg, now)
+	db, err := openStore(cfg, now, a.storageChanged, opts.storeRecoverAfter)
 	if err != nil {
 		a.close()
 		return nil, err
@@ -155,6 +161,18 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger, api *tgbot.Bot, o
 	a.poller = &bot.Poller{URL: cfg.Telegram.APIURL, Timeout: time.Duration(cfg.Telegram.PollTimeout)}
 	a.metrics = newMetrics(a)
 	return a, nil
+}
+
+// storageChanged logs, once each, that the database began to refuse
+// writes and that it takes them again. Updates wait meanwhile: none is
+// confirmed to Telegram before it is stored.
+func (a *app) storageChanged(err error) {
+	if err != nil {
+		a.log.Error("the database refuses writes (a full disk, an I/O error, a read-only file system?): updates wait and are stored once it takes writes again",
+			"store", a.cfg.Store.Path, "err", err)
+		return
+	}
+	a.log.Info("the database takes writes again", "store", a.cfg.Store.Path)
 }
 
 // close releases what newApp opened.

@@ -55,6 +55,16 @@ type Options struct {
 	// NoSync skips fsync on commit. For tests and benchmarks only: a crash
 	// of the machine may then lose or corrupt committed data.
 	NoSync bool
+
+	// OnStorage, when set, is told when writes begin to be refused with
+	// ErrStorage (err is the first such error) and when they are taken
+	// again (err is nil): once per spell, however many writes fail. It
+	// is called after the transaction, and must not block for long.
+	OnStorage func(err error)
+
+	// RecoverAfter is how long after the last refused write a write must
+	// succeed for the spell to end (default one minute; see StorageStats).
+	RecoverAfter time.Duration
 }
 
 // DefaultTimeout is the lock wait used when Options.Timeout is zero.
@@ -65,10 +75,11 @@ const DefaultTimeout = time.Second
 type DB struct {
 	// mu is held shared by every transaction and exclusively by Close and
 	// CompactInPlace, which swap the underlying file.
-	mu   sync.RWMutex
-	bolt *bbolt.DB
-	path string
-	opts Options
+	mu     sync.RWMutex
+	bolt   *bbolt.DB
+	path   string
+	opts   Options
+	health health // see wrote
 }
 
 // Open opens (creating if needed) the database at path. The parent folder
@@ -232,13 +243,17 @@ func (db *DB) tx(t *bbolt.Tx) *Tx { return &Tx{tx: t, now: db.opts.Now} }
 
 // Update runs fn in a read-write transaction, committed when fn returns
 // nil. fn must not call methods of db.
+//
+// An error of the storage rather than of fn (a full disk, an I/O error, a
+// closed database) wraps ErrStorage.
 func (db *DB) Update(fn func(*Tx) error) error {
 	b, err := db.begin()
 	if err != nil {
-		return err
+		return fmt.Errorf("%w: %w", ErrStorage, err)
 	}
-	defer db.mu.RUnlock()
-	return b.Update(func(t *bbolt.Tx) error { return fn(db.tx(t)) })
+	err, fnErr := db.write(b.Update, fn)
+	db.mu.RUnlock()
+	return db.wrote(err, fnErr)
 }
 
 // View runs fn in a read-only transaction. fn must not call methods of db.
@@ -255,13 +270,15 @@ func (db *DB) View(fn func(*Tx) error) error {
 // Batch calls: one fsync for many writers. fn may run more than once (bbolt
 // retries a batch without the call that failed), so it must be idempotent
 // and must not leave effects outside the transaction until Batch returns.
+// Storage errors wrap ErrStorage, as in Update.
 func (db *DB) Batch(fn func(*Tx) error) error {
 	b, err := db.begin()
 	if err != nil {
-		return err
+		return fmt.Errorf("%w: %w", ErrStorage, err)
 	}
-	defer db.mu.RUnlock()
-	return b.Batch(func(t *bbolt.Tx) error { return fn(db.tx(t)) })
+	err, fnErr := db.write(b.Batch, fn)
+	db.mu.RUnlock()
+	return db.wrote(err, fnErr)
 }
 
 // ApplyUpdate stores the effect of the Telegram update updateID: it runs fn
