@@ -124,19 +124,43 @@ func (b *Bot) Run(ctx context.Context, p *Poller) error {
 	return err
 }
 
-// SetCommands registers the command menu. A failure is logged, not fatal.
+// commandTries is how many times SetCommands calls setMyCommands.
+const commandTries = 3
+
+// SetCommands registers the command menu. The menu is optional: the call
+// goes around the Sender, so it neither waits for a 429's pause nor sets
+// one, and it is tried a few times (waiting as a 429 asks, up to
+// MaxPause) before a failure is logged. Run it in the background once
+// updates are being read.
 func (b *Bot) SetCommands(ctx context.Context) {
 	b.init()
 	var cmds []models.BotCommand
 	for _, c := range clientCommands {
 		cmds = append(cmds, models.BotCommand{Command: c.name, Description: c.about})
 	}
-	err := b.Sender.Do(ctx, 0, func(ctx context.Context) error {
+	wait := b.Sender.Backoff
+	if wait <= 0 {
+		wait = time.Second
+	}
+	for try := 1; ; try++ {
 		_, err := b.API.SetMyCommands(ctx, &tgbot.SetMyCommandsParams{Commands: cmds})
-		return err
-	})
-	if err != nil {
-		b.logger().Warn("register command menu", "err", err)
+		if err == nil || ctx.Err() != nil {
+			return
+		}
+		var tooMany *tgbot.TooManyRequestsError
+		rejected := errors.Is(err, tgbot.ErrorBadRequest) || errors.Is(err, tgbot.ErrorUnauthorized) || errors.Is(err, tgbot.ErrorForbidden)
+		if try == commandTries || rejected {
+			b.logger().Warn("register command menu", "tries", try, "err", err)
+			return
+		}
+		d := wait
+		if errors.As(err, &tooMany) {
+			d = b.Sender.pauseFor(tooMany.RetryAfter, "setMyCommands")
+		}
+		if !sleep(ctx, d) {
+			return
+		}
+		wait *= 2
 	}
 }
 
