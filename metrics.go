@@ -16,7 +16,7 @@ import (
 // failureReasons are the reasons bot.Sender counts failed Telegram calls
 // under; each is exported from the start, at zero, so that a rate() over
 // it works before the first failure.
-var failureReasons = []string{"network", "rejected", "server", "unauthorized", "unreachable"}
+var failureReasons = []string{"chat_not_found", "network", "rejected", "server", "unauthorized", "unreachable"}
 
 // backupResults label kindling_backups_total.
 var backupResults = []string{"ok", "failed"}

@@ -83,6 +83,9 @@ type Bot struct {
 	// Forgotten is told when a client erased their data, so the running
 	// bot can compact the database file at a quiet moment.
 	Forgotten func(chatID int64)
+	// NotFoundRetry is how long the messages of a chat Telegram did not
+	// find wait before they are tried again (default one minute).
+	NotFoundRetry time.Duration
 
 	wake       chan struct{}
 	handleMu   sync.Mutex
@@ -207,6 +210,11 @@ func (b *Bot) Handle(ctx context.Context, u *models.Update) error {
 
 // apply turns one update into stored records and outgoing messages.
 func (b *Bot) apply(tx *store.Tx, u *models.Update, fx *effects) error {
+	if chat, ok := privateSender(u); ok {
+		if err := b.reachable(tx, chat); err != nil {
+			return err
+		}
+	}
 	switch {
 	case u.Message != nil:
 		return b.onMessage(tx, u.Message, fx)
@@ -218,6 +226,48 @@ func (b *Bot) apply(tx *store.Tx, u *models.Update, fx *effects) error {
 		return b.onMembership(tx, u.MyChatMember)
 	}
 	return nil // a kind of update kindling does not use: confirmed, skipped
+}
+
+// privateSender is the private chat a client wrote or pressed a button
+// in, if the update is one.
+func privateSender(u *models.Update) (int64, bool) {
+	var m *models.Message
+	switch {
+	case u.Message != nil:
+		m = u.Message
+	case u.EditedMessage != nil:
+		m = u.EditedMessage
+	case u.CallbackQuery != nil && u.CallbackQuery.Message.Message != nil:
+		m = u.CallbackQuery.Message.Message
+	}
+	if m == nil || m.Chat.Type != models.ChatTypePrivate {
+		return 0, false
+	}
+	return m.Chat.ID, true
+}
+
+// reachable notes that a client's chat exists, since they wrote in it:
+// a client marked unreachable is active again, their schedule resumes,
+// and a "chat not found" seen before is forgotten.
+func (b *Bot) reachable(tx *store.Tx, chatID int64) error {
+	c, err := tx.Client(chatID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if c.Status != store.StatusUnreachable && c.ChatNotFoundAt.IsZero() {
+		return nil
+	}
+	c.ChatNotFoundAt = time.Time{}
+	if c.Status == store.StatusUnreachable {
+		c.Status = store.StatusActive
+		if err := b.Planner.Reschedule(tx, &c, b.Now()); err != nil {
+			return err
+		}
+	}
+	return tx.PutClient(c)
 }
 
 // say enqueues a plain message to a chat.
@@ -273,8 +323,12 @@ func (b *Bot) onMembership(tx *store.Tx, m *models.ChatMemberUpdated) error {
 	case models.ChatMemberTypeBanned, models.ChatMemberTypeLeft:
 		c.Status = store.StatusUnreachable
 	case models.ChatMemberTypeMember:
-		if c.Status != store.StatusUnreachable {
+		if c.Status != store.StatusUnreachable && c.ChatNotFoundAt.IsZero() {
 			return nil
+		}
+		c.ChatNotFoundAt = time.Time{}
+		if c.Status != store.StatusUnreachable {
+			return tx.PutClient(c)
 		}
 		c.Status = store.StatusActive
 	default:

@@ -205,8 +205,8 @@ func (h *harness) start() {
 		DefaultTime: "09:00", DefaultTimeZone: "UTC",
 		DataDir:    filepath.Dir(h.dbPath),
 		Enrollment: h.cfg.enrollment, InviteTTL: 14 * 24 * time.Hour, Coaches: h.cfg.coaches,
-		Username: "kindling_test_bot",
-		Safety:   net, CrisisMessage: maps.Clone(safety.DefaultCrisisMessage), LowestMoodTwice: true,
+		Username: "kindling_test_bot", NotFoundRetry: 20 * time.Millisecond,
+		Safety: net, CrisisMessage: maps.Clone(safety.DefaultCrisisMessage), LowestMoodTwice: true,
 	}
 	h.sched.Conversation = h.bot
 	poller := &bot.Poller{URL: h.apiURL, Token: h.srv.Token(), Timeout: 5 * time.Second, RetryWait: 20 * time.Millisecond}

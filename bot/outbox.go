@@ -46,6 +46,18 @@ func (b *Bot) Wake() {
 // of tries when Telegram did not take it.
 const urgentRetryMax = 30 * time.Second
 
+// notFoundFor is how long Telegram must keep answering "chat not found"
+// for a client before they are marked unreachable; their messages are
+// tried again every NotFoundRetry meanwhile.
+const notFoundFor = 24 * time.Hour
+
+func (b *Bot) notFoundRetry() time.Duration {
+	if b.NotFoundRetry > 0 {
+		return b.NotFoundRetry
+	}
+	return time.Minute
+}
+
 // Drain sends the outbox until ctx ends. Each row is removed (and a
 // question's message id recorded) only after Telegram accepted it.
 //
@@ -66,6 +78,7 @@ func (b *Bot) Drain(ctx context.Context) {
 		inFlight = map[uint64]bool{}
 		backoff  time.Duration
 		urgent   = &urgentLane{busy: map[int64]bool{}, retry: map[int64]urgentRetry{}}
+		cooling  = map[int64]time.Time{} // chats not found: not before then
 	)
 	defer wg.Wait()
 	for ctx.Err() == nil {
@@ -77,7 +90,7 @@ func (b *Bot) Drain(ctx context.Context) {
 		started, pending := 0, true
 		if len(busy) <= workers*3/4 {
 			var err error
-			started, pending, err = b.dispatch(ctx, &wg, results, busy, inFlight, workers)
+			started, pending, err = b.dispatch(ctx, &wg, results, busy, cooling, inFlight, workers)
 			if err != nil {
 				b.logger().Error("read outbox", "err", err)
 			}
@@ -95,16 +108,21 @@ func (b *Bot) Drain(ctx context.Context) {
 		if d, ok := urgent.nextRetry(); ok {
 			wait = min(wait, max(d, 0))
 		}
+		for _, at := range cooling {
+			if d := time.Until(at); d > 0 {
+				wait = min(wait, d)
+			}
+		}
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 		case r := <-results:
-			b.settle(r, busy, urgent, inFlight, &backoff)
+			b.settle(r, busy, cooling, urgent, inFlight, &backoff)
 			// Take every result that is ready before reading again.
 			for more := true; more; {
 				select {
 				case r := <-results:
-					b.settle(r, busy, urgent, inFlight, &backoff)
+					b.settle(r, busy, cooling, urgent, inFlight, &backoff)
 				default:
 					more = false
 				}
@@ -122,9 +140,10 @@ type drainResult struct {
 	ids      []uint64
 	progress bool // at least one row was settled
 	urgent   bool // the worker of the urgent lane
+	notFound bool // Telegram did not find the chat: try it again later
 }
 
-func (b *Bot) settle(r drainResult, busy map[int64]bool, urgent *urgentLane, inFlight map[uint64]bool, backoff *time.Duration) {
+func (b *Bot) settle(r drainResult, busy map[int64]bool, cooling map[int64]time.Time, urgent *urgentLane, inFlight map[uint64]bool, backoff *time.Duration) {
 	for _, id := range r.ids {
 		delete(inFlight, id)
 	}
@@ -138,6 +157,9 @@ func (b *Bot) settle(r drainResult, busy map[int64]bool, urgent *urgentLane, inF
 		return
 	}
 	delete(busy, r.chat)
+	if r.notFound {
+		cooling[r.chat] = time.Now().Add(b.notFoundRetry())
+	}
 	if r.progress {
 		*backoff = 0
 	}
@@ -229,7 +251,7 @@ func (b *Bot) dispatchUrgent(ctx context.Context, wg *sync.WaitGroup, results ch
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			n := b.sendChat(ctx, msgs)
+			n, _ := b.sendChat(ctx, msgs)
 			results <- drainResult{chat: chat, ids: ids, progress: n > 0, urgent: true}
 		}()
 	}
@@ -239,7 +261,7 @@ func (b *Bot) dispatchUrgent(ctx context.Context, wg *sync.WaitGroup, results ch
 // dispatch reads the outbox and starts a worker for each chat that has
 // rows and none yet, up to drainWorkers. It reports how many workers it
 // started and whether rows are waiting.
-func (b *Bot) dispatch(ctx context.Context, wg *sync.WaitGroup, results chan<- drainResult, busy map[int64]bool, inFlight map[uint64]bool, workers int) (int, bool, error) {
+func (b *Bot) dispatch(ctx context.Context, wg *sync.WaitGroup, results chan<- drainResult, busy map[int64]bool, cooling map[int64]time.Time, inFlight map[uint64]bool, workers int) (int, bool, error) {
 	if len(busy) >= workers {
 		return 0, true, nil
 	}
@@ -255,12 +277,18 @@ func (b *Bot) dispatch(ctx context.Context, wg *sync.WaitGroup, results chan<- d
 	byChat := map[int64][]store.Outgoing{}
 	var order []int64
 	pending := false
+	now := time.Now()
+	for chat, at := range cooling {
+		if !now.Before(at) {
+			delete(cooling, chat)
+		}
+	}
 	for _, o := range rows {
 		if inFlight[o.ID] || o.Urgent { // urgent rows have their own lane
 			continue
 		}
 		pending = true
-		if busy[o.ChatID] {
+		if busy[o.ChatID] || !cooling[o.ChatID].IsZero() {
 			continue
 		}
 		if _, ok := byChat[o.ChatID]; !ok {
@@ -284,16 +312,18 @@ func (b *Bot) dispatch(ctx context.Context, wg *sync.WaitGroup, results chan<- d
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			n := b.sendChat(ctx, msgs)
-			results <- drainResult{chat: chat, ids: ids, progress: n > 0}
+			n, notFound := b.sendChat(ctx, msgs)
+			results <- drainResult{chat: chat, ids: ids, progress: n > 0, notFound: notFound}
 		}()
 	}
 	return started, pending, nil
 }
 
 // sendChat sends one chat's rows in order, stopping at the first that
-// could not be sent so the order holds. It returns how many were settled.
-func (b *Bot) sendChat(ctx context.Context, msgs []store.Outgoing) int {
+// could not be sent so the order holds. It returns how many were settled,
+// and whether Telegram did not find the chat (so that it is tried again
+// later, not at once).
+func (b *Bot) sendChat(ctx context.Context, msgs []store.Outgoing) (int, bool) {
 	done := 0
 	for _, o := range msgs {
 		id, err := b.sendOutgoing(ctx, o)
@@ -301,9 +331,14 @@ func (b *Bot) sendChat(ctx context.Context, msgs []store.Outgoing) int {
 		case errors.Is(err, errGone):
 			done++
 		case err == nil:
-			if err := b.DB.Batch(func(tx *store.Tx) error { return tx.Sent(o.ID, id) }); err != nil {
+			if err := b.DB.Batch(func(tx *store.Tx) error {
+				if err := tx.Sent(o.ID, id); err != nil {
+					return err
+				}
+				return chatFound(tx, o.ChatID)
+			}); err != nil {
 				b.logger().Error("record sent message", "chat", o.ChatID, "err", err)
-				return done
+				return done, false
 			}
 			done++
 		case errors.Is(err, ErrUnreachable):
@@ -311,49 +346,112 @@ func (b *Bot) sendChat(ctx context.Context, msgs []store.Outgoing) int {
 			if err := b.markUnreachable(o.ChatID); err != nil {
 				b.logger().Error("mark chat unreachable", "chat", o.ChatID, "err", err)
 			}
-			return done + 1
+			return done + 1, false
+		case errors.Is(err, ErrChatNotFound):
+			gone, err := b.chatNotFound(o)
+			switch {
+			case err != nil:
+				b.logger().Error("record chat not found", "chat", o.ChatID, "err", err)
+			case gone:
+				b.logger().Warn("chat unreachable: telegram has not found it for a day", "chat", o.ChatID)
+				return done + 1, false
+			default:
+				b.logger().Warn("telegram did not find the chat; trying again later", "chat", o.ChatID, "retry_in", b.notFoundRetry())
+			}
+			return done, true
 		case errors.Is(err, ErrRejected):
 			b.logger().Error("message rejected by telegram, dropped", "chat", o.ChatID, "err", err)
 			if err := b.DB.Batch(func(tx *store.Tx) error { return tx.DropOutgoing(o.ID) }); err != nil {
-				return done
+				return done, false
 			}
 			done++
 		default:
 			if ctx.Err() == nil {
 				b.logger().Warn("send failed, will retry", "chat", o.ChatID, "err", err)
 			}
-			return done
+			return done, false
 		}
 	}
-	return done
+	return done, false
 }
 
-// markUnreachable stops a client's schedule and drops what was waiting
-// for them: Telegram will not deliver it.
-func (b *Bot) markUnreachable(chatID int64) error {
-	return b.DB.Batch(func(tx *store.Tx) error {
-		rows, err := tx.Outbox(1 << 20)
-		if err != nil {
-			return err
-		}
-		for _, o := range rows {
-			if o.ChatID == chatID {
-				if err := tx.DropOutgoing(o.ID); err != nil {
-					return err
-				}
-			}
-		}
-		c, err := tx.Client(chatID)
+// chatFound forgets that Telegram did not find the client's chat, now
+// that a message reached it.
+func chatFound(tx *store.Tx, chatID int64) error {
+	c, err := tx.Client(chatID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil || c.ChatNotFoundAt.IsZero() {
+		return err
+	}
+	c.ChatNotFoundAt = time.Time{}
+	return tx.PutClient(c)
+}
+
+// chatNotFound records that Telegram did not find the chat of row o. The
+// first time it is noted on the client; when it comes again notFoundFor
+// after that, the client is marked unreachable and gone is true. For a
+// chat that is not a client's (a coach's), the row is dropped once it is
+// notFoundFor old.
+func (b *Bot) chatNotFound(o store.Outgoing) (gone bool, err error) {
+	now := b.Now()
+	err = b.DB.Batch(func(tx *store.Tx) error {
+		gone = false // this function may run more than once
+		c, err := tx.Client(o.ChatID)
 		if errors.Is(err, store.ErrNotFound) {
+			if now.Sub(o.CreatedAt) >= notFoundFor {
+				gone = true
+				return tx.DropOutgoing(o.ID)
+			}
 			return nil
 		}
 		if err != nil {
 			return err
 		}
-		c.Status = store.StatusUnreachable
-		c.Due = time.Time{}
-		return tx.PutClient(c)
+		if c.ChatNotFoundAt.IsZero() {
+			c.ChatNotFoundAt = now
+			return tx.PutClient(c)
+		}
+		if now.Sub(c.ChatNotFoundAt) < notFoundFor {
+			return nil
+		}
+		gone = true
+		return unreachable(tx, o.ChatID)
 	})
+	return gone, err
+}
+
+// markUnreachable stops a client's schedule and drops what was waiting
+// for them: Telegram will not deliver it.
+func (b *Bot) markUnreachable(chatID int64) error {
+	return b.DB.Batch(func(tx *store.Tx) error { return unreachable(tx, chatID) })
+}
+
+// unreachable marks the client unreachable in tx (see markUnreachable).
+func unreachable(tx *store.Tx, chatID int64) error {
+	rows, err := tx.Outbox(1 << 20)
+	if err != nil {
+		return err
+	}
+	for _, o := range rows {
+		if o.ChatID == chatID {
+			if err := tx.DropOutgoing(o.ID); err != nil {
+				return err
+			}
+		}
+	}
+	c, err := tx.Client(chatID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	c.Status = store.StatusUnreachable
+	c.ChatNotFoundAt = time.Time{}
+	c.Due = time.Time{}
+	return tx.PutClient(c)
 }
 
 // sendOutgoing makes the Telegram call for one outbox row.

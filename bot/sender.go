@@ -15,9 +15,15 @@ import (
 )
 
 // ErrUnreachable means Telegram will not deliver to the chat: the client
-// blocked the bot or the chat no longer exists. The client is marked
+// blocked the bot (403 "blocked by the user"). The client is marked
 // unreachable and their schedule stops.
 var ErrUnreachable = errors.New("chat unreachable")
+
+// ErrChatNotFound means Telegram did not find the chat: 400 "chat not
+// found", or a 403 other than a block. Telegram answers so now and then
+// for chats that exist, so the client is marked unreachable only when it
+// still answers so a day after the first time (see Bot.Drain).
+var ErrChatNotFound = errors.New("chat not found")
 
 // ErrRejected means Telegram refused the request itself (a 400 other than
 // "chat not found"); sending it again would not help.
@@ -128,7 +134,8 @@ func (s *Sender) countFailure(reason string) {
 // Do makes one Telegram call through the limits. chatID names the chat a
 // message goes to (0 for calls that send no message, such as answering a
 // button press, which only count against the global rate). It returns
-// ErrUnreachable, ErrRejected, or the last error once attempts run out.
+// ErrUnreachable, ErrChatNotFound, ErrRejected, or the last error once
+// attempts run out.
 func (s *Sender) Do(ctx context.Context, chatID int64, call func(context.Context) error) error {
 	return s.do(ctx, chatID, false, call)
 }
@@ -183,9 +190,12 @@ func (s *Sender) do(ctx context.Context, chatID int64, urgent bool, call func(co
 				try--
 			}
 			continue
-		case errors.Is(err, tgbot.ErrorForbidden), isChatNotFound(err):
+		case errors.Is(err, tgbot.ErrorForbidden) && strings.Contains(strings.ToLower(err.Error()), "blocked by the user"):
 			s.countFailure("unreachable")
 			return fmt.Errorf("%w: %v", ErrUnreachable, err)
+		case errors.Is(err, tgbot.ErrorForbidden), isChatNotFound(err):
+			s.countFailure("chat_not_found")
+			return fmt.Errorf("%w: %v", ErrChatNotFound, err)
 		case errors.Is(err, tgbot.ErrorBadRequest), errors.Is(err, tgbot.ErrorNotFound):
 			s.countFailure("rejected")
 			return fmt.Errorf("%w: %v", ErrRejected, err)
