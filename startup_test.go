@@ -153,3 +153,45 @@ func TestHugeRetryAfterThroughTheBinary(t *testing.T) {
 		t.Errorf("the log does not say the retry_after was cut:\n%s", b)
 	}
 }
+
+// TestCrisisReplyWithin30sThroughTheBinary: with telegram.max_pause at
+// ten minutes, a 429 asking for 100,000 s holds ordinary replies, but a
+// crisis reply written after it is delivered within the real 30 s hold.
+// It waits those 30 s of wall time.
+func TestCrisisReplyWithin30sThroughTheBinary(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary, and waits 30 s")
+	}
+	srv := telegramtest.NewTB(t)
+	u := srv.User(6301, "Ana", "en")
+	v := srv.User(6302, "Ben", "en")
+	startBinary(t, srv, t.TempDir(), "KINDLING_TELEGRAM_MAX_PAUSE=10m")
+	u.Send("/start")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if _, err := u.WaitMessages(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	srv.Fail("sendMessage", 1, telegramtest.TooMany(100000))
+	u.Send("/help")
+	if err := srv.Wait(ctx, func() bool { return srv.Responses(http.StatusTooManyRequests) == 1 }); err != nil {
+		t.Fatal(err)
+	}
+	sent := time.Now()
+	v.Send("I want to die")
+	got, err := v.WaitMessages(ctx, 1)
+	if err != nil {
+		t.Fatalf("no crisis reply during the pause: %v", err)
+	}
+	took := time.Since(sent)
+	if took > 33*time.Second {
+		t.Errorf("the crisis reply came %s after the message, want within 30 s", took.Round(time.Millisecond))
+	}
+	if !strings.Contains(got[0].Text, "988") {
+		t.Errorf("the reply lacks the helplines: %q", got[0].Text)
+	}
+	if n := len(u.Messages()); n != 1 {
+		t.Errorf("%d messages to the other client, want the reply to /help still held by the pause", n)
+	}
+	t.Logf("crisis reply %s after the message, during a 10-minute pause", took.Round(time.Millisecond))
+}
