@@ -430,16 +430,8 @@ func (b *Bot) markUnreachable(chatID int64) error {
 
 // unreachable marks the client unreachable in tx (see markUnreachable).
 func unreachable(tx *store.Tx, chatID int64) error {
-	rows, err := tx.Outbox(1 << 20)
-	if err != nil {
+	if err := tx.DropChatOutbox(chatID); err != nil {
 		return err
-	}
-	for _, o := range rows {
-		if o.ChatID == chatID {
-			if err := tx.DropOutgoing(o.ID); err != nil {
-				return err
-			}
-		}
 	}
 	c, err := tx.Client(chatID)
 	if errors.Is(err, store.ErrNotFound) {

@@ -565,6 +565,23 @@ func (tx *Tx) DropOutgoing(id uint64) error {
 	return nil
 }
 
+// DropChatOutbox removes every outbox row to chatID (its client is
+// unreachable, say). It decodes only each row's chat id and holds no
+// row in memory; it still reads the whole outbox (no index by chat yet).
+func (tx *Tx) DropChatOutbox(chatID int64) error {
+	err := deleteWhere(tx.b(bucketOutbox), func(k, v []byte) (bool, error) {
+		var o struct {
+			ChatID int64 `json:"chat_id"`
+		}
+		err := decode(v, &o, "outgoing", k)
+		return o.ChatID == chatID, err
+	})
+	if err != nil {
+		return fmt.Errorf("drop outbox of %d: %w", chatID, err)
+	}
+	return nil
+}
+
 // ---- invites ----
 
 // PutInvite creates or replaces an invite, keyed by Code.

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"fmt"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -148,5 +149,24 @@ func TestMigrateV3Outbox(t *testing.T) {
 	db.Close()
 	if v := rawSchema(t, path); v != itoa(store.SchemaVersion) {
 		t.Errorf("schema after migration %s, want %d", v, store.SchemaVersion)
+	}
+}
+
+// TestDropChatOutbox removes one chat's rows, of every class, and no other.
+func TestDropChatOutbox(t *testing.T) {
+	db := mustOpen(t)
+	update(t, db, func(tx *store.Tx) error {
+		for i, row := range []store.Outgoing{
+			{ChatID: 5, Urgent: true}, {ChatID: 6}, {ChatID: 5}, {ChatID: 5, Bulk: true}, {ChatID: 7, Bulk: true},
+		} {
+			row.Text = fmt.Sprint("m", i)
+			if err := tx.Enqueue(&row); err != nil {
+				return err
+			}
+		}
+		return tx.DropChatOutbox(5)
+	})
+	if got := outboxChats(t, db, func(tx *store.Tx) ([]store.Outgoing, error) { return tx.Outbox(0) }); !slices.Equal(got, []int64{6, 7}) {
+		t.Errorf("outbox after dropping chat 5: %v, want [6 7]", got)
 	}
 }
