@@ -207,3 +207,35 @@ func TestGetUpdatesHugeRetryAfter(t *testing.T) {
 		t.Errorf("the long retry_after was not logged:\n%s", h.log.String())
 	}
 }
+
+// TestChatSpacingHoldsOnlyThatChat: a message waiting for its chat's
+// one-second spacing does not hold back a message to another chat (it
+// used to push the global rate's schedule a second ahead for everyone).
+func TestChatSpacingHoldsOnlyThatChat(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := &bot.Sender{Rate: 25, PerChat: time.Second}
+		ctx := context.Background()
+		start := time.Now()
+		ok := func(context.Context) error { return nil }
+		if err := s.Do(ctx, 1, ok); err != nil {
+			t.Fatal(err)
+		}
+		var secondAt time.Duration
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			_ = s.Do(ctx, 1, func(context.Context) error { secondAt = time.Since(start); return nil })
+		})
+		synctest.Wait() // the second message to chat 1 waits for its slot
+		var otherAt time.Duration
+		if err := s.Do(ctx, 2, func(context.Context) error { otherAt = time.Since(start); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		wg.Wait()
+		if otherAt > 100*time.Millisecond {
+			t.Errorf("a message to another chat went at %s, held back by chat 1's spacing", otherAt)
+		}
+		if secondAt < time.Second {
+			t.Errorf("the second message to chat 1 went at %s, want a second after the first", secondAt)
+		}
+	})
+}

@@ -291,28 +291,16 @@ func (s *Sender) wait(ctx context.Context, chatID int64, urgent bool) error {
 	if err := s.sitOut(ctx, holdUntil); err != nil {
 		return err
 	}
-	s.mu.Lock()
-	now := time.Now()
-	at := now
+	// Then the chat's slot, one per perChat. It is taken apart from the
+	// global rate: a call waiting for its chat must not hold back calls
+	// to other chats.
 	if chatID != 0 && perChat > 0 {
+		s.mu.Lock()
+		now := time.Now()
 		if s.chatNext == nil {
 			s.chatNext = map[int64]time.Time{}
 		}
-		at = maxTime(at, s.chatNext[chatID])
-	}
-	// The global rate is a GCRA (a token bucket in virtual time): s.next
-	// is the theoretical time of the next call, and up to burst calls may
-	// go early after an idle gap. Any one-second window then holds at most
-	// Rate + burst calls, which stays under Telegram's ~30/s at the default
-	// 25/s (burst 1) and lets a busy sender keep its rate across the short
-	// pauses between outbox batches. An urgent call takes the next slot
-	// without waiting for it: one call over the rate, now and then.
-	burst := 1 + int(rate/200)
-	if !urgent {
-		at = maxTime(at, s.next.Add(-time.Duration(burst-1)*interval))
-	}
-	s.next = maxTime(s.next, at).Add(interval)
-	if chatID != 0 && perChat > 0 {
+		at := maxTime(now, s.chatNext[chatID])
 		s.chatNext[chatID] = at.Add(perChat)
 		if len(s.chatNext) > 4096 {
 			for id, t := range s.chatNext {
@@ -321,6 +309,29 @@ func (s *Sender) wait(ctx context.Context, chatID int64, urgent bool) error {
 				}
 			}
 		}
+		s.mu.Unlock()
+		if d := time.Until(at); d > 0 && !sleep(ctx, d) {
+			return ctx.Err()
+		}
+	}
+	// The global rate is a GCRA (a token bucket in virtual time): s.next
+	// is the theoretical time of the next call, and up to burst calls may
+	// go early after an idle gap. Any one-second window then holds at most
+	// Rate + burst calls, which stays under Telegram's ~30/s at the default
+	// 25/s (burst 1) and lets a busy sender keep its rate across the short
+	// pauses between outbox batches. An urgent call takes the next slot
+	// without waiting for it: one call over the rate, now and then.
+	s.mu.Lock()
+	now := time.Now()
+	at := now
+	burst := 1 + int(rate/200)
+	if !urgent {
+		at = maxTime(at, s.next.Add(-time.Duration(burst-1)*interval))
+	}
+	s.next = maxTime(s.next, at).Add(interval)
+	if chatID != 0 && perChat > 0 {
+		// The chat's next message keeps its distance from this one as sent.
+		s.chatNext[chatID] = maxTime(s.chatNext[chatID], at.Add(perChat))
 	}
 	s.mu.Unlock()
 	if d := time.Until(at); d > 0 && !sleep(ctx, d) {
