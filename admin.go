@@ -208,6 +208,9 @@ func (ad *admin) healthz(w http.ResponseWriter, r *http.Request) {
 	h := health{Status: "ok", Version: version(), LastTick: ad.a.sched.LastTick(), LastTelegramSuccess: ad.a.bot.Sender.Stats().LastSuccess}
 	if err := ad.writable(); err != nil {
 		h.Problems = append(h.Problems, "database not writable: "+err.Error())
+	} else if st := ad.a.db.StorageStats(); st.Failing != nil {
+		// A small probe fits in free pages when larger writes do not.
+		h.Problems = append(h.Problems, fmt.Sprintf("database refuses writes since %s: %v", st.Since.UTC().Format(time.RFC3339), st.Failing))
 	} else {
 		h.DBWritable = true
 	}

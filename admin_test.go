@@ -582,7 +582,7 @@ func TestAdminAddressOfTheBinary(t *testing.T) {
 		"KINDLING_ENROLLMENT=open",
 		"KINDLING_LOG_FORMAT=json",
 	)
-	start := func() (*exec.Cmd, *logBuffer) { return startBinary(t, bin, env, addr) }
+	start := func() (*exec.Cmd, *logBuffer) { return startAdminBinary(t, bin, env, addr) }
 	stop := func(cmd *exec.Cmd) { stopBinary(t, cmd) }
 	get := func(host, token, path string) int {
 		req, err := http.NewRequest(http.MethodGet, "http://"+addr+path, nil)
@@ -685,7 +685,7 @@ func TestAdminAddressOfTheBinary(t *testing.T) {
 // startBinary starts `kindling run` with env and waits until /healthz on
 // addr answers 200. The process is killed at the end of the test if it
 // still runs.
-func startBinary(t *testing.T, bin string, env []string, addr string) (*exec.Cmd, *logBuffer) {
+func startAdminBinary(t *testing.T, bin string, env []string, addr string) (*exec.Cmd, *logBuffer) {
 	t.Helper()
 	cmd := exec.Command(bin, "run", "--config", os.DevNull)
 	cmd.Env = env

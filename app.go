@@ -43,6 +43,9 @@ type app struct {
 type appOptions struct {
 	now     func() time.Time
 	perChat time.Duration // 0: Telegram's one message per second per chat
+	// storeRecoverAfter shortens, for tests, how long the store must take
+	// writes after a refused one before it counts as healthy (0: a minute).
+	storeRecoverAfter time.Duration
 }
 
 // loadConfig reads the config for a subcommand: an explicit --config must
@@ -112,9 +115,12 @@ func durationsInSeconds(_ []string, a slog.Attr) slog.Attr {
 	return a
 }
 
-// openStore opens the database with the lock timeout kindling always uses.
-func openStore(cfg Config, now func() time.Time) (*store.DB, error) {
-	return store.Open(cfg.Store.Path, store.Options{Timeout: time.Second, Now: now})
+// openStore opens the database with the lock timeout kindling always uses;
+// onStorage is told when writes begin to be refused and when they are
+// taken again, recoverAfter (0: a minute) after the last refused write
+// (see store.Options).
+func openStore(cfg Config, now func() time.Time, onStorage func(error), recoverAfter time.Duration) (*store.DB, error) {
+	return store.Open(cfg.Store.Path, store.Options{Timeout: time.Second, Now: now, OnStorage: onStorage, RecoverAfter: recoverAfter})
 }
 
 // newApp builds everything but starts nothing.
@@ -138,7 +144,7 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger, api *tgbot.Bot, o
 	crisis := maps.Clone(safety.DefaultCrisisMessage)
 	maps.Copy(crisis, cfg.Safety.CrisisMessage)
 
-	db, err := openStore(cfg, now)
+	db, err := openStore(cfg, now, a.storageChanged, opts.storeRecoverAfter)
 	if err != nil {
 		a.close()
 		return nil, err
@@ -169,7 +175,8 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger, api *tgbot.Bot, o
 	}
 	a.bot = &bot.Bot{
 		DB: db, Prompts: a.prompts, Planner: a.sched, API: api, Logger: log, Now: now,
-		Sender:          &bot.Sender{Rate: float64(cfg.Telegram.RatePerSecond), PerChat: opts.perChat},
+		Sender: &bot.Sender{Rate: float64(cfg.Telegram.RatePerSecond), PerChat: opts.perChat,
+			MaxPause: time.Duration(cfg.Telegram.MaxPause), Logger: log},
 		DefaultSequence: cfg.Prompts.DefaultSequence, DefaultLanguage: cfg.Prompts.DefaultLanguage,
 		DefaultTime: cfg.Schedule.DefaultTime, DefaultTimeZone: cfg.Schedule.DefaultTimezone,
 		DataDir:    filepath.Dir(cfg.Store.Path),
@@ -201,6 +208,18 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger, api *tgbot.Bot, o
 	a.metrics = newMetrics(a)
 	a.tellPromptFallback()
 	return a, nil
+}
+
+// storageChanged logs, once each, that the database began to refuse
+// writes and that it takes them again. Updates wait meanwhile: none is
+// confirmed to Telegram before it is stored.
+func (a *app) storageChanged(err error) {
+	if err != nil {
+		a.log.Error("the database refuses writes (a full disk, an I/O error, a read-only file system?): updates wait and are stored once it takes writes again",
+			"store", a.cfg.Store.Path, "err", err)
+		return
+	}
+	a.log.Info("the database takes writes again", "store", a.cfg.Store.Path)
 }
 
 // close releases what newApp opened.

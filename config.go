@@ -66,6 +66,7 @@ type TelegramConfig struct {
 	APIURL        string        `yaml:"api_url"`
 	RatePerSecond int           `yaml:"rate_per_second"` // global send rate
 	PollTimeout   Duration      `yaml:"poll_timeout"`    // getUpdates long-poll wait
+	MaxPause      Duration      `yaml:"max_pause"`       // longest pause one 429 causes
 	Webhook       WebhookConfig `yaml:"webhook"`
 }
 
@@ -179,6 +180,7 @@ func DefaultConfig() Config {
 			APIURL:        DefaultAPIURL,
 			RatePerSecond: 25,
 			PollTimeout:   Duration(50 * time.Second),
+			MaxPause:      Duration(time.Minute),
 		},
 		Store: StoreConfig{Path: filepath.Join("data", "kindling.db")},
 		Prompts: PromptsConfig{
@@ -864,6 +866,9 @@ func (c Config) Validate() error {
 	}
 	if t := c.Telegram.PollTimeout; t < 0 || t > Duration(10*time.Minute) {
 		p.addKey("telegram.poll_timeout", "must be between 0s and 10m, got %q", t)
+	}
+	if t := c.Telegram.MaxPause; t < Duration(time.Second) || t > Duration(time.Hour) {
+		p.addKey("telegram.max_pause", "must be between 1s and 1h, got %q", t)
 	}
 	c.validateWebhook(p)
 

@@ -360,6 +360,10 @@ func TestConfigValidate(t *testing.T) {
 			`schedule.remind_after: must not be negative (0 turns reminders off), got "-1s"`,
 			`invites.ttl: must be at least 1m, got "0s"`,
 		}},
+		{"max_pause too short", func(c *Config) { c.Telegram.MaxPause = 0 },
+			[]string{`telegram.max_pause: must be between 1s and 1h, got "0s"`}},
+		{"max_pause too long", func(c *Config) { c.Telegram.MaxPause = Duration(2 * time.Hour) },
+			[]string{`telegram.max_pause: must be between 1s and 1h, got "2h"`}},
 		{"catch_up shorter than tick", func(c *Config) { c.Schedule.Tick, c.Schedule.CatchUp = Duration(time.Hour), Duration(30*time.Minute) },
 			[]string{`schedule.catch_up: must be at least schedule.tick (1h), got "30m"`}},
 		{"reminders off", func(c *Config) { c.Schedule.RemindAfter = 0 }, nil},
@@ -626,8 +630,8 @@ func TestConfigEnvNamesEveryKey(t *testing.T) {
 			t.Errorf("%s: variable %q, want %q", path, got[path], name)
 		}
 	}
-	if len(got) != 39 {
-		t.Errorf("%d keys, want 39: %v", len(got), got)
+	if len(got) != 40 {
+		t.Errorf("%d keys, want 40: %v", len(got), got)
 	}
 	unknown := UnknownEnv([]string{"KINDLING_SCHEDULE_TICK=1m", "KINDLING_SCHEDULE_TIKC=1m", "HOME=/root", "KINDLING_TELEGRAM_TOKEN=x"})
 	if !reflect.DeepEqual(unknown, []string{"KINDLING_SCHEDULE_TIKC"}) {

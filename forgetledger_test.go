@@ -380,7 +380,7 @@ func TestErasureReachesBackupsOfTheBinary(t *testing.T) {
 		"KINDLING_BACKUP_SCHEDULE=\"\"",
 		"KINDLING_SCHEDULE_QUIET_HOURS=\"\"",
 	)
-	cmd, out := startBinary(t, bin, env, addr)
+	cmd, out := startAdminBinary(t, bin, env, addr)
 	backup := filepath.Join(dir, "before-forget.db")
 	c := exec.Command(bin, "backup", "--config", os.DevNull, backup)
 	c.Env = env
@@ -424,7 +424,7 @@ func TestErasureReachesBackupsOfTheBinary(t *testing.T) {
 		t.Fatal("the backup does not hold the words: the check below proves nothing")
 	}
 	copyFile(t, backup, path) // the operator restores the backup
-	cmd, out = startBinary(t, bin, env, addr)
+	cmd, out = startAdminBinary(t, bin, env, addr)
 	stopBinary(t, cmd)
 	raw, err = os.ReadFile(path)
 	if err != nil {

@@ -16,7 +16,7 @@ import (
 // failureReasons are the reasons bot.Sender counts failed Telegram calls
 // under; each is exported from the start, at zero, so that a rate() over
 // it works before the first failure.
-var failureReasons = []string{"network", "rejected", "server", "unauthorized", "unreachable"}
+var failureReasons = []string{"chat_not_found", "network", "rejected", "server", "unauthorized", "unreachable"}
 
 // backupResults label kindling_backups_total.
 var backupResults = []string{"ok", "failed"}
@@ -103,6 +103,18 @@ func newMetrics(a *app) *metrics {
 		},
 		counter("kindling_webhook_refused_total", "Webhook requests refused: wrong secret, body too large, not an update.",
 			func() float64 { return float64(a.bot.Stats().WebhookRefused) }),
+
+		counter("kindling_store_write_errors_total", "Writes the database refused for a reason of the storage: a full disk, an I/O error, a read-only file system.",
+			func() float64 { return float64(a.db.StorageStats().WriteErrors) }),
+		gauge("kindling_store_refusing_writes", "1 while the database refuses writes (from a refused write until one succeeds a minute after the last refused), else 0.",
+			func() float64 {
+				if a.db.StorageStats().Failing != nil {
+					return 1
+				}
+				return 0
+			}),
+		counter("kindling_telegram_retry_after_capped_total", "429 answers whose retry_after was longer than telegram.max_pause; calls were tried again after max_pause.",
+			func() float64 { return float64(sender().LongRetryAfter) }),
 
 		gauge("kindling_outbox_messages", "Messages waiting in the outbox to be sent (a broadcast in progress, or Telegram unreachable).",
 			func() float64 {

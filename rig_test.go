@@ -66,7 +66,7 @@ func startRig(t *testing.T, edit func(*Config)) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := newApp(context.Background(), cfg, log, api, appOptions{perChat: -1})
+	a, err := newApp(context.Background(), cfg, log, api, appOptions{perChat: -1, storeRecoverAfter: 200 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -132,7 +132,6 @@ func cmdRun(ctx context.Context, args []string, e cmdEnv) error {
 	}); err != nil {
 		log.Warn("delete webhook", "err", err)
 	}
-	a.bot.SetCommands(ctx)
 
 	started := time.Now()
 	var adminSrv *http.Server
@@ -158,6 +157,8 @@ func cmdRun(ctx context.Context, args []string, e cmdEnv) error {
 	defer stopWork()
 	var work sync.WaitGroup
 	work.Go(func() { a.bot.Drain(runCtx) })
+	// The command menu is optional: it never holds back reading updates.
+	work.Go(func() { a.bot.SetCommands(runCtx) })
 	work.Go(func() {
 		// The first tick at once: catch up after downtime without waiting.
 		a.tick(runCtx, time.Now())

@@ -100,12 +100,19 @@ type Bot struct {
 	// Forgotten is told when a client erased their data, so the running
 	// bot can compact the database file at a quiet moment.
 	Forgotten func(chatID int64)
+	// NotFoundRetry is how long the messages of a chat Telegram did not
+	// find wait before they are tried again (default one minute).
+	NotFoundRetry time.Duration
 
 	wake       chan struct{}
 	handleMu   sync.Mutex
 	background sync.WaitGroup
 	once       sync.Once
 	stats      counters // see Stats
+	// unfound holds the chats Telegram last answered "chat not found"
+	// (or a 403 that is not a block), each with the time of its next try
+	// (a time.Time): WaitIdle does not count rows that wait long for it.
+	unfound sync.Map
 }
 
 func (b *Bot) init() {
@@ -141,19 +148,43 @@ func (b *Bot) Run(ctx context.Context, p *Poller) error {
 	return err
 }
 
-// SetCommands registers the command menu. A failure is logged, not fatal.
+// commandTries is how many times SetCommands calls setMyCommands.
+const commandTries = 3
+
+// SetCommands registers the command menu. The menu is optional: the call
+// goes around the Sender, so it neither waits for a 429's pause nor sets
+// one, and it is tried a few times (waiting as a 429 asks, up to
+// MaxPause) before a failure is logged. Run it in the background once
+// updates are being read.
 func (b *Bot) SetCommands(ctx context.Context) {
 	b.init()
 	var cmds []models.BotCommand
 	for _, c := range clientCommands {
 		cmds = append(cmds, models.BotCommand{Command: c.name, Description: c.about})
 	}
-	err := b.Sender.Do(ctx, 0, func(ctx context.Context) error {
+	wait := b.Sender.Backoff
+	if wait <= 0 {
+		wait = time.Second
+	}
+	for try := 1; ; try++ {
 		_, err := b.API.SetMyCommands(ctx, &tgbot.SetMyCommandsParams{Commands: cmds})
-		return err
-	})
-	if err != nil {
-		b.logger().Warn("register command menu", "err", err)
+		if err == nil || ctx.Err() != nil {
+			return
+		}
+		var tooMany *tgbot.TooManyRequestsError
+		rejected := errors.Is(err, tgbot.ErrorBadRequest) || errors.Is(err, tgbot.ErrorUnauthorized) || errors.Is(err, tgbot.ErrorForbidden)
+		if try == commandTries || rejected {
+			b.logger().Warn("register command menu", "tries", try, "err", err)
+			return
+		}
+		d := wait
+		if errors.As(err, &tooMany) {
+			d = b.Sender.pauseFor(tooMany.RetryAfter, "setMyCommands")
+		}
+		if !sleep(ctx, d) {
+			return
+		}
+		wait *= 2
 	}
 }
 
@@ -201,6 +232,11 @@ func (b *Bot) Handle(ctx context.Context, u *models.Update) error {
 
 // apply turns one update into stored records and outgoing messages.
 func (b *Bot) apply(tx *store.Tx, u *models.Update, fx *effects) error {
+	if chat, ok := privateSender(u); ok {
+		if err := b.reachable(tx, chat); err != nil {
+			return err
+		}
+	}
 	switch {
 	case u.Message != nil:
 		return b.onMessage(tx, u.Message, fx)
@@ -212,6 +248,48 @@ func (b *Bot) apply(tx *store.Tx, u *models.Update, fx *effects) error {
 		return b.onMembership(tx, u.MyChatMember)
 	}
 	return nil // a kind of update kindling does not use: confirmed, skipped
+}
+
+// privateSender is the private chat a client wrote or pressed a button
+// in, if the update is one.
+func privateSender(u *models.Update) (int64, bool) {
+	var m *models.Message
+	switch {
+	case u.Message != nil:
+		m = u.Message
+	case u.EditedMessage != nil:
+		m = u.EditedMessage
+	case u.CallbackQuery != nil && u.CallbackQuery.Message.Message != nil:
+		m = u.CallbackQuery.Message.Message
+	}
+	if m == nil || m.Chat.Type != models.ChatTypePrivate {
+		return 0, false
+	}
+	return m.Chat.ID, true
+}
+
+// reachable notes that a client's chat exists, since they wrote in it:
+// a client marked unreachable is active again, their schedule resumes,
+// and a "chat not found" seen before is forgotten.
+func (b *Bot) reachable(tx *store.Tx, chatID int64) error {
+	c, err := tx.Client(chatID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if c.Status != store.StatusUnreachable && c.ChatNotFoundAt.IsZero() {
+		return nil
+	}
+	c.ChatNotFoundAt = time.Time{}
+	if c.Status == store.StatusUnreachable {
+		c.Status = store.StatusActive
+		if err := b.Planner.Reschedule(tx, &c, b.Now()); err != nil {
+			return err
+		}
+	}
+	return tx.PutClient(c)
 }
 
 // say enqueues a plain message to a chat.
@@ -267,8 +345,12 @@ func (b *Bot) onMembership(tx *store.Tx, m *models.ChatMemberUpdated) error {
 	case models.ChatMemberTypeBanned, models.ChatMemberTypeLeft:
 		c.Status = store.StatusUnreachable
 	case models.ChatMemberTypeMember:
-		if c.Status != store.StatusUnreachable {
+		if c.Status != store.StatusUnreachable && c.ChatNotFoundAt.IsZero() {
 			return nil
+		}
+		c.ChatNotFoundAt = time.Time{}
+		if c.Status != store.StatusUnreachable {
+			return tx.PutClient(c)
 		}
 		c.Status = store.StatusActive
 	default:

@@ -205,7 +205,7 @@ func (h *harness) start() {
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	h.sender = &bot.Sender{Rate: 1000, PerChat: -1, Backoff: time.Millisecond, MaxBackoff: 20 * time.Millisecond, RetryAfterUnit: 10 * time.Millisecond}
+	h.sender = &bot.Sender{Rate: 1000, PerChat: -1, Backoff: time.Millisecond, MaxBackoff: 20 * time.Millisecond, RetryAfterUnit: 10 * time.Millisecond, Logger: log}
 	if h.cfg.sender != nil {
 		h.cfg.sender(h.sender)
 	}
@@ -220,8 +220,8 @@ func (h *harness) start() {
 		DefaultTime: "09:00", DefaultTimeZone: "UTC",
 		DataDir:    filepath.Dir(h.dbPath),
 		Enrollment: h.cfg.enrollment, InviteTTL: 14 * 24 * time.Hour, Coaches: h.cfg.coaches,
-		Username: "kindling_test_bot",
-		Safety:   classifier, CrisisMessage: maps.Clone(safety.DefaultCrisisMessage),
+		Username: "kindling_test_bot", NotFoundRetry: 20 * time.Millisecond,
+		Safety: classifier, CrisisMessage: maps.Clone(safety.DefaultCrisisMessage),
 		LowestMoodTwice: true, LowestMoodCheck: true,
 		EscalateTo: h.cfg.escalateTo, EscalateAfter: 15 * time.Minute, CheckTimeout: 30 * time.Minute,
 	}

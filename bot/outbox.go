@@ -42,12 +42,32 @@ func (b *Bot) Wake() {
 	}
 }
 
+// urgentRetryMax is the longest an urgent row waits between two rounds
+// of tries when Telegram did not take it.
+const urgentRetryMax = 30 * time.Second
+
+// notFoundFor is how long Telegram must keep answering "chat not found"
+// for a client before they are marked unreachable; their messages are
+// tried again every NotFoundRetry meanwhile.
+const notFoundFor = 24 * time.Hour
+
+func (b *Bot) notFoundRetry() time.Duration {
+	if b.NotFoundRetry > 0 {
+		return b.NotFoundRetry
+	}
+	return time.Minute
+}
+
 // Drain sends the outbox until ctx ends. Each row is removed (and a
 // question's message id recorded) only after Telegram accepted it.
 //
 // Rows are handed to workers one chat at a time, so a chat's messages go
 // out in order while other chats carry on: a chat held back by the
 // one-message-per-second limit, or by retries, never stalls the rest.
+// Urgent rows (crisis replies, safety alerts) have a lane of their own:
+// they are read and started on every pass, whatever the other workers are
+// doing, go out through Sender.DoUrgent, and when Telegram does not take
+// them they are tried again within urgentRetryMax.
 func (b *Bot) Drain(ctx context.Context) {
 	b.init()
 	workers := b.workers()
@@ -57,15 +77,20 @@ func (b *Bot) Drain(ctx context.Context) {
 		busy     = map[int64]bool{} // chats with a worker
 		inFlight = map[uint64]bool{}
 		backoff  time.Duration
+		urgent   = &urgentLane{busy: map[int64]bool{}, retry: map[int64]urgentRetry{}}
+		cooling  = map[int64]time.Time{} // chats not found: not before then
 	)
 	defer wg.Wait()
 	for ctx.Err() == nil {
+		if err := b.dispatchUrgent(ctx, &wg, results, urgent, inFlight); err != nil {
+			b.logger().Error("read urgent outbox", "err", err)
+		}
 		// Read the outbox again only when half the workers are free:
 		// each read decodes a batch of rows.
 		started, pending := 0, true
 		if len(busy) <= workers*3/4 {
 			var err error
-			started, pending, err = b.dispatch(ctx, &wg, results, busy, inFlight, workers)
+			started, pending, err = b.dispatch(ctx, &wg, results, busy, cooling, inFlight, workers)
 			if err != nil {
 				b.logger().Error("read outbox", "err", err)
 			}
@@ -80,16 +105,24 @@ func (b *Bot) Drain(ctx context.Context) {
 		default:
 			wait = time.Second // idle: look again now and then
 		}
+		if d, ok := urgent.nextRetry(); ok {
+			wait = min(wait, max(d, 0))
+		}
+		for _, at := range cooling {
+			if d := time.Until(at); d > 0 {
+				wait = min(wait, d)
+			}
+		}
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 		case r := <-results:
-			b.settle(r, busy, inFlight, &backoff)
+			b.settle(r, busy, cooling, urgent, inFlight, &backoff)
 			// Take every result that is ready before reading again.
 			for more := true; more; {
 				select {
 				case r := <-results:
-					b.settle(r, busy, inFlight, &backoff)
+					b.settle(r, busy, cooling, urgent, inFlight, &backoff)
 				default:
 					more = false
 				}
@@ -106,22 +139,136 @@ type drainResult struct {
 	chat     int64
 	ids      []uint64
 	progress bool // at least one row was settled
+	urgent   bool // the worker of the urgent lane
+	notFound bool // Telegram did not find the chat: try it again later
 }
 
-func (b *Bot) settle(r drainResult, busy map[int64]bool, inFlight map[uint64]bool, backoff *time.Duration) {
-	delete(busy, r.chat)
+func (b *Bot) settle(r drainResult, busy map[int64]bool, cooling map[int64]time.Time, urgent *urgentLane, inFlight map[uint64]bool, backoff *time.Duration) {
 	for _, id := range r.ids {
 		delete(inFlight, id)
+	}
+	if r.progress && !r.notFound {
+		b.unfound.Delete(r.chat)
+	}
+	if r.urgent {
+		delete(urgent.busy, r.chat)
+		if r.progress {
+			delete(urgent.retry, r.chat)
+		} else {
+			urgent.failed(r.chat, time.Now())
+		}
+		if r.notFound {
+			b.unfound.Store(r.chat, urgent.retry[r.chat].at)
+		}
+		return
+	}
+	delete(busy, r.chat)
+	if r.notFound {
+		cooling[r.chat] = time.Now().Add(b.notFoundRetry())
+		b.unfound.Store(r.chat, cooling[r.chat])
 	}
 	if r.progress {
 		*backoff = 0
 	}
 }
 
+// urgentLane is the drain's state for urgent rows: the chats with an
+// urgent worker, and when a chat whose urgent rows Telegram did not take
+// may be tried again.
+type urgentLane struct {
+	busy  map[int64]bool
+	retry map[int64]urgentRetry
+}
+
+type urgentRetry struct {
+	at   time.Time
+	wait time.Duration
+}
+
+// failed puts off the chat's next try: one second, doubling up to
+// urgentRetryMax, so that a call failing at once does not loop hot.
+func (l *urgentLane) failed(chat int64, now time.Time) {
+	r := l.retry[chat]
+	r.wait = min(max(2*r.wait, time.Second), urgentRetryMax)
+	r.at = now.Add(r.wait)
+	l.retry[chat] = r
+}
+
+// nextRetry is how long until the first put-off chat may be tried again
+// (only chats without a worker, put off until later than now).
+func (l *urgentLane) nextRetry() (time.Duration, bool) {
+	now := time.Now()
+	var first time.Time
+	for chat, r := range l.retry {
+		if l.busy[chat] || !r.at.After(now) {
+			continue
+		}
+		if first.IsZero() || r.at.Before(first) {
+			first = r.at
+		}
+	}
+	return first.Sub(now), !first.IsZero()
+}
+
+// dispatchUrgent starts a worker for each chat with urgent rows that has
+// none yet and is not put off. The reading is cheap: urgent rows come
+// first in the outbox, and only they are read.
+func (b *Bot) dispatchUrgent(ctx context.Context, wg *sync.WaitGroup, results chan<- drainResult, lane *urgentLane, inFlight map[uint64]bool) error {
+	var rows []store.Outgoing
+	err := b.DB.View(func(tx *store.Tx) error {
+		var err error
+		rows, err = tx.UrgentOutbox(drainBatch)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	byChat := map[int64][]store.Outgoing{}
+	var order []int64
+	waiting := map[int64]bool{}
+	for _, o := range rows {
+		waiting[o.ChatID] = true
+		if inFlight[o.ID] || lane.busy[o.ChatID] {
+			continue
+		}
+		if r, ok := lane.retry[o.ChatID]; ok && now.Before(r.at) {
+			continue
+		}
+		if _, ok := byChat[o.ChatID]; !ok {
+			order = append(order, o.ChatID)
+		}
+		byChat[o.ChatID] = append(byChat[o.ChatID], o)
+	}
+	if len(rows) < drainBatch { // every urgent row was read
+		for chat := range lane.retry {
+			if !waiting[chat] && !lane.busy[chat] {
+				delete(lane.retry, chat) // sent or dropped meanwhile
+			}
+		}
+	}
+	for _, chat := range order {
+		msgs := byChat[chat]
+		lane.busy[chat] = true
+		ids := make([]uint64, len(msgs))
+		for i, o := range msgs {
+			inFlight[o.ID] = true
+			ids[i] = o.ID
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			n, notFound := b.sendChat(ctx, msgs)
+			results <- drainResult{chat: chat, ids: ids, progress: n > 0, urgent: true, notFound: notFound}
+		}()
+	}
+	return nil
+}
+
 // dispatch reads the outbox and starts a worker for each chat that has
 // rows and none yet, up to drainWorkers. It reports how many workers it
 // started and whether rows are waiting.
-func (b *Bot) dispatch(ctx context.Context, wg *sync.WaitGroup, results chan<- drainResult, busy map[int64]bool, inFlight map[uint64]bool, workers int) (int, bool, error) {
+func (b *Bot) dispatch(ctx context.Context, wg *sync.WaitGroup, results chan<- drainResult, busy map[int64]bool, cooling map[int64]time.Time, inFlight map[uint64]bool, workers int) (int, bool, error) {
 	if len(busy) >= workers {
 		return 0, true, nil
 	}
@@ -137,12 +284,18 @@ func (b *Bot) dispatch(ctx context.Context, wg *sync.WaitGroup, results chan<- d
 	byChat := map[int64][]store.Outgoing{}
 	var order []int64
 	pending := false
+	now := time.Now()
+	for chat, at := range cooling {
+		if !now.Before(at) {
+			delete(cooling, chat)
+		}
+	}
 	for _, o := range rows {
-		if inFlight[o.ID] {
+		if inFlight[o.ID] || o.Urgent { // urgent rows have their own lane
 			continue
 		}
 		pending = true
-		if busy[o.ChatID] {
+		if busy[o.ChatID] || !cooling[o.ChatID].IsZero() {
 			continue
 		}
 		if _, ok := byChat[o.ChatID]; !ok {
@@ -166,16 +319,18 @@ func (b *Bot) dispatch(ctx context.Context, wg *sync.WaitGroup, results chan<- d
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			n := b.sendChat(ctx, msgs)
-			results <- drainResult{chat: chat, ids: ids, progress: n > 0}
+			n, notFound := b.sendChat(ctx, msgs)
+			results <- drainResult{chat: chat, ids: ids, progress: n > 0, notFound: notFound}
 		}()
 	}
 	return started, pending, nil
 }
 
 // sendChat sends one chat's rows in order, stopping at the first that
-// could not be sent so the order holds. It returns how many were settled.
-func (b *Bot) sendChat(ctx context.Context, msgs []store.Outgoing) int {
+// could not be sent so the order holds. It returns how many were settled,
+// and whether Telegram did not find the chat (so that it is tried again
+// later, not at once).
+func (b *Bot) sendChat(ctx context.Context, msgs []store.Outgoing) (int, bool) {
 	done := 0
 	for _, o := range msgs {
 		id, err := b.sendOutgoing(ctx, o)
@@ -188,12 +343,15 @@ func (b *Bot) sendChat(ctx context.Context, msgs []store.Outgoing) int {
 				if err := tx.Sent(o.ID, id); err != nil {
 					return err
 				}
+				if err := chatFound(tx, o.ChatID); err != nil {
+					return err
+				}
 				var err error
 				told, err = b.alertSent(tx, o, id)
 				return err
 			}); err != nil {
 				b.logger().Error("record sent message", "chat", o.ChatID, "err", err)
-				return done
+				return done, false
 			}
 			if told {
 				b.Wake()
@@ -205,12 +363,27 @@ func (b *Bot) sendChat(ctx context.Context, msgs []store.Outgoing) int {
 			if err := b.markUnreachable(o.ChatID); err != nil {
 				b.logger().Error("mark chat unreachable", "chat", o.ChatID, "err", err)
 			}
-			return done + 1
+			return done + 1, false
+		case errors.Is(err, ErrChatNotFound):
+			// A coach who never opened the bot's chat is answered this way:
+			// an alert to them reaches the others now, and is still tried.
+			b.alertUndelivered(o)
+			gone, err := b.chatNotFound(o)
+			switch {
+			case err != nil:
+				b.logger().Error("record chat not found", "chat", o.ChatID, "err", err)
+			case gone:
+				b.logger().Warn("chat unreachable: telegram has not found it for a day", "chat", o.ChatID)
+				return done + 1, false
+			default:
+				b.logger().Warn("telegram did not find the chat; trying again later", "chat", o.ChatID, "retry_in", b.notFoundRetry())
+			}
+			return done, true
 		case errors.Is(err, ErrRejected):
 			b.logger().Error("message rejected by telegram, dropped", "chat", o.ChatID, "err", err)
 			b.alertUndelivered(o)
 			if err := b.DB.Batch(func(tx *store.Tx) error { return tx.DropOutgoing(o.ID) }); err != nil {
-				return done
+				return done, false
 			}
 			done++
 		default:
@@ -218,44 +391,91 @@ func (b *Bot) sendChat(ctx context.Context, msgs []store.Outgoing) int {
 				b.logger().Warn("send failed, will retry", "chat", o.ChatID, "err", err)
 				b.alertUndelivered(o) // others are told now; this row is still tried
 			}
-			return done
+			return done, false
 		}
 	}
-	return done
+	return done, false
 }
 
-// markUnreachable stops a client's schedule and drops what was waiting
-// for them: Telegram will not deliver it.
-func (b *Bot) markUnreachable(chatID int64) error {
-	return b.DB.Batch(func(tx *store.Tx) error {
-		rows, err := tx.Outbox(1 << 20)
-		if err != nil {
-			return err
-		}
-		for _, o := range rows {
-			if o.ChatID == chatID {
-				if err := tx.DropOutgoing(o.ID); err != nil {
-					return err
-				}
-			}
-		}
-		c, err := tx.Client(chatID)
+// chatFound forgets that Telegram did not find the client's chat, now
+// that a message reached it.
+func chatFound(tx *store.Tx, chatID int64) error {
+	c, err := tx.Client(chatID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil || c.ChatNotFoundAt.IsZero() {
+		return err
+	}
+	c.ChatNotFoundAt = time.Time{}
+	return tx.PutClient(c)
+}
+
+// chatNotFound records that Telegram did not find the chat of row o. The
+// first time it is noted on the client; when it comes again notFoundFor
+// after that, the client is marked unreachable and gone is true. For a
+// chat that is not a client's (a coach's), the row is dropped once it is
+// notFoundFor old.
+func (b *Bot) chatNotFound(o store.Outgoing) (gone bool, err error) {
+	now := b.Now()
+	err = b.DB.Batch(func(tx *store.Tx) error {
+		gone = false // this function may run more than once
+		c, err := tx.Client(o.ChatID)
 		if errors.Is(err, store.ErrNotFound) {
+			if now.Sub(o.CreatedAt) >= notFoundFor {
+				gone = true
+				return tx.DropOutgoing(o.ID)
+			}
 			return nil
 		}
 		if err != nil {
 			return err
 		}
-		c.Status = store.StatusUnreachable
-		c.Due = time.Time{}
-		return tx.PutClient(c)
+		if c.ChatNotFoundAt.IsZero() {
+			c.ChatNotFoundAt = now
+			return tx.PutClient(c)
+		}
+		if now.Sub(c.ChatNotFoundAt) < notFoundFor {
+			return nil
+		}
+		gone = true
+		return unreachable(tx, o.ChatID)
 	})
+	return gone, err
+}
+
+// markUnreachable stops a client's schedule and drops what was waiting
+// for them: Telegram will not deliver it.
+func (b *Bot) markUnreachable(chatID int64) error {
+	return b.DB.Batch(func(tx *store.Tx) error { return unreachable(tx, chatID) })
+}
+
+// unreachable marks the client unreachable in tx (see markUnreachable).
+func unreachable(tx *store.Tx, chatID int64) error {
+	if err := tx.DropChatOutbox(chatID); err != nil {
+		return err
+	}
+	c, err := tx.Client(chatID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	c.Status = store.StatusUnreachable
+	c.ChatNotFoundAt = time.Time{}
+	c.Due = time.Time{}
+	return tx.PutClient(c)
 }
 
 // sendOutgoing makes the Telegram call for one outbox row.
 func (b *Bot) sendOutgoing(ctx context.Context, o store.Outgoing) (int, error) {
 	var id int
-	err := b.Sender.Do(ctx, o.ChatID, func(ctx context.Context) error {
+	do := b.Sender.Do
+	if o.Urgent {
+		do = b.Sender.DoUrgent
+	}
+	err := do(ctx, o.ChatID, func(ctx context.Context) error {
 		// Before every try: the row may have gone since it was read, as
 		// when its client erased their data (with everything about them).
 		waiting := true
@@ -303,16 +523,28 @@ func keyboard(rows [][]store.Button) *models.InlineKeyboardMarkup {
 	return k
 }
 
-// WaitIdle waits until the outbox is empty (everything enqueued so far
-// was sent or given up) or ctx ends. The demo and tests use it to let the
-// conversation settle before moving a fake clock on.
+// idleScan is how many outbox rows WaitIdle looks at.
+const idleScan = 256
+
+// WaitIdle waits until the outbox holds nothing to send now (everything
+// enqueued so far was sent or given up, or waits more than a second for
+// another try at a chat Telegram did not find) or ctx ends. The demo, the stop and
+// tests use it to let the conversation settle before moving on.
 func (b *Bot) WaitIdle(ctx context.Context) error {
 	b.init()
 	for {
 		var n int
 		err := b.DB.View(func(tx *store.Tx) error {
-			rows, err := tx.Outbox(1)
-			n = len(rows)
+			rows, err := tx.Outbox(idleScan)
+			later := time.Now().Add(time.Second)
+			for _, o := range rows {
+				if next, ok := b.unfound.Load(o.ChatID); !ok || !next.(time.Time).After(later) {
+					n++
+				}
+			}
+			if len(rows) == idleScan && n == 0 {
+				n = 1 // more rows than were looked at: not known to be idle
+			}
 			return err
 		})
 		if err != nil {

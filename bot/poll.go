@@ -111,10 +111,15 @@ func (e *retryAfterError) Error() string {
 // fetched again after a pause: it was not confirmed.
 //
 // One update that fails every time must not silence everyone else (a
-// record damaged on disk, say). After stuckAfter failures in a row, if a
-// test write to the store succeeds, so the fault is in that update and
-// not in the disk, the update is recorded as handled without effect,
-// logged with its id, and counted; a full or broken disk keeps it waiting.
+// record damaged on disk, say). After stuckAfter failures in a row with
+// the same error, none of them an error of the storage, and while the
+// store takes writes (a test write succeeds and no write was refused of
+// late), the update is recorded as handled without effect, logged with
+// its id, and counted. An update whose write the storage refused (a full
+// disk, an I/O error, a read-only file system: store.ErrStorage) is never
+// given up: it waits for the disk, however long. The store tells of such
+// a spell once (store.Options.OnStorage), so each try is logged only at
+// debug level.
 func (b *Bot) Poll(ctx context.Context, p *Poller) error {
 	b.init()
 	offset, err := b.DB.Offset()
@@ -126,9 +131,10 @@ func (b *Bot) Poll(ctx context.Context, p *Poller) error {
 		retryWait = 2 * time.Second
 	}
 	var (
-		wait    time.Duration
-		stuckID int64
-		stuck   int
+		wait     time.Duration
+		stuckID  int64
+		stuck    int
+		stuckErr string // the error of the tries counted in stuck
 	)
 	for ctx.Err() == nil {
 		if wait > 0 && !sleep(ctx, wait) {
@@ -141,7 +147,8 @@ func (b *Bot) Poll(ctx context.Context, p *Poller) error {
 			}
 			var ra *retryAfterError
 			if errors.As(err, &ra) {
-				wait = time.Duration(max(ra.seconds, 1)) * time.Second
+				// Capped at the sender's MaxPause, as every other call.
+				wait = b.Sender.pauseFor(ra.seconds, "getUpdates")
 			} else {
 				wait = min(max(wait*2, 500*time.Millisecond), 30*time.Second)
 			}
@@ -154,9 +161,15 @@ func (b *Bot) Poll(ctx context.Context, p *Poller) error {
 			if err != nil && ctx.Err() != nil {
 				return nil
 			}
+			if err != nil && errors.Is(err, store.ErrStorage) {
+				stuckID, stuck = u.ID, 0
+				b.logger().Debug("update waits for the store to take writes", "update", u.ID, "err", err)
+				wait = retryWait
+				break
+			}
 			if err != nil {
-				if u.ID != stuckID {
-					stuckID, stuck = u.ID, 0
+				if u.ID != stuckID || err.Error() != stuckErr {
+					stuckID, stuck, stuckErr = u.ID, 0, err.Error()
 				}
 				stuck++
 				if stuck < stuckAfter || !b.skipStuck(u.ID, err) {
@@ -174,6 +187,9 @@ func (b *Bot) Poll(ctx context.Context, p *Poller) error {
 // skipStuck gives up an update that keeps failing while the store takes
 // writes. It reports whether the update was recorded as handled.
 func (b *Bot) skipStuck(id int64, cause error) bool {
+	if b.DB.StorageStats().Failing != nil {
+		return false // a write was refused of late: the disk may be why
+	}
 	probe := []byte(b.Now().UTC().Format(time.RFC3339Nano))
 	if err := b.DB.Update(func(tx *store.Tx) error { return tx.Put("health", "poll", probe) }); err != nil {
 		return false // the store itself is failing: keep the update

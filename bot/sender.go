@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"strings"
 	"sync"
@@ -14,9 +15,15 @@ import (
 )
 
 // ErrUnreachable means Telegram will not deliver to the chat: the client
-// blocked the bot or the chat no longer exists. The client is marked
+// blocked the bot (403 "blocked by the user"). The client is marked
 // unreachable and their schedule stops.
 var ErrUnreachable = errors.New("chat unreachable")
+
+// ErrChatNotFound means Telegram did not find the chat: 400 "chat not
+// found", or a 403 other than a block. Telegram answers so now and then
+// for chats that exist, so the client is marked unreachable only when it
+// still answers so a day after the first time (see Bot.Drain).
+var ErrChatNotFound = errors.New("chat not found")
 
 // ErrRejected means Telegram refused the request itself (a 400 other than
 // "chat not found"); sending it again would not help.
@@ -42,17 +49,21 @@ func NewAPI(token, serverURL string, timeout time.Duration) (*tgbot.Bot, error) 
 
 // SenderStats counts what the sender did; read with Stats.
 type SenderStats struct {
-	Sent        int64
-	Failed      map[string]int64 // by reason
-	TooMany     int64            // 429 answers
-	Paused      time.Duration    // time spent honouring retry_after
-	LastSuccess time.Time
+	Sent    int64
+	Failed  map[string]int64 // by reason
+	TooMany int64            // 429 answers
+	// LongRetryAfter counts 429 answers (of any call, getUpdates too)
+	// whose retry_after was longer than MaxPause: each was cut to MaxPause.
+	LongRetryAfter int64
+	Paused         time.Duration // time spent honouring retry_after
+	LastSuccess    time.Time
 }
 
 // Sender is the one way kindling calls Telegram. It keeps a global rate,
 // one message per second per chat, honours a 429's retry_after for every
-// call, retries 5xx and network errors with backoff, and reports chats
-// that cannot be reached.
+// call (up to MaxPause), retries 5xx and network errors with backoff, and
+// reports chats that cannot be reached. An urgent call (DoUrgent) goes
+// ahead of the global rate and is held by a pause for at most UrgentHold.
 type Sender struct {
 	// Rate is the most calls per second to Telegram (default 25).
 	Rate float64
@@ -67,6 +78,17 @@ type Sender struct {
 	// RetryAfterUnit is the length of one retry_after unit: a second, as
 	// Telegram means it; tests shorten it.
 	RetryAfterUnit time.Duration
+	// MaxPause is the longest one 429 pauses every call (default 60s).
+	// Telegram has asked for a day; a longer retry_after is logged and
+	// counted, and calls are tried again after MaxPause (a new 429 then
+	// pauses again).
+	MaxPause time.Duration
+	// UrgentHold is the longest a pause holds an urgent call before it is
+	// tried again (default 30s).
+	UrgentHold time.Duration
+	// Logger receives the retry_after answers cut to MaxPause (default
+	// slog.Default()).
+	Logger *slog.Logger
 
 	mu          sync.Mutex
 	next        time.Time           // the next free global slot
@@ -75,6 +97,7 @@ type Sender struct {
 
 	sent    atomic.Int64
 	tooMany atomic.Int64
+	long    atomic.Int64 // retry_after longer than MaxPause
 	paused  atomic.Int64 // nanoseconds
 	lastOK  atomic.Int64 // unix nanoseconds
 	failMu  sync.Mutex
@@ -91,7 +114,7 @@ func (s *Sender) Stats() SenderStats {
 	s.failMu.Unlock()
 	st := SenderStats{
 		Sent: s.sent.Load(), Failed: failed, TooMany: s.tooMany.Load(),
-		Paused: time.Duration(s.paused.Load()),
+		LongRetryAfter: s.long.Load(), Paused: time.Duration(s.paused.Load()),
 	}
 	if ns := s.lastOK.Load(); ns != 0 {
 		st.LastSuccess = time.Unix(0, ns)
@@ -111,8 +134,21 @@ func (s *Sender) countFailure(reason string) {
 // Do makes one Telegram call through the limits. chatID names the chat a
 // message goes to (0 for calls that send no message, such as answering a
 // button press, which only count against the global rate). It returns
-// ErrUnreachable, ErrRejected, or the last error once attempts run out.
+// ErrUnreachable, ErrChatNotFound, ErrRejected, or the last error once
+// attempts run out.
 func (s *Sender) Do(ctx context.Context, chatID int64, call func(context.Context) error) error {
+	return s.do(ctx, chatID, false, call)
+}
+
+// DoUrgent is Do for a crisis reply or a safety alert: it does not queue
+// behind the global rate (the chat's spacing still holds), and a pause
+// holds each try for at most UrgentHold, so it is tried at least that
+// often until Telegram takes it or attempts run out.
+func (s *Sender) DoUrgent(ctx context.Context, chatID int64, call func(context.Context) error) error {
+	return s.do(ctx, chatID, true, call)
+}
+
+func (s *Sender) do(ctx context.Context, chatID int64, urgent bool, call func(context.Context) error) error {
 	attempts := s.Attempts
 	if attempts <= 0 {
 		attempts = 6
@@ -128,7 +164,7 @@ func (s *Sender) Do(ctx context.Context, chatID int64, call func(context.Context
 	var last error
 	storms := 0
 	for try := 0; try < attempts; try++ {
-		if err := s.wait(ctx, chatID); err != nil {
+		if err := s.wait(ctx, chatID, urgent); err != nil {
 			return err
 		}
 		err := call(ctx)
@@ -154,9 +190,12 @@ func (s *Sender) Do(ctx context.Context, chatID int64, call func(context.Context
 				try--
 			}
 			continue
-		case errors.Is(err, tgbot.ErrorForbidden), isChatNotFound(err):
+		case errors.Is(err, tgbot.ErrorForbidden) && strings.Contains(strings.ToLower(err.Error()), "blocked by the user"):
 			s.countFailure("unreachable")
 			return fmt.Errorf("%w: %v", ErrUnreachable, err)
+		case errors.Is(err, tgbot.ErrorForbidden), isChatNotFound(err):
+			s.countFailure("chat_not_found")
+			return fmt.Errorf("%w: %v", ErrChatNotFound, err)
 		case errors.Is(err, tgbot.ErrorBadRequest), errors.Is(err, tgbot.ErrorNotFound):
 			s.countFailure("rejected")
 			return fmt.Errorf("%w: %v", ErrRejected, err)
@@ -182,22 +221,41 @@ func isChatNotFound(err error) bool {
 	return errors.Is(err, tgbot.ErrorBadRequest) && strings.Contains(strings.ToLower(err.Error()), "chat not found")
 }
 
-// pause stops every call for retryAfter units from now.
+// pause stops every call for retryAfter units from now, MaxPause at most.
 func (s *Sender) pause(retryAfter int) {
-	unit := s.RetryAfterUnit
-	if unit <= 0 {
-		unit = time.Second
-	}
-	if retryAfter < 1 {
-		retryAfter = 1
-	}
-	until := time.Now().Add(time.Duration(retryAfter) * unit)
+	until := time.Now().Add(s.pauseFor(retryAfter, "send"))
 	s.mu.Lock()
 	if until.After(s.pausedUntil) {
 		s.paused.Add(int64(until.Sub(maxTime(s.pausedUntil, time.Now()))))
 		s.pausedUntil = until
 	}
 	s.mu.Unlock()
+}
+
+// pauseFor is how long to wait after a 429 of retryAfter units: that
+// long, at least one unit, at most MaxPause. A longer retry_after is
+// logged and counted; what names the call for the log.
+func (s *Sender) pauseFor(retryAfter int, what string) time.Duration {
+	unit := s.RetryAfterUnit
+	if unit <= 0 {
+		unit = time.Second
+	}
+	limit := s.MaxPause
+	if limit <= 0 {
+		limit = time.Minute
+	}
+	d := time.Duration(max(retryAfter, 1)) * unit
+	if retryAfter > 0 && (d > limit || d/unit != time.Duration(retryAfter)) { // the second test catches overflow
+		s.long.Add(1)
+		logger := s.Logger
+		if logger == nil {
+			logger = slog.Default()
+		}
+		logger.Warn("telegram asked for a pause longer than telegram.max_pause; trying again after max_pause",
+			"call", what, "retry_after", retryAfter, "max_pause", limit)
+		d = limit
+	}
+	return d
 }
 
 func maxTime(a, b time.Time) time.Time {
@@ -207,8 +265,10 @@ func maxTime(a, b time.Time) time.Time {
 	return b
 }
 
-// wait reserves the next global slot (and chat slot) and sleeps until it.
-func (s *Sender) wait(ctx context.Context, chatID int64) error {
+// wait sits out a pause, then reserves the next global slot (and chat
+// slot) and sleeps until it. An urgent call is held by a pause for at
+// most UrgentHold and does not queue behind the global rate.
+func (s *Sender) wait(ctx context.Context, chatID int64, urgent bool) error {
 	rate := s.Rate
 	if rate <= 0 {
 		rate = 25
@@ -218,25 +278,29 @@ func (s *Sender) wait(ctx context.Context, chatID int64) error {
 	if perChat == 0 {
 		perChat = time.Second
 	}
-	s.mu.Lock()
-	now := time.Now()
-	at := maxTime(now, s.pausedUntil)
+	var holdUntil time.Time // zero: as long as the pause lasts
+	if urgent {
+		hold := s.UrgentHold
+		if hold <= 0 {
+			hold = 30 * time.Second
+		}
+		holdUntil = time.Now().Add(hold)
+	}
+	// The pause comes first and reserves nothing: calls waiting out a
+	// pause must not push back the slots of one that may go before them.
+	if err := s.sitOut(ctx, holdUntil); err != nil {
+		return err
+	}
+	// Then the chat's slot, one per perChat. It is taken apart from the
+	// global rate: a call waiting for its chat must not hold back calls
+	// to other chats.
 	if chatID != 0 && perChat > 0 {
+		s.mu.Lock()
+		now := time.Now()
 		if s.chatNext == nil {
 			s.chatNext = map[int64]time.Time{}
 		}
-		at = maxTime(at, s.chatNext[chatID])
-	}
-	// The global rate is a GCRA (a token bucket in virtual time): s.next
-	// is the theoretical time of the next call, and up to burst calls may
-	// go early after an idle gap. Any one-second window then holds at most
-	// Rate + burst calls, which stays under Telegram's ~30/s at the default
-	// 25/s (burst 1) and lets a busy sender keep its rate across the short
-	// pauses between outbox batches.
-	burst := 1 + int(rate/200)
-	at = maxTime(at, s.next.Add(-time.Duration(burst-1)*interval))
-	s.next = maxTime(s.next, at).Add(interval)
-	if chatID != 0 && perChat > 0 {
+		at := maxTime(now, s.chatNext[chatID])
 		s.chatNext[chatID] = at.Add(perChat)
 		if len(s.chatNext) > 4096 {
 			for id, t := range s.chatNext {
@@ -245,19 +309,56 @@ func (s *Sender) wait(ctx context.Context, chatID int64) error {
 				}
 			}
 		}
+		s.mu.Unlock()
+		if d := time.Until(at); d > 0 && !sleep(ctx, d) {
+			return ctx.Err()
+		}
+	}
+	// The global rate is a GCRA (a token bucket in virtual time): s.next
+	// is the theoretical time of the next call, and up to burst calls may
+	// go early after an idle gap. Any one-second window then holds at most
+	// Rate + burst calls, which stays under Telegram's ~30/s at the default
+	// 25/s (burst 1) and lets a busy sender keep its rate across the short
+	// pauses between outbox batches. An urgent call takes the next slot
+	// without waiting for it: one call over the rate, now and then.
+	s.mu.Lock()
+	now := time.Now()
+	at := now
+	burst := 1 + int(rate/200)
+	if !urgent {
+		at = maxTime(at, s.next.Add(-time.Duration(burst-1)*interval))
+	}
+	s.next = maxTime(s.next, at).Add(interval)
+	if chatID != 0 && perChat > 0 {
+		// The chat's next message keeps its distance from this one as sent.
+		s.chatNext[chatID] = maxTime(s.chatNext[chatID], at.Add(perChat))
 	}
 	s.mu.Unlock()
 	if d := time.Until(at); d > 0 && !sleep(ctx, d) {
 		return ctx.Err()
 	}
 	// A 429 that arrived while we slept pauses us too.
-	s.mu.Lock()
-	until := s.pausedUntil
-	s.mu.Unlock()
-	if d := time.Until(until); d > 0 && !sleep(ctx, d) {
-		return ctx.Err()
+	return s.sitOut(ctx, holdUntil)
+}
+
+// sitOut sleeps until the pause of the last 429 ends, or until holdUntil
+// when that is set and comes first.
+func (s *Sender) sitOut(ctx context.Context, holdUntil time.Time) error {
+	for {
+		s.mu.Lock()
+		until := s.pausedUntil
+		s.mu.Unlock()
+		if !holdUntil.IsZero() && until.After(holdUntil) {
+			until = holdUntil
+		}
+		d := time.Until(until)
+		if d <= 0 {
+			return nil
+		}
+		if !sleep(ctx, d) {
+			return ctx.Err()
+		}
 	}
-	return nil
 }
 
 // maxStorm is how many 429 answers one call sits out before it counts

@@ -83,6 +83,7 @@ func TestSenderPausesOnWrappedTooMany(t *testing.T) {
 func TestSenderErrors(t *testing.T) {
 	forbidden := fmt.Errorf("%w, Forbidden: bot was blocked by the user", tgbot.ErrorForbidden)
 	notFound := fmt.Errorf("%w, Bad Request: chat not found", tgbot.ErrorBadRequest)
+	deactivated := fmt.Errorf("%w, Forbidden: user is deactivated", tgbot.ErrorForbidden)
 	badRequest := fmt.Errorf("%w, Bad Request: message text is empty", tgbot.ErrorBadRequest)
 	server := fmt.Errorf("post: %w", &bot.ServerError{Status: 502})
 	network := errors.New("connection reset by peer")
@@ -97,9 +98,10 @@ func TestSenderErrors(t *testing.T) {
 		{"5xx retried", []error{server, server}, 0, 3, nil, "server"},
 		{"network retried", []error{network}, 0, 2, nil, "network"},
 		{"5xx until attempts run out", []error{server, server, server, server}, 3, 3, server, "server"},
-		{"403 is unreachable at once", []error{forbidden}, 0, 1, bot.ErrUnreachable, "unreachable"},
-		{"chat not found is unreachable", []error{notFound}, 0, 1, bot.ErrUnreachable, "unreachable"},
-		{"wrapped chat not found", []error{fmt.Errorf("send: %w", notFound)}, 0, 1, bot.ErrUnreachable, "unreachable"},
+		{"blocked is unreachable at once", []error{forbidden}, 0, 1, bot.ErrUnreachable, "unreachable"},
+		{"chat not found is not unreachable", []error{notFound}, 0, 1, bot.ErrChatNotFound, "chat_not_found"},
+		{"wrapped chat not found", []error{fmt.Errorf("send: %w", notFound)}, 0, 1, bot.ErrChatNotFound, "chat_not_found"},
+		{"another 403 is taken as chat not found", []error{deactivated}, 0, 1, bot.ErrChatNotFound, "chat_not_found"},
 		{"other 400 is rejected", []error{badRequest}, 0, 1, bot.ErrRejected, "rejected"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -289,14 +291,14 @@ func TestServerErrorsAndDroppedConnections(t *testing.T) {
 
 // TestUnreachableClient: a client who blocked the bot is marked
 // unreachable when a message to them is refused; their schedule stops,
-// their outbox is dropped, and their coach sees it.
+// their outbox is dropped, and their coach sees it. ("chat not found" is
+// TestChatNotFound's.)
 func TestUnreachableClient(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
 		block func(h *harness, chat int64)
 	}{
 		{"blocked", func(h *harness, chat int64) { h.srv.Block(chat) }},
-		{"chat not found", func(h *harness, chat int64) { h.srv.Fail("sendMessage", 1, telegramtest.ChatNotFound) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			coach := bot.Coach{ID: 9000, Name: "Dana", TimeZone: "America/New_York"}
@@ -392,15 +394,20 @@ func TestCommandMenu(t *testing.T) {
 		}
 	})
 	t.Run("a failure does not stop the bot", func(t *testing.T) {
-		h := newHarness(t, withSender(func(s *bot.Sender) { s.Attempts = 1 }), beforeStart(func(h *harness) {
-			h.srv.Fail("setMyCommands", 1, telegramtest.ServerError(http.StatusInternalServerError))
+		h := newHarness(t, beforeStart(func(h *harness) {
+			h.srv.Fail("setMyCommands", 0, telegramtest.ServerError(http.StatusInternalServerError))
 		}))
 		if n := len(h.srv.Commands()); n != 0 {
 			t.Fatalf("%d commands registered despite the failure", n)
 		}
 		calls := h.srv.Calls("setMyCommands")
-		if len(calls) != 1 || calls[0].Status != http.StatusInternalServerError {
-			t.Fatalf("setMyCommands calls %+v, want one answered 500", calls)
+		if len(calls) != 3 {
+			t.Fatalf("setMyCommands calls %+v, want three tries", calls)
+		}
+		for _, c := range calls {
+			if c.Status != http.StatusInternalServerError {
+				t.Fatalf("setMyCommands calls %+v, want each answered 500", calls)
+			}
 		}
 		if !strings.Contains(h.log.String(), "register command menu") {
 			t.Errorf("the failure was not logged:\n%s", h.log.String())

@@ -17,8 +17,9 @@ type Stats struct {
 	UpdatesFailed int64
 	// AnswersStored counts answers to questions and journal entries.
 	AnswersStored int64
-	// UpdatesSkipped counts updates given up after failing every time while
-	// the store took other writes (see Poll).
+	// UpdatesSkipped counts updates given up after failing the same way
+	// every time while the store took writes (see Poll); never one whose
+	// write the storage refused.
 	UpdatesSkipped int64
 	// WebhookRefused counts webhook requests refused before handling: a
 	// wrong secret, a body too large, or something that is not an update.

@@ -88,11 +88,11 @@ const tickLimit = 20000
 // Tick handles every client due at or before now: starts the day's step,
 // sends a reminder, or only moves the due time, and stores the next due
 // time in the same transaction.
-func (s *Scheduler) Tick(ctx context.Context, now time.Time) (Stats, error) {
+func (s *Scheduler) Tick(ctx context.Context, now time.Time) (st Stats, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	started := time.Now()
-	var st Stats
+	// A named result: the deferred assignment must reach the caller.
 	defer func() { st.Duration = time.Since(started) }()
 
 	failed := map[int64]bool{}

@@ -52,7 +52,8 @@ schema changes stay easy). Chat ids are 8 bytes.
 	deliveries  chat id + local date + day (4, sign bit flipped) -> Delivery
 	replies     chat id + reply id (8) -> Reply; ids from the bucket sequence
 	reply_msgs  chat id + Telegram message id (8) -> reply id
-	outbox      outgoing id (8) -> Outgoing; ids from the bucket sequence
+	outbox      outgoing id (8) -> Outgoing; ids from the bucket sequence, with
+	            a class bit: none (Urgent), 1<<61 (the conversation), 1<<62 (Bulk)
 	invites     code -> Invite
 	kv          namespace + 0x00 + key -> raw bytes
 	updates     update id (8) -> empty: applied ids above update_floor

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -11,7 +12,7 @@ import (
 
 // SchemaVersion is the layout this kindling writes. Files of an older
 // version are migrated by Open; files of a newer one are refused.
-const SchemaVersion = 4
+const SchemaVersion = 5
 
 // migrations[i] migrates a file from schema version i+1 to i+2. Each runs
 // inside the single transaction that opens the file, so a failed migration
@@ -20,6 +21,7 @@ var migrations = []func(*bbolt.Tx) error{
 	migrateV1toV2,
 	migrateV2toV3,
 	migrateV3toV4,
+	migrateV4toV5,
 }
 
 // migrateV1toV2 adds the due index and the reply message index. Version 1
@@ -73,6 +75,43 @@ func migrateV2toV3(btx *bbolt.Tx) error {
 		return err
 	}
 	return meta.Put(metaUpdateFloor, []byte(strconv.FormatInt(off, 10)))
+}
+
+// migrateV4toV5 gives the outbox rows of the conversation their class
+// bit. Versions up to 4 keyed them by their bare sequence number, which
+// version 5 keeps for Urgent rows so that they sort first (see normalBit);
+// bulk rows already carried bulkBit and keep their keys.
+func migrateV4toV5(btx *bbolt.Tx) error {
+	b := btx.Bucket(bucketOutbox)
+	type row struct {
+		key []byte
+		o   Outgoing
+	}
+	var moved []row
+	c := b.Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		if len(k) != 8 {
+			return fmt.Errorf("%w: outbox key %x", ErrCorrupt, k)
+		}
+		if binary.BigEndian.Uint64(k)&(normalBit|bulkBit) != 0 {
+			continue
+		}
+		var o Outgoing
+		if err := decode(v, &o, "outgoing", k); err != nil {
+			return err
+		}
+		moved = append(moved, row{bytes.Clone(k), o})
+	}
+	for _, r := range moved {
+		if err := b.Delete(r.key); err != nil {
+			return err
+		}
+		r.o.ID = binary.BigEndian.Uint64(r.key) | normalBit
+		if err := put(b, u64(r.o.ID), r.o); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // prepare initialises an empty file or migrates an older one.

@@ -56,6 +56,16 @@ type Options struct {
 	// NoSync skips fsync on commit. For tests and benchmarks only: a crash
 	// of the machine may then lose or corrupt committed data.
 	NoSync bool
+
+	// OnStorage, when set, is told when writes begin to be refused with
+	// ErrStorage (err is the first such error) and when they are taken
+	// again (err is nil): once per spell, however many writes fail. It
+	// is called after the transaction, and must not block for long.
+	OnStorage func(err error)
+
+	// RecoverAfter is how long after the last refused write a write must
+	// succeed for the spell to end (default one minute; see StorageStats).
+	RecoverAfter time.Duration
 }
 
 // DefaultTimeout is the lock wait used when Options.Timeout is zero.
@@ -66,10 +76,11 @@ const DefaultTimeout = time.Second
 type DB struct {
 	// mu is held shared by every transaction and exclusively by Close and
 	// CompactInPlace, which swap the underlying file.
-	mu   sync.RWMutex
-	bolt *bbolt.DB
-	path string
-	opts Options
+	mu     sync.RWMutex
+	bolt   *bbolt.DB
+	path   string
+	opts   Options
+	health health // see wrote
 
 	damage damage // pages found damaged (see guard)
 }
@@ -237,15 +248,17 @@ func (db *DB) tx(t *bbolt.Tx) *Tx { return &Tx{tx: t, now: db.opts.Now} }
 
 // Update runs fn in a read-write transaction, committed when fn returns
 // nil. fn must not call methods of db.
+//
+// An error of the storage rather than of fn (a full disk, an I/O error, a
+// closed database) wraps ErrStorage.
 func (db *DB) Update(fn func(*Tx) error) error {
 	b, err := db.begin()
 	if err != nil {
-		return err
+		return fmt.Errorf("%w: %w", ErrStorage, err)
 	}
-	defer db.mu.RUnlock()
-	return db.guard(func() error {
-		return b.Update(func(t *bbolt.Tx) error { return fn(db.tx(t)) })
-	})
+	err, fnErr := db.write(b.Update, fn)
+	db.mu.RUnlock()
+	return db.wrote(err, fnErr)
 }
 
 // View runs fn in a read-only transaction. fn must not call methods of db.
@@ -264,6 +277,7 @@ func (db *DB) View(fn func(*Tx) error) error {
 // Batch calls: one fsync for many writers. fn may run more than once (bbolt
 // retries a batch without the call that failed), so it must be idempotent
 // and must not leave effects outside the transaction until Batch returns.
+// Storage errors wrap ErrStorage, as in Update.
 //
 // A damaged page met inside fn ends that call with ErrCorrupt (bbolt then
 // runs it again alone, where it fails the same way). Once a damaged page
@@ -274,19 +288,15 @@ func (db *DB) View(fn func(*Tx) error) error {
 func (db *DB) Batch(fn func(*Tx) error) error {
 	b, err := db.begin()
 	if err != nil {
-		return err
+		return fmt.Errorf("%w: %w", ErrStorage, err)
 	}
-	defer db.mu.RUnlock()
+	run := b.Batch
 	if db.damaged() {
-		return db.guard(func() error {
-			return b.Update(func(t *bbolt.Tx) error { return fn(db.tx(t)) })
-		})
+		run = b.Update
 	}
-	return db.guard(func() error {
-		return b.Batch(func(t *bbolt.Tx) error {
-			return db.guard(func() error { return fn(db.tx(t)) })
-		})
-	})
+	err, fnErr := db.write(run, fn)
+	db.mu.RUnlock()
+	return db.wrote(err, fnErr)
 }
 
 // ApplyUpdate stores the effect of the Telegram update updateID: it runs fn

@@ -432,14 +432,11 @@ func (tx *Tx) Enqueue(o *Outgoing) error {
 	if err != nil {
 		return fmt.Errorf("enqueue %d: %w", o.ChatID, err)
 	}
-	if o.Bulk {
-		id |= bulkBit
-	}
-	o.ID = id
+	o.ID = id | outboxClass(o)
 	if o.CreatedAt.IsZero() {
 		o.CreatedAt = tx.now()
 	}
-	if err := put(b, u64(id), o); err != nil {
+	if err := put(b, u64(o.ID), o); err != nil {
 		return fmt.Errorf("enqueue %d: %w", o.ChatID, err)
 	}
 	return nil
@@ -455,16 +452,46 @@ func (tx *Tx) PutOutgoing(o Outgoing) error {
 	return put(b, u64(o.ID), o)
 }
 
-// bulkBit is set in the id (and so the key) of a Bulk outbox row: keys
-// sort every other row before all bulk ones, each group oldest first.
-const bulkBit = 1 << 62
+// The class bits of an outbox id, and so of its key, order the outbox:
+// Urgent rows carry none and come first, then the conversation
+// (normalBit), then broadcasts (bulkBit); each class oldest first.
+const (
+	normalBit = 1 << 61
+	bulkBit   = 1 << 62
+)
 
-// Outbox returns up to limit outbox rows (limit <= 0: all): rows that are
-// not Bulk first, then Bulk ones, each oldest first.
+// outboxClass is the class bit of a new row; Urgent wins over Bulk.
+func outboxClass(o *Outgoing) uint64 {
+	switch {
+	case o.Urgent:
+		return 0
+	case o.Bulk:
+		return bulkBit
+	}
+	return normalBit
+}
+
+// Outbox returns up to limit outbox rows (limit <= 0: all): Urgent rows
+// first, then the rest that are not Bulk, then Bulk ones, each oldest
+// first.
 func (tx *Tx) Outbox(limit int) ([]Outgoing, error) {
+	return tx.outbox(limit, ^uint64(0))
+}
+
+// UrgentOutbox returns up to limit Urgent outbox rows (limit <= 0: all),
+// oldest first. It reads no other row.
+func (tx *Tx) UrgentOutbox(limit int) ([]Outgoing, error) {
+	return tx.outbox(limit, normalBit)
+}
+
+// outbox reads rows in key order while their id is below end.
+func (tx *Tx) outbox(limit int, end uint64) ([]Outgoing, error) {
 	var out []Outgoing
 	c := tx.b(bucketOutbox).Cursor()
 	for k, v := c.First(); k != nil && (limit <= 0 || len(out) < limit); k, v = c.Next() {
+		if len(k) == 8 && binary.BigEndian.Uint64(k) >= end {
+			break
+		}
 		var o Outgoing
 		if err := decode(v, &o, "outgoing", k); err != nil {
 			return out, err
@@ -534,6 +561,23 @@ func (tx *Tx) Waiting(id uint64) bool {
 func (tx *Tx) DropOutgoing(id uint64) error {
 	if err := tx.b(bucketOutbox).Delete(u64(id)); err != nil {
 		return fmt.Errorf("drop outgoing %d: %w", id, err)
+	}
+	return nil
+}
+
+// DropChatOutbox removes every outbox row to chatID (its client is
+// unreachable, say). It decodes only each row's chat id and holds no
+// row in memory; it still reads the whole outbox (no index by chat yet).
+func (tx *Tx) DropChatOutbox(chatID int64) error {
+	err := deleteWhere(tx.b(bucketOutbox), func(k, v []byte) (bool, error) {
+		var o struct {
+			ChatID int64 `json:"chat_id"`
+		}
+		err := decode(v, &o, "outgoing", k)
+		return o.ChatID == chatID, err
+	})
+	if err != nil {
+		return fmt.Errorf("drop outbox of %d: %w", chatID, err)
 	}
 	return nil
 }

@@ -10,7 +10,7 @@ const (
 	StatusActive      Status = "active"      // prompted every day
 	StatusPaused      Status = "paused"      // not prompted until PausedUntil (zero: until /resume)
 	StatusStopped     Status = "stopped"     // asked to stop; data kept until forgotten
-	StatusUnreachable Status = "unreachable" // Telegram answered 403 or "chat not found"
+	StatusUnreachable Status = "unreachable" // blocked the bot, or "chat not found" for a day
 )
 
 // Client is one person in a private chat with kindling. Nothing is stored
@@ -29,6 +29,12 @@ type Client struct {
 	Coach       int64     `json:"coach,omitempty"` // Telegram user id of the coach who invited them
 	ConsentAt   time.Time `json:"consent_at"`
 	CreatedAt   time.Time `json:"created_at"`
+
+	// ChatNotFoundAt is when Telegram first answered "chat not found" for
+	// this chat since a message last reached it; zero when it has not.
+	// The client is marked unreachable only if it still answers so a day
+	// later: Telegram says it now and then of chats that exist.
+	ChatNotFoundAt time.Time `json:"chat_not_found_at,omitzero"`
 
 	// Due is the next moment the schedule must look at this client (a step
 	// or a reminder). It is mirrored in the due index; zero means never.
