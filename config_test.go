@@ -167,6 +167,9 @@ func TestParseConfig(t *testing.T) {
 			c.Coaches = []Coach{{ID: 42, Name: "Ana"}, {ID: 7, Name: "Bo", Timezone: "Asia/Kolkata", DigestTime: "19:30"}}
 		}},
 		{"empty list", "coaches: []\n", func(c *Config) {}},
+		{"coach copies forwardable", "coaching:\n  protect_content: false\n", func(c *Config) {
+			c.Coaching.ProtectContent = false
+		}},
 		{"safety maps", "safety:\n  phrases:\n    de: [ich will sterben]\n  crisis_message:\n    en: Please call 988.\n  lowest_mood_twice: no\n", func(c *Config) {
 			c.Safety.Phrases = map[string][]string{"de": {"ich will sterben"}}
 			c.Safety.CrisisMessage = map[string]string{"en": "Please call 988."}
@@ -601,6 +604,7 @@ func TestConfigEnvNamesEveryKey(t *testing.T) {
 		"store.path":                    "KINDLING_STORE_PATH",
 		"enrollment":                    "KINDLING_ENROLLMENT",
 		"coaches":                       "KINDLING_COACHES",
+		"coaching.protect_content":      "KINDLING_COACHING_PROTECT_CONTENT",
 		"safety.phrases":                "KINDLING_SAFETY_PHRASES",
 		"admin.allowed_hosts":           "KINDLING_ADMIN_ALLOWED_HOSTS",
 		"backup.encrypt_to":             "KINDLING_BACKUP_ENCRYPT_TO",
@@ -614,8 +618,8 @@ func TestConfigEnvNamesEveryKey(t *testing.T) {
 			t.Errorf("%s: variable %q, want %q", path, got[path], name)
 		}
 	}
-	if len(got) != 37 {
-		t.Errorf("%d keys, want 37: %v", len(got), got)
+	if len(got) != 38 {
+		t.Errorf("%d keys, want 38: %v", len(got), got)
 	}
 	unknown := UnknownEnv([]string{"KINDLING_SCHEDULE_TICK=1m", "KINDLING_SCHEDULE_TIKC=1m", "HOME=/root", "KINDLING_TELEGRAM_TOKEN=x"})
 	if !reflect.DeepEqual(unknown, []string{"KINDLING_SCHEDULE_TIKC"}) {

@@ -50,6 +50,7 @@ func (b *Bot) Wake() {
 // one-message-per-second limit, or by retries, never stalls the rest.
 func (b *Bot) Drain(ctx context.Context) {
 	b.init()
+	b.sweepDocuments()
 	workers := b.workers()
 	var (
 		wg       sync.WaitGroup
@@ -195,6 +196,7 @@ func (b *Bot) sendChat(ctx context.Context, msgs []store.Outgoing) int {
 				b.logger().Error("record sent message", "chat", o.ChatID, "err", err)
 				return done
 			}
+			b.removeDocument(o)
 			if told {
 				b.Wake()
 			}
@@ -204,6 +206,8 @@ func (b *Bot) sendChat(ctx context.Context, msgs []store.Outgoing) int {
 			b.alertUndelivered(o) // before the row goes: the outbox is never seen idle in between
 			if err := b.markUnreachable(o.ChatID); err != nil {
 				b.logger().Error("mark chat unreachable", "chat", o.ChatID, "err", err)
+			} else {
+				b.removeDocuments(o.ChatID)
 			}
 			return done + 1
 		case errors.Is(err, ErrRejected):
@@ -212,6 +216,7 @@ func (b *Bot) sendChat(ctx context.Context, msgs []store.Outgoing) int {
 			if err := b.DB.Batch(func(tx *store.Tx) error { return tx.DropOutgoing(o.ID) }); err != nil {
 				return done
 			}
+			b.removeDocument(o)
 			done++
 		default:
 			if ctx.Err() == nil {
@@ -254,8 +259,12 @@ func (b *Bot) markUnreachable(chatID int64) error {
 
 // sendOutgoing makes the Telegram call for one outbox row.
 func (b *Bot) sendOutgoing(ctx context.Context, o store.Outgoing) (int, error) {
+	doc, err := b.documentOf(o)
+	if err != nil {
+		return 0, err
+	}
 	var id int
-	err := b.Sender.Do(ctx, o.ChatID, func(ctx context.Context) error {
+	err = b.Sender.Do(ctx, o.ChatID, func(ctx context.Context) error {
 		// Before every try: the row may have gone since it was read, as
 		// when its client erased their data (with everything about them).
 		waiting := true
@@ -267,14 +276,14 @@ func (b *Bot) sendOutgoing(ctx context.Context, o store.Outgoing) (int, error) {
 		}
 		var m *models.Message
 		var err error
-		if o.Document != nil {
+		if doc != nil {
 			m, err = b.API.SendDocument(ctx, &tgbot.SendDocumentParams{
 				ChatID:   o.ChatID,
-				Document: &models.InputFileUpload{Filename: o.DocumentName, Data: bytes.NewReader(o.Document)},
-				Caption:  o.Text,
+				Document: &models.InputFileUpload{Filename: o.DocumentName, Data: bytes.NewReader(doc)},
+				Caption:  o.Text, ProtectContent: o.Protect,
 			})
 		} else {
-			p := &tgbot.SendMessageParams{ChatID: o.ChatID, Text: o.Text, ParseMode: models.ParseMode(o.ParseMode)}
+			p := &tgbot.SendMessageParams{ChatID: o.ChatID, Text: o.Text, ParseMode: models.ParseMode(o.ParseMode), ProtectContent: o.Protect}
 			if len(o.Keyboard) > 0 {
 				p.ReplyMarkup = keyboard(o.Keyboard)
 			}
