@@ -190,8 +190,9 @@ func ensureAdminToken(storePath string, log *slog.Logger) (string, error) {
 
 // health is the body of /healthz.
 type health struct {
-	Status              string    `json:"status"` // "ok" or "unhealthy"
+	Status              string    `json:"status"` // "ok", "degraded" (answering, see Degraded) or "unhealthy"
 	Problems            []string  `json:"problems,omitempty"`
+	Degraded            []string  `json:"degraded,omitempty"` // what is wrong while kindling answers (lastgood.go)
 	DBWritable          bool      `json:"db_writable"`
 	LastTick            time.Time `json:"last_tick,omitzero"`
 	LastTelegramSuccess time.Time `json:"last_telegram_success,omitzero"`
@@ -222,6 +223,9 @@ func (ad *admin) healthz(w http.ResponseWriter, r *http.Request) {
 		h.Problems = append(h.Problems, fmt.Sprintf("%s (more than %d × schedule.tick)", what, staleTicks))
 	}
 	status := http.StatusOK
+	if h.Degraded = ad.a.degraded(); len(h.Degraded) > 0 {
+		h.Status = "degraded"
+	}
 	if len(h.Problems) > 0 {
 		h.Status = "unhealthy"
 		status = http.StatusServiceUnavailable

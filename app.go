@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"maps"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
@@ -36,7 +35,8 @@ type app struct {
 	metrics  *metrics
 	ledger   *forgetLedger
 	forgotMu sync.Mutex
-	forgot   bool // a client erased their data since the last compaction
+	forgot   bool       // a client erased their data since the last compaction
+	cond     conditions // what /healthz reports as degraded (lastgood.go)
 }
 
 // appOptions are what differs between a real run and the demo.
@@ -56,6 +56,38 @@ func loadConfig(path string, explicit bool, getenv func(string) string) (Config,
 		return cfg, fmt.Errorf("config:\n%w", err)
 	}
 	return cfg, nil
+}
+
+// safetyNet builds the crisis net of the configuration: the built-in rules,
+// extended or replaced by safety.rules_file (safety.rules_mode), plus the
+// phrases of safety.phrases. A rules file with problems is an error listing
+// every one as file:line: field: message; nothing is half-loaded.
+func safetyNet(cfg Config) (*safety.Net, error) {
+	rules := safety.DefaultRules()
+	switch cfg.Safety.RulesMode {
+	case RulesExtend, RulesReplace:
+	default:
+		return nil, fmt.Errorf("safety.rules_mode: want extend or replace, got %q", cfg.Safety.RulesMode)
+	}
+	if cfg.Safety.RulesMode == RulesReplace && cfg.Safety.RulesFile == "" {
+		return nil, errors.New("safety.rules_mode: replace needs safety.rules_file: without it there would be no rules")
+	}
+	if path := cfg.Safety.RulesFile; path != "" {
+		file, err := safety.LoadRules(path)
+		if err != nil {
+			return nil, fmt.Errorf("safety.rules_file: %w", err)
+		}
+		if cfg.Safety.RulesMode == RulesReplace {
+			rules = file
+		} else {
+			rules = rules.Extend(file)
+		}
+	}
+	net, err := safety.Compile(rules, cfg.Safety.Phrases)
+	if err != nil {
+		return nil, fmt.Errorf("safety.phrases: %w", err)
+	}
+	return net, nil
 }
 
 // newLogger logs as log.format and log.level say. Answers and tokens never
@@ -93,28 +125,15 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger, api *tgbot.Bot, o
 		now = time.Now
 	}
 	popts := prompts.Options{DefaultLanguage: cfg.Prompts.DefaultLanguage}
-	if cfg.Prompts.Dir != "" {
-		w, err := prompts.Watch(ctx, cfg.Prompts.Dir, popts, log)
-		if err != nil {
-			return nil, fmt.Errorf("prompts.dir %s: %w", cfg.Prompts.Dir, err)
-		}
-		a.watcher = w
-		a.prompts = w.Current
-	} else {
-		set := prompts.Default()
-		a.prompts = func() *prompts.Set { return set }
-	}
-	if !a.prompts().Has(cfg.Prompts.DefaultSequence) {
-		a.close()
-		return nil, fmt.Errorf("prompts.default_sequence: no sequence %q (have %s)", cfg.Prompts.DefaultSequence, strings.Join(a.prompts().IDs(), ", "))
+	set, promptProblems, err := readPromptsDir(cfg, popts)
+	if err != nil {
+		return nil, err
 	}
 
-	phrases := maps.Clone(safety.DefaultPhrases)
-	maps.Copy(phrases, cfg.Safety.Phrases)
-	net, err := safety.New(phrases)
+	net, err := safetyNet(cfg)
 	if err != nil {
 		a.close()
-		return nil, fmt.Errorf("safety.phrases: %w", err)
+		return nil, err
 	}
 	crisis := maps.Clone(safety.DefaultCrisisMessage)
 	maps.Copy(crisis, cfg.Safety.CrisisMessage)
@@ -126,6 +145,10 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger, api *tgbot.Bot, o
 	}
 	a.db = db
 	if err := a.startErasureAndAdmin(); err != nil {
+		a.close()
+		return nil, err
+	}
+	if err := a.startPrompts(ctx, popts, set, promptProblems); err != nil {
 		a.close()
 		return nil, err
 	}
@@ -176,6 +199,7 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger, api *tgbot.Bot, o
 	a.sched.Conversation = a.bot
 	a.poller = &bot.Poller{URL: cfg.Telegram.APIURL, Timeout: time.Duration(cfg.Telegram.PollTimeout)}
 	a.metrics = newMetrics(a)
+	a.tellPromptFallback()
 	return a, nil
 }
 

@@ -209,7 +209,7 @@ func cmdExport(ctx context.Context, args []string, e cmdEnv) error {
 				return err
 			}
 			defer resp.Body.Close()
-			err = writeOut(*out, e.stdout, func(w io.Writer) error {
+			err = writeOut(*out, filepath.Dir(cfg.Store.Path), e.stdout, func(w io.Writer) error {
 				_, err := io.Copy(w, resp.Body)
 				return err
 			})
@@ -219,25 +219,64 @@ func cmdExport(ctx context.Context, args []string, e cmdEnv) error {
 			return nil
 		},
 		file: func(cfg Config, db *store.DB) error {
-			return writeOut(*out, e.stdout, func(w io.Writer) error { return db.Export(w, opts) })
+			return writeOut(*out, filepath.Dir(cfg.Store.Path), e.stdout, func(w io.Writer) error { return db.Export(w, opts) })
 		},
 	})
 }
 
-// writeOut runs write on the file out (0600), or on stdout when out is "".
-func writeOut(out string, stdout io.Writer, write func(io.Writer) error) error {
-	if out == "" {
-		return write(stdout)
+// writeOut runs write on a temporary file (0600, in tmpDir or beside out)
+// and, only when write finished, renames it to out or copies it to stdout
+// when out is "": a failed export leaves nothing that could pass for a
+// whole one. An out that is not a regular file (a pipe, /dev/stdout) is
+// written to, not replaced.
+func writeOut(out, tmpDir string, stdout io.Writer, write func(io.Writer) error) error {
+	if fi, err := os.Stat(out); out != "" && err == nil && !fi.Mode().IsRegular() {
+		f, err := os.OpenFile(out, os.O_WRONLY, 0)
+		if err != nil {
+			return fmt.Errorf("--out: %w", err)
+		}
+		defer f.Close()
+		if err := writeOut("", tmpDir, f, write); err != nil {
+			return err
+		}
+		return f.Close()
 	}
-	f, err := os.OpenFile(out, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	dir := tmpDir
+	if out != "" {
+		dir = filepath.Dir(out)
+	}
+	f, err := os.CreateTemp(dir, ".kindling-export-*")
+	if err != nil && out == "" {
+		f, err = os.CreateTemp("", ".kindling-export-*")
+	}
 	if err != nil {
-		return fmt.Errorf("--out: %w", err)
+		if out != "" {
+			return fmt.Errorf("--out: %w", err)
+		}
+		return err
 	}
+	defer os.Remove(f.Name())
 	defer f.Close()
 	if err := write(f); err != nil {
 		return err
 	}
-	return f.Close()
+	if out != "" {
+		if err := f.Sync(); err != nil {
+			return fmt.Errorf("--out: %w", err)
+		}
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("--out: %w", err)
+		}
+		if err := os.Rename(f.Name(), out); err != nil {
+			return fmt.Errorf("--out: %w", err)
+		}
+		return nil
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	_, err = io.Copy(stdout, f)
+	return err
 }
 
 // cmdBackup writes a consistent copy of the database and verifies it.

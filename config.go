@@ -121,13 +121,23 @@ type CoachingConfig struct {
 	ProtectContent bool `yaml:"protect_content"`
 }
 
+// The values of safety.rules_mode.
+const (
+	RulesExtend  = "extend"  // the rules file adds to the built-in rules; a rule with a built-in id replaces it
+	RulesReplace = "replace" // the rules file is the whole set
+)
+
 // DefaultDigestTime is when a coach's daily digest goes out unless they set digest_time.
 const DefaultDigestTime = "18:00"
 
-// SafetyConfig is the crisis safety net. Languages given in the file or the
-// environment replace the same language's list; others keep their defaults.
+// SafetyConfig is the crisis safety net: the built-in warning-sign rules,
+// a practice's rules file that extends or replaces them, and simple phrases
+// added on top (each an alert). Crisis messages given in the file or the
+// environment replace the same language's message; others keep theirs.
 type SafetyConfig struct {
-	Phrases         map[string][]string `yaml:"phrases"`           // language -> crisis phrases
+	RulesFile       string              `yaml:"rules_file"`        // "" = the built-in rules only
+	RulesMode       string              `yaml:"rules_mode"`        // extend or replace the built-in rules
+	Phrases         map[string][]string `yaml:"phrases"`           // language -> phrases that raise an alert
 	CrisisMessage   map[string]string   `yaml:"crisis_message"`    // language -> reply on a match
 	LowestMoodTwice bool                `yaml:"lowest_mood_twice"` // the lowest mood twice in a row: an alert
 	LowestMoodCheck bool                `yaml:"lowest_mood_check"` // the lowest mood once: a check
@@ -196,7 +206,7 @@ func DefaultConfig() Config {
 		Invites:    InvitesConfig{TTL: Duration(14 * day)},
 		Coaching:   CoachingConfig{ProtectContent: true},
 		Safety: SafetyConfig{
-			LowestMoodTwice: true, LowestMoodCheck: true,
+			RulesMode: RulesExtend, LowestMoodTwice: true, LowestMoodCheck: true,
 			EscalateAfter: Duration(15 * time.Minute), CheckTimeout: Duration(30 * time.Minute),
 		},
 		Admin:  AdminConfig{Listen: "127.0.0.1:8090"},
@@ -932,6 +942,15 @@ func (c Config) Validate() error {
 	}
 
 	// safety
+	switch c.Safety.RulesMode {
+	case RulesExtend:
+	case RulesReplace:
+		if c.Safety.RulesFile == "" {
+			p.addKey("safety.rules_mode", "replace needs safety.rules_file: without it there would be no rules")
+		}
+	default:
+		p.addKey("safety.rules_mode", "want extend or replace, got %q", c.Safety.RulesMode)
+	}
 	for _, lang := range slices.Sorted(maps.Keys(c.Safety.Phrases)) {
 		key := joinKey("safety.phrases", lang)
 		if !languageCode.MatchString(lang) {

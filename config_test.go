@@ -170,6 +170,10 @@ func TestParseConfig(t *testing.T) {
 		{"coach copies forwardable", "coaching:\n  protect_content: false\n", func(c *Config) {
 			c.Coaching.ProtectContent = false
 		}},
+		{"safety rules", "safety:\n  rules_file: /etc/kindling/rules.yaml\n  rules_mode: replace\n", func(c *Config) {
+			c.Safety.RulesFile = "/etc/kindling/rules.yaml"
+			c.Safety.RulesMode = RulesReplace
+		}},
 		{"safety maps", "safety:\n  phrases:\n    de: [ich will sterben]\n  crisis_message:\n    en: Please call 988.\n  lowest_mood_twice: no\n", func(c *Config) {
 			c.Safety.Phrases = map[string][]string{"de": {"ich will sterben"}}
 			c.Safety.CrisisMessage = map[string]string{"en": "Please call 988."}
@@ -451,6 +455,12 @@ func TestConfigValidate(t *testing.T) {
 			`safety.crisis_message.de: 4097 characters, more than a Telegram message holds (4096)`,
 			`safety.crisis_message.en: empty message`,
 		}},
+		{"safety rules extend a file", func(c *Config) { c.Safety.RulesFile = "rules.yaml" }, nil},
+		{"safety rules replace", func(c *Config) { c.Safety.RulesFile = "rules.yaml"; c.Safety.RulesMode = RulesReplace }, nil},
+		{"safety rules replace without a file", func(c *Config) { c.Safety.RulesMode = RulesReplace }, []string{
+			`safety.rules_mode: replace needs safety.rules_file: without it there would be no rules`}},
+		{"safety rules mode", func(c *Config) { c.Safety.RulesMode = "merge" }, []string{
+			`safety.rules_mode: want extend or replace, got "merge"`}},
 		{"admin off", func(c *Config) { c.Admin.Listen = "" }, nil},
 		{"admin public with token", func(c *Config) { c.Admin = AdminConfig{Listen: ":8090", Token: "t"} }, nil},
 		{"admin on localhost and ::1", func(c *Config) { c.Admin.Listen = "[::1]:8090" }, nil},
@@ -608,6 +618,8 @@ func TestConfigEnvNamesEveryKey(t *testing.T) {
 		"safety.phrases":                "KINDLING_SAFETY_PHRASES",
 		"admin.allowed_hosts":           "KINDLING_ADMIN_ALLOWED_HOSTS",
 		"backup.encrypt_to":             "KINDLING_BACKUP_ENCRYPT_TO",
+		"safety.rules_file":             "KINDLING_SAFETY_RULES_FILE",
+		"safety.rules_mode":             "KINDLING_SAFETY_RULES_MODE",
 	}
 	got := map[string]string{}
 	for _, k := range configKeys() {
@@ -618,8 +630,8 @@ func TestConfigEnvNamesEveryKey(t *testing.T) {
 			t.Errorf("%s: variable %q, want %q", path, got[path], name)
 		}
 	}
-	if len(got) != 38 {
-		t.Errorf("%d keys, want 38: %v", len(got), got)
+	if len(got) != 40 {
+		t.Errorf("%d keys, want 40: %v", len(got), got)
 	}
 	unknown := UnknownEnv([]string{"KINDLING_SCHEDULE_TICK=1m", "KINDLING_SCHEDULE_TIKC=1m", "HOME=/root", "KINDLING_TELEGRAM_TOKEN=x"})
 	if !reflect.DeepEqual(unknown, []string{"KINDLING_SCHEDULE_TIKC"}) {

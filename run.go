@@ -168,6 +168,7 @@ func cmdRun(ctx context.Context, args []string, e cmdEnv) error {
 	if a.watcher != nil {
 		work.Go(func() { a.watchPrompts(runCtx) })
 	}
+	work.Go(func() { a.checkFile(runCtx) }) // reads the whole file: after the start, in the background
 	if cfg.Backup.Schedule != "" {
 		bk := &backups{DB: a.db, Dir: cfg.BackupDir(), Keep: cfg.Backup.Keep, Recipients: recipients, Log: log, Metrics: a.metrics}
 		work.Go(func() {
@@ -307,6 +308,7 @@ func (a *app) watchPrompts(ctx context.Context) {
 			}
 			if ch.OK {
 				told = ""
+				a.promptsReloaded(ch.Set)
 				continue
 			}
 			a.metrics.reloadErrors.Inc()

@@ -716,18 +716,18 @@ func (b *Bot) listAlerts(tx *store.Tx, fx *effects, co Coach, chat int64, lang s
 				name = c.Name
 			}
 		}
-		blocks = append(blocks, alertLine(a, name))
+		blocks = append(blocks, b.alertLine(a, name, lang))
 	}
 	return b.sayLongAs(tx, fx, b.coachCopy(chat), b.text(lang, "coach_alerts", prompts.Vars{Name: co.Name}), blocks)
 }
 
-// alertLine is one alert in /alerts.
-func alertLine(a store.Alert, name string) string {
+// alertLine is one alert in /alerts, its dates in the coach's language.
+func (b *Bot) alertLine(a store.Alert, name, lang string) string {
 	var sb strings.Builder
 	state := "open"
 	switch {
 	case !a.ResolvedAt.IsZero():
-		state = "resolved by " + a.ResolvedName + ", " + a.ResolvedAt.UTC().Format("2 Jan 15:04")
+		state = "resolved by " + a.ResolvedName + ", " + b.formatDayTime(lang, a.ResolvedAt.UTC())
 	case !a.AckAt.IsZero():
 		state = a.AckName + " is on it"
 	case a.Tier == store.TierCheck && a.Check == store.CheckAsked:
@@ -742,7 +742,7 @@ func alertLine(a store.Alert, name string) string {
 	} else {
 		sb.WriteString("• ")
 	}
-	fmt.Fprintf(&sb, "%s — %s UTC — %s", name, a.At.UTC().Format("2 Jan 15:04"), a.Tier)
+	fmt.Fprintf(&sb, "%s — %s UTC — %s", name, b.formatDayTime(lang, a.At.UTC()), a.Tier)
 	if a.Category != "" {
 		sb.WriteString(" · " + a.Category)
 	}

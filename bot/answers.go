@@ -63,6 +63,8 @@ func (b *Bot) onPress(tx *store.Tx, q *models.CallbackQuery, fx *effects) error 
 		return b.onForgetPress(tx, q, chatID, messageID, rest, fx)
 	case "x":
 		return b.onSessionRemovePress(tx, q, chatID, messageID, rest, fx)
+	case "sx":
+		return b.onSessionChoicePress(tx, q, chatID, messageID, rest, fx)
 	case "m":
 		return b.onMovePress(tx, q, chatID, messageID, rest, fx)
 	case "cj", "ce":

@@ -32,9 +32,11 @@ import (
 type Planner interface {
 	// Reschedule sets c.Due to the client's next due moment after now.
 	Reschedule(tx *store.Tx, c *store.Client, now time.Time) error
-	// StartToday gives today's step now; false when there is none or it
-	// was already given.
+	// StartToday gives today's step now; false when there is none, it
+	// was already given, or it is written for an hour still to come.
 	StartToday(tx *store.Tx, c *store.Client, now time.Time) (bool, error)
+	// Today reports today's step without starting it.
+	Today(tx *store.Tx, c *store.Client, now time.Time) (schedule.Step, bool, error)
 }
 
 // Coach is a person who may use the coach commands.
@@ -380,7 +382,7 @@ func (b *Bot) vars(tx *store.Tx, c *store.Client, day int) (prompts.Vars, error)
 	s, err := tx.LatestSession(c.ChatID)
 	if err == nil {
 		v.Intention = s.Intention
-		v.Date = s.Date
+		v.Date = b.formatDate(c.Language, s.Date)
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return v, err
 	}

@@ -76,6 +76,7 @@ func TestProgress(t *testing.T) {
 		h.onboard(bo, "UTC", "09:00", "2026-03-01")
 		h.send(bo, "/sessions")
 		h.press(bo, "x|2026-03-01")
+		h.press(bo, "sx|y|2026-03-01")
 		if s := h.sessions(bo.ID()); len(s) != 0 {
 			t.Fatalf("sessions %+v after removing the only one", s)
 		}
@@ -499,14 +500,21 @@ func TestForgetConfirmedLate(t *testing.T) {
 	}
 }
 
-// TestSessionsListAndBackDate: /session takes a past date; /sessions
-// lists sessions with a button to remove each.
+// TestSessionsListAndBackDate: /session takes a past date, and one
+// earlier than the latest says which session counts and offers to count
+// from it instead; /sessions lists sessions with a button to remove each,
+// asks before removing, and shows what is left.
 func TestSessionsListAndBackDate(t *testing.T) {
 	t.Parallel()
 	h, ana := enrolledAt(t, 1001, "Ana")
+	answered(h, ana, "/intention to rest more")
 	got := answered(h, ana, "/session 2026-01-05")
-	if len(got) != 1 || got[0].Text != words("session_logged", prompts.Vars{Name: "Ana", Date: "Mon 5 Jan 2026"}) {
-		t.Errorf("/session 2026-01-05: %q", messageTexts(got))
+	earlier := words("session_earlier", prompts.Vars{Name: "Ana", Date: "Mon 5 Jan 2026", Latest: "Sun 1 Mar 2026"})
+	if len(got) != 1 || got[0].Text != earlier {
+		t.Fatalf("/session 2026-01-05: %q, want %q", messageTexts(got), earlier)
+	}
+	if data := callbackData(got[0]); !slices.Equal(data, []string{"sx|c|2026-01-05", "sx|k|2026-03-01"}) {
+		t.Fatalf("/session 2026-01-05 buttons %v", data)
 	}
 	var dates []string
 	for _, s := range h.sessions(ana.ID()) {
@@ -515,18 +523,51 @@ func TestSessionsListAndBackDate(t *testing.T) {
 	if !slices.Equal(dates, []string{"2026-01-05", "2026-03-01"}) {
 		t.Fatalf("sessions %v", dates)
 	}
+	got, _ = pressed(h, ana, "sx|k|2026-03-01")
+	if len(got) != 1 || got[0].Text != words("session_kept", prompts.Vars{Name: "Ana", Latest: "Sun 1 Mar 2026"}) {
+		t.Errorf("keep the latest: %q", messageTexts(got))
+	}
+	if n := len(h.sessions(ana.ID())); n != 2 {
+		t.Errorf("%d sessions after keeping the latest, want 2", n)
+	}
 
 	got = answered(h, ana, "/sessions")
 	if len(got) != 1 || !strings.HasPrefix(got[0].Text, words("sessions_list", prompts.Vars{Name: "Ana"})) ||
-		!strings.Contains(got[0].Text, "Mon 5 Jan 2026") || !strings.Contains(got[0].Text, "Sun 1 Mar 2026") {
+		!strings.Contains(got[0].Text, "Mon 5 Jan 2026") || !strings.Contains(got[0].Text, "Sun 1 Mar 2026 — to rest more") {
 		t.Fatalf("/sessions: %q", messageTexts(got))
 	}
 	if data := callbackData(got[0]); !slices.Equal(data, []string{"x|2026-01-05", "x|2026-03-01"}) {
 		t.Errorf("/sessions buttons %v", data)
 	}
+	// Removing asks first, and says the intention goes with the session.
+	got, _ = pressed(h, ana, "x|2026-03-01")
+	ask := words("session_remove_ask", prompts.Vars{Name: "Ana", Date: "Sun 1 Mar 2026", Intention: "to rest more"})
+	if len(got) != 1 || got[0].Text != ask || !strings.Contains(ask, "to rest more") {
+		t.Fatalf("remove 1 March: %q, want %q", messageTexts(got), ask)
+	}
+	if data := callbackData(got[0]); !slices.Equal(data, []string{"sx|y|2026-03-01", "sx|n|2026-03-01"}) {
+		t.Fatalf("remove buttons %v", data)
+	}
+	got, _ = pressed(h, ana, "sx|n|2026-03-01")
+	if len(got) != 1 || got[0].Text != words("session_remove_kept", prompts.Vars{Name: "Ana"}) {
+		t.Errorf("no, keep it: %q", messageTexts(got))
+	}
+	if n := len(h.sessions(ana.ID())); n != 2 {
+		t.Fatalf("%d sessions after keeping, want 2", n)
+	}
+	// An intention-less session is asked about without the intention line.
 	got, _ = pressed(h, ana, "x|2026-01-05")
-	if len(got) != 1 || got[0].Text != words("session_removed", prompts.Vars{Name: "Ana", Date: "Mon 5 Jan 2026"}) {
-		t.Errorf("remove: %q", messageTexts(got))
+	if len(got) != 1 || got[0].Text != words("session_remove_ask", prompts.Vars{Name: "Ana", Date: "Mon 5 Jan 2026"}) || strings.Contains(got[0].Text, "“") {
+		t.Errorf("remove 5 January: %q", messageTexts(got))
+	}
+	got, _ = pressed(h, ana, "sx|y|2026-01-05")
+	if len(got) != 2 || got[0].Text != words("session_removed", prompts.Vars{Name: "Ana", Date: "Mon 5 Jan 2026"}) {
+		t.Fatalf("yes, remove: %q", messageTexts(got))
+	}
+	// What is left is listed again.
+	if !strings.HasPrefix(got[1].Text, words("sessions_list", prompts.Vars{Name: "Ana"})) || strings.Contains(got[1].Text, "5 Jan") ||
+		!strings.Contains(got[1].Text, "Sun 1 Mar 2026") || !slices.Equal(callbackData(got[1]), []string{"x|2026-03-01"}) {
+		t.Errorf("the list after removing: %q %v", got[1].Text, callbackData(got[1]))
 	}
 	if s := h.sessions(ana.ID()); len(s) != 1 || s[0].Date != "2026-03-01" {
 		t.Errorf("sessions after removing 5 Jan: %+v", s)
@@ -535,6 +576,46 @@ func TestSessionsListAndBackDate(t *testing.T) {
 	h.tick(utc("2026-03-02 09:00"))
 	if ds := h.deliveries(ana.ID()); len(ds) != 1 || ds[0].Day != 1 || ds[0].SessionDate != "2026-03-01" {
 		t.Errorf("deliveries %+v, want day 1 of the 1 March session", ds)
+	}
+}
+
+// TestCountFromAnEarlierSession: choosing the earlier session removes the
+// later ones, closes the step of the removed session, and the days count
+// from the earlier one.
+func TestCountFromAnEarlierSession(t *testing.T) {
+	t.Parallel()
+	h, ana := enrolledAt(t, 1001, "Ana")
+	h.tick(utc("2026-03-02 09:00")) // day 1 of the 1 March session
+	if _, _, _, ok := h.openQuestion(ana.ID()); !ok {
+		t.Fatal("day 1 asked nothing")
+	}
+	h.clock.Set(utc("2026-03-02 10:00"))
+	answered(h, ana, "/session 2026-02-27")
+	got, _ := pressed(h, ana, "sx|c|2026-02-27")
+	if len(got) != 1 || got[0].Text != words("session_counts", prompts.Vars{Name: "Ana", Date: "Fri 27 Feb 2026"}) {
+		t.Fatalf("count from 27 Feb: %q", messageTexts(got))
+	}
+	if s := h.sessions(ana.ID()); len(s) != 1 || s[0].Date != "2026-02-27" {
+		t.Fatalf("sessions %+v, want only 27 Feb", s)
+	}
+	if _, _, _, ok := h.openQuestion(ana.ID()); ok {
+		t.Error("the step of the removed session is still open")
+	}
+	// 5 March is day 6 of the 27 February session, which has no step, and
+	// 6 March day 7, which has: counted from 1 March they would be days 4
+	// and 5, the other way round.
+	h.run(utc("2026-03-02 10:00"), utc("2026-03-06 12:00"), func(time.Time) { h.answerAll(ana, "Okay.") })
+	var got5, got6 []store.Delivery
+	for _, d := range h.deliveries(ana.ID()) {
+		if d.LocalDate == "2026-03-05" {
+			got5 = append(got5, d)
+		}
+		if d.LocalDate == "2026-03-06" {
+			got6 = append(got6, d)
+		}
+	}
+	if len(got5) != 0 || len(got6) != 1 || got6[0].Day != 7 || got6[0].SessionDate != "2026-02-27" {
+		t.Errorf("5 March %+v, 6 March %+v; want nothing, then day 7 of 27 February", got5, got6)
 	}
 }
 

@@ -100,7 +100,7 @@ func (b *Bot) invite(tx *store.Tx, fx *effects, co Coach, chat int64, lang, note
 		return err
 	}
 	link := "https://t.me/" + b.Username + "?start=" + code
-	v := prompts.Vars{Name: co.Name, Until: inv.ExpiresAt.UTC().Format("2 Jan 2006")}
+	v := prompts.Vars{Name: co.Name, Until: b.words(lang).DateYear(inv.ExpiresAt.UTC())}
 	return b.say(tx, fx, chat, b.text(lang, "coach_invite", v)+"\n\n"+link)
 }
 
@@ -126,7 +126,11 @@ func (b *Bot) withClient(tx *store.Tx, fx *effects, co Coach, chat int64, lang, 
 		return err
 	}
 	if query == "" {
-		return b.say(tx, fx, chat, b.text(lang, "coach_which_client", prompts.Vars{}))
+		key := "coach_which_client" // the example is /journal
+		if strings.HasPrefix(pressPrefix, "ce|") {
+			key = "coach_which_export"
+		}
+		return b.say(tx, fx, chat, b.text(lang, key, prompts.Vars{}))
 	}
 	var found []store.Client
 	q := strings.ToLower(strings.TrimPrefix(query, "@"))
@@ -205,7 +209,7 @@ func (b *Bot) listClients(tx *store.Tx, fx *effects, co Coach, chat int64, lang 
 	now := b.Now()
 	var blocks []string
 	for _, c := range cs {
-		line, err := b.clientSummary(tx, c, now)
+		line, err := b.clientSummary(tx, c, now, lang)
 		if err != nil {
 			return err
 		}
@@ -214,8 +218,9 @@ func (b *Bot) listClients(tx *store.Tx, fx *effects, co Coach, chat int64, lang 
 	return b.sayLongAs(tx, fx, b.coachCopy(chat), b.text(lang, "coach_clients", prompts.Vars{Name: co.Name}), blocks)
 }
 
-// clientSummary is one client's line in /clients.
-func (b *Bot) clientSummary(tx *store.Tx, c store.Client, now time.Time) (string, error) {
+// clientSummary is one client's line in /clients, its dates in the
+// coach's language lang.
+func (b *Bot) clientSummary(tx *store.Tx, c store.Client, now time.Time, lang string) (string, error) {
 	loc, err := loadZone(c.TimeZone)
 	if err != nil {
 		loc = time.UTC
@@ -236,7 +241,7 @@ func (b *Bot) clientSummary(tx *store.Tx, c store.Client, now time.Time) (string
 	case store.StatusPaused:
 		sb.WriteString(" — paused")
 		if !c.PausedUntil.IsZero() {
-			sb.WriteString(" until " + c.PausedUntil.In(loc).Format("2 Jan"))
+			sb.WriteString(" until " + b.formatDay(lang, c.PausedUntil.In(loc)))
 		}
 	case store.StatusStopped:
 		sb.WriteString(" — stopped")
@@ -259,20 +264,35 @@ func (b *Bot) clientSummary(tx *store.Tx, c store.Client, now time.Time) (string
 			missed++
 		}
 	}
-	fmt.Fprintf(&sb, "\n  last 7 days: %d answered, %d missed", answered, missed)
 	rs, err := tx.Replies(c.ChatID, now.AddDate(0, 0, -60))
 	if err != nil {
 		return "", err
 	}
+	// A client who writes rather than answers is visible too.
+	journal := 0
+	for _, r := range rs {
+		if r.QuestionID == "" && r.LocalDate >= week {
+			journal++
+		}
+	}
+	fmt.Fprintf(&sb, "\n  last 7 days: %d answered, %d missed, %d journal %s", answered, missed, journal, plural(journal, "entry", "entries"))
 	if len(rs) > 0 {
 		r := rs[len(rs)-1]
 		flag := ""
 		if r.Flagged {
 			flag = "⚠ "
 		}
-		fmt.Fprintf(&sb, "\n  last answer %s: %s%s", r.At.In(loc).Format("2 Jan 15:04"), flag, clipRunes(oneLine(r.Answer), 80))
+		fmt.Fprintf(&sb, "\n  last answer %s: %s%s", b.formatDayTime(lang, r.At.In(loc)), flag, clipRunes(oneLine(r.Answer), 80))
 	}
 	return sb.String(), nil
+}
+
+// plural picks the English word for n.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
@@ -300,7 +320,7 @@ func (b *Bot) journalOf(tx *store.Tx, fx *effects, chat int64, lang string, c st
 			date = r.At.In(loc).Format("2006-01-02")
 		}
 		if date != lastDate {
-			sb.WriteString("— " + formatDate(date))
+			sb.WriteString("— " + b.formatDate(lang, date))
 			if r.SessionDate != "" {
 				fmt.Fprintf(&sb, " (day %d)", r.Day)
 			}

@@ -203,8 +203,8 @@ func TestInvites(t *testing.T) {
 	if len(code) < 16 {
 		t.Errorf("invite code %q is short enough to guess", code)
 	}
-	if !strings.HasPrefix(msg, words("coach_invite", prompts.Vars{Name: "Dana", Until: "15 Mar 2026"})) {
-		t.Errorf("/invite answered %q, want the invitation text valid until 15 Mar 2026", msg)
+	if !strings.HasPrefix(msg, words("coach_invite", prompts.Vars{Name: "Dana", Until: "Sun 15 Mar 2026"})) {
+		t.Errorf("/invite answered %q, want the invitation text valid until Sun 15 Mar 2026", msg)
 	}
 	if other := inviteFrom(t, h, dana); other == code {
 		t.Error("two invites share a code")

@@ -77,6 +77,9 @@ func (b *Bot) onCommand(tx *store.Tx, m *models.Message, name, args string, fx *
 		if c.Setup != "" {
 			return b.askSetup(tx, fx, &c)
 		}
+		if c.Status == store.StatusStopped {
+			return b.say(tx, fx, chatID, b.text(c.Language, "today_stopped", v))
+		}
 		started, err := b.Planner.StartToday(tx, &c, now)
 		if err != nil {
 			return err
@@ -89,6 +92,12 @@ func (b *Bot) onCommand(tx *store.Tx, m *models.Message, name, args string, fx *
 			return err
 		} else if open {
 			return b.say(tx, fx, chatID, b.text(c.Language, "today_open", v))
+		}
+		if at, later, err := b.laterToday(tx, &c, now); err != nil {
+			return err
+		} else if later {
+			v.Time = at
+			return b.say(tx, fx, chatID, b.text(c.Language, "today_later", v))
 		}
 		given, err := b.givenToday(tx, &c, now)
 		if err != nil {
@@ -170,6 +179,21 @@ func (b *Bot) givenToday(tx *store.Tx, c *store.Client, now time.Time) (bool, er
 	return len(ds) > 0, err
 }
 
+// laterToday reports whether today's step is written for its own hour
+// (day 0's evening) and that hour has not come, with the local time it
+// comes at: /today does not send it early.
+func (b *Bot) laterToday(tx *store.Tx, c *store.Client, now time.Time) (string, bool, error) {
+	step, ok, err := b.Planner.Today(tx, c, now)
+	if err != nil || !ok || step.At.IsZero() || !now.Before(step.At) {
+		return "", false, err
+	}
+	loc, err := loadZone(c.TimeZone)
+	if err != nil {
+		loc = time.UTC
+	}
+	return step.At.In(loc).Format("15:04"), true, nil
+}
+
 // pause stops the questions for N days ("/pause 3", "/pause 3 days") or
 // until /resume.
 func (b *Bot) pause(tx *store.Tx, fx *effects, c *store.Client, args string) error {
@@ -189,7 +213,7 @@ func (b *Bot) pause(tx *store.Tx, fx *effects, c *store.Client, args string) err
 		// questions come as usual.
 		now := b.Now().In(loc)
 		c.PausedUntil = time.Date(now.Year(), now.Month(), now.Day()+n, 0, 0, 0, 0, loc)
-		v.Until = c.PausedUntil.Format("Mon 2 Jan")
+		v.Until = b.formatDay(c.Language, c.PausedUntil)
 	}
 	if err := b.Planner.Reschedule(tx, c, b.Now()); err != nil {
 		return err
@@ -236,7 +260,7 @@ func (b *Bot) setIntention(tx *store.Tx, fx *effects, c *store.Client, text stri
 	if err := tx.AddSession(s); err != nil {
 		return err
 	}
-	v.Intention, v.Date = text, s.Date
+	v.Intention, v.Date = text, b.formatDate(c.Language, s.Date)
 	return b.say(tx, fx, c.ChatID, b.text(c.Language, "intention_set", v))
 }
 

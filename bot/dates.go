@@ -124,3 +124,24 @@ func civil(y, m, d int) (time.Time, string) {
 	}
 	return t, ""
 }
+
+// formatDate writes a civil date ("2006-01-02") for a person in lang, with
+// its year: "Tue 1 Dec 2026", "mar 1 de dic de 2026".
+func (b *Bot) formatDate(lang, date string) string {
+	t, err := time.Parse("2006-01-02", date)
+	if err != nil {
+		return date
+	}
+	return b.words(lang).DateYear(t)
+}
+
+// formatDay writes the civil date of t, in t's location, for a person in
+// lang, without the year: "Fri 4 Dec", "vie 4 dic".
+func (b *Bot) formatDay(lang string, t time.Time) string {
+	return b.words(lang).Date(t)
+}
+
+// formatDayTime is formatDay with the time of day: "Fri 4 Dec 15:04".
+func (b *Bot) formatDayTime(lang string, t time.Time) string {
+	return b.words(lang).Date(t) + " " + t.Format("15:04")
+}

@@ -179,7 +179,11 @@ func (b *Bot) journal(tx *store.Tx, fx *effects, c *store.Client, r store.Reply)
 	if handled, err := b.onVerdict(tx, fx, c, &r, v); handled || err != nil {
 		return err
 	}
-	return b.say(tx, fx, c.ChatID, b.text(c.Language, ackKey(r.Kind), prompts.Vars{Name: c.Name}))
+	key := ackKey(r.Kind)
+	if r.Kind == "journal" {
+		key = journalAck(r.Answer)
+	}
+	return b.say(tx, fx, c.ChatID, b.text(c.Language, key, prompts.Vars{Name: c.Name}))
 }
 
 // onVoice keeps a voice note as the answer to the open free-text

@@ -467,60 +467,6 @@ func (b *Bot) onForgetPress(tx *store.Tx, q *models.CallbackQuery, chatID int64,
 	return nil
 }
 
-// listSessions shows the client's sessions with a button to remove each.
-func (b *Bot) listSessions(tx *store.Tx, fx *effects, c *store.Client) error {
-	ss, err := tx.Sessions(c.ChatID)
-	if err != nil {
-		return err
-	}
-	v := prompts.Vars{Name: c.Name}
-	if len(ss) == 0 {
-		return b.say(tx, fx, c.ChatID, b.text(c.Language, "sessions_none", v))
-	}
-	var lines []string
-	var rows [][]store.Button
-	// The newest twenty are enough to correct a mistake.
-	for i := max(0, len(ss)-20); i < len(ss); i++ {
-		s := ss[i]
-		line := "• " + formatDate(s.Date)
-		if s.Intention != "" {
-			line += " — " + clipRunes(s.Intention, 80)
-		}
-		lines = append(lines, line)
-		rows = append(rows, []store.Button{{Text: "✕ " + formatDate(s.Date), Data: "x|" + s.Date}})
-	}
-	text := b.text(c.Language, "sessions_list", v) + "\n\n" + strings.Join(lines, "\n")
-	return b.enqueue(tx, fx, &store.Outgoing{ChatID: c.ChatID, Text: text, Keyboard: rows})
-}
-
-// onSessionRemovePress removes a session logged by mistake.
-func (b *Bot) onSessionRemovePress(tx *store.Tx, q *models.CallbackQuery, chatID int64, messageID int, date string, fx *effects) error {
-	c, err := tx.Client(chatID)
-	if errors.Is(err, store.ErrNotFound) {
-		b.answerPress(fx, q.ID, "")
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	b.answerPress(fx, q.ID, "")
-	b.showChosen(fx, chatID, messageID, "")
-	err = tx.DeleteSession(chatID, date)
-	if errors.Is(err, store.ErrNotFound) {
-		return b.say(tx, fx, chatID, b.text(c.Language, "session_gone", prompts.Vars{Name: c.Name}))
-	}
-	if err != nil {
-		return err
-	}
-	if err := b.Planner.Reschedule(tx, &c, b.Now()); err != nil {
-		return err
-	}
-	if err := tx.PutClient(c); err != nil {
-		return err
-	}
-	return b.say(tx, fx, chatID, b.text(c.Language, "session_removed", prompts.Vars{Name: c.Name, Date: formatDate(date)}))
-}
-
 // startSafetyPlan walks the client through their own safety plan, one
 // part at a time.
 func (b *Bot) startSafetyPlan(tx *store.Tx, fx *effects, c *store.Client) error {

@@ -241,10 +241,15 @@ func (b *Bot) onSetupInput(tx *store.Tx, c *store.Client, kind, input string, fx
 			return b.say(tx, fx, c.ChatID, b.text(c.Language, problem, v))
 		}
 		s := store.Session{ChatID: c.ChatID, Date: date, CreatedAt: now}
-		if old, err := tx.LatestSession(c.ChatID); err == nil && old.Date == date {
-			s = old
-		} else if err != nil && !errors.Is(err, store.ErrNotFound) {
+		latest, err := tx.LatestSession(c.ChatID)
+		hadLatest := err == nil
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
+		}
+		if old, found, err := sessionOn(tx, c.ChatID, date); err != nil {
+			return err
+		} else if found {
+			s = old
 		}
 		if intention := c.FlowData["intention"]; intention != "" && s.Intention == "" {
 			s.Intention = intention
@@ -253,10 +258,10 @@ func (b *Bot) onSetupInput(tx *store.Tx, c *store.Client, kind, input string, fx
 		if err := tx.AddSession(s); err != nil {
 			return err
 		}
-		v.Date = formatDate(date)
+		v.Date = b.formatDate(c.Language, date)
 		if c.Setup != "" {
 			c.Setup = ""
-		} else if err := b.say(tx, fx, c.ChatID, b.text(c.Language, "session_logged", v)); err != nil {
+		} else if err := b.sessionLogged(tx, fx, c, date, latest, hadLatest); err != nil {
 			return err
 		}
 	}
@@ -273,20 +278,11 @@ func (b *Bot) onSetupInput(tx *store.Tx, c *store.Client, kind, input string, fx
 	if onboarding {
 		v = prompts.Vars{Name: c.Name, Time: c.SendTime, TimeZone: c.TimeZone}
 		if s, err := tx.LatestSession(c.ChatID); err == nil {
-			v.Date = formatDate(s.Date)
+			v.Date = b.formatDate(c.Language, s.Date)
 		}
 		return b.say(tx, fx, c.ChatID, b.text(c.Language, "setup_done", v))
 	}
 	return nil
-}
-
-// formatDate writes a civil date for people: "Tue 3 Mar 2026".
-func formatDate(date string) string {
-	t, err := time.Parse("2006-01-02", date)
-	if err != nil {
-		return date
-	}
-	return t.Format("Mon 2 Jan 2006")
 }
 
 // parseZone checks a typed IANA zone name, forgiving case and spaces.

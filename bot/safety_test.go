@@ -92,9 +92,28 @@ func checkCrisis(t *testing.T, h *harness, w watch, u *telegramtest.User, name, 
 	}
 }
 
+// checkAsked checks that u's message set off the check tier: u was asked
+// the direct question with the helplines and its buttons, and no coach has
+// been alerted yet.
+func checkAsked(t *testing.T, w watch, u *telegramtest.User, lang, text string, coaches ...*telegramtest.User) {
+	t.Helper()
+	got := w.since(u)
+	want := langWords(lang, "check_question", prompts.Vars{}) + "\n\n" + langWords(lang, "check_lines", prompts.Vars{})
+	if len(got) != 1 || got[0].Text != want || len(got[0].Keyboard) == 0 {
+		t.Errorf("%q was answered %q, want the safety check with its buttons", text, messageTexts(got))
+	}
+	for _, co := range coaches {
+		if alerts := w.since(co); len(alerts) != 0 {
+			t.Errorf("a coach was alerted before the client answered the check: %q", messageTexts(alerts))
+		}
+	}
+}
+
 // TestSafetyNetFires: crisis language in English and Spanish, in any
 // case, with or without accents, gets the crisis message instead of the
-// acknowledgement, and the client's own coach is alerted at once.
+// acknowledgement, and the client's own coach is alerted at once; signs
+// that are often but not always about danger (feeling a burden, not being
+// able to go on) get the direct question first.
 func TestSafetyNetFires(t *testing.T) {
 	t.Parallel()
 	h, dana, eli := coached(t)
@@ -107,24 +126,29 @@ func TestSafetyNetFires(t *testing.T) {
 		who        *telegramtest.User
 		name, lang string
 		text       string
+		check      bool // the check tier: asked first, no alert yet
 	}{
-		{ana, "Ana", "en", "I want to die"},
-		{ana, "Ana", "en", "Honestly I've been thinking about killing myself"},
-		{ana, "Ana", "en", "I keep hurting myself when it gets bad"},
-		{ana, "Ana", "en", "I don't feel safe tonight"},
-		{ana, "Ana", "en", "everyone would be better off without me."},
-		{ana, "Ana", "en", "I DONT WANT TO LIVE ANYMORE"},
-		{ana, "Ana", "en", "today was long.\nI can't go on like this"},
-		{lia, "Lía", "es", "Quiero morirme"},
-		{lia, "Lía", "es", "a veces pienso en suicidarme"},
-		{lia, "Lía", "es", "no me siento segura en casa"},
-		{lia, "Lía", "es", "estarian mejor sin mi"}, // without accents
-		{lia, "Lía", "es", "ME HAGO DAÑO cuando no puedo más"},
-		{lia, "Lía", "es", "I want to die"}, // a switch of language, in the client's reply language
+		{ana, "Ana", "en", "I want to die", false},
+		{ana, "Ana", "en", "Honestly I've been thinking about killing myself", false},
+		{ana, "Ana", "en", "I keep hurting myself when it gets bad", false},
+		{ana, "Ana", "en", "I don't feel safe tonight", false},
+		{ana, "Ana", "en", "everyone would be better off without me.", true},
+		{ana, "Ana", "en", "I DONT WANT TO LIVE ANYMORE", false},
+		{ana, "Ana", "en", "today was long.\nI can't go on like this", true},
+		{lia, "Lía", "es", "Quiero morirme", false},
+		{lia, "Lía", "es", "a veces pienso en suicidarme", false},
+		{lia, "Lía", "es", "no me siento segura en casa", false},
+		{lia, "Lía", "es", "estarian mejor sin mi", true}, // without accents
+		{lia, "Lía", "es", "ME HAGO DAÑO cuando no puedo más", false},
+		{lia, "Lía", "es", "I want to die", false}, // a switch of language, in the client's reply language
 	} {
 		t.Run(tc.lang+"/"+tc.text, func(t *testing.T) {
 			w := watching(h, tc.who, dana, eli)
 			h.send(tc.who, tc.text)
+			if tc.check {
+				checkAsked(t, w, tc.who, tc.lang, tc.text, dana, eli)
+				return
+			}
 			checkCrisis(t, h, w, tc.who, tc.name, tc.lang, tc.text, dana, eli, nil)
 		})
 	}

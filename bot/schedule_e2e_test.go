@@ -394,21 +394,25 @@ func TestPauseResumeStop(t *testing.T) {
 
 func TestTodayCommand(t *testing.T) {
 	h, u := onboarded(t)
-	// Day 0 asks at 19:00; /today at 07:00 asks now.
+	// Day 0 is written for 19:00: /today at 07:00 says when it comes and
+	// sends nothing early.
 	h.send(u, "/today")
-	ds := h.deliveries(u.ID())
-	if len(ds) != 1 || !ds[0].Manual || ds[0].Day != 0 {
-		t.Fatalf("/today: deliveries %+v", ds)
+	if got, want := h.lastText(u.ID()), words("today_later", prompts.Vars{Name: "Ana", Time: "19:00", TimeZone: "America/New_York"}); got != want {
+		t.Errorf("/today at 07:00 on day 0: %q, want %q", got, want)
 	}
+	if ds := h.deliveries(u.ID()); len(ds) != 0 {
+		t.Fatalf("/today at 07:00 on day 0: deliveries %+v", ds)
+	}
+	// The 19:00 slot asks day 0, once.
+	h.run(ny("2026-03-01 07:00"), ny("2026-03-01 19:30"), nil)
 	if first := firstQuestions(h.srv.Messages(u.ID())); len(first["2026-03-01"]) != 1 {
-		t.Fatalf("/today: first questions %v", first)
+		t.Fatalf("day 0 asked %d times", len(first["2026-03-01"]))
 	}
 	h.send(u, "/today")
 	if got, want := h.lastText(u.ID()), words("today_open", prompts.Vars{Name: "Ana", Time: "09:00", TimeZone: "America/New_York"}); got != want {
 		t.Errorf("/today again: %q, want %q", got, want)
 	}
-	// The 19:00 slot does not ask day 0 again.
-	h.run(ny("2026-03-01 07:00"), ny("2026-03-01 21:00"), nil)
+	h.run(ny("2026-03-01 19:30"), ny("2026-03-01 21:00"), nil)
 	if first := firstQuestions(h.srv.Messages(u.ID())); len(first["2026-03-01"]) != 1 {
 		t.Fatalf("day 0 asked %d times", len(first["2026-03-01"]))
 	}
@@ -417,8 +421,14 @@ func TestTodayCommand(t *testing.T) {
 	if got, want := h.lastText(u.ID()), words("today_already", prompts.Vars{Name: "Ana"}); got != want {
 		t.Errorf("/today after answering: %q, want %q", got, want)
 	}
+	// Day 1 follows the usual time: /today at 07:00 brings it early.
+	h.clock.Set(ny("2026-03-02 07:00"))
+	h.send(u, "/today")
+	if ds := h.deliveries(u.ID()); len(ds) != 2 || !ds[1].Manual || ds[1].Day != 1 {
+		t.Fatalf("/today on day 1: deliveries %+v", ds)
+	}
 	// Day 4 has no step.
-	h.run(ny("2026-03-01 21:00"), ny("2026-03-05 10:00"), func(time.Time) { h.answerAll(u, "Okay.") })
+	h.run(ny("2026-03-02 07:00"), ny("2026-03-05 10:00"), func(time.Time) { h.answerAll(u, "Okay.") })
 	h.send(u, "/today")
 	if got, want := h.lastText(u.ID()), words("today_nothing", prompts.Vars{Name: "Ana"}); got != want {
 		t.Errorf("/today on day 4: %q, want %q", got, want)

@@ -419,7 +419,8 @@ func TestCommandMenu(t *testing.T) {
 // starts a new bot on the same file and checks every answer is stored
 // exactly once. Updates delivered again are skipped.
 func TestNoAcknowledgedAnswerLost(t *testing.T) {
-	h := newHarness(t, startingAt(ny("2026-03-01 07:00")))
+	// 19:30 on the session day: /today brings day 0's 19:00 step.
+	h := newHarness(t, startingAt(ny("2026-03-01 19:30")))
 	var users []*telegramtest.User
 	for i := range 4 {
 		u := h.user(int64(9101+i), fmt.Sprint("Client ", i))

@@ -54,6 +54,7 @@ func unwrapPathError(err error) string {
 // loader collects what one Load finds.
 type loader struct {
 	opts     Options
+	files    map[string][]byte // every file read, as read
 	problems []Problem
 	seqs     []*Sequence
 	seqNodes map[*Sequence]*seqNodes
@@ -75,7 +76,7 @@ type messagesFile struct {
 }
 
 func load(fsys fs.FS, opts Options, builtin *Set) (*Set, error) {
-	l := &loader{opts: opts.withDefaults(), seqNodes: map[*Sequence]*seqNodes{}}
+	l := &loader{opts: opts.withDefaults(), seqNodes: map[*Sequence]*seqNodes{}, files: map[string][]byte{}}
 	entries, err := fs.ReadDir(fsys, ".")
 	if err != nil {
 		l.problems = append(l.problems, Problem{Message: "cannot read the prompts directory: " + unwrapPathError(err)})
@@ -293,6 +294,7 @@ func (l *loader) loadFile(fsys fs.FS, name string) {
 	if data == nil {
 		return
 	}
+	l.files[name] = data
 	root := parseYAML(data, fp)
 	if root == nil {
 		return

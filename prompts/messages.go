@@ -135,8 +135,29 @@ var MessageKeys = []string{
 	"coach_reload_failed",
 	"coach_reload_builtin",
 	"coach_prompts_broken",
+	"coach_database_damaged", // the database file has pages that cannot be read
 	"coach_digest",
 	"coach_digest_footer",
+	// A client's month without rough edges.
+	"today_stopped",        // /today after /stop: how to come back
+	"today_later",          // /today before a step written for its hour: {time}
+	"session_earlier",      // a session before the latest was logged: {date} {latest}
+	"session_count_button", // button: count from the earlier session
+	"session_keep_button",  // button: keep counting from the latest
+	"session_counts",       // the days now count from {date}
+	"session_kept",         // the days still count from {latest}
+	"session_remove_ask",   // /sessions asks before removing: {date} {intention}
+	"session_remove_yes",   // button label
+	"session_remove_no",    // button label
+	"session_remove_kept",  // nothing was removed
+	"ack_brief",            // after a one-word or emoji-only journal entry
+	"ack_heavy",            // after crying or heartbreak emoji only
+	"coach_which_export",   // /export without a client
+	// Dates for people, in each language (see dates.go).
+	dateWeekdays,
+	dateMonths,
+	dateShort,
+	dateLong,
 }
 
 // Messages are the bot's own words in one language, by key.

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 )
@@ -510,8 +511,19 @@ func parseMessages(root *yaml.Node, fp *fileProblems) *messagesFile {
 					fp.errorf(mk, f, "is written twice")
 					continue
 				}
+				if list, isList := dateLists[mk.Value]; isList {
+					if names, ok := nameList(mv, f, list.count, list.what, fp); ok {
+						mf.messages[mk.Value] = names
+					}
+					continue
+				}
 				s, ok := str(mv, f, fp)
 				if !ok {
+					continue
+				}
+				if mk.Value == dateShort || mk.Value == dateLong {
+					checkText(mv, f, s, dateVars, fp)
+					mf.messages[mk.Value] = s
 					continue
 				}
 				if !slices.Contains(MessageKeys, mk.Value) {
@@ -558,4 +570,31 @@ func checkMessageLen(n *yaml.Node, field string, st Step, fp *fileProblems) {
 				Message: fmt.Sprintf("%s, sent as one message, are up to %d characters; Telegram allows %d", parts, total, MaxTextLen)})
 		}
 	}
+}
+
+// nameList reads a list of exactly count names (the weekdays or months of
+// a language), joined by listSep.
+func nameList(n *yaml.Node, field string, count int, what string, fp *fileProblems) (string, bool) {
+	if n.Kind != yaml.SequenceNode {
+		fp.errorf(n, field, "expected a list of %d %s, like [a, b, ...], found %s", count, what, describe(n))
+		return "", false
+	}
+	if len(n.Content) != count {
+		fp.errorf(n, field, "has %d names; it needs %d %s", len(n.Content), count, what)
+		return "", false
+	}
+	names := make([]string, 0, count)
+	for _, item := range n.Content {
+		s, ok := str(item, field, fp)
+		if !ok {
+			return "", false
+		}
+		s = strings.TrimSpace(s)
+		if s == "" || strings.Contains(s, listSep) || utf8.RuneCountInString(s) > 20 {
+			fp.errorf(item, field, "%q: each name is one line of at most 20 characters", clip(s, 40))
+			return "", false
+		}
+		names = append(names, s)
+	}
+	return strings.Join(names, listSep), true
 }

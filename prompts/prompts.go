@@ -126,6 +126,7 @@ type Vars struct {
 	Time      string // messages only: a time of day, e.g. "09:00"
 	TimeZone  string // messages only: an IANA time zone, e.g. "Europe/Madrid"
 	Until     string // messages only: the end of a pause, as the bot formats it
+	Latest    string // messages only: the date of the session the days count from
 }
 
 // MaxVarLen is the longest each placeholder renders, in characters: Render
@@ -139,13 +140,14 @@ var MaxVarLen = map[string]int{
 	"time":      16,
 	"timezone":  64,
 	"until":     40,
+	"latest":    40,
 }
 
 // sequenceVars are the placeholders a sequence text may use; messageVars those
 // of the bot's messages.
 var (
 	sequenceVars = []string{"name", "day", "coach", "intention"}
-	messageVars  = []string{"name", "day", "coach", "intention", "date", "time", "timezone", "until"}
+	messageVars  = []string{"name", "day", "coach", "intention", "date", "time", "timezone", "until", "latest"}
 )
 
 func (v Vars) value(name string) (string, bool) {
@@ -167,6 +169,8 @@ func (v Vars) value(name string) (string, bool) {
 		s = v.TimeZone
 	case "until":
 		s = v.Until
+	case "latest":
+		s = v.Latest
 	default:
 		return "", false
 	}

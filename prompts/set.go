@@ -109,6 +109,18 @@ type Set struct {
 	messages    map[string]Messages // language -> messages as written in the directory
 	builtin     *Set                // where missing messages come from; nil for the built-in set
 	warnings    []Problem
+	files       map[string][]byte // the files as read: LoadFiles(Files()) loads s again
+}
+
+// Files returns a copy of the files s was loaded from, name -> contents,
+// exactly as read. LoadFiles on them gives the same set, so a caller can
+// keep them as the last good version.
+func (s *Set) Files() map[string][]byte {
+	out := make(map[string][]byte, len(s.files))
+	for name, data := range s.files {
+		out[name] = slices.Clone(data)
+	}
+	return out
 }
 
 // Warnings returns the warnings of the load that made s.

@@ -47,10 +47,17 @@ func (l *loader) checkSet(builtin *Set) {
 		if len(missing) == 0 {
 			continue
 		}
-		if mf.language == def {
+		switch {
+		case mf.language == def && builtin == nil:
 			l.problems = append(l.problems, Problem{File: mf.file, Line: mf.line, Field: "messages",
 				Message: fmt.Sprintf("%s: the default language %q needs every message", keyList(missing, len(mf.messages)), def)})
-		} else {
+		case mf.language == def:
+			// A practice's own file written for an older kindling lacks the
+			// keys added since: an upgrade must not stop the bot, so
+			// kindling's built-in text stands in, and the coach is told.
+			l.problems = append(l.problems, Problem{File: mf.file, Line: mf.line, Field: "messages", Warning: true,
+				Message: fmt.Sprintf("%s: kindling's built-in text is used for these until you add them", keyList(missing, len(mf.messages)))})
+		default:
 			l.problems = append(l.problems, Problem{File: mf.file, Line: mf.line, Field: "messages", Warning: true,
 				Message: fmt.Sprintf("%s: kindling's built-in text or the default language is used instead", keyList(missing, len(mf.messages)))})
 		}
@@ -187,6 +194,7 @@ func (l *loader) set(builtin *Set, warnings []Problem) *Set {
 		messages:    map[string]Messages{},
 		builtin:     builtin,
 		warnings:    warnings,
+		files:       l.files,
 	}
 	langs := map[string]bool{}
 	for _, seq := range l.seqs {

@@ -24,6 +24,7 @@ const changesBuffer = 16
 // Change reports one reload attempt.
 type Change struct {
 	OK       bool      // the new set is active
+	Set      *Set      // the new set when OK
 	Problems []Problem // every problem when !OK; the new set's warnings when OK
 	At       time.Time
 }
@@ -51,12 +52,20 @@ type Watcher struct {
 // reloaded once, Debounce after its last event, until ctx is done or Close is
 // called. A nil logger discards.
 func Watch(ctx context.Context, dir string, opts Options, logger *slog.Logger) (*Watcher, error) {
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
 	set, err := LoadDir(dir, opts)
 	if err != nil {
 		return nil, err
+	}
+	return WatchFrom(ctx, dir, opts, logger, set, nil)
+}
+
+// WatchFrom is Watch starting on set instead of loading dir first: the
+// last good set kept elsewhere, when dir has errors now. problems are
+// dir's, which Problems returns until a reload of dir succeeds; set stays
+// current until then.
+func WatchFrom(ctx context.Context, dir string, opts Options, logger *slog.Logger, set *Set, problems []Problem) (*Watcher, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
 	}
 	fw, err := fsnotify.NewWatcher()
 	if err != nil {
@@ -68,12 +77,13 @@ func Watch(ctx context.Context, dir string, opts Options, logger *slog.Logger) (
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	w := &Watcher{
-		dir:     dir,
-		opts:    opts,
-		logger:  logger,
-		cancel:  cancel,
-		done:    make(chan struct{}),
-		changes: make(chan Change, changesBuffer),
+		dir:      dir,
+		opts:     opts,
+		logger:   logger,
+		cancel:   cancel,
+		done:     make(chan struct{}),
+		changes:  make(chan Change, changesBuffer),
+		problems: problems,
 	}
 	w.current.Store(set)
 	go w.loop(ctx, fw)
@@ -154,7 +164,7 @@ func (w *Watcher) Reload() Change {
 	} else {
 		w.current.Store(set)
 		w.problems = nil
-		c.OK = true
+		c.OK, c.Set = true, set
 		c.Problems = set.Warnings()
 		w.logger.Info("prompts: reloaded", "dir", w.dir, "sequences", len(set.IDs()), "languages", len(set.Languages()), "warnings", len(c.Problems))
 		for _, p := range c.Problems {

@@ -1,29 +1,62 @@
-// Package safety notices crisis language in a client's message and writes
-// the reply that is sent at once when it does: the client's own safety plan
-// first, then how to reach a person now.
+// Package safety notices warning signs of suicide and self-harm in a
+// client's message and writes the reply that is sent at once when it does:
+// the client's own safety plan first, then how to reach a person now.
 //
-// It is a keyword net, not a diagnosis. It errs toward reaching out: a false
-// alarm costs a client an unneeded message and a coach a look; a missed cry
-// for help costs far more. It must never be the only safeguard. Coaches, who
-// read their clients' answers, are. The package is pure: it sends nothing,
-// stores nothing and imports nothing of kindling's.
+// It is a net of rules, not a diagnosis. It errs toward reaching out: a false
+// alarm costs a client a question or an unneeded message and a coach a look;
+// a missed cry for help costs far more. It must never be the only safeguard.
+// Coaches, who read their clients' answers, are. The package is pure: it
+// sends nothing, stores nothing, logs nothing and imports nothing of
+// kindling's.
 //
 // # Basics
 //
-// New compiles per-language phrase lists (DefaultPhrases when config.yaml has
-// none) once. Net.Match normalizes a message (see Normalize) and scans it
-// word by word against a trie of all phrases, so the cost grows with the
-// message, not with the number of phrases. A phrase matches:
+// Rules live in a YAML file. The built-in one, safety/rules/default.yaml, is
+// embedded (DefaultRules) and documents the format; a practice's own file is
+// read with LoadRules, which reports every problem as file:line: field:
+// message and returns no rules at all when there is one, so a bad file never
+// replaces a good one. Rules.Extend adds a file's rules to others (a rule
+// with an id already there replaces that one). Compile builds a Net from
+// rules and simple phrases (each phrase a rule of tier alert, category
+// "phrase"); Default is the Net of the built-in rules.
 //
-//   - only as whole words: "skill myself" does not contain "kill myself";
-//   - whatever the case and accents: "QUIERO MORIR", "hacerme dano", "matarmé";
-//   - with or without apostrophes, straight or curly: "don't", "dont", "don’t";
-//   - across any run of spaces, line breaks, punctuation or emoji between
-//     its words: "kill...myself", "kill\nmyself";
-//   - anywhere in the message, including its first and last words.
+// A rule has an id, a category (the warning sign: intent, plan, preparing,
+// goodbye, burden, hopeless, disappear, self_harm, attempt, deserve, unsafe),
+// a tier, a language, patterns and exceptions ("unless"). Net.Classify
+// returns a Verdict: the highest tier of any rule that fires, and the rule
+// that decided. Two tiers:
 //
-// Match checks every language's list, not only the client's, because people
-// switch languages, most of all when upset.
+//   - TierAlert: direct intent, a plan or means together with intent,
+//     self-harm, an attempt reported, deserving to die, not being safe.
+//   - TierCheck: signs that are often but not always about danger: feeling a
+//     burden, hopelessness, feeling trapped, wanting to disappear or to sleep
+//     and not wake up, goodbyes, preparing without a stated intent (a will,
+//     giving things away), means named without intent.
+//
+// A pattern is a short sequence of words: "have .. pill* .. ready". Words
+// side by side must be side by side; ".." lets up to three words (the file's
+// gap) stand between two parts, "..5" up to five; "a|b" are alternatives;
+// "word?" may be left out; "kill*" is any word starting with "kill", for
+// inflections; "no_one" and "self-harm" are two words inside one
+// alternative. An exception cancels a match when it is found within six
+// words of it in the same sentence: that is how "die my hair" and "cut
+// myself shaving" stay quiet. No match and no exception runs across the end
+// of a sentence (". ", "!", "?", ";", a blank line); an ellipsis does not end
+// one.
+//
+// Messages and patterns are read the same way: case and Latin accents folded
+// (see Normalize), apostrophes optional ("don't", "dont", "don’t"), English
+// contractions spelled out ("can't" is "can not", "I'm" is "I am"), digits
+// and @ $ read as letters inside a word that has letters ("k1ll", "su1cide",
+// "$uicide"; a "1" is tried as i and as l), and runs of one letter read as
+// one ("diiiie", "killlll"). Every language's rules are checked, not only
+// the client's, because people switch languages, most of all when upset; the
+// client's language only decides which rule is named on a tie.
+//
+// Classify does not allocate, and a 4,000-character message takes well under
+// 100 µs (BenchmarkClassify4000; BENCHMARKS.md): the first one or two words
+// of every pattern alternative are kept in a trie, so the cost grows with the
+// message, not with the number of rules.
 //
 // CrisisReply puts the client's plan (PlanParts, in their words) above the
 // crisis message, within Telegram's 4096 characters, shortening the plan and
@@ -31,61 +64,67 @@
 //
 // # What it catches
 //
-// Plain first-person statements of wanting to die, killing or harming oneself,
-// not being safe, and having no reason to live, in English and Spanish: "I
-// want to die", "I've been cutting myself", "I don't feel safe", "everyone
-// would be better off without me", "quiero morirme", "pienso en suicidarme",
-// "no me siento segura", "estarían mejor sin mí". The words "suicide",
-// "suicidal", "overdose", "suicidio" and "sobredosis" fire on their own.
+// The labelled messages in testdata/corpus.*.tsv, in English and Spanish,
+// across every category: plain statements ("I want to die", "quiero
+// morirme"), plans and means ("I have the pills ready", "tengo las pastillas
+// listas"), preparing ("I've put my affairs in order, just in case"),
+// burden ("nobody would even notice if I was gone"), hopelessness ("ya no
+// puedo más"), self-harm, attempts ("I took all my pills on purpose"),
+// leetspeak and misspellings ("I'm k1lling myself tonight", "kiero morir",
+// "kms", "unalive"), and every phrase of the lists kindling shipped before
+// the rules (testdata/legacy_phrases.tsv). TestCorpus holds the figures.
 //
 // # What it misses
 //
-// Anything that is not one of its phrases, word for word:
+// On messages written after the rules were last tuned (testdata/heldout.*.tsv)
+// it reaches only about six in ten crisis messages: the rules know the
+// phrasings their authors thought of. Typical misses:
 //
-//   - indirect language: "I have pills saved up", "I've written letters to
-//     everyone", "I gave my cat to my sister", "ya no puedo más";
-//   - misspellings and shorthand: "I wnat to die", "kms", "su1cide";
+//   - indirect language: "I keep picturing my own funeral and feeling
+//     relieved", "I've been looking at the bridge near my work differently",
+//     "I'm sitting in my car with the engine running in the garage";
+//   - means without the words the rules expect: "I know which pills I'd take",
+//     "I've got the rope", "tengo la soga en el armario";
+//   - short goodbyes: "goodbye, I love you all", "mañana ya no estaré aquí";
 //   - sarcasm and jokes, in both directions: it cannot tell them apart;
-//   - languages it has no list for, and images, voice notes and stickers;
+//   - languages it has no rules for, and images, voice notes and stickers;
 //   - what a person leaves unsaid. Silence is not safety.
 //
 // # Near misses that do not fire
 //
-// Everyday idioms built from the same words. The default lists are chosen so
-// that these stay quiet, and the tests hold them to it:
+// Everyday idioms built from the same words stay quiet, and the tests hold
+// them to it (TestClassifyNearMisses and the near misses of the corpus):
 //
-//	this commute is killing me            me muero de risa
-//	the suspense is killing me            me mata el calor
-//	my feet are killing me                me muero de ganas de verte
-//	I'd die for a full night's sleep      me muero de hambre
-//	I'm dying to see my sister            estoy muerta de cansancio
-//	I laughed so hard I nearly died       me mato trabajando para pagar el alquiler
-//	dead tired                            este tráfico es mortal
-//	my phone died                         mañana voy a cortarme el pelo
-//	my battery is dead                    tengo que acabar con todo el trabajo
-//	I could kill for a coffee
-//	this traffic is murder
-//	we killed it at the presentation
-//	killing time before my session
-//	that joke killed me / I'm dead
-//	I skilled myself up in Go this week
-//	I want to dive into this book
-//	the roads are not safe in the snow
-//	I overdid it at the gym
+//	this deadline will be the death of me   me mata la curiosidad
+//	we totally killed that game             tomé el ibuprofeno para la cabeza
+//	this commute is killing me              me muero de risa
+//	I'd die for a coffee                    me muero de ganas de verte
+//	my feet are killing me                  estoy muerta de cansancio
+//	I'm dead tired                          mi abuela murió el año pasado
+//	I cut myself shaving                    me voy a matar estudiando
+//	cutting myself some slack               mi madre va a matarme si llego tarde
+//	I want to die my hair blue              mañana voy a cortarme el pelo
+//	I can't go on the trip                  me quiero morir de vergüenza
+//	we watched Suicide Squad                una sobredosis de azúcar
+//	I took my meds this morning             no me siento segura de mi decisión
 //
-// # Known false alarms
-//
-// These do fire, on purpose, because the same words are far more often a cry
-// for help: "I cut myself shaving", "cutting myself some slack", "I hurt
-// myself at the gym", "I can't go on the trip", "we watched Suicide Squad",
-// "I want to die my hair" (for "dye"), "a sugar overdose", "mi madre va a
-// matarme si llego tarde", "me voy a matar estudiando", "una sobredosis de
-// azúcar". A coach who sees one knows why it fired: Match names the phrase.
+// On the held-out messages, two near misses of 42 reached check ("we're
+// making a will now that we own the house", "I wish I could disappear to a
+// beach for a month"); none reached alert.
 //
 // # Caveats
 //
-// Phrase lists are data, not code: a coach may extend them in config.yaml, and
-// each addition should be tried against the near misses above. Normalize folds
+// Rules are data, not code: a practice may extend them, and each addition
+// should be tried with `kindling safety test` against the corpus and its own
+// near misses before clients meet it. Exceptions are blunt: an exception
+// found near a real cry for help silences that rule for that sentence, so
+// anchor each one to the words of the idiom it guards ("myself slack",
+// "goodbye party", "sobredosis de azúcar"), never a lone everyday word such
+// as "because", "can" or "trabajo"; the corpus holds crisis messages with
+// such words close by to keep it so. Reading runs of a letter as one makes "off" read as
+// "of" and "pills" as "pils": patterns go through the same reading, so they
+// still match, but a pattern cannot tell such pairs apart. Normalize folds
 // Latin accents with a small table of its own (no Unicode library), which is
-// enough for the shipped languages; other scripts are only lower-cased.
+// enough for the shipped languages; other scripts are only lower-cased, and
+// leetspeak is read only in Latin script.
 package safety

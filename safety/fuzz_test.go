@@ -9,16 +9,13 @@ import (
 	"kindling/safety"
 )
 
-// words is the form Match compares: Normalize, apostrophes dropped.
-func words(s string) string {
-	return strings.Join(strings.Fields(strings.ReplaceAll(safety.Normalize(s), "'", "")), " ")
-}
-
+// FuzzMatch keeps Normalize's promises and checks that Match, kept for
+// callers written before tiers, says what Classify says.
 func FuzzMatch(f *testing.F) {
 	f.Add("en", "I want to die")
 	f.Add("es-MX", "Quiero MORÍR")
 	f.Add("en", "this commute is killing me")
-	net := mustNet(f)
+	net := safety.Default()
 	f.Fuzz(func(t *testing.T, lang, text string) {
 		norm := safety.Normalize(text)
 		if again := safety.Normalize(norm); again != norm {
@@ -36,27 +33,85 @@ func FuzzMatch(f *testing.F) {
 				t.Fatalf("Normalize(%q) = %q has %q", text, norm, r)
 			}
 		}
-
 		m, ok := net.Match(lang, text)
-		// Matching sees only the normal form.
-		if m2, ok2 := net.Match(lang, norm); m2 != m || ok2 != ok {
-			t.Fatalf("Match(%q) = %+v %v but Match(Normalize) = %+v %v", text, m, ok, m2, ok2)
+		v := net.Classify(lang, text)
+		if ok != (v.Tier != safety.TierNone) || m.Phrase != v.Rule || m.Language != v.Language {
+			t.Fatalf("Match(%q) = %+v %v but Classify = %+v", text, m, ok, v)
 		}
-		// Case never matters for ASCII text.
+	})
+}
+
+// FuzzClassify checks what must hold for every message: a verdict names a
+// rule of the net with that rule's tier, category and language; case does
+// not matter for ASCII text; nor do runs of spaces, curly apostrophes or a
+// sentence-neutral comma added at the end.
+func FuzzClassify(f *testing.F) {
+	for _, s := range []string{
+		"I have the pills ready", "I'm k1lling myself tonight", "nobody would even notice if I was gone",
+		"me mata la curiosidad", "tomé el ibuprofeno para la cabeza", "kill...myself", "I just want to... die",
+		"i want to diiiie", "$uic1de", "no me siento segura de mi decisión", "",
+	} {
+		f.Add("en", s)
+	}
+	net := safety.Default()
+	rules := map[string]safety.Rule{}
+	for _, r := range net.Rules() {
+		rules[r.ID] = r
+	}
+	f.Fuzz(func(t *testing.T, lang, text string) {
+		v := net.Classify(lang, text)
+		if v.Tier == safety.TierNone {
+			if v != (safety.Verdict{}) {
+				t.Fatalf("Classify(%q) = %+v: a rule named without a tier", text, v)
+			}
+		} else {
+			r, ok := rules[v.Rule]
+			if !ok || r.Tier != v.Tier || r.Category != v.Category || r.Language != v.Language {
+				t.Fatalf("Classify(%q) = %+v, not what rule %+v says", text, v, r)
+			}
+		}
+		if again := net.Classify(lang, text); again != v {
+			t.Fatalf("Classify(%q) = %+v then %+v", text, v, again)
+		}
 		if isASCII(text) {
-			if m2, ok2 := net.Match(lang, strings.ToUpper(text)); ok2 != ok || m2 != m {
-				t.Fatalf("Match(%q) = %v but upper case = %v", text, ok, ok2)
+			if up := net.Classify(lang, strings.ToUpper(text)); up.Tier != v.Tier {
+				t.Fatalf("Classify(%q) = %s but upper case = %s", text, v.Tier, up.Tier)
 			}
 		}
-		if ok {
-			// The phrase is in the text as whole words.
-			if !strings.Contains(" "+words(text)+" ", " "+words(m.Phrase)+" ") {
-				t.Fatalf("Match(%q) = %+v, phrase not in the text as words", text, m)
-			}
-			if !strings.Contains(strings.Join(safety.DefaultPhrases[m.Language], "\x00"), m.Phrase) {
-				t.Fatalf("Match(%q) = %+v, not a default phrase of that language", text, m)
-			}
+		if spaced := net.Classify(lang, strings.ReplaceAll(text, " ", "  ")); spaced.Tier != v.Tier {
+			t.Fatalf("Classify(%q) = %s but with double spaces = %s", text, v.Tier, spaced.Tier)
 		}
+		if curly := net.Classify(lang, strings.ReplaceAll(text, "'", "’")); curly.Tier != v.Tier {
+			t.Fatalf("Classify(%q) = %s but with curly apostrophes = %s", text, v.Tier, curly.Tier)
+		}
+	})
+}
+
+// FuzzParseRules feeds the rules-file loader anything: it never panics, and
+// it returns either rules or a problem list, never both nor neither.
+func FuzzParseRules(f *testing.F) {
+	f.Add(string(safety.DefaultRulesSource()))
+	f.Add(rulesWithProblems)
+	f.Add("rules:\n  - id: a\n    category: intent\n    tier: alert\n    language: en\n    patterns: [\"a .. b|c* d? ..8 e\"]\n")
+	f.Add("rules: &x [*x]\n")
+	f.Add("gap: 9\nrules: {}\n")
+	f.Fuzz(func(t *testing.T, data string) {
+		r, err := safety.ParseRules("f.yaml", []byte(data))
+		if (r == nil) == (err == nil) {
+			t.Fatalf("ParseRules = %v, %v", r, err)
+		}
+		if err != nil {
+			var re *safety.RulesError
+			if !asRulesError(err, &re) || len(re.Problems) == 0 {
+				t.Fatalf("ParseRules error %v is not a list of problems", err)
+			}
+			return
+		}
+		net, err := safety.Compile(r, nil)
+		if err != nil {
+			t.Fatalf("Compile of parsed rules: %v", err)
+		}
+		net.Classify("en", data)
 	})
 }
 

@@ -1,101 +1,101 @@
 package safety_test
 
 import (
+	"bufio"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"kindling/safety"
 )
 
-func mustNet(tb testing.TB) *safety.Net {
+// mustRules compiles a rules file given as text, for tests of the engine.
+func mustRules(tb testing.TB, yaml string) *safety.Net {
 	tb.Helper()
-	n, err := safety.New(safety.DefaultPhrases)
+	r, err := safety.ParseRules("test.yaml", []byte(yaml))
 	if err != nil {
-		tb.Fatalf("New(DefaultPhrases): %v", err)
+		tb.Fatalf("ParseRules:\n%v", err)
+	}
+	n, err := safety.Compile(r, nil)
+	if err != nil {
+		tb.Fatal(err)
 	}
 	return n
 }
 
-func TestMatchFires(t *testing.T) {
-	net := mustNet(t)
+func TestClassifyFires(t *testing.T) {
+	net := safety.Default()
 	tests := []struct {
 		name, lang, text string
-		phrase, language string
+		tier             safety.Tier
+		rule             string
 	}{
-		{"plain", "en", "I want to die", "want to die", "en"},
-		{"caps and full stop", "en", "I just WANT TO DIE.", "want to die", "en"},
-		{"slang", "en", "honestly i wanna die lol", "wanna die", "en"},
-		{"future", "en", "I'm going to kill myself tonight", "kill myself", "en"},
-		{"ing form", "en", "I keep thinking about killing myself", "killing myself", "en"},
-		{"end my life", "en", "Some days I want to end my life.", "end my life", "en"},
-		{"at the very end", "en", "sometimes I think I should just end it all", "end it all", "en"},
-		{"alone as the message", "en", "kill myself", "kill myself", "en"},
-		{"suicidal", "en", "I've been feeling suicidal again", "suicidal", "en"},
-		{"first word", "en", "Suicide keeps crossing my mind", "suicide", "en"},
-		{"hyphenated", "en", "thinking about self-harm again", "self harm", "en"},
-		{"cut myself", "en", "I cut myself again last night", "cut myself", "en"},
-		{"curly apostrophe", "en", "I don’t feel safe at home", "don't feel safe", "en"},
-		{"no apostrophe", "en", "i dont feel safe tonight", "don't feel safe", "en"},
-		{"acute accent as apostrophe", "en", "I don´t want to live", "don't want to live", "en"},
-		{"not safe", "en", "I'm not safe right now", "I'm not safe", "en"},
-		{"overdose", "en", "thinking of taking an overdose", "overdose", "en"},
-		{"no reason to live", "en", "There's no reason to live anymore", "no reason to live", "en"},
-		{"better off without me", "en", "everyone would be better off without me", "better off without me", "en"},
-		{"better off dead", "en", "I'd be better off dead", "better off dead", "en"},
-		{"can't go on", "en", "I can’t go on like this", "can't go on", "en"},
-		{"spaces between words", "en", "I want   to\tdie", "want to die", "en"},
-		{"punctuation between words", "en", "kill...myself", "kill myself", "en"},
-		{"line break between words", "en", "I want to\nend my\nlife", "end my life", "en"},
-		{"emoji around", "en", "😞i want to die😞", "want to die", "en"},
-		{"inside a long answer", "en", "The session helped. " + strings.Repeat("Work was fine. ", 30) + "But at night I want to die. Anyway.", "want to die", "en"},
-		{"quiero morir", "es", "Quiero morir", "quiero morir", "es"},
-		{"quiero morirme", "es", "a veces quiero morirme ya", "quiero morirme", "es"},
-		{"me quiero morir", "es", "Me quiero morir.", "me quiero morir", "es"},
-		{"matarme", "es", "pienso en matarme", "matarme", "es"},
-		{"caps", "es", "QUIERO SUICIDARME", "suicidarme", "es"},
-		{"suicidio", "es", "pienso en el suicidio", "suicidio", "es"},
-		{"with accent", "es", "tengo ganas de hacerme daño", "hacerme daño", "es"},
-		{"accent dropped", "es", "tengo ganas de hacerme dano", "hacerme daño", "es"},
-		{"decomposed accent", "es", "tengo ganas de hacerme dan\u0303o", "hacerme daño", "es"},
-		{"accent added", "es", "pienso en matarmé", "matarme", "es"},
-		{"no estoy a salvo", "es", "No estoy a salvo.", "no estoy a salvo", "es"},
-		{"segura", "es", "no me siento segura en casa", "no me siento segura", "es"},
-		{"seguro", "es", "No me siento seguro", "no me siento seguro", "es"},
-		{"acabar con mi vida", "es", "quiero acabar con mi vida", "acabar con mi vida", "es"},
-		{"quitarme la vida", "es", "pensé en quitarme la vida", "quitarme la vida", "es"},
-		{"no quiero vivir", "es", "ya no quiero vivir", "no quiero vivir", "es"},
-		{"estarían mejor sin mí", "es", "todos estarían mejor sin mí", "estarían mejor sin mí", "es"},
-		{"accents dropped", "es", "todos estarian mejor sin mi", "estarían mejor sin mí", "es"},
-		{"mejor muerta", "es", "estaría mejor muerta", "mejor muerta", "es"},
-		{"sobredosis", "es", "tomé una sobredosis", "sobredosis", "es"},
-		{"cortarme las venas", "es", "Quiero cortarme las venas", "quiero cortarme", "es"},
-		{"region tag", "es-MX", "quiero morir", "quiero morir", "es"},
-		{"region tag, other case", "ES_mx", "quiero morir", "quiero morir", "es"},
-		{"English from a Spanish speaker", "es", "I want to die", "want to die", "en"},
-		{"Spanish from an English speaker", "en", "la verdad, quiero morir", "quiero morir", "es"},
-		{"unknown language", "fr", "je sais pas, I want to die", "want to die", "en"},
-		{"no language", "", "want to die", "want to die", "en"},
-		{"first phrase in the text wins", "en", "I don't feel safe and I want to die", "don't feel safe", "en"},
+		// The messages issue 10 found silent.
+		{"pills ready", "en", "I have the pills ready", safety.TierAlert, "en.plan.means-ready"},
+		{"leetspeak", "en", "I'm k1lling myself tonight", safety.TierAlert, "en.intent.kill-myself"},
+		{"affairs in order", "en", "I've put my affairs in order, just in case", safety.TierCheck, "en.preparing.affairs"},
+		{"nobody would notice", "en", "nobody would even notice if I was gone", safety.TierCheck, "en.burden"},
+
+		{"plain", "en", "I want to die", safety.TierAlert, "en.intent.want-to-die"},
+		{"caps and full stop", "en", "I just WANT TO DIE.", safety.TierAlert, "en.intent.want-to-die"},
+		{"slang", "en", "honestly i wanna die lol", safety.TierAlert, "en.intent.want-to-die"},
+		{"repeated letters", "en", "i want to diiiie", safety.TierAlert, "en.intent.want-to-die"},
+		{"digits for letters", "en", "i want t0 d1e", safety.TierAlert, "en.intent.want-to-die"},
+		{"symbols for letters", "en", "thinking about $uic1de", safety.TierAlert, "en.intent.suicide"},
+		{"unalive", "en", "i want to unalive myself", safety.TierAlert, "en.intent.kill-myself"},
+		{"kms", "en", "gonna kms", safety.TierAlert, "en.intent.kms"},
+		{"ing form", "en", "I keep thinking about killing myself", safety.TierAlert, "en.intent.kill-myself"},
+		{"no apostrophe", "en", "i dont want to live anymore", safety.TierAlert, "en.intent.kill-myself"},
+		{"curly apostrophe", "en", "I don’t feel safe with myself", safety.TierAlert, "en.unsafe"},
+		{"punctuation between words", "en", "kill...myself", safety.TierAlert, "en.intent.kill-myself"},
+		{"line break between words", "en", "I want to\nend my\nlife", safety.TierAlert, "en.intent.kill-myself"},
+		{"ellipsis is not a sentence end", "en", "I just want to... die", safety.TierAlert, "en.intent.want-to-die"},
+		{"emoji around", "en", "😞i want to die😞", safety.TierAlert, "en.intent.want-to-die"},
+		{"inside a long answer", "en", "The session helped. " + strings.Repeat("Work was fine. ", 200) + "But at night I want to die. Anyway.", safety.TierAlert, "en.intent.want-to-die"},
+		{"words between parts", "en", "I've got all of my sleeping pills lined up", safety.TierAlert, "en.plan.means-ready"},
+		{"attempt", "en", "I took all my pills on purpose", safety.TierAlert, "en.attempt"},
+		{"self-harm", "en", "I cut myself again last night", safety.TierAlert, "en.self-harm"},
+		{"hopeless", "en", "I can't go on like this", safety.TierCheck, "en.hopeless"},
+		{"disappear", "en", "I want to go to sleep and never wake up", safety.TierCheck, "en.disappear"},
+		{"goodbye", "en", "this is goodbye", safety.TierCheck, "en.goodbye"},
+		{"highest tier wins", "en", "I'm such a burden. I want to die.", safety.TierAlert, "en.intent.want-to-die"},
+
+		{"quiero morir", "es", "Quiero morir", safety.TierAlert, "es.intent.querer-morir"},
+		{"misspelt", "es", "kiero morir", safety.TierAlert, "es.intent.querer-morir"},
+		{"inflection", "es", "a veces quiero morirme ya", safety.TierAlert, "es.intent.querer-morir"},
+		{"accent dropped", "es", "tengo ganas de hacerme dano", safety.TierAlert, "es.self-harm"},
+		{"decomposed accent", "es", "tengo ganas de hacerme dan\u0303o", safety.TierAlert, "es.self-harm"},
+		{"pills ready in Spanish", "es", "tengo las pastillas listas", safety.TierAlert, "es.plan.medios-listos"},
+		{"ya no puedo más", "es", "ya no puedo más", safety.TierCheck, "es.hopeless"},
+		{"burden in Spanish", "es", "todos estarian mejor sin mi", safety.TierCheck, "es.burden"},
+		{"region tag", "es-MX", "quiero morir", safety.TierAlert, "es.intent.querer-morir"},
+		{"English from a Spanish speaker", "es", "I want to die", safety.TierAlert, "en.intent.want-to-die"},
+		{"Spanish from an English speaker", "en", "la verdad, quiero morir", safety.TierAlert, "es.intent.querer-morir"},
+		{"unknown language", "fr", "je sais pas, I want to die", safety.TierAlert, "en.intent.want-to-die"},
+		{"no language", "", "want to die", safety.TierAlert, "en.intent.want-to-die"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m, ok := net.Match(tt.lang, tt.text)
-			if !ok {
-				t.Fatalf("Match(%q, %q) did not fire", tt.lang, tt.text)
+			v := net.Classify(tt.lang, tt.text)
+			if v.Tier != tt.tier || v.Rule != tt.rule {
+				t.Errorf("Classify(%q, %q) = %s %s, want %s %s", tt.lang, tt.text, v.Tier, v.Rule, tt.tier, tt.rule)
 			}
-			want := safety.Match{Phrase: tt.phrase, Language: tt.language}
-			if m != want {
-				t.Errorf("Match(%q, %q) = %+v, want %+v", tt.lang, tt.text, m, want)
+			if v.Category == "" || v.Language == "" {
+				t.Errorf("Classify(%q) = %+v: no category or language", tt.text, v)
 			}
 		})
 	}
 }
 
-// nearMisses are everyday idioms that must not fire. They are listed in
+// nearMisses are everyday idioms that must stay quiet. They are listed in
 // doc.go too: keep the two in step.
 var nearMisses = []struct{ lang, text string }{
+	{"en", "this deadline will be the death of me"},
+	{"en", "we totally killed that game"},
 	{"en", "this commute is killing me"},
+	{"en", "I'd die for a coffee"},
 	{"en", "the suspense is killing me"},
 	{"en", "my feet are killing me"},
 	{"en", "I'd die for a full night's sleep"},
@@ -114,6 +114,21 @@ var nearMisses = []struct{ lang, text string }{
 	{"en", "I want to dive into this book"},
 	{"en", "the roads are not safe in the snow"},
 	{"en", "I overdid it at the gym"},
+	{"en", "I cut myself shaving"},
+	{"en", "cutting myself some slack this week"},
+	{"en", "I hurt myself at the gym"},
+	{"en", "I can't go on the trip"},
+	{"en", "we watched Suicide Squad"},
+	{"en", "I want to die my hair blue"},
+	{"en", "a sugar overdose"},
+	{"en", "I'm proud of myself"},
+	{"en", "I ran 5 kms this morning"},
+	{"en", "I'm dead tired"},
+	{"en", "I took my meds this morning"},
+	{"es", "me quiero morir de vergüenza"},
+	{"es", "no me siento segura de mi decisión"},
+	{"es", "me mata la curiosidad"},
+	{"es", "tomé el ibuprofeno para la cabeza"},
 	{"es", "me muero de risa"},
 	{"es", "me mata el calor"},
 	{"es", "me muero de ganas de verte"},
@@ -123,201 +138,248 @@ var nearMisses = []struct{ lang, text string }{
 	{"es", "este tráfico es mortal"},
 	{"es", "mañana voy a cortarme el pelo"},
 	{"es", "tengo que acabar con todo el trabajo"},
+	{"es", "mi abuela murió el año pasado"},
+	{"es", "mi madre va a matarme si llego tarde"},
+	{"es", "me voy a matar estudiando"},
+	{"es", "una sobredosis de azúcar"},
 }
 
-func TestMatchNearMisses(t *testing.T) {
-	net := mustNet(t)
+func TestClassifyNearMisses(t *testing.T) {
+	net := safety.Default()
 	for _, tt := range nearMisses {
 		t.Run(tt.text, func(t *testing.T) {
 			for _, lang := range []string{tt.lang, "en", "es"} {
-				if m, ok := net.Match(lang, tt.text); ok {
-					t.Errorf("Match(%q, %q) fired on %+v, want no match", lang, tt.text, m)
+				if v := net.Classify(lang, tt.text); v.Tier != safety.TierNone {
+					t.Errorf("Classify(%q, %q) = %s %s, want none", lang, tt.text, v.Tier, v.Rule)
 				}
 			}
 		})
 	}
 }
 
-// TestMatchKnownFalseAlarms pins the false alarms doc.go owns up to: they fire
-// because the same words are far more often a cry for help.
-func TestMatchKnownFalseAlarms(t *testing.T) {
-	net := mustNet(t)
+// TestClassifyKnownMisses pins what doc.go says the net misses. If the rules
+// come to catch one, move it to TestClassifyFires and update doc.go.
+func TestClassifyKnownMisses(t *testing.T) {
+	net := safety.Default()
 	for _, text := range []string{
-		"I cut myself shaving",
-		"cutting myself some slack this week",
-		"I hurt myself at the gym",
-		"I can't go on the trip",
-		"we watched Suicide Squad",
-		"I want to die my hair blue",
-		"a sugar overdose",
-		"mi madre va a matarme si llego tarde",
-		"me voy a matar estudiando",
-		"una sobredosis de azúcar",
+		"I keep picturing my own funeral and feeling relieved",
+		"I've been looking at the bridge near my work differently",
+		"I'm sitting in my car with the engine running in the garage",
+		"I know which pills I'd take",
 	} {
-		if _, ok := net.Match("en", text); !ok {
-			t.Errorf("Match(%q) did not fire; if that is now intended, update doc.go", text)
+		if v := net.Classify("en", text); v.Tier != safety.TierNone {
+			t.Errorf("Classify(%q) = %s %s; update doc.go's list of misses", text, v.Tier, v.Rule)
 		}
 	}
 }
 
-// TestMatchKnownMisses pins what doc.go says the net misses. If you extend the
-// lists to catch one, move it to TestMatchFires and update doc.go.
-func TestMatchKnownMisses(t *testing.T) {
-	net := mustNet(t)
-	for _, text := range []string{
-		"I have pills saved up",
-		"I've written letters to everyone",
-		"I gave my cat to my sister",
-		"ya no puedo más",
-		"I wnat to die",
-		"kms",
-		"su1cide",
+// TestLegacyPhrases: every phrase of the lists kindling shipped before the
+// rules still reaches at least check, also shouted and with curly
+// apostrophes inside a sentence.
+func TestLegacyPhrases(t *testing.T) {
+	net := safety.Default()
+	f, err := os.Open(filepath.Join("testdata", "legacy_phrases.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	n := 0
+	for sc.Scan() {
+		lang, phrase, ok := strings.Cut(sc.Text(), "\t")
+		if !ok || strings.HasPrefix(lang, "#") {
+			continue
+		}
+		n++
+		for _, text := range []string{phrase, strings.ToUpper(phrase), "well. " + strings.ReplaceAll(phrase, "'", "’") + ", really"} {
+			if v := net.Classify(lang, text); v.Tier == safety.TierNone {
+				t.Errorf("Classify(%q, %q) = none, want check or alert", lang, text)
+			}
+		}
+	}
+	if n < 100 {
+		t.Errorf("legacy_phrases.tsv has %d phrases", n)
+	}
+}
+
+const engineRules = `
+rules:
+  - id: ready
+    category: plan
+    tier: alert
+    language: en
+    patterns: ["have .. pill* .. ready"]
+  - id: tired
+    category: hopeless
+    tier: check
+    language: en
+    patterns: ["so? tired of|with it_all|everything"]
+    unless: ["tired of the rain"]
+  - id: gapped
+    category: goodbye
+    tier: check
+    language: en
+    patterns: ["say ..1 goodbye"]
+  - id: self-harm
+    category: self_harm
+    tier: alert
+    language: en
+    patterns: ["self-harm", "selfharm"]
+  - id: fr.suicide
+    category: intent
+    tier: alert
+    language: fr
+    patterns: ["suicide"]
+  - id: en.suicide
+    category: intent
+    tier: alert
+    language: en
+    patterns: ["suicide"]
+`
+
+func TestPatterns(t *testing.T) {
+	net := mustRules(t, engineRules)
+	for _, tt := range []struct {
+		text, rule string
+	}{
+		{"I have the pills ready", "ready"},
+		{"i have all my pills ready", "ready"},             // up to 3 words in each gap, prefix
+		{"I HAVE THE PILLLLS READY", "ready"},              // case, repeated letters
+		{"I have the pills. Ready for work?", ""},          // no match across a sentence end
+		{"I have the pills; ready", ""},                    // nor a semicolon
+		{"I have a lot of the pills ready", ""},            // four words is more than the gap
+		{"so tired of it all", "tired"},                    // optional part present
+		{"tired with everything", "tired"},                 // left out; alternatives
+		{"I'm tired of it all, tired of the rain too", ""}, // exception nearby, same sentence
+		{"I'm tired of the rain. Tired of it all.", "tired"},
+		{"tired of it all " + strings.Repeat("and so on ", 4) + "tired of the rain", "tired"}, // exception too far
+		{"say a goodbye", "gapped"},
+		{"say a long goodbye", ""}, // ..1
+		{"self harm", "self-harm"},
+		{"self-harm", "self-harm"},
+		{"selfharm", "self-harm"},
+		{"skill myself", ""},
+		{"", ""},
+		{"   ", ""},
 	} {
-		if m, ok := net.Match("en", text); ok {
-			t.Errorf("Match(%q) fired on %+v; update doc.go's list of misses", text, m)
+		v := net.Classify("en", tt.text)
+		if v.Rule != tt.rule {
+			t.Errorf("Classify(%q) = %q, want %q", tt.text, v.Rule, tt.rule)
 		}
 	}
 }
 
-func TestMatchWordBoundaries(t *testing.T) {
-	net, err := safety.New(map[string][]string{"en": {"kill myself", "die"}})
+func TestClassifyNamesTheClientsLanguage(t *testing.T) {
+	net := mustRules(t, engineRules)
+	for lang, want := range map[string]string{"fr-CA": "fr.suicide", "en": "en.suicide", "es": "fr.suicide"} {
+		if v := net.Classify(lang, "suicide"); v.Rule != want {
+			t.Errorf("Classify(%q).Rule = %q, want %q", lang, v.Rule, want)
+		}
+	}
+}
+
+func TestMatchCountsBothTiers(t *testing.T) {
+	net := safety.Default()
+	for text, want := range map[string]bool{
+		"I want to die":                    true,
+		"nobody would miss me":             true,
+		"this commute is killing me":       false,
+		"the session went well, thank you": false,
+	} {
+		m, ok := net.Match("en", text)
+		if ok != want {
+			t.Errorf("Match(%q) = %v, want %v", text, ok, want)
+		}
+		if v := net.Classify("en", text); ok && (m.Phrase != v.Rule || m.Language != v.Language) {
+			t.Errorf("Match(%q) = %+v, Classify = %+v", text, m, v)
+		}
+	}
+}
+
+func TestCompilePhrases(t *testing.T) {
+	net, err := safety.Compile(safety.DefaultRules(), map[string][]string{"de": {"Ich will nicht mehr leben"}, "en-GB": {"I'm at the end of my rope"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, tt := range []struct {
-		text string
-		want bool
+		lang, text string
+		want       safety.Verdict
 	}{
-		{"skill myself", false},
-		{"kill myselfish", false},
-		{"killmyself", false},
-		{"diet", false},
-		{"indie", false},
-		{"kill kill myself", true},
-		{"i could die", true},
-		{"die", true},
-		{"(die)", true},
-		{"", false},
-		{"   ", false},
+		{"de", "ich will nicht mehr leben.", safety.Verdict{Tier: safety.TierAlert, Rule: "phrase:Ich will nicht mehr leben", Category: "phrase", Language: "de"}},
+		{"en", "honestly im at the end of my rope", safety.Verdict{Tier: safety.TierAlert, Rule: "phrase:I'm at the end of my rope", Category: "phrase", Language: "en"}},
+		{"en", "I want to die", safety.Verdict{Tier: safety.TierAlert, Rule: "en.intent.want-to-die", Category: "intent", Language: "en"}},
+		{"de", "ich will leben", safety.Verdict{}},
 	} {
-		if _, ok := net.Match("en", tt.text); ok != tt.want {
-			t.Errorf("Match(%q) = %v, want %v", tt.text, ok, tt.want)
+		if got := net.Classify(tt.lang, tt.text); got != tt.want {
+			t.Errorf("Classify(%q) = %+v, want %+v", tt.text, got, tt.want)
 		}
 	}
 }
 
-func TestMatchLongestPhraseAtAWord(t *testing.T) {
-	net, err := safety.New(map[string][]string{"en": {"not safe", "not safe with myself"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, ok := net.Match("en", "I'm not safe with myself")
-	if !ok || m.Phrase != "not safe with myself" {
-		t.Errorf("Match = %+v, %v, want the longer phrase", m, ok)
-	}
-}
-
-func TestMatchPrefersClientLanguage(t *testing.T) {
-	net, err := safety.New(map[string][]string{
-		"en": {"suicide"},
-		"fr": {"suicide"},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for lang, want := range map[string]string{"fr-CA": "fr", "en": "en", "es": "en"} {
-		if m, _ := net.Match(lang, "suicide"); m.Language != want {
-			t.Errorf("Match(%q).Language = %q, want %q", lang, m.Language, want)
-		}
-	}
-}
-
-func TestNewErrors(t *testing.T) {
+func TestCompileErrors(t *testing.T) {
 	tests := []struct {
 		name    string
 		phrases map[string][]string
 		want    error
-		names   string // must appear in the error
+		names   string
 	}{
-		{"nil", nil, safety.ErrNoPhrases, ""},
-		{"empty lists", map[string][]string{"en": {}, "es": nil}, safety.ErrNoPhrases, ""},
 		{"empty phrase", map[string][]string{"en": {"want to die", ""}}, safety.ErrEmptyPhrase, "phrases.en[1]"},
-		{"blank phrase", map[string][]string{"es": {"quiero morir", "matarme", "   "}}, safety.ErrEmptyPhrase, "phrases.es[2]"},
 		{"punctuation only", map[string][]string{"en": {"?!…"}}, safety.ErrEmptyPhrase, "phrases.en[0]"},
 		{"empty language", map[string][]string{"": {"want to die"}}, safety.ErrBadLanguage, `language ""`},
 		{"not a tag", map[string][]string{"english!": {"want to die"}}, safety.ErrBadLanguage, `language "english!"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			n, err := safety.New(tt.phrases)
-			if !errors.Is(err, tt.want) {
-				t.Fatalf("New() error = %v, want %v", err, tt.want)
-			}
-			if n != nil {
-				t.Errorf("New() returned a Net with an error")
+			n, err := safety.Compile(safety.DefaultRules(), tt.phrases)
+			if !errors.Is(err, tt.want) || n != nil {
+				t.Fatalf("Compile() = %v, %v, want %v", n, err, tt.want)
 			}
 			if !strings.Contains(err.Error(), tt.names) {
 				t.Errorf("error %q does not name %q", err, tt.names)
 			}
 		})
 	}
+	if _, err := safety.Compile(nil, nil); !errors.Is(err, safety.ErrNoPhrases) {
+		t.Errorf("Compile(nil, nil) error = %v, want ErrNoPhrases", err)
+	}
+	if n, err := safety.Compile(nil, map[string][]string{"en": {"help me"}}); err != nil || n.Classify("en", "please help me").Tier != safety.TierAlert {
+		t.Errorf("a net of phrases alone does not work: %v", err)
+	}
 }
 
-func TestNewCopiesPhrases(t *testing.T) {
-	phrases := map[string][]string{"en": {"want to die"}}
+func TestCompileCopiesPhrases(t *testing.T) {
+	phrases := map[string][]string{"de": {"ich will sterben"}}
 	net, err := safety.New(phrases)
 	if err != nil {
 		t.Fatal(err)
 	}
-	phrases["en"][0] = "hello"
-	if _, ok := net.Match("en", "I want to die"); !ok {
+	phrases["de"][0] = "hallo"
+	if net.Classify("de", "ich will sterben").Tier != safety.TierAlert {
 		t.Error("changing the caller's map changed the Net")
 	}
 }
 
-func TestDefaultPhrases(t *testing.T) {
-	net := mustNet(t)
-	for _, lang := range []string{"en", "es"} {
-		list := safety.DefaultPhrases[lang]
-		if len(list) < 20 {
-			t.Errorf("DefaultPhrases[%q] has %d phrases, want a real list", lang, len(list))
-		}
-		for _, p := range list {
-			// Each phrase catches itself, shouted, with curly apostrophes,
-			// inside a sentence.
-			for _, text := range []string{
-				p,
-				strings.ToUpper(p),
-				"well. " + strings.ReplaceAll(p, "'", "’") + ", really",
-			} {
-				if m, ok := net.Match(lang, text); !ok {
-					t.Errorf("Match(%q, %q) did not fire", lang, text)
-				} else if m.Language != lang {
-					t.Errorf("Match(%q, %q).Language = %q", lang, text, m.Language)
-				}
-			}
-		}
-	}
-}
-
-func BenchmarkMatch(b *testing.B) {
-	net := mustNet(b)
-	// A long, ordinary reflection with no crisis phrase: the worst case, as
-	// every word is looked at.
+// BenchmarkClassify4000 classifies a long, ordinary reflection (English with
+// Spanish mixed in, and idioms that are near misses) that fires no rule:
+// the worst case, as every word is looked at. The target is 100 µs.
+func BenchmarkClassify4000(b *testing.B) {
+	net := safety.Default()
 	var sb strings.Builder
 	words := strings.Fields("Today I noticed that the session still feels close. I walked to the park, " +
 		"called my sister, and the commute was killing me but I'd die for a full night's sleep. " +
-		"Me muero de ganas de verte, le dije a mi mamá. I don't feel rushed anymore; things are quieter.")
+		"Me muero de ganas de verte, le dije a mi mamá. I don't feel rushed anymore; things are quieter. " +
+		"I took my pills with breakfast and we talked about the bridge we crossed last summer.")
 	for i := 0; sb.Len() < 4000; i++ {
 		sb.WriteString(words[i%len(words)])
 		sb.WriteByte(' ')
 	}
 	text := sb.String()[:4000]
+	if v := net.Classify("en", text); v.Tier != safety.TierNone {
+		b.Fatalf("benchmark text fired %s %s", v.Tier, v.Rule)
+	}
 	b.SetBytes(int64(len(text)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, ok := net.Match("en", text); ok {
-			b.Fatal("benchmark text fired")
-		}
+		net.Classify("en", text)
 	}
 }

@@ -42,13 +42,3 @@ type Verdict struct {
 	// Language is the language of the rule that fired.
 	Language string
 }
-
-// Classify decides the tier of a message. Every language's rules are
-// checked, not only lang's; lang only breaks ties in naming the rule.
-func (n *Net) Classify(lang, text string) Verdict {
-	m, ok := n.Match(lang, text)
-	if !ok {
-		return Verdict{}
-	}
-	return Verdict{Tier: TierAlert, Rule: "phrase:" + m.Phrase, Category: "phrase", Language: m.Language}
-}

@@ -21,8 +21,11 @@ type Step struct {
 	LocalDate   string // the client's civil date the step belongs to
 	SessionDate string
 	Day         int // days since SessionDate
-	Now         time.Time
-	Manual      bool // asked for with /today
+	// At is when the step is due, set by Today for a step written for its
+	// own hour (prompts.Step.At); zero when it follows the usual time.
+	At     time.Time
+	Now    time.Time
+	Manual bool // asked for with /today
 }
 
 // Conversation is what the schedule needs from the bot: writing a step's
@@ -262,13 +265,22 @@ func (p plan) slot(date string) (time.Time, prompts.Step, int, bool) {
 	return t, step, day, true
 }
 
-// given reports whether a scheduled step was already given on date.
-func given(tx *store.Tx, chatID int64, date string) (bool, error) {
+// given reports whether a step was already given on date for the session
+// of sessionDate or a later one. One step per client per local day, with
+// one exception: a session logged after the day's step was given starts
+// its own day that same day (its delivery has another day number, so
+// another key). A step of a later session, since removed, still counts.
+func given(tx *store.Tx, chatID int64, date, sessionDate string) (bool, error) {
 	ds, err := tx.DeliveryOn(chatID, date)
 	if err != nil {
 		return false, err
 	}
-	return len(ds) > 0, nil
+	for _, d := range ds {
+		if d.SessionDate == "" || d.SessionDate >= sessionDate {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // startIfDue starts the most recent step whose slot has passed, if it is
@@ -290,7 +302,7 @@ func (s *Scheduler) startIfDue(tx *store.Tx, c *store.Client, now time.Time, st 
 		if !ok || t.After(now) {
 			continue
 		}
-		done, err := given(tx, c.ChatID, date)
+		done, err := given(tx, c.ChatID, date, p.session)
 		if err != nil {
 			return err
 		}
@@ -430,7 +442,7 @@ func (s *Scheduler) Reschedule(tx *store.Tx, c *store.Client, now time.Time) err
 		if !ok || t.After(now) {
 			continue
 		}
-		done, err := given(tx, c.ChatID, date)
+		done, err := given(tx, c.ChatID, date, p.session)
 		if err != nil {
 			return err
 		}
@@ -454,7 +466,7 @@ func (s *Scheduler) Reschedule(tx *store.Tx, c *store.Client, now time.Time) err
 		if !ok || !t.After(now) {
 			continue
 		}
-		done, err := given(tx, c.ChatID, date)
+		done, err := given(tx, c.ChatID, date, p.session)
 		if err != nil {
 			return err
 		}
@@ -487,23 +499,32 @@ func (s *Scheduler) Today(tx *store.Tx, c *store.Client, now time.Time) (Step, b
 		return Step{}, false, err
 	}
 	date := LocalDate(now, p.loc)
-	_, step, day, ok := p.slot(date)
+	t, step, day, ok := p.slot(date)
 	if !ok {
 		return Step{}, false, nil
 	}
-	return Step{Sequence: p.seq, Step: step, LocalDate: date, SessionDate: p.session, Day: day, Now: now}, true, nil
+	st := Step{Sequence: p.seq, Step: step, LocalDate: date, SessionDate: p.session, Day: day, Now: now}
+	if step.At != "" {
+		st.At = t
+	}
+	return st, true, nil
 }
 
 // StartToday gives the client today's step now, early or late. It returns
-// false when there is no step today or today's step was already given.
+// false when there is no step today, today's step was already given, or
+// the step is written for its own hour (day 0's evening) and that hour has
+// not come: it is sent then, not early.
 func (s *Scheduler) StartToday(tx *store.Tx, c *store.Client, now time.Time) (bool, error) {
 	step, ok, err := s.Today(tx, c, now)
 	if err != nil || !ok {
 		return false, err
 	}
-	done, err := given(tx, c.ChatID, step.LocalDate)
+	done, err := given(tx, c.ChatID, step.LocalDate, step.SessionDate)
 	if err != nil || done {
 		return false, err
+	}
+	if !step.At.IsZero() && now.Before(step.At) {
+		return false, nil // written for its hour (the evening of day 0): it comes then
 	}
 	if err := s.closeOpen(tx, c.ChatID); err != nil {
 		return false, err

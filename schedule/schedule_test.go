@@ -633,3 +633,60 @@ func TestRunRejectsABadSpec(t *testing.T) {
 		t.Fatal("Run accepted a bad spec")
 	}
 }
+
+// TestNewSessionIsTheOneException: one step per client per local day,
+// except that a session logged after the day's step gets its own day 0
+// that day; removing that session again gives no third step, and the
+// old session's step is not given again.
+func TestNewSessionIsTheOneException(t *testing.T) {
+	ny := mustZone(t, "America/New_York")
+	e := newEnv(t, prompts.Default(), "after-session")
+	e.addClient(1, "America/New_York", "09:00", "2026-03-01", at(t, ny, "2026-03-01 08:00"))
+	if st := e.run(at(t, ny, "2026-03-02 08:00"), at(t, ny, "2026-03-02 15:00")); st.Started != 1 {
+		t.Fatalf("day 1: %+v", st)
+	}
+	session := func(change func(tx *store.Tx) error, now time.Time) {
+		t.Helper()
+		err := e.db.Update(func(tx *store.Tx) error {
+			if err := change(tx); err != nil {
+				return err
+			}
+			c, err := tx.Client(1)
+			if err != nil {
+				return err
+			}
+			if err := e.s.Reschedule(tx, &c, now); err != nil {
+				return err
+			}
+			return tx.PutClient(c)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	session(func(tx *store.Tx) error {
+		return tx.AddSession(store.Session{ChatID: 1, Date: "2026-03-02", CreatedAt: at(t, ny, "2026-03-02 15:00")})
+	}, at(t, ny, "2026-03-02 15:00"))
+	if due := e.client(1).Due; !due.Equal(at(t, ny, "2026-03-02 19:00")) {
+		t.Errorf("due after the new session: %s, want 19:00", due.In(ny))
+	}
+	if st := e.run(at(t, ny, "2026-03-02 15:00"), at(t, ny, "2026-03-02 23:00")); st.Started != 1 {
+		t.Fatalf("the new day 0: %+v", st)
+	}
+	ds := e.deliveries(1)
+	if len(ds) != 2 || ds[0].LocalDate != "2026-03-02" || ds[0].Day != 0 || ds[1].Day != 1 || ds[1].State != store.DeliveryClosed {
+		t.Fatalf("deliveries %+v; want day 0 of the new session, day 1 of the old closed", ds)
+	}
+	// The new session removed: the old one counts again, but 2 March had
+	// its step already.
+	session(func(tx *store.Tx) error { return tx.DeleteSession(1, "2026-03-02") }, at(t, ny, "2026-03-02 23:00"))
+	if st := e.run(at(t, ny, "2026-03-02 23:00"), at(t, ny, "2026-03-03 08:00")); st.Started != 0 {
+		t.Errorf("after removing the new session: %+v, want nothing more on 2 March", st)
+	}
+	if st := e.run(at(t, ny, "2026-03-03 08:00"), at(t, ny, "2026-03-03 10:00")); st.Started != 1 {
+		t.Errorf("3 March: %+v, want day 2 of the old session", st)
+	}
+	if ds := e.deliveries(1); ds[len(ds)-1].Day != 2 || ds[len(ds)-1].SessionDate != "2026-03-01" {
+		t.Errorf("3 March: %+v", ds[len(ds)-1])
+	}
+}

@@ -89,6 +89,17 @@ convention.
 Chat ids are ordered as unsigned numbers: a negative id (a group, never a
 client) sorts after all positive ones.
 
+A damaged page (a disk fault, a bad copy) makes bbolt panic when a
+transaction reads it. View, Update and Batch turn that panic into ErrCorrupt
+naming the page, its bucket and the range of keys it held, after the
+transaction was rolled back; records on other pages stay readable and
+writable. After the first damaged page, Batch runs each call alone (bbolt
+commits batches in a goroutine of its own, where a panic cannot be caught).
+Damage lists every damaged page without bbolt's help; Backup, Check and the
+compactions refuse a damaged file; Salvage copies every readable record of
+one into a new file. A panic from the caller's own code inside a
+transaction is not hidden: it goes on as a panic.
+
 ApplyUpdate remembers the last 10,000 applied update ids individually, so
 updates applied concurrently are never mistaken for replays of each other.
 The bot should confirm an update to Telegram only after its ApplyUpdate

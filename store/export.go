@@ -44,8 +44,21 @@ type exportRow struct {
 // Export writes one row per reply (journal entries too, with an empty
 // question), by client then reply id, in a consistent snapshot. See
 // Tx.Export for the formats.
+//
+// A damaged page ends it with ErrCorrupt naming the page, after part of
+// the rows may have been written to w: write to a buffer or a temporary
+// file and use it only when Export returned nil.
 func (db *DB) Export(w io.Writer, opts ExportOptions) error {
-	return db.View(func(tx *Tx) error { return tx.Export(w, opts) })
+	returned := false
+	err := db.View(func(tx *Tx) error {
+		err := tx.Export(w, opts)
+		returned = true
+		return err
+	})
+	if err != nil && !returned {
+		return fmt.Errorf("export: %w", err) // Tx.Export's own errors say so already
+	}
+	return err
 }
 
 // Export writes one row per reply (journal entries too, with an empty

@@ -16,9 +16,14 @@ import (
 // Backup writes a consistent copy of the whole database to w while other
 // transactions go on, and returns the bytes written. It holds a read
 // transaction meanwhile: a writer that needs to grow the file waits for it.
+// A file with a damaged page is refused with ErrCorrupt before anything is
+// written (see Damage; Salvage copies what can still be read).
 func (db *DB) Backup(w io.Writer) (int64, error) {
 	var n int64
 	err := db.View(func(tx *Tx) error {
+		if err := db.checkPages(tx.tx); err != nil {
+			return err
+		}
 		var err error
 		n, err = tx.tx.WriteTo(w)
 		return err
@@ -113,16 +118,20 @@ func Compact(src, dst string) error {
 		return fmt.Errorf("compact: %w", err)
 	}
 	defer from.Close()
-	if err := compactInto(from, dst); err != nil {
+	if err := compactInto(from, src, dst); err != nil {
 		_ = os.Remove(dst)
 		return fmt.Errorf("compact %s: %w", src, err)
 	}
 	return nil
 }
 
-// compactInto writes the live data of from into a new bbolt file dst and
-// checks it.
-func compactInto(from *bbolt.DB, dst string) error {
+// compactInto writes the live data of from (the file at path) into a new
+// bbolt file dst and checks it. A damaged from is refused first: bbolt
+// would panic on its damaged pages.
+func compactInto(from *bbolt.DB, path, dst string) error {
+	if err := from.View(func(tx *bbolt.Tx) error { return checkPages(path, tx) }); err != nil {
+		return err
+	}
 	if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
 		return err
 	}
@@ -130,7 +139,7 @@ func compactInto(from *bbolt.DB, dst string) error {
 	if err != nil {
 		return err
 	}
-	if err := bbolt.Compact(to, from, 64<<20); err != nil {
+	if err := protect(func() error { return bbolt.Compact(to, from, 64<<20) }); err != nil {
 		_ = to.Close()
 		return err
 	}
@@ -166,7 +175,7 @@ func (db *DB) CompactInPlace() error {
 	}
 	tmp := db.path + ".compact"
 	_ = os.Remove(tmp)
-	if err := compactInto(db.bolt, tmp); err != nil {
+	if err := compactInto(db.bolt, db.path, tmp); err != nil {
 		_ = os.Remove(tmp)
 		return fmt.Errorf("compact %s: %w", db.path, err)
 	}
@@ -224,17 +233,39 @@ func shred(f *os.File) error {
 	return f.Sync()
 }
 
-// Check verifies the file's page structure (bbolt's tx.Check) and the
-// store's own invariants: every due entry matches its client's Due, every
-// reply message index entry points at its reply, every alert timer
-// matches its alert's Due. All problems are joined.
+// Check verifies that every page can be read (see Damage), the file's page
+// structure (bbolt's tx.Check) and the store's own invariants: every due
+// entry matches its client's Due, every reply message index entry points
+// at its reply, every alert timer matches its alert's Due. All problems
+// are joined.
+//
+// bbolt's check reads the freelist, which a writer changes as it commits,
+// so on a DB opened for writing Check holds the writer lock meanwhile (a
+// write transaction it rolls back): writers wait for it.
 func (db *DB) Check() error {
-	err := db.View(func(tx *Tx) error { return checkTx(tx.tx) })
-	if err != nil {
+	check := func(tx *Tx) error {
+		if err := db.checkPages(tx.tx); err != nil {
+			return err
+		}
+		if err := checkTx(tx.tx); err != nil {
+			return err
+		}
+		return errChecked
+	}
+	var err error
+	if db.opts.ReadOnly {
+		err = db.View(check)
+	} else {
+		err = db.Update(check)
+	}
+	if err != nil && !errors.Is(err, errChecked) {
 		return fmt.Errorf("check %s: %w", db.path, err)
 	}
 	return nil
 }
+
+// errChecked ends Check's transaction without committing it.
+var errChecked = errors.New("checked")
 
 func checkTx(btx *bbolt.Tx) error {
 	var errs []error

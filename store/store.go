@@ -29,7 +29,8 @@ var (
 	ErrNewerSchema = errors.New("database was written by a newer kindling")
 
 	// ErrCorrupt is returned when the file is not a bbolt database, is
-	// truncated or damaged, or holds a record that cannot be decoded.
+	// truncated or damaged (a page a transaction needed cannot be read), or
+	// holds a record that cannot be decoded.
 	ErrCorrupt = errors.New("database file is damaged or not a kindling database")
 
 	// ErrClosed is returned by every method of a DB after Close, or after a
@@ -69,6 +70,8 @@ type DB struct {
 	bolt *bbolt.DB
 	path string
 	opts Options
+
+	damage damage // pages found damaged (see guard)
 }
 
 // Open opens (creating if needed) the database at path. The parent folder
@@ -105,7 +108,9 @@ func Open(path string, opts Options) (*DB, error) {
 			return nil, fmt.Errorf("open store %s: %w", path, err)
 		}
 	}
-	if err := protect(func() error { return prepare(b, opts.ReadOnly) }); err != nil {
+	// guard names a damaged page; protect also takes any other panic,
+	// which here can only come from reading a damaged file.
+	if err := protect(func() error { return db.guard(func() error { return prepare(b, opts.ReadOnly) }) }); err != nil {
 		_ = b.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
@@ -238,7 +243,9 @@ func (db *DB) Update(fn func(*Tx) error) error {
 		return err
 	}
 	defer db.mu.RUnlock()
-	return b.Update(func(t *bbolt.Tx) error { return fn(db.tx(t)) })
+	return db.guard(func() error {
+		return b.Update(func(t *bbolt.Tx) error { return fn(db.tx(t)) })
+	})
 }
 
 // View runs fn in a read-only transaction. fn must not call methods of db.
@@ -248,20 +255,38 @@ func (db *DB) View(fn func(*Tx) error) error {
 		return err
 	}
 	defer db.mu.RUnlock()
-	return b.View(func(t *bbolt.Tx) error { return fn(db.tx(t)) })
+	return db.guard(func() error {
+		return b.View(func(t *bbolt.Tx) error { return fn(db.tx(t)) })
+	})
 }
 
 // Batch runs fn in a read-write transaction shared with other concurrent
 // Batch calls: one fsync for many writers. fn may run more than once (bbolt
 // retries a batch without the call that failed), so it must be idempotent
 // and must not leave effects outside the transaction until Batch returns.
+//
+// A damaged page met inside fn ends that call with ErrCorrupt (bbolt then
+// runs it again alone, where it fails the same way). Once a damaged page
+// was met, or found by Damage, Backup or Check, Batch runs every fn alone,
+// in the caller's goroutine: bbolt commits a batch in a goroutine of its
+// own, where a panic (from a damaged page read while rebalancing after
+// deletes) could not be turned into an error.
 func (db *DB) Batch(fn func(*Tx) error) error {
 	b, err := db.begin()
 	if err != nil {
 		return err
 	}
 	defer db.mu.RUnlock()
-	return b.Batch(func(t *bbolt.Tx) error { return fn(db.tx(t)) })
+	if db.damaged() {
+		return db.guard(func() error {
+			return b.Update(func(t *bbolt.Tx) error { return fn(db.tx(t)) })
+		})
+	}
+	return db.guard(func() error {
+		return b.Batch(func(t *bbolt.Tx) error {
+			return db.guard(func() error { return fn(db.tx(t)) })
+		})
+	})
 }
 
 // ApplyUpdate stores the effect of the Telegram update updateID: it runs fn
