@@ -99,6 +99,9 @@ func TestProgress(t *testing.T) {
 		if got[0].Text != words("progress_caption", prompts.Vars{Name: "Ana"}) {
 			t.Errorf("caption %q", got[0].Text)
 		}
+		if got[0].Protected {
+			t.Error("the chart was sent protected: it is the client's own")
+		}
 		data := got[0].Photo.Data
 		if len(data) == 0 || len(data) >= 2<<20 {
 			t.Fatalf("chart is %d bytes", len(data))

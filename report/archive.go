@@ -176,10 +176,21 @@ func ArchiveReadme(d Data, lang string, missing []store.Reply) []byte {
 	if l, err := time.LoadLocation(d.Client.TimeZone); err == nil && d.Client.TimeZone != "" {
 		loc = l
 	}
+	letters, voices := false, 0
+	for _, r := range d.Replies {
+		letters = letters || r.SessionDate != ""
+		if r.Voice != nil {
+			voices++
+		}
+	}
 	var b bytes.Buffer
 	fmt.Fprintf(&b, w.intro+"\n\n", d.ExportedAt.In(loc).Format("2006-01-02 15:04 MST"))
-	for _, line := range w.contents {
-		b.WriteString(line + "\n")
+	b.WriteString(w.markdown + "\n" + w.json + "\n")
+	if letters {
+		b.WriteString(w.letters + "\n")
+	}
+	if voices > len(missing) {
+		b.WriteString(w.voice + "\n")
 	}
 	b.WriteString("\n" + w.parts + "\n")
 	if len(missing) > 0 {
@@ -196,10 +207,10 @@ func ArchiveReadme(d Data, lang string, missing []store.Reply) []byte {
 }
 
 type archiveWords struct {
-	intro    string // %s is when the data was exported
-	contents []string
-	parts    string
-	missing  string
+	intro                          string // %s is when the data was exported
+	markdown, json, letters, voice string // what each file or folder is
+	parts                          string
+	missing                        string
 }
 
 func archiveWordsFor(lang string) archiveWords {
@@ -213,25 +224,21 @@ func archiveWordsFor(lang string) archiveWords {
 
 var archiveText = map[string]archiveWords{
 	"en": {
-		intro: "Everything kindling keeps about you, as it was on %s.",
-		contents: []string{
-			"kindling-mydata.md    your answers, sessions and settings, to read",
-			"kindling-mydata.json  the same, complete, for other programs",
-			"letters/              the letter of each session, as a PDF",
-			"voice/                your voice notes, as you recorded them (Ogg Opus audio)",
-		},
-		parts:   "When your data came in several parts (kindling-mydata-part1-of-3.zip and so on), open each one: together they hold everything, each file once.",
-		missing: "These voice notes could not be saved from Telegram, so they are not here (their length and time are in kindling-mydata.md):",
+		intro:    "Everything kindling keeps about you, as it was on %s.",
+		markdown: "kindling-mydata.md    your answers, sessions and settings, to read",
+		json:     "kindling-mydata.json  the same, complete, for other programs",
+		letters:  "letters/              the letter of each session, as a PDF",
+		voice:    "voice/                your voice notes, as you recorded them (Ogg Opus audio)",
+		parts:    "When your data came in several parts (kindling-mydata-part1-of-3.zip and so on), open each one: together they hold everything, each file once.",
+		missing:  "These voice notes could not be saved from Telegram, so they are not here (their length and time are in kindling-mydata.md):",
 	},
 	"es": {
-		intro: "Todo lo que kindling guarda sobre ti, tal como estaba el %s.",
-		contents: []string{
-			"kindling-mydata.md    tus respuestas, sesiones y ajustes, para leer",
-			"kindling-mydata.json  lo mismo, completo, para otros programas",
-			"letters/              la carta de cada sesión, en PDF",
-			"voice/                tus notas de voz, tal como las grabaste (audio Ogg Opus)",
-		},
-		parts:   "Si tus datos llegaron en varias partes (kindling-mydata-part1-of-3.zip, etc.), abre cada una: juntas lo contienen todo, cada archivo una vez.",
-		missing: "Estas notas de voz no se pudieron guardar desde Telegram, así que no están aquí (su duración y hora están en kindling-mydata.md):",
+		intro:    "Todo lo que kindling guarda sobre ti, tal como estaba el %s.",
+		markdown: "kindling-mydata.md    tus respuestas, sesiones y ajustes, para leer",
+		json:     "kindling-mydata.json  lo mismo, completo, para otros programas",
+		letters:  "letters/              la carta de cada sesión, en PDF",
+		voice:    "voice/                tus notas de voz, tal como las grabaste (audio Ogg Opus)",
+		parts:    "Si tus datos llegaron en varias partes (kindling-mydata-part1-of-3.zip, etc.), abre cada una: juntas lo contienen todo, cada archivo una vez.",
+		missing:  "Estas notas de voz no se pudieron guardar desde Telegram, así que no están aquí (su duración y hora están en kindling-mydata.md):",
 	},
 }

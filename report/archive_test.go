@@ -151,7 +151,11 @@ func TestArchiveReadme(t *testing.T) {
 			t.Errorf("%s README has bare line feeds", tc.lang)
 		}
 	}
-	if text := string(report.ArchiveReadme(d, "en", nil)); strings.Contains(text, "could not be saved") {
-		t.Errorf("README without missing notes:\n%s", text)
+	if text := string(report.ArchiveReadme(d, "en", nil)); strings.Contains(text, "could not be saved") || strings.Contains(text, "voice/") || strings.Contains(text, "letters/") {
+		t.Errorf("README of data without voice notes, answers or missing notes:\n%s", text)
+	}
+	d.Replies = []store.Reply{{SessionDate: "2026-03-01", Voice: &store.Voice{Path: "voice/1/2.ogg"}}, lost}
+	if text := string(report.ArchiveReadme(d, "en", []store.Reply{lost})); !strings.Contains(text, "voice/ ") || !strings.Contains(text, "letters/ ") {
+		t.Errorf("README of data with a saved voice note and a letter:\n%s", text)
 	}
 }
