@@ -181,7 +181,7 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger, api *tgbot.Bot, o
 		DefaultTime: cfg.Schedule.DefaultTime, DefaultTimeZone: cfg.Schedule.DefaultTimezone,
 		DataDir:    filepath.Dir(cfg.Store.Path),
 		Enrollment: cfg.Enrollment, InviteTTL: time.Duration(cfg.Invites.TTL), Coaches: coaches,
-		Safety: net, CrisisMessage: crisis,
+		Safety: net, CrisisMessage: crisis, ForwardableCoachCopies: !cfg.Coaching.ProtectContent,
 		LowestMoodTwice: cfg.Safety.LowestMoodTwice, LowestMoodCheck: cfg.Safety.LowestMoodCheck,
 		EscalateTo: cfg.Safety.EscalateTo, EscalateAfter: time.Duration(cfg.Safety.EscalateAfter),
 		CheckTimeout: time.Duration(cfg.Safety.CheckTimeout),

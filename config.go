@@ -53,6 +53,7 @@ type Config struct {
 	Enrollment string         `yaml:"enrollment"` // EnrollInvite or EnrollOpen
 	Invites    InvitesConfig  `yaml:"invites"`
 	Coaches    []Coach        `yaml:"coaches"`
+	Coaching   CoachingConfig `yaml:"coaching"`
 	Safety     SafetyConfig   `yaml:"safety"`
 	Admin      AdminConfig    `yaml:"admin"`
 	Backup     BackupConfig   `yaml:"backup"`
@@ -111,6 +112,14 @@ type Coach struct {
 	Name       string `yaml:"name"`        // shown to their clients
 	Timezone   string `yaml:"timezone"`    // IANA name, default schedule.default_timezone
 	DigestTime string `yaml:"digest_time"` // "HH:MM" in Timezone, default DefaultDigestTime
+}
+
+// CoachingConfig governs what coaches receive about their clients.
+type CoachingConfig struct {
+	// ProtectContent sends safety alerts, /journal, /export files,
+	// /clients, /alerts and digests with Telegram's protect_content: the
+	// coach's app does not let them be forwarded or saved.
+	ProtectContent bool `yaml:"protect_content"`
 }
 
 // The values of safety.rules_mode.
@@ -197,6 +206,7 @@ func DefaultConfig() Config {
 		},
 		Enrollment: EnrollInvite,
 		Invites:    InvitesConfig{TTL: Duration(14 * day)},
+		Coaching:   CoachingConfig{ProtectContent: true},
 		Safety: SafetyConfig{
 			RulesMode: RulesExtend, LowestMoodTwice: true, LowestMoodCheck: true,
 			EscalateAfter: Duration(15 * time.Minute), CheckTimeout: Duration(30 * time.Minute),

@@ -167,6 +167,9 @@ func TestParseConfig(t *testing.T) {
 			c.Coaches = []Coach{{ID: 42, Name: "Ana"}, {ID: 7, Name: "Bo", Timezone: "Asia/Kolkata", DigestTime: "19:30"}}
 		}},
 		{"empty list", "coaches: []\n", func(c *Config) {}},
+		{"coach copies forwardable", "coaching:\n  protect_content: false\n", func(c *Config) {
+			c.Coaching.ProtectContent = false
+		}},
 		{"safety rules", "safety:\n  rules_file: /etc/kindling/rules.yaml\n  rules_mode: replace\n", func(c *Config) {
 			c.Safety.RulesFile = "/etc/kindling/rules.yaml"
 			c.Safety.RulesMode = RulesReplace
@@ -615,6 +618,7 @@ func TestConfigEnvNamesEveryKey(t *testing.T) {
 		"store.path":                    "KINDLING_STORE_PATH",
 		"enrollment":                    "KINDLING_ENROLLMENT",
 		"coaches":                       "KINDLING_COACHES",
+		"coaching.protect_content":      "KINDLING_COACHING_PROTECT_CONTENT",
 		"safety.phrases":                "KINDLING_SAFETY_PHRASES",
 		"admin.allowed_hosts":           "KINDLING_ADMIN_ALLOWED_HOSTS",
 		"backup.encrypt_to":             "KINDLING_BACKUP_ENCRYPT_TO",
@@ -630,8 +634,8 @@ func TestConfigEnvNamesEveryKey(t *testing.T) {
 			t.Errorf("%s: variable %q, want %q", path, got[path], name)
 		}
 	}
-	if len(got) != 40 {
-		t.Errorf("%d keys, want 40: %v", len(got), got)
+	if len(got) != 41 {
+		t.Errorf("%d keys, want 41: %v", len(got), got)
 	}
 	unknown := UnknownEnv([]string{"KINDLING_SCHEDULE_TICK=1m", "KINDLING_SCHEDULE_TIKC=1m", "HOME=/root", "KINDLING_TELEGRAM_TOKEN=x"})
 	if !reflect.DeepEqual(unknown, []string{"KINDLING_SCHEDULE_TIKC"}) {

@@ -58,7 +58,7 @@ func TestStoreRefusingWritesIsReported(t *testing.T) {
 		t.Fatal(err)
 	}
 	lift := limitFileSize(t, used)
-	answer := strings.Repeat("🌿 kept with care ", 230)
+	answer := strings.Repeat("🌿", 15000) // 60 KB: more than the free pages inside the file hold
 	u.Send(answer)
 	waitUntilTrue(t, 20*time.Second, "writes to be refused several times", func() bool {
 		return r.a.db.StorageStats().WriteErrors >= 5

@@ -718,7 +718,7 @@ func (b *Bot) listAlerts(tx *store.Tx, fx *effects, co Coach, chat int64, lang s
 		}
 		blocks = append(blocks, b.alertLine(a, name, lang))
 	}
-	return b.sayLong(tx, fx, chat, b.text(lang, "coach_alerts", prompts.Vars{Name: co.Name}), blocks)
+	return b.sayLongAs(tx, fx, b.coachCopy(chat), b.text(lang, "coach_alerts", prompts.Vars{Name: co.Name}), blocks)
 }
 
 // alertLine is one alert in /alerts, its dates in the coach's language.

@@ -472,26 +472,14 @@ func TestAlertsInMyDataExportAndForget(t *testing.T) {
 	h.send(ana, "I want to die")
 	pressAlert(t, h, dana, "k")
 
-	h.send(ana, "/mydata")
-	var doc, md *telegramtest.File
-	for _, m := range h.srv.Messages(ana.ID()) {
-		if m.Document != nil && strings.HasSuffix(m.Document.Name, ".json") {
-			doc = m.Document
-		}
-		if m.Document != nil && strings.HasSuffix(m.Document.Name, ".md") {
-			md = m.Document
-		}
-	}
-	if doc == nil || md == nil {
-		t.Fatal("no /mydata JSON and Markdown")
-	}
-	if text := string(md.Data); !strings.Contains(text, "Times the safety net fired (1)") || !strings.Contains(text, "> I want to die") || !strings.Contains(text, "acknowledged by 9101") {
+	doc, md := myData(t, h, ana)
+	if text := string(md); !strings.Contains(text, "Times the safety net fired (1)") || !strings.Contains(text, "> I want to die") || !strings.Contains(text, "acknowledged by 9101") {
 		t.Errorf("/mydata Markdown lacks the alert:\n%s", text)
 	}
 	var data struct {
 		Alerts []store.Alert `json:"alerts"`
 	}
-	if err := json.Unmarshal(doc.Data, &data); err != nil {
+	if err := json.Unmarshal(doc, &data); err != nil {
 		t.Fatal(err)
 	}
 	if len(data.Alerts) != 1 || data.Alerts[0].Words != "I want to die" || data.Alerts[0].AckBy != dana.ID() {

@@ -87,6 +87,13 @@ type Bot struct {
 	EscalateTo    []int64
 	EscalateAfter time.Duration
 	CheckTimeout  time.Duration
+	// ForwardableCoachCopies lets coaches forward and save what they
+	// receive about clients (alerts, /journal, /export, digests). Off, as
+	// by default, those messages are sent with Telegram's protect_content.
+	ForwardableCoachCopies bool
+	// DocumentLimit is the largest file sent as one document (0: 49 MB,
+	// under Telegram's 50 MB); a larger /mydata archive goes in parts.
+	DocumentLimit int64
 
 	// Reload reloads the prompt files for /reload; it reports whether the
 	// new set is active and, if not, every problem.
@@ -300,6 +307,9 @@ func (b *Bot) say(tx *store.Tx, fx *effects, chatID int64, text string) error {
 func (b *Bot) enqueue(tx *store.Tx, fx *effects, o *store.Outgoing) error {
 	o.Text = fitMessage(o.Text)
 	o.Bulk = fx.bulk
+	if o.About != 0 {
+		o.Protect = b.protectCoachCopies() // a message about a client goes to someone else
+	}
 	if err := tx.Enqueue(o); err != nil {
 		return err
 	}

@@ -99,6 +99,9 @@ func TestProgress(t *testing.T) {
 		if got[0].Text != words("progress_caption", prompts.Vars{Name: "Ana"}) {
 			t.Errorf("caption %q", got[0].Text)
 		}
+		if got[0].Protected {
+			t.Error("the chart was sent protected: it is the client's own")
+		}
 		data := got[0].Photo.Data
 		if len(data) == 0 || len(data) >= 2<<20 {
 			t.Fatalf("chart is %d bytes", len(data))
@@ -178,6 +181,9 @@ func TestDayThirtyLetter(t *testing.T) {
 	if letter.Document.Name != "your-month-2026-03-01.pdf" || letter.Text != words("letter_caption", prompts.Vars{Name: "Ana"}) {
 		t.Errorf("letter %q with caption %q", letter.Document.Name, letter.Text)
 	}
+	if letter.Protected {
+		t.Error("the letter was sent protected: it is the client's to keep and share")
+	}
 	text := letterText(t, letter)
 	var days []int
 	for _, r := range h.replies(ana.ID()) {
@@ -247,16 +253,18 @@ func storedData(t *testing.T, h *harness, chat int64) report.Data {
 	return d
 }
 
-// myData sends /mydata and returns the JSON and Markdown documents.
-func myData(t *testing.T, h *harness, u *telegramtest.User) (js, md telegramtest.Message) {
+// myData sends /mydata and returns the JSON and Markdown files of the one
+// zip archive it answers with.
+func myData(t *testing.T, h *harness, u *telegramtest.User) (js, md []byte) {
 	t.Helper()
-	got := answered(h, u, "/mydata")
-	if len(got) != 2 || got[0].Document == nil || got[1].Document == nil {
-		t.Fatalf("/mydata: %d messages %q, want two documents", len(got), messageTexts(got))
+	docs := myArchive(t, h, u)
+	if len(docs) != 1 {
+		t.Fatalf("/mydata: %d documents, want one archive", len(docs))
 	}
-	js, md = got[0], got[1]
-	if !strings.HasSuffix(js.Document.Name, ".json") || !strings.HasSuffix(md.Document.Name, ".md") {
-		t.Errorf("/mydata files %q and %q", js.Document.Name, md.Document.Name)
+	files := zipFiles(t, docs[0].Document.Data)
+	js, md = files.data("kindling-mydata.json"), files.data("kindling-mydata.md")
+	if js == nil || md == nil {
+		t.Fatalf("/mydata archive holds %q, want the JSON and the Markdown", files.names())
 	}
 	return js, md
 }
@@ -297,15 +305,12 @@ func TestMyData(t *testing.T) {
 	}
 
 	js, md := myData(t, h, ana)
-	if js.Text != words("mydata_json", prompts.Vars{Name: "Ana"}) || md.Text != words("mydata_readable", prompts.Vars{Name: "Ana"}) {
-		t.Errorf("captions %q, %q", js.Text, md.Text)
-	}
 	var got report.Data
-	if err := json.Unmarshal(js.Document.Data, &got); err != nil {
+	if err := json.Unmarshal(js, &got); err != nil {
 		t.Fatal(err)
 	}
 	var head struct{ Format string }
-	if err := json.Unmarshal(js.Document.Data, &head); err != nil || head.Format != report.DataFormat {
+	if err := json.Unmarshal(js, &head); err != nil || head.Format != report.DataFormat {
 		t.Errorf("format %q, want %q", head.Format, report.DataFormat)
 	}
 	if !reflect.DeepEqual(got.Client, want.Client) {
@@ -320,7 +325,7 @@ func TestMyData(t *testing.T) {
 	if !reflect.DeepEqual(got.Replies, want.Replies) {
 		t.Errorf("replies\n got %+v\nwant %+v", got.Replies, want.Replies)
 	}
-	readable := string(md.Document.Data)
+	readable := string(md)
 	for _, s := range []string{"heavy, tired, and warm", "heavy and tired", "How does your body feel", "to rest more", "Jo, 555-0102"} {
 		if !strings.Contains(readable, s) {
 			t.Errorf("the readable file lacks %q", s)
@@ -328,7 +333,7 @@ func TestMyData(t *testing.T) {
 	}
 }
 
-// TestMyDataOfThousands: /mydata of 3,000 answers is still two files.
+// TestMyDataOfThousands: /mydata of 3,000 answers is still one archive.
 func TestMyDataOfThousands(t *testing.T) {
 	t.Parallel()
 	h, ana := enrolledAt(t, 1001, "Ana")
@@ -336,13 +341,13 @@ func TestMyDataOfThousands(t *testing.T) {
 	seedReplies(t, h, ana.ID(), 3000, func(i int) string { return fmt.Sprintf("answer-%04d: a quiet day, some rain", i) })
 	js, md := myData(t, h, ana)
 	var got report.Data
-	if err := json.Unmarshal(js.Document.Data, &got); err != nil {
+	if err := json.Unmarshal(js, &got); err != nil {
 		t.Fatal(err)
 	}
 	if len(got.Replies) != 3000 {
 		t.Errorf("the JSON holds %d replies, want 3000", len(got.Replies))
 	}
-	if !bytes.Contains(md.Document.Data, []byte("answer-0000:")) || !bytes.Contains(md.Document.Data, []byte("answer-2999:")) {
+	if !bytes.Contains(md, []byte("answer-0000:")) || !bytes.Contains(md, []byte("answer-2999:")) {
 		t.Error("the readable file lacks the first or last answer")
 	}
 }

@@ -215,7 +215,7 @@ func (b *Bot) listClients(tx *store.Tx, fx *effects, co Coach, chat int64, lang 
 		}
 		blocks = append(blocks, line)
 	}
-	return b.sayLong(tx, fx, chat, b.text(lang, "coach_clients", prompts.Vars{Name: co.Name}), blocks)
+	return b.sayLongAs(tx, fx, b.coachCopy(chat), b.text(lang, "coach_clients", prompts.Vars{Name: co.Name}), blocks)
 }
 
 // clientSummary is one client's line in /clients, its dates in the
@@ -353,12 +353,30 @@ func (b *Bot) sayLong(tx *store.Tx, fx *effects, chat int64, heading string, blo
 // sayLongAbout is sayLong for messages about one client (0: none), which
 // are dropped from the outbox if that client erases their data first.
 func (b *Bot) sayLongAbout(tx *store.Tx, fx *effects, chat, about int64, heading string, blocks []string) error {
+	return b.sayLongAs(tx, fx, store.Outgoing{ChatID: chat, About: about}, heading, blocks)
+}
+
+// coachCopy is a message to a coach about several clients (/clients,
+// /alerts, the digest): protected as one about a single client is.
+func (b *Bot) coachCopy(chat int64) store.Outgoing {
+	return store.Outgoing{ChatID: chat, Protect: b.protectCoachCopies()}
+}
+
+// protectCoachCopies reports whether what coaches receive about clients
+// is sent with protect_content.
+func (b *Bot) protectCoachCopies() bool { return !b.ForwardableCoachCopies }
+
+// sayLongAs is sayLong with each message made from like (its chat, the
+// client it is about, protection).
+func (b *Bot) sayLongAs(tx *store.Tx, fx *effects, like store.Outgoing, heading string, blocks []string) error {
 	const room = maxMessage - 16
 	msg := heading
 	for _, block := range blocks {
 		block = clipRunes(block, room-1)
 		if len([]rune(msg))+len([]rune(block))+2 > room {
-			if err := b.enqueue(tx, fx, &store.Outgoing{ChatID: chat, Text: msg, About: about}); err != nil {
+			o := like
+			o.Text = msg
+			if err := b.enqueue(tx, fx, &o); err != nil {
 				return err
 			}
 			msg = block
@@ -372,7 +390,9 @@ func (b *Bot) sayLongAbout(tx *store.Tx, fx *effects, chat, about int64, heading
 	if msg == "" {
 		return nil
 	}
-	return b.enqueue(tx, fx, &store.Outgoing{ChatID: chat, Text: msg, About: about})
+	o := like
+	o.Text = msg
+	return b.enqueue(tx, fx, &o)
 }
 
 // exportOf sends a coach one client's answers as a CSV file.
@@ -602,5 +622,5 @@ func (b *Bot) digest(tx *store.Tx, fx *effects, co Coach, now time.Time) error {
 	}
 	lang := b.DefaultLanguage
 	lines = append(lines, b.text(lang, "coach_digest_footer", prompts.Vars{}))
-	return b.sayLong(tx, fx, co.ID, b.text(lang, "coach_digest", prompts.Vars{Name: co.Name}), lines)
+	return b.sayLongAs(tx, fx, b.coachCopy(co.ID), b.text(lang, "coach_digest", prompts.Vars{Name: co.Name}), lines)
 }

@@ -77,6 +77,7 @@ type harnessConfig struct {
 	proxy       func(next http.Handler) http.Handler
 	classifier  func(net *safety.Net) bot.Classifier
 	escalateTo  []int64
+	bot         func(b *bot.Bot)
 }
 
 type option func(*harnessConfig)
@@ -86,6 +87,9 @@ type option func(*harnessConfig)
 func withClassifier(f func(net *safety.Net) bot.Classifier) option {
 	return func(c *harnessConfig) { c.classifier = f }
 }
+
+// withBot changes the bot's settings before it starts.
+func withBot(f func(b *bot.Bot)) option { return func(c *harnessConfig) { c.bot = f } }
 
 // withEscalateTo sets the chats an alert escalates to.
 func withEscalateTo(ids ...int64) option { return func(c *harnessConfig) { c.escalateTo = ids } }
@@ -224,6 +228,9 @@ func (h *harness) start() {
 		Safety: classifier, CrisisMessage: maps.Clone(safety.DefaultCrisisMessage),
 		LowestMoodTwice: true, LowestMoodCheck: true,
 		EscalateTo: h.cfg.escalateTo, EscalateAfter: 15 * time.Minute, CheckTimeout: 30 * time.Minute,
+	}
+	if h.cfg.bot != nil {
+		h.cfg.bot(h.bot)
 	}
 	h.sched.Conversation = h.bot
 	poller := &bot.Poller{URL: h.apiURL, Token: h.srv.Token(), Timeout: 5 * time.Second, RetryWait: 20 * time.Millisecond}

@@ -144,8 +144,10 @@ func clientData(tx *store.Tx, c *store.Client, now time.Time) (report.Data, erro
 	return d, nil
 }
 
-// sendMyData sends all of a client's records as two files: complete JSON
-// and a readable Markdown document.
+// sendMyData sends all of a client's records as one zip archive: the
+// complete JSON, a readable Markdown document, the letter of each session
+// as a PDF and their voice notes, with a README. An archive larger than
+// Telegram takes as one document goes out in parts, each a zip of its own.
 func (b *Bot) sendMyData(tx *store.Tx, fx *effects, c *store.Client) error {
 	data, err := clientData(tx, c, b.Now())
 	if err != nil {
@@ -155,12 +157,114 @@ func (b *Bot) sendMyData(tx *store.Tx, fx *effects, c *store.Client) error {
 	if err != nil {
 		return err
 	}
-	md := report.DataMarkdown(data, c.Language)
-	v := prompts.Vars{Name: c.Name}
-	if err := b.enqueue(tx, fx, &store.Outgoing{ChatID: c.ChatID, Text: b.text(c.Language, "mydata_json", v), DocumentName: "kindling-mydata.json", Document: js}); err != nil {
+	letters, err := b.lettersOf(tx, c, data)
+	if err != nil {
 		return err
 	}
-	return b.enqueue(tx, fx, &store.Outgoing{ChatID: c.ChatID, Text: b.text(c.Language, "mydata_readable", v), DocumentName: "kindling-mydata.md", Document: md})
+	voices, missing := b.voiceFiles(data.Replies)
+	at := data.ExportedAt
+	files := []report.ArchiveFile{
+		{Name: "README.txt", Modified: at, Data: report.ArchiveReadme(data, c.Language, missing)},
+		{Name: "kindling-mydata.md", Modified: at, Data: report.DataMarkdown(data, c.Language)},
+		{Name: "kindling-mydata.json", Modified: at, Data: js},
+	}
+	files = append(append(files, letters...), voices...)
+	archive, err := report.NewArchive(files, b.documentLimit())
+	if err != nil {
+		return err
+	}
+	v := prompts.Vars{Name: c.Name}
+	n := archive.Parts()
+	rows := make([]store.Outgoing, 0, n)
+	for i := range n {
+		rel, err := b.keepDocument(c.ChatID, func(w io.Writer) error { return archive.WritePart(w, i) })
+		if err != nil {
+			// The disk is full or the folder unwritable: say so rather than
+			// fail the update, which would only be handled again.
+			b.logger().Error("write /mydata archive", "chat", c.ChatID, "err", err)
+			for _, o := range rows {
+				b.removeDocument(o)
+			}
+			return b.say(tx, fx, c.ChatID, b.text(c.Language, "mydata_failed", v))
+		}
+		o := store.Outgoing{ChatID: c.ChatID, DocumentName: "kindling-mydata.zip", DocumentFile: rel}
+		if n > 1 {
+			o.DocumentName = fmt.Sprintf("kindling-mydata-part%d-of-%d.zip", i+1, n)
+		}
+		if i == 0 {
+			o.Text = b.text(c.Language, "mydata_archive", v)
+			if n > 1 {
+				o.Text += "\n\n" + b.text(c.Language, "mydata_parts", v)
+			}
+		}
+		rows = append(rows, o)
+	}
+	for i := range rows {
+		if err := b.enqueue(tx, fx, &rows[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// defaultDocumentLimit keeps each file under Telegram's 50 MB for a
+// document a bot sends, with room for the rest of the request.
+const defaultDocumentLimit = 49 << 20
+
+func (b *Bot) documentLimit() int64 {
+	if b.DocumentLimit > 0 {
+		return b.DocumentLimit
+	}
+	return defaultDocumentLimit
+}
+
+// lettersOf is the letter of every session of the client that has
+// answers, as a PDF (or, should the PDF fail, as Markdown), named as the
+// day-30 letter is, in the archive's letters folder.
+func (b *Bot) lettersOf(tx *store.Tx, c *store.Client, data report.Data) ([]report.ArchiveFile, error) {
+	var files []report.ArchiveFile
+	for _, s := range data.Sessions {
+		var latest time.Time
+		for _, r := range data.Replies {
+			if r.SessionDate == s.Date && r.At.After(latest) {
+				latest = r.At
+			}
+		}
+		if latest.IsZero() {
+			continue // no answers: no letter
+		}
+		frame, _, _, err := b.letterFrame(tx, c, c.Sequence, c.Language, s, 0, data.Replies)
+		if err != nil {
+			return nil, err
+		}
+		name, doc := b.letterDocument(c, frame, s, data.Replies)
+		files = append(files, report.ArchiveFile{Name: "letters/" + name, Modified: latest, Data: doc})
+	}
+	return files, nil
+}
+
+// voiceFiles lists the client's saved voice notes for the archive, and
+// the replies whose audio is not on disk (its download failed, or has not
+// finished).
+func (b *Bot) voiceFiles(replies []store.Reply) (files []report.ArchiveFile, missing []store.Reply) {
+	for _, r := range replies {
+		if r.Voice == nil {
+			continue
+		}
+		rel := r.Voice.Path
+		if rel == "" || !filepath.IsLocal(rel) {
+			missing = append(missing, r)
+			continue
+		}
+		path := filepath.Join(b.DataDir, rel)
+		st, err := os.Stat(path)
+		if err != nil || !st.Mode().IsRegular() {
+			missing = append(missing, r)
+			continue
+		}
+		files = append(files, report.ArchiveFile{Name: filepath.ToSlash(rel), Modified: r.At, Path: path, Size: st.Size()})
+	}
+	return files, missing
 }
 
 // sendProgress sends one chart per scale question, or a few words on when
@@ -225,10 +329,6 @@ func (b *Bot) sendProgress(tx *store.Tx, fx *effects, c *store.Client) error {
 // sendLetter enqueues the day-N letter: the client's own words of the
 // month, gathered and framed by the sequence's template.
 func (b *Bot) sendLetter(tx *store.Tx, fx *effects, c *store.Client, d *store.Delivery) error {
-	seq, ok := b.Prompts().Sequence(d.Sequence, d.Language)
-	if !ok {
-		return nil
-	}
 	sessions, err := tx.Sessions(c.ChatID)
 	if err != nil {
 		return err
@@ -246,14 +346,35 @@ func (b *Bot) sendLetter(tx *store.Tx, fx *effects, c *store.Client, d *store.De
 	if err != nil {
 		return err
 	}
-	vars, err := b.vars(tx, c, d.Day)
-	if err != nil {
+	frame, vars, ok, err := b.letterFrame(tx, c, d.Sequence, d.Language, session, d.Day, replies)
+	if err != nil || !ok {
 		return err
+	}
+	name, doc := b.letterDocument(c, frame, session, replies)
+	return b.enqueue(tx, fx, &store.Outgoing{
+		ChatID: c.ChatID, Text: b.text(c.Language, "letter_caption", vars),
+		DocumentName: name, Document: doc,
+	})
+}
+
+// letterFrame is the frame of a session's letter from a sequence, its
+// placeholders filled but {day}, with the vars it was filled with; ok is
+// false when the sequence is not loaded (the frame is then empty, and the
+// letter gets the report's own words).
+func (b *Bot) letterFrame(tx *store.Tx, c *store.Client, sequence, lang string, session store.Session, day int, replies []store.Reply) (frame report.LetterFrame, vars prompts.Vars, ok bool, err error) {
+	vars, err = b.vars(tx, c, day)
+	if err != nil {
+		return frame, vars, false, err
+	}
+	vars.Intention, vars.Date = session.Intention, session.Date // this session's, not the latest
+	seq, ok := b.Prompts().Sequence(sequence, lang)
+	if !ok {
+		return frame, vars, false, nil
 	}
 	keep := func(s string) string { // {day} stays for the letter to fill
 		return strings.ReplaceAll(prompts.Render(strings.ReplaceAll(s, "{day}", "\x00"), vars), "\x00", "{day}")
 	}
-	frame := report.LetterFrame{
+	frame = report.LetterFrame{
 		Title: keep(seq.Letter.Title), Opening: keep(seq.Letter.Opening),
 		DayHeading: keep(seq.Letter.DayHeading), Closing: keep(seq.Letter.Closing),
 		Scales: map[string]report.ScaleInfo{},
@@ -263,19 +384,20 @@ func (b *Bot) sendLetter(tx *store.Tx, fx *effects, c *store.Client, d *store.De
 			frame.Scales[q.ID] = report.ScaleInfo{Min: q.Scale.Min, Max: q.Scale.Max, Low: q.Scale.Low, High: q.Scale.High}
 		}
 	}
-	// The letter is a PDF set for a phone. Should the PDF fail, the same
-	// words go out as Markdown rather than not at all.
+	return frame, vars, true, nil
+}
+
+// letterDocument sets a session's letter as a PDF for a phone, named in
+// the client's language. Should the PDF fail, the same words come as
+// Markdown rather than not at all.
+func (b *Bot) letterDocument(c *store.Client, frame report.LetterFrame, session store.Session, replies []store.Reply) (string, []byte) {
 	name := report.LetterFileName(c.Language, session.Date)
 	doc, err := report.LetterPDF(frame, c.Language, c.Name, session, replies)
 	if err != nil {
 		b.logger().Error("letter as pdf; sending it as markdown", "chat", c.ChatID, "err", err)
-		name = strings.TrimSuffix(name, ".pdf") + ".md"
-		doc = report.Letter(frame, c.Language, c.Name, session, replies)
+		return strings.TrimSuffix(name, ".pdf") + ".md", report.Letter(frame, c.Language, c.Name, session, replies)
 	}
-	return b.enqueue(tx, fx, &store.Outgoing{
-		ChatID: c.ChatID, Text: b.text(c.Language, "letter_caption", vars),
-		DocumentName: name, Document: doc,
-	})
+	return name, doc
 }
 
 // forgetWindow is how long a /forget confirmation stays valid.
@@ -327,12 +449,14 @@ func (b *Bot) onForgetPress(tx *store.Tx, q *models.CallbackQuery, chatID int64,
 	if err := tx.Forget(chatID); err != nil {
 		return err
 	}
-	// Their voice notes are files, not records: erase them once committed.
+	// Their voice notes and any archive of /mydata still waiting to be
+	// sent are files, not records: erase them once committed.
 	voice := filepath.Join(b.voiceDir(), strconv.FormatInt(chatID, 10))
 	fx.then(func(context.Context) {
 		if err := os.RemoveAll(voice); err != nil {
 			b.logger().Error("erase voice notes", "chat", chatID, "err", err)
 		}
+		b.removeDocuments(chatID)
 	})
 	if err := b.say(tx, fx, chatID, b.text(c.Language, "forget_done", prompts.Vars{})); err != nil {
 		return err

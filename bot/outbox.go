@@ -70,6 +70,7 @@ func (b *Bot) notFoundRetry() time.Duration {
 // them they are tried again within urgentRetryMax.
 func (b *Bot) Drain(ctx context.Context) {
 	b.init()
+	b.sweepDocuments()
 	workers := b.workers()
 	var (
 		wg       sync.WaitGroup
@@ -353,6 +354,7 @@ func (b *Bot) sendChat(ctx context.Context, msgs []store.Outgoing) (int, bool) {
 				b.logger().Error("record sent message", "chat", o.ChatID, "err", err)
 				return done, false
 			}
+			b.removeDocument(o)
 			if told {
 				b.Wake()
 			}
@@ -362,6 +364,8 @@ func (b *Bot) sendChat(ctx context.Context, msgs []store.Outgoing) (int, bool) {
 			b.alertUndelivered(o) // before the row goes: the outbox is never seen idle in between
 			if err := b.markUnreachable(o.ChatID); err != nil {
 				b.logger().Error("mark chat unreachable", "chat", o.ChatID, "err", err)
+			} else {
+				b.removeDocuments(o.ChatID)
 			}
 			return done + 1, false
 		case errors.Is(err, ErrChatNotFound):
@@ -374,6 +378,7 @@ func (b *Bot) sendChat(ctx context.Context, msgs []store.Outgoing) (int, bool) {
 				b.logger().Error("record chat not found", "chat", o.ChatID, "err", err)
 			case gone:
 				b.logger().Warn("chat unreachable: telegram has not found it for a day", "chat", o.ChatID)
+				b.removeDocuments(o.ChatID)
 				return done + 1, false
 			default:
 				b.logger().Warn("telegram did not find the chat; trying again later", "chat", o.ChatID, "retry_in", b.notFoundRetry())
@@ -385,6 +390,7 @@ func (b *Bot) sendChat(ctx context.Context, msgs []store.Outgoing) (int, bool) {
 			if err := b.DB.Batch(func(tx *store.Tx) error { return tx.DropOutgoing(o.ID) }); err != nil {
 				return done, false
 			}
+			b.removeDocument(o)
 			done++
 		default:
 			if ctx.Err() == nil {
@@ -470,12 +476,16 @@ func unreachable(tx *store.Tx, chatID int64) error {
 
 // sendOutgoing makes the Telegram call for one outbox row.
 func (b *Bot) sendOutgoing(ctx context.Context, o store.Outgoing) (int, error) {
+	doc, err := b.documentOf(o)
+	if err != nil {
+		return 0, err
+	}
 	var id int
 	do := b.Sender.Do
 	if o.Urgent {
 		do = b.Sender.DoUrgent
 	}
-	err := do(ctx, o.ChatID, func(ctx context.Context) error {
+	err = do(ctx, o.ChatID, func(ctx context.Context) error {
 		// Before every try: the row may have gone since it was read, as
 		// when its client erased their data (with everything about them).
 		waiting := true
@@ -487,14 +497,14 @@ func (b *Bot) sendOutgoing(ctx context.Context, o store.Outgoing) (int, error) {
 		}
 		var m *models.Message
 		var err error
-		if o.Document != nil {
+		if doc != nil {
 			m, err = b.API.SendDocument(ctx, &tgbot.SendDocumentParams{
 				ChatID:   o.ChatID,
-				Document: &models.InputFileUpload{Filename: o.DocumentName, Data: bytes.NewReader(o.Document)},
-				Caption:  o.Text,
+				Document: &models.InputFileUpload{Filename: o.DocumentName, Data: bytes.NewReader(doc)},
+				Caption:  o.Text, ProtectContent: o.Protect,
 			})
 		} else {
-			p := &tgbot.SendMessageParams{ChatID: o.ChatID, Text: o.Text, ParseMode: models.ParseMode(o.ParseMode)}
+			p := &tgbot.SendMessageParams{ChatID: o.ChatID, Text: o.Text, ParseMode: models.ParseMode(o.ParseMode), ProtectContent: o.Protect}
 			if len(o.Keyboard) > 0 {
 				p.ReplyMarkup = keyboard(o.Keyboard)
 			}

@@ -55,7 +55,7 @@ func TestFullDiskNeverLosesAnAnswer(t *testing.T) {
 		t.Fatal(err)
 	}
 	lift := limitFileSize(t, used)
-	answer := strings.Repeat("🌿 kept with care ", 600) // about 10,000 characters, 11 KB: more than the file's free pages hold
+	answer := strings.Repeat("🌿", 15000) // 60 KB: more than the free pages inside the file hold
 	u.Send(answer)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

@@ -60,8 +60,9 @@ var MessageKeys = []string{
 	"forget_kept",
 	"forget_nothing",
 	"forget_stale",
-	"mydata_json",
-	"mydata_readable",
+	"mydata_archive", // /mydata: the zip file's caption
+	"mydata_parts",   // added to it when the archive comes in several parts
+	"mydata_failed",  // the archive could not be written (a full disk)
 	"progress_empty",
 	"progress_caption",
 	"letter_caption",

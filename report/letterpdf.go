@@ -63,6 +63,7 @@ func LetterPDF(frame LetterFrame, lang, name string, session store.Session, repl
 	shownTitle, _ := printable(title)
 	p.SetTitle(shownTitle, true)
 	p.SetCreator("kindling", false)
+	p.SetCatalogSort(true) // the same letter gives the same bytes
 	p.SetLang(lang)
 	stamp := l.latest
 	if stamp.IsZero() {

@@ -65,7 +65,7 @@ var english = words{
 
 	dataTitle:   "Your data in kindling",
 	exported:    "Exported %s.",
-	jsonNote:    "This file is for reading. The JSON file sent with it holds the same records, complete and machine-readable.",
+	jsonNote:    "This file is for reading. kindling-mydata.json beside it holds the same records, complete and machine-readable.",
 	settings:    "Settings",
 	name:        "Name",
 	username:    "Username",
@@ -141,7 +141,7 @@ var spanish = words{
 
 	dataTitle:   "Tus datos en kindling",
 	exported:    "Exportado el %s.",
-	jsonNote:    "Este archivo es para leer. El archivo JSON que lo acompaña contiene los mismos registros, completos y legibles por máquina.",
+	jsonNote:    "Este archivo es para leer. kindling-mydata.json, a su lado, contiene los mismos registros, completos y legibles por máquina.",
 	settings:    "Ajustes",
 	name:        "Nombre",
 	username:    "Usuario",

@@ -154,6 +154,15 @@ type Outgoing struct {
 	// Document, when set, is sent as a file with Text as its caption.
 	DocumentName string `json:"document_name,omitempty"`
 	Document     []byte `json:"document,omitempty"`
+	// DocumentFile, instead of Document, names a file beside the database
+	// (relative to its folder) holding a document too large to keep in a
+	// row, such as a part of a client's /mydata archive. The store only
+	// keeps the name: whoever writes the file removes it.
+	DocumentFile string `json:"document_file,omitempty"`
+	// Protect sends the message with Telegram's protect_content: it
+	// cannot be forwarded or saved from the chat. Copies of a client's
+	// words sent to coaches carry it.
+	Protect bool `json:"protect,omitempty"`
 	// A question of a delivery: once sent, its message id is recorded in
 	// that delivery's Messages.
 	LocalDate  string `json:"local_date,omitempty"`

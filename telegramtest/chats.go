@@ -98,6 +98,8 @@ func (s *Server) addBotMessageLocked(c *chatState, m *wireMessage, content Conte
 		Document: doc,
 		Photo:    photo,
 		History:  []Content{content},
+
+		Protected: m.HasProtectedContent,
 	}
 	if m.ReplyToMessage != nil {
 		rec.view.ReplyTo = m.ReplyToMessage.MessageID

@@ -16,6 +16,9 @@ type Message struct {
 	EditDate time.Time // zero until the message is edited
 	ReplyTo  int       // the message this one replies to, 0 if none
 	Deleted  bool      // deleted with deleteMessage
+	// Protected is set when the message was sent with protect_content:
+	// its receiver cannot forward it or save what it holds.
+	Protected bool
 
 	// Content is the current text (or caption), parse mode and keyboard.
 	Content

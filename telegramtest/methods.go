@@ -135,7 +135,7 @@ func (s *Server) sendMessage(req *request) reply {
 	if rep := s.sendsAllowedLocked(c.wire.ID); rep != nil {
 		return *rep
 	}
-	m := &wireMessage{Text: text, Entities: ents, ReplyMarkup: kb, ReplyToMessage: replyTo}
+	m := &wireMessage{Text: text, Entities: ents, ReplyMarkup: kb, ReplyToMessage: replyTo, HasProtectedContent: p.bool("protect_content")}
 	content := Content{Text: text, Source: src, ParseMode: p.str("parse_mode"), Keyboard: wireKeyboardView(kb)}
 	rec := s.addBotMessageLocked(c, m, content, nil, nil)
 	return ok(rec.wire)
@@ -530,6 +530,7 @@ func (s *Server) sendDocument(req *request) reply {
 			MimeType: f.mimeType, FileSize: len(f.data),
 		},
 		Caption: text, CaptionEntities: ents, ReplyMarkup: kb, ReplyToMessage: replyTo,
+		HasProtectedContent: p.bool("protect_content"),
 	}
 	content := Content{Text: text, Source: p.str("caption"), ParseMode: p.str("parse_mode"), Keyboard: wireKeyboardView(kb)}
 	rec := s.addBotMessageLocked(c, m, content, f.view(), nil)
@@ -584,6 +585,7 @@ func (s *Server) sendPhoto(req *request) reply {
 			FileID: f.id, FileUniqueID: f.uniqueID, Width: f.width, Height: f.height, FileSize: len(f.data),
 		}},
 		Caption: text, CaptionEntities: ents, ReplyMarkup: kb, ReplyToMessage: replyTo,
+		HasProtectedContent: p.bool("protect_content"),
 	}
 	content := Content{Text: text, Source: p.str("caption"), ParseMode: p.str("parse_mode"), Keyboard: wireKeyboardView(kb)}
 	rec := s.addBotMessageLocked(c, m, content, nil, f.view())

@@ -350,3 +350,35 @@ func TestDeleteMessage(t *testing.T) {
 		t.Errorf("messages = %+v", msgs)
 	}
 }
+
+// TestProtectContentIsRecorded: a message or file sent with protect_content
+// says so in the answer and in what the fake keeps; others do not.
+func TestProtectContentIsRecorded(t *testing.T) {
+	srv := telegramtest.NewTB(t)
+	b := newBot(t, srv)
+	ctx := bounded(t)
+	u := srv.User(42, "Ana", "en")
+
+	kept, err := b.SendMessage(ctx, &bot.SendMessageParams{ChatID: u.ID(), Text: "for your eyes", ProtectContent: true})
+	if err != nil {
+		t.Fatalf("SendMessage: %v", err)
+	}
+	doc, err := b.SendDocument(ctx, &bot.SendDocumentParams{
+		ChatID: u.ID(), ProtectContent: true,
+		Document: &models.InputFileUpload{Filename: "notes.csv", Data: strings.NewReader("a,b\n")},
+	})
+	if err != nil {
+		t.Fatalf("SendDocument: %v", err)
+	}
+	plain, err := b.SendMessage(ctx, &bot.SendMessageParams{ChatID: u.ID(), Text: "yours to share"})
+	if err != nil {
+		t.Fatalf("SendMessage: %v", err)
+	}
+	if !kept.HasProtectedContent || !doc.HasProtectedContent || plain.HasProtectedContent {
+		t.Errorf("has_protected_content answered: %v, %v, %v; want true, true, false", kept.HasProtectedContent, doc.HasProtectedContent, plain.HasProtectedContent)
+	}
+	got := srv.Messages(u.ID())
+	if len(got) != 3 || !got[0].Protected || !got[1].Protected || got[1].Document == nil || got[2].Protected {
+		t.Errorf("messages kept: %+v", got)
+	}
+}

@@ -116,6 +116,8 @@ type wireMessage struct {
 	Caption         string          `json:"caption,omitempty"`
 	CaptionEntities []wireEntity    `json:"caption_entities,omitempty"`
 	ReplyMarkup     *wireKeyboard   `json:"reply_markup,omitempty"`
+	// HasProtectedContent is set on a message sent with protect_content.
+	HasProtectedContent bool `json:"has_protected_content,omitempty"`
 }
 
 type wireCallbackQuery struct {
