@@ -100,6 +100,8 @@ type Bot struct {
 	Forgotten func(chatID int64)
 
 	wake       chan struct{}
+	writeHeld  func(time.Duration) // told how long each update's write transaction ran; tests set it
+	afterRead  func()              // called between the read and the write transaction of an update; tests set it
 	handleMu   sync.Mutex
 	background sync.WaitGroup
 	once       sync.Once
@@ -165,6 +167,12 @@ type effects struct {
 
 	raised, checks, escalated int             // alerts raised, checks asked, alerts escalated
 	acked                     []time.Duration // time to acknowledge, per alert acknowledged
+
+	// reading is set while a handler runs in a read transaction (see
+	// readFirst): what it would enqueue is kept in queue instead, for the
+	// update's write transaction to enqueue.
+	reading bool
+	queue   []store.Outgoing
 }
 
 func (e *effects) then(f func(ctx context.Context)) { e.after = append(e.after, f) }
@@ -177,8 +185,19 @@ func (b *Bot) Handle(ctx context.Context, u *models.Update) error {
 	b.handleMu.Lock()
 	defer b.handleMu.Unlock()
 	var fx effects
+	read := b.readFirst(u)
+	if b.afterRead != nil {
+		b.afterRead()
+	}
 	applied, err := b.DB.ApplyUpdate(u.ID, func(tx *store.Tx) error {
+		start := time.Now()
+		defer b.wrote(start)
 		fx = effects{}
+		if read != nil {
+			if done, err := b.applyRead(tx, read, &fx); done || err != nil {
+				return err
+			}
+		}
 		return b.apply(tx, u, &fx)
 	})
 	if err != nil {
@@ -220,6 +239,11 @@ func (b *Bot) say(tx *store.Tx, fx *effects, chatID int64, text string) error {
 func (b *Bot) enqueue(tx *store.Tx, fx *effects, o *store.Outgoing) error {
 	o.Text = fitMessage(o.Text)
 	o.Bulk = fx.bulk
+	if fx.reading {
+		fx.queue = append(fx.queue, *o)
+		fx.sent = true
+		return nil
+	}
 	if err := tx.Enqueue(o); err != nil {
 		return err
 	}

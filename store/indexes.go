@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -185,18 +186,37 @@ func (tx *Tx) repliesByID(chatID int64, ids []uint64) ([]Reply, error) {
 	return out, nil
 }
 
+// DeliveryBrief is a delivery without its texts and message ids: what a
+// summary of a client's days needs, quicker to read than a Delivery.
+type DeliveryBrief struct {
+	LocalDate string
+	Day       int
+	Questions int // how many questions the step asks
+	Next      int // index of the open question; Questions when all are answered
+	State     DeliveryState
+}
+
+// deliveryBrief is the part of a stored Delivery that DeliveryBrief holds.
+type deliveryBrief struct {
+	LocalDate string            `json:"local_date"`
+	Day       int               `json:"day"`
+	Questions []json.RawMessage `json:"questions"`
+	Next      int               `json:"next"`
+	State     DeliveryState     `json:"state"`
+}
+
 // DeliveriesFrom returns the client's deliveries of localDate and later,
-// in (local date, day) order. It reads only those.
-func (tx *Tx) DeliveriesFrom(chatID int64, localDate string) ([]Delivery, error) {
+// in (local date, day) order, in brief. It reads only those.
+func (tx *Tx) DeliveriesFrom(chatID int64, localDate string) ([]DeliveryBrief, error) {
 	prefix := chatKey(chatID)
-	var out []Delivery
+	var out []DeliveryBrief
 	c := tx.b(bucketDeliveries).Cursor()
 	for k, v := c.Seek(cat(prefix, []byte(localDate))); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-		var d Delivery
+		var d deliveryBrief
 		if err := decode(v, &d, "delivery", k); err != nil {
 			return out, err
 		}
-		out = append(out, d)
+		out = append(out, DeliveryBrief{LocalDate: d.LocalDate, Day: d.Day, Questions: len(d.Questions), Next: d.Next, State: d.State})
 	}
 	return out, nil
 }

@@ -195,7 +195,8 @@ func TestDeliveriesFrom(t *testing.T) {
 	update(t, db, func(tx *store.Tx) error {
 		for _, d := range []store.Delivery{
 			{ChatID: 9, LocalDate: "2026-02-27", Day: 1},
-			{ChatID: 9, LocalDate: "2026-03-01", Day: 3},
+			{ChatID: 9, LocalDate: "2026-03-01", Day: 3, Questions: []string{"mood", "sleep"}, Next: 1, State: store.DeliveryOpen,
+				Asked: map[string]string{"mood": "How are you?"}},
 			{ChatID: 9, LocalDate: "2026-03-02", Day: 4},
 			{ChatID: 10, LocalDate: "2026-03-05", Day: 1},
 		} {
@@ -207,7 +208,11 @@ func TestDeliveriesFrom(t *testing.T) {
 	})
 	view(t, db, func(tx *store.Tx) error {
 		ds, err := tx.DeliveriesFrom(9, "2026-03-01")
-		if err != nil || len(ds) != 2 || ds[0].Day != 3 || ds[1].Day != 4 {
+		want := []store.DeliveryBrief{
+			{LocalDate: "2026-03-01", Day: 3, Questions: 2, Next: 1, State: store.DeliveryOpen},
+			{LocalDate: "2026-03-02", Day: 4},
+		}
+		if err != nil || !reflect.DeepEqual(ds, want) {
 			t.Errorf("DeliveriesFrom = %+v, %v", ds, err)
 		}
 		return nil
