@@ -62,9 +62,11 @@ schema changes stay easy). Chat ids are 8 bytes.
 	reply_times    chat id + At (12, as in due) + reply id (8) -> empty
 	reply_steps    chat id + local date + day (4) + question id + 0x00 + reply id (8)
 	               -> empty: the replies to a delivery (only replies with a local date)
+	delivery_msgs  chat id + Telegram message id (8) -> local date + day (4) + question id:
+	               the delivery and question a bot message asked
 
-Every write of a client or a reply keeps these indexes in the same
-transaction; Check verifies them both ways and Salvage rebuilds them.
+Every write of a client, a reply or a delivery keeps these indexes in the
+same transaction; Check verifies them both ways and Salvage rebuilds them.
 
 The schema version in meta is SchemaVersion; Open migrates older files in
 one transaction (see migrations in migrate.go) and refuses newer ones.

@@ -31,7 +31,8 @@ func fill(t *testing.T, db *store.DB, chat int64, answer string) {
 		if err := tx.AddSession(store.Session{ChatID: chat, Date: "2026-02-27", Note: answer}); err != nil {
 			return err
 		}
-		if err := tx.PutDelivery(store.Delivery{ChatID: chat, LocalDate: "2026-03-01", Day: 2, Questions: []string{"mood"}}); err != nil {
+		if err := tx.PutDelivery(store.Delivery{ChatID: chat, LocalDate: "2026-03-01", Day: 2, Questions: []string{"mood"},
+			Messages: map[string]int{"mood": 900}}); err != nil {
 			return err
 		}
 		for i := range 20 {

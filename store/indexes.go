@@ -52,6 +52,63 @@ func replyStepKey(r Reply) []byte {
 	return cat(replyQuestionPrefix(r.ChatID, r.LocalDate, r.Day, r.QuestionID), u64(r.ID))
 }
 
+// deliveryMsgKey is chat id + the Telegram message id of a question a
+// delivery asked; its value is local date + day (4) + question id.
+func deliveryMsgKey(chatID int64, messageID int) []byte {
+	return cat(chatKey(chatID), u64(uint64(int64(messageID))))
+}
+
+func deliveryMsgValue(d Delivery, questionID string) []byte {
+	return cat([]byte(d.LocalDate), dayKey(d.Day), []byte(questionID))
+}
+
+// indexDelivery moves the message index entries of the delivery stored
+// under d's key to those of d.
+func (tx *Tx) indexDelivery(d Delivery) error {
+	msgs := tx.b(bucketDeliveryMsgs)
+	if v := tx.b(bucketDeliveries).Get(deliveryKey(d.ChatID, d.LocalDate, d.Day)); v != nil {
+		var old Delivery
+		if err := decode(v, &old, "delivery", deliveryKey(d.ChatID, d.LocalDate, d.Day)); err != nil {
+			return err
+		}
+		for q, id := range old.Messages {
+			if id != 0 && d.Messages[q] != id {
+				if err := msgs.Delete(deliveryMsgKey(d.ChatID, id)); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	for q, id := range d.Messages {
+		if id == 0 {
+			continue
+		}
+		if err := msgs.Put(deliveryMsgKey(d.ChatID, id), deliveryMsgValue(d, q)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// DeliveryByMessage returns the client's delivery that asked a question
+// in Telegram message messageID, and that question's id; or ErrNotFound.
+// It reads that delivery only.
+func (tx *Tx) DeliveryByMessage(chatID int64, messageID int) (Delivery, string, error) {
+	v := tx.b(bucketDeliveryMsgs).Get(deliveryMsgKey(chatID, messageID))
+	if v == nil {
+		return Delivery{}, "", fmt.Errorf("delivery of message %d/%d: %w", chatID, messageID, ErrNotFound)
+	}
+	if len(v) < len(dateLayout)+4 {
+		return Delivery{}, "", fmt.Errorf("delivery of message %d/%d: %w: index value %x", chatID, messageID, ErrCorrupt, v)
+	}
+	var d Delivery
+	key := cat(chatKey(chatID), v[:len(dateLayout)+4])
+	if err := get(tx.b(bucketDeliveries), key, &d, "delivery"); err != nil {
+		return Delivery{}, "", fmt.Errorf("delivery of message %d/%d: %w: the index names a missing delivery", chatID, messageID, ErrCorrupt)
+	}
+	return d, string(v[len(dateLayout)+4:]), nil
+}
+
 // indexClient moves the coach index entry of a client from old (nil when
 // the client is new) to c.
 func (tx *Tx) indexClient(old *Client, c Client) error {
@@ -229,7 +286,7 @@ func (tx *Tx) forgetIndexes(chatID int64, c *Client) error {
 			return err
 		}
 	}
-	for _, name := range [][]byte{bucketReplyTimes, bucketReplySteps} {
+	for _, name := range [][]byte{bucketReplyTimes, bucketReplySteps, bucketDeliveryMsgs} {
 		if err := deletePrefix(tx.b(name), chatKey(chatID)); err != nil {
 			return err
 		}
@@ -237,12 +294,12 @@ func (tx *Tx) forgetIndexes(chatID int64, c *Client) error {
 	return nil
 }
 
-// buildIndexes (re)builds the coach and reply indexes from the clients
-// and replies stored: for a file of an older schema and for a salvaged
+// buildIndexes (re)builds the coach, reply and delivery message indexes
+// from the clients, replies and deliveries stored: for a file of an older schema and for a salvaged
 // copy. Records that do not decode are an error.
 func buildIndexes(btx *bbolt.Tx) error {
-	var fresh [3]*bbolt.Bucket
-	for i, name := range [][]byte{bucketCoachClients, bucketReplyTimes, bucketReplySteps} {
+	var fresh [4]*bbolt.Bucket
+	for i, name := range [][]byte{bucketCoachClients, bucketReplyTimes, bucketReplySteps, bucketDeliveryMsgs} {
 		if btx.Bucket(name) != nil {
 			if err := btx.DeleteBucket(name); err != nil {
 				return err
@@ -254,7 +311,23 @@ func buildIndexes(btx *bbolt.Tx) error {
 		}
 		fresh[i] = b
 	}
-	coaches, times, steps := fresh[0], fresh[1], fresh[2]
+	coaches, times, steps, msgs := fresh[0], fresh[1], fresh[2], fresh[3]
+	if err := btx.Bucket(bucketDeliveries).ForEach(func(k, v []byte) error {
+		var d Delivery
+		if err := decode(v, &d, "delivery", k); err != nil {
+			return err
+		}
+		for q, id := range d.Messages {
+			if id != 0 {
+				if err := msgs.Put(deliveryMsgKey(d.ChatID, id), deliveryMsgValue(d, q)); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
 	if err := btx.Bucket(bucketClients).ForEach(func(k, v []byte) error {
 		var c Client
 		if err := decode(v, &c, "client", k); err != nil || c.Coach == 0 {
@@ -279,9 +352,10 @@ func buildIndexes(btx *bbolt.Tx) error {
 	})
 }
 
-// migrateV4toV5 adds the coach index and the reply time and step indexes.
-// Version 4 read every client for a coach's view and decoded a client's
-// whole history for each answer.
+// migrateV4toV5 adds the coach index, the reply time and step indexes and
+// the delivery message index. Version 4 read every client for a coach's
+// view, decoded a client's whole history for each answer, and every
+// delivery of the client for an answer given as a reply to a question.
 func migrateV4toV5(btx *bbolt.Tx) error { return buildIndexes(btx) }
 
 // checkIndexes verifies the coach and reply indexes both ways: every
@@ -356,6 +430,34 @@ func checkIndexes(btx *bbolt.Tx) []error {
 			errs = append(errs, fmt.Errorf("reply step entry %x: %w", k, err))
 		} else if !bytes.Equal(replyStepKey(r), k) {
 			errs = append(errs, fmt.Errorf("reply step entry %x: reply %d answers %s day %d %q", k, r.ID, r.LocalDate, r.Day, r.QuestionID))
+		}
+		return nil
+	})
+	deliveries, msgs := btx.Bucket(bucketDeliveries), btx.Bucket(bucketDeliveryMsgs)
+	_ = deliveries.ForEach(func(k, v []byte) error {
+		var d Delivery
+		if err := decode(v, &d, "delivery", k); err != nil {
+			errs = append(errs, err)
+			return nil
+		}
+		for q, id := range d.Messages {
+			if id != 0 && !bytes.Equal(msgs.Get(deliveryMsgKey(d.ChatID, id)), deliveryMsgValue(d, q)) {
+				errs = append(errs, fmt.Errorf("delivery %d %s day %d: message %d of %q not in the delivery message index", d.ChatID, d.LocalDate, d.Day, id, q))
+			}
+		}
+		return nil
+	})
+	_ = msgs.ForEach(func(k, v []byte) error {
+		if len(k) != 16 || len(v) < len(dateLayout)+4 {
+			errs = append(errs, fmt.Errorf("delivery message entry %x: bad length", k))
+			return nil
+		}
+		var d Delivery
+		q, id := string(v[len(dateLayout)+4:]), int(int64(binary.BigEndian.Uint64(k[8:])))
+		if err := get(deliveries, cat(k[:8], v[:len(dateLayout)+4]), &d, "delivery"); err != nil {
+			errs = append(errs, fmt.Errorf("delivery message entry %x: %w", k, err))
+		} else if d.Messages[q] != id {
+			errs = append(errs, fmt.Errorf("delivery message entry %x: the delivery's %q is message %d", k, q, d.Messages[q]))
 		}
 		return nil
 	})

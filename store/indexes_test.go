@@ -219,6 +219,48 @@ func TestDeliveriesFrom(t *testing.T) {
 	})
 }
 
+func TestDeliveryByMessage(t *testing.T) {
+	db := mustOpen(t)
+	d := store.Delivery{ChatID: 9, LocalDate: "2026-03-01", Day: 3, Questions: []string{"mood", "sleep"},
+		Messages: map[string]int{"mood": 40, "sleep": 41}}
+	update(t, db, func(tx *store.Tx) error {
+		if err := tx.PutDelivery(d); err != nil {
+			return err
+		}
+		return tx.PutDelivery(store.Delivery{ChatID: 10, LocalDate: "2026-03-01", Day: 3, Messages: map[string]int{"mood": 40}})
+	})
+	lookup := func(chat int64, msg int) (string, error) {
+		var q string
+		err := db.View(func(tx *store.Tx) error {
+			got, qid, err := tx.DeliveryByMessage(chat, msg)
+			if err == nil && (got.LocalDate != "2026-03-01" || got.Day != 3 || got.ChatID != chat) {
+				t.Errorf("DeliveryByMessage(%d, %d) = %+v", chat, msg, got)
+			}
+			q = qid
+			return err
+		})
+		return q, err
+	}
+	if q, err := lookup(9, 41); err != nil || q != "sleep" {
+		t.Errorf("message 41 asked %q, %v; want sleep", q, err)
+	}
+	if _, err := lookup(9, 42); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("message 42 = %v, want ErrNotFound", err)
+	}
+	// A question asked again in another message moves the entry.
+	d.Messages["sleep"] = 45
+	update(t, db, func(tx *store.Tx) error { return tx.PutDelivery(d) })
+	if _, err := lookup(9, 41); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("the replaced message 41 = %v, want ErrNotFound", err)
+	}
+	if q, err := lookup(9, 45); err != nil || q != "sleep" {
+		t.Errorf("message 45 asked %q, %v; want sleep", q, err)
+	}
+	if q, err := lookup(10, 40); err != nil || q != "mood" {
+		t.Errorf("another chat's message 40 asked %q, %v; want mood", q, err)
+	}
+}
+
 // TestCheckFindsBrokenIndexes: an entry missing from, or left over in,
 // each new index is named by Check.
 func TestCheckFindsBrokenIndexes(t *testing.T) {
@@ -230,7 +272,15 @@ func TestCheckFindsBrokenIndexes(t *testing.T) {
 		{"coach_clients", func(b *bbolt.Bucket) error { k, _ := b.Cursor().First(); return b.Delete(k) }, "not in the coach index"},
 		{"coach_clients", func(b *bbolt.Bucket) error { return b.Put(be(77, 1), nil) }, "has coach 5"},
 		{"reply_times", func(b *bbolt.Bucket) error { k, _ := b.Cursor().First(); return b.Delete(k) }, "not in the reply time index"},
+		{"delivery_msgs", func(b *bbolt.Bucket) error { k, _ := b.Cursor().First(); return b.Delete(k) }, "not in the delivery message index"},
+		{"delivery_msgs", func(b *bbolt.Bucket) error {
+			return b.Put(be(1, 51), append([]byte("2026-03-01\x80\x00\x00\x09"), "mood"...))
+		}, "is message 50"},
 		{"reply_steps", func(b *bbolt.Bucket) error { k, _ := b.Cursor().First(); return b.Delete(k) }, "not in the reply step index"},
+		{"delivery_msgs", func(b *bbolt.Bucket) error { k, _ := b.Cursor().First(); return b.Delete(k) }, "not in the delivery message index"},
+		{"delivery_msgs", func(b *bbolt.Bucket) error {
+			return b.Put(be(1, 51), append([]byte("2026-03-01\x80\x00\x00\x09"), "mood"...))
+		}, "is message 50"},
 		{"reply_steps", func(b *bbolt.Bucket) error {
 			return b.Put(append(append(be(1), "2026-03-01\x80\x00\x00\x09other\x00"...), be(1)...), nil)
 		}, "reply step entry"},
@@ -245,6 +295,9 @@ func TestCheckFindsBrokenIndexes(t *testing.T) {
 				c := client(1, time.Time{})
 				c.Coach = 5
 				if err := tx.PutClient(c); err != nil {
+					return err
+				}
+				if err := tx.PutDelivery(store.Delivery{ChatID: 1, LocalDate: "2026-03-01", Day: 9, Messages: map[string]int{"mood": 50}}); err != nil {
 					return err
 				}
 				return tx.AddReply(&store.Reply{ChatID: 1, LocalDate: "2026-03-01", Day: 9, QuestionID: "mood"})
@@ -267,7 +320,8 @@ func TestCheckFindsBrokenIndexes(t *testing.T) {
 }
 
 // writeV4 builds a schema 4 file with raw bbolt: every bucket of that
-// version, no coach index, no reply time or step index.
+// version, none of the coach, reply time, reply step and delivery message
+// indexes.
 func writeV4(t *testing.T, path string) {
 	rawUpdate(t, path, func(tx *bbolt.Tx) error {
 		b := map[string]*bbolt.Bucket{}
@@ -303,6 +357,8 @@ func writeV4(t *testing.T, path string) {
 			put("replies", be(uint64(r.ChatID), r.ID), mustJSON(t, r))
 		}
 		put("reply_msgs", be(1, 40), be(1))
+		put("deliveries", append(append(be(1), "2026-03-01"...), 0x80, 0, 0, 2), mustJSON(t, store.Delivery{
+			ChatID: 1, LocalDate: "2026-03-01", Day: 2, Questions: []string{"mood"}, Next: 1, Messages: map[string]int{"mood": 39}}))
 		return b["replies"].SetSequence(3)
 	})
 }
@@ -323,6 +379,9 @@ func TestMigrateV4(t *testing.T) {
 		}
 		if !tx.Answered(1, "2026-03-01", 2, "mood") || !tx.Answered(2, "2026-03-01", 2, "mood") || tx.Answered(3, "2026-03-01", 2, "mood") {
 			t.Error("the step index after migration does not match the replies")
+		}
+		if d, q, err := tx.DeliveryByMessage(1, 39); err != nil || q != "mood" || d.Day != 2 {
+			t.Errorf("DeliveryByMessage after migration = %+v, %q, %v", d, q, err)
 		}
 		return nil
 	})

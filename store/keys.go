@@ -25,6 +25,7 @@ var (
 	bucketCoachClients = []byte("coach_clients")
 	bucketReplyTimes   = []byte("reply_times")
 	bucketReplySteps   = []byte("reply_steps")
+	bucketDeliveryMsgs = []byte("delivery_msgs")
 )
 
 // allBuckets is every bucket of the current schema.
@@ -32,6 +33,7 @@ var allBuckets = [][]byte{
 	bucketMeta, bucketClients, bucketSessions, bucketDue, bucketDeliveries,
 	bucketReplies, bucketReplyMsgs, bucketOutbox, bucketInvites, bucketKV, bucketUpdates,
 	bucketAlerts, bucketAlertDue, bucketCoachClients, bucketReplyTimes, bucketReplySteps,
+	bucketDeliveryMsgs,
 }
 
 // Keys of the meta bucket.

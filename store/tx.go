@@ -287,6 +287,9 @@ func (tx *Tx) PutDelivery(d Delivery) error {
 	if err := checkDate("put delivery: local date", d.LocalDate); err != nil {
 		return err
 	}
+	if err := tx.indexDelivery(d); err != nil {
+		return fmt.Errorf("put delivery %d %s day %d: %w", d.ChatID, d.LocalDate, d.Day, err)
+	}
 	if err := put(tx.b(bucketDeliveries), deliveryKey(d.ChatID, d.LocalDate, d.Day), d); err != nil {
 		return fmt.Errorf("put delivery %d %s day %d: %w", d.ChatID, d.LocalDate, d.Day, err)
 	}
@@ -624,7 +627,7 @@ func (tx *Tx) forget(chatID int64) error {
 	if err := tx.b(bucketClients).Delete(key); err != nil {
 		return err
 	}
-	for _, name := range [][]byte{bucketSessions, bucketDeliveries, bucketReplies, bucketReplyMsgs} {
+	for _, name := range [][]byte{bucketSessions, bucketDeliveries, bucketDeliveryMsgs, bucketReplies, bucketReplyMsgs} {
 		if err := deletePrefix(tx.b(name), key); err != nil {
 			return err
 		}
