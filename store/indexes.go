@@ -203,6 +203,31 @@ func (tx *Tx) LatestReply(chatID int64) (Reply, error) {
 	return tx.Reply(chatID, binary.BigEndian.Uint64(k[20:]))
 }
 
+// RecentReplies calls fn with the client's replies, the latest At first,
+// until fn returns false or an error (which is returned). It reads only
+// the replies fn is given.
+func (tx *Tx) RecentReplies(chatID int64, fn func(Reply) (more bool, err error)) error {
+	prefix := chatKey(chatID)
+	c := tx.b(bucketReplyTimes).Cursor()
+	k, _ := last(tx.b(bucketReplyTimes), prefix)
+	if k != nil {
+		c.Seek(k)
+	}
+	for ; k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Prev() {
+		if len(k) != replyTimeKeyLen {
+			return fmt.Errorf("%w: reply time key %x", ErrCorrupt, k)
+		}
+		r, err := tx.Reply(chatID, binary.BigEndian.Uint64(k[20:]))
+		if err != nil {
+			return fmt.Errorf("%w: reply index names a missing reply: %w", ErrCorrupt, err)
+		}
+		if more, err := fn(r); err != nil || !more {
+			return err
+		}
+	}
+	return nil
+}
+
 // Answered reports whether the client's delivery of step day on localDate
 // has a stored reply to question questionID. It decodes no reply.
 func (tx *Tx) Answered(chatID int64, localDate string, day int, questionID string) bool {

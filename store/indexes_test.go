@@ -105,6 +105,19 @@ func TestRepliesByTime(t *testing.T) {
 		if r, err := tx.LatestReply(9); err != nil || r.ID != 3 {
 			t.Errorf("LatestReply(9) = %d, %v; want 3 (the latest in time, not in id)", r.ID, err)
 		}
+		var newest []uint64
+		if err := tx.RecentReplies(9, func(r store.Reply) (bool, error) {
+			newest = append(newest, r.ID)
+			return len(newest) < 4, nil
+		}); err != nil || !reflect.DeepEqual(newest, []uint64{3, 5, 1, 4}) {
+			t.Errorf("RecentReplies(9) = %v, %v; want [3 5 1 4]", newest, err)
+		}
+		if err := tx.RecentReplies(11, func(store.Reply) (bool, error) {
+			t.Error("RecentReplies gave a reply of a client with none")
+			return true, nil
+		}); err != nil {
+			t.Error(err)
+		}
 		if _, err := tx.LatestReply(11); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("LatestReply of a client without replies = %v, want ErrNotFound", err)
 		}
