@@ -179,7 +179,9 @@ func (e *effects) then(f func(ctx context.Context)) { e.after = append(e.after, 
 
 // Handle stores the effect of one update and confirms it. It returns an
 // error only when the effect could not be stored; the update must then be
-// handled again.
+// handled again. A read-only command does its reading in a read
+// transaction first (see readFirst), so that the write transaction, which
+// records the update and enqueues the reply, stays short.
 func (b *Bot) Handle(ctx context.Context, u *models.Update) error {
 	b.init()
 	b.handleMu.Lock()

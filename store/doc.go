@@ -64,6 +64,8 @@ schema changes stay easy). Chat ids are 8 bytes.
 	               -> empty: the replies to a delivery (only replies with a local date)
 	delivery_msgs  chat id + Telegram message id (8) -> local date + day (4) + question id:
 	               the delivery and question a bot message asked
+	step_briefs    as deliveries -> questions (4) + next (4) + state: a delivery
+	               in brief, for summaries that must not decode every step
 
 Every write of a client, a reply or a delivery keeps these indexes in the
 same transaction; Check verifies them both ways and Salvage rebuilds them.

@@ -3,7 +3,6 @@ package store
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -63,7 +62,7 @@ func deliveryMsgValue(d Delivery, questionID string) []byte {
 }
 
 // indexDelivery moves the message index entries of the delivery stored
-// under d's key to those of d.
+// under d's key to those of d, and writes d's step brief.
 func (tx *Tx) indexDelivery(d Delivery) error {
 	msgs := tx.b(bucketDeliveryMsgs)
 	if v := tx.b(bucketDeliveries).Get(deliveryKey(d.ChatID, d.LocalDate, d.Day)); v != nil {
@@ -87,7 +86,7 @@ func (tx *Tx) indexDelivery(d Delivery) error {
 			return err
 		}
 	}
-	return nil
+	return tx.b(bucketStepBriefs).Put(deliveryKey(d.ChatID, d.LocalDate, d.Day), briefValue(d))
 }
 
 // DeliveryByMessage returns the client's delivery that asked a question
@@ -278,27 +277,33 @@ type DeliveryBrief struct {
 	State     DeliveryState
 }
 
-// deliveryBrief is the part of a stored Delivery that DeliveryBrief holds.
-type deliveryBrief struct {
-	LocalDate string            `json:"local_date"`
-	Day       int               `json:"day"`
-	Questions []json.RawMessage `json:"questions"`
-	Next      int               `json:"next"`
-	State     DeliveryState     `json:"state"`
+// briefValue is a delivery's entry in the step brief index: questions
+// (4), next (4), then the state.
+func briefValue(d Delivery) []byte {
+	b := make([]byte, 8, 8+len(d.State))
+	binary.BigEndian.PutUint32(b, uint32(len(d.Questions)))
+	binary.BigEndian.PutUint32(b[4:], uint32(max(d.Next, 0)))
+	return append(b, d.State...)
 }
 
 // DeliveriesFrom returns the client's deliveries of localDate and later,
-// in (local date, day) order, in brief. It reads only those.
+// in (local date, day) order, in brief. It reads the step brief index
+// only, and decodes no delivery.
 func (tx *Tx) DeliveriesFrom(chatID int64, localDate string) ([]DeliveryBrief, error) {
 	prefix := chatKey(chatID)
 	var out []DeliveryBrief
-	c := tx.b(bucketDeliveries).Cursor()
+	c := tx.b(bucketStepBriefs).Cursor()
 	for k, v := c.Seek(cat(prefix, []byte(localDate))); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-		var d deliveryBrief
-		if err := decode(v, &d, "delivery", k); err != nil {
-			return out, err
+		if len(k) != 8+len(dateLayout)+4 || len(v) < 8 {
+			return out, fmt.Errorf("%w: step brief %x", ErrCorrupt, k)
 		}
-		out = append(out, DeliveryBrief{LocalDate: d.LocalDate, Day: d.Day, Questions: len(d.Questions), Next: d.Next, State: d.State})
+		out = append(out, DeliveryBrief{
+			LocalDate: string(k[8 : 8+len(dateLayout)]),
+			Day:       int(int32(binary.BigEndian.Uint32(k[8+len(dateLayout):]) ^ (1 << 31))),
+			Questions: int(binary.BigEndian.Uint32(v)),
+			Next:      int(binary.BigEndian.Uint32(v[4:])),
+			State:     DeliveryState(v[8:]),
+		})
 	}
 	return out, nil
 }
@@ -311,7 +316,7 @@ func (tx *Tx) forgetIndexes(chatID int64, c *Client) error {
 			return err
 		}
 	}
-	for _, name := range [][]byte{bucketReplyTimes, bucketReplySteps, bucketDeliveryMsgs} {
+	for _, name := range [][]byte{bucketReplyTimes, bucketReplySteps, bucketDeliveryMsgs, bucketStepBriefs} {
 		if err := deletePrefix(tx.b(name), chatKey(chatID)); err != nil {
 			return err
 		}
@@ -319,12 +324,12 @@ func (tx *Tx) forgetIndexes(chatID int64, c *Client) error {
 	return nil
 }
 
-// buildIndexes (re)builds the coach, reply and delivery message indexes
-// from the clients, replies and deliveries stored: for a file of an older schema and for a salvaged
+// buildIndexes (re)builds the coach, reply, delivery message and step
+// brief indexes from the clients, replies and deliveries stored: for a file of an older schema and for a salvaged
 // copy. Records that do not decode are an error.
 func buildIndexes(btx *bbolt.Tx) error {
-	var fresh [4]*bbolt.Bucket
-	for i, name := range [][]byte{bucketCoachClients, bucketReplyTimes, bucketReplySteps, bucketDeliveryMsgs} {
+	var fresh [5]*bbolt.Bucket
+	for i, name := range [][]byte{bucketCoachClients, bucketReplyTimes, bucketReplySteps, bucketDeliveryMsgs, bucketStepBriefs} {
 		if btx.Bucket(name) != nil {
 			if err := btx.DeleteBucket(name); err != nil {
 				return err
@@ -336,10 +341,13 @@ func buildIndexes(btx *bbolt.Tx) error {
 		}
 		fresh[i] = b
 	}
-	coaches, times, steps, msgs := fresh[0], fresh[1], fresh[2], fresh[3]
+	coaches, times, steps, msgs, briefs := fresh[0], fresh[1], fresh[2], fresh[3], fresh[4]
 	if err := btx.Bucket(bucketDeliveries).ForEach(func(k, v []byte) error {
 		var d Delivery
 		if err := decode(v, &d, "delivery", k); err != nil {
+			return err
+		}
+		if err := briefs.Put(k, briefValue(d)); err != nil {
 			return err
 		}
 		for q, id := range d.Messages {
@@ -377,10 +385,11 @@ func buildIndexes(btx *bbolt.Tx) error {
 	})
 }
 
-// migrateV4toV5 adds the coach index, the reply time and step indexes and
-// the delivery message index. Version 4 read every client for a coach's
-// view, decoded a client's whole history for each answer, and every
-// delivery of the client for an answer given as a reply to a question.
+// migrateV4toV5 adds the coach index, the reply time and step indexes,
+// the delivery message index and the step briefs. Version 4 read every
+// client for a coach's view, decoded a client's whole history for each
+// answer, and every delivery of the client for an answer given as a reply
+// to a question.
 func migrateV4toV5(btx *bbolt.Tx) error { return buildIndexes(btx) }
 
 // checkIndexes verifies the coach and reply indexes both ways: every
@@ -458,12 +467,21 @@ func checkIndexes(btx *bbolt.Tx) []error {
 		}
 		return nil
 	})
-	deliveries, msgs := btx.Bucket(bucketDeliveries), btx.Bucket(bucketDeliveryMsgs)
+	deliveries, msgs, briefs := btx.Bucket(bucketDeliveries), btx.Bucket(bucketDeliveryMsgs), btx.Bucket(bucketStepBriefs)
+	_ = briefs.ForEach(func(k, _ []byte) error {
+		if deliveries.Get(k) == nil {
+			errs = append(errs, fmt.Errorf("step brief %x: no such delivery", k))
+		}
+		return nil
+	})
 	_ = deliveries.ForEach(func(k, v []byte) error {
 		var d Delivery
 		if err := decode(v, &d, "delivery", k); err != nil {
 			errs = append(errs, err)
 			return nil
+		}
+		if !bytes.Equal(briefs.Get(k), briefValue(d)) {
+			errs = append(errs, fmt.Errorf("delivery %d %s day %d: step brief %x does not match it", d.ChatID, d.LocalDate, d.Day, briefs.Get(k)))
 		}
 		for q, id := range d.Messages {
 			if id != 0 && !bytes.Equal(msgs.Get(deliveryMsgKey(d.ChatID, id)), deliveryMsgValue(d, q)) {

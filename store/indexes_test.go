@@ -289,11 +289,15 @@ func TestCheckFindsBrokenIndexes(t *testing.T) {
 		{"delivery_msgs", func(b *bbolt.Bucket) error {
 			return b.Put(be(1, 51), append([]byte("2026-03-01\x80\x00\x00\x09"), "mood"...))
 		}, "is message 50"},
+		{"step_briefs", func(b *bbolt.Bucket) error { k, _ := b.Cursor().First(); return b.Put(k, []byte("short")) }, "does not match it"},
+		{"step_briefs", func(b *bbolt.Bucket) error { return b.Put(append(be(2), "2026-03-01\x80\x00\x00\x01"...), nil) }, "no such delivery"},
 		{"reply_steps", func(b *bbolt.Bucket) error { k, _ := b.Cursor().First(); return b.Delete(k) }, "not in the reply step index"},
 		{"delivery_msgs", func(b *bbolt.Bucket) error { k, _ := b.Cursor().First(); return b.Delete(k) }, "not in the delivery message index"},
 		{"delivery_msgs", func(b *bbolt.Bucket) error {
 			return b.Put(be(1, 51), append([]byte("2026-03-01\x80\x00\x00\x09"), "mood"...))
 		}, "is message 50"},
+		{"step_briefs", func(b *bbolt.Bucket) error { k, _ := b.Cursor().First(); return b.Put(k, []byte("short")) }, "does not match it"},
+		{"step_briefs", func(b *bbolt.Bucket) error { return b.Put(append(be(2), "2026-03-01\x80\x00\x00\x01"...), nil) }, "no such delivery"},
 		{"reply_steps", func(b *bbolt.Bucket) error {
 			return b.Put(append(append(be(1), "2026-03-01\x80\x00\x00\x09other\x00"...), be(1)...), nil)
 		}, "reply step entry"},
@@ -395,6 +399,9 @@ func TestMigrateV4(t *testing.T) {
 		}
 		if d, q, err := tx.DeliveryByMessage(1, 39); err != nil || q != "mood" || d.Day != 2 {
 			t.Errorf("DeliveryByMessage after migration = %+v, %q, %v", d, q, err)
+		}
+		if ds, err := tx.DeliveriesFrom(1, "2026-03-01"); err != nil || len(ds) != 1 || ds[0] != (store.DeliveryBrief{LocalDate: "2026-03-01", Day: 2, Questions: 1, Next: 1}) {
+			t.Errorf("DeliveriesFrom after migration = %+v, %v", ds, err)
 		}
 		return nil
 	})

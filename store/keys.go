@@ -26,6 +26,7 @@ var (
 	bucketReplyTimes   = []byte("reply_times")
 	bucketReplySteps   = []byte("reply_steps")
 	bucketDeliveryMsgs = []byte("delivery_msgs")
+	bucketStepBriefs   = []byte("step_briefs")
 )
 
 // allBuckets is every bucket of the current schema.
@@ -33,7 +34,7 @@ var allBuckets = [][]byte{
 	bucketMeta, bucketClients, bucketSessions, bucketDue, bucketDeliveries,
 	bucketReplies, bucketReplyMsgs, bucketOutbox, bucketInvites, bucketKV, bucketUpdates,
 	bucketAlerts, bucketAlertDue, bucketCoachClients, bucketReplyTimes, bucketReplySteps,
-	bucketDeliveryMsgs,
+	bucketDeliveryMsgs, bucketStepBriefs,
 }
 
 // Keys of the meta bucket.
