@@ -72,17 +72,21 @@ func (b *Bot) verdictOf(tx *store.Tx, c *store.Client, r *store.Reply) (safety.V
 		return safety.Verdict{}, nil
 	}
 	if b.LowestMoodTwice {
-		rs, err := tx.Replies(c.ChatID, time.Time{})
+		// The client's last mood before this one, newest first: only the
+		// replies since it are read.
+		twice := false
+		err := tx.RecentReplies(c.ChatID, func(prev store.Reply) (bool, error) {
+			if prev.QuestionID != "mood" || prev.Value == nil {
+				return true, nil
+			}
+			twice = *prev.Value == q
+			return false, nil
+		})
 		if err != nil {
 			return safety.Verdict{}, err
 		}
-		for i := len(rs) - 1; i >= 0; i-- {
-			if rs[i].QuestionID == "mood" && rs[i].Value != nil {
-				if *rs[i].Value == q {
-					return safety.Verdict{Tier: safety.TierAlert, Rule: "lowest-mood-twice", Category: "mood"}, nil
-				}
-				break
-			}
+		if twice {
+			return safety.Verdict{Tier: safety.TierAlert, Rule: "lowest-mood-twice", Category: "mood"}, nil
 		}
 	}
 	if b.LowestMoodCheck {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"strconv"
 	"strings"
-	"time"
 
 	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
@@ -276,18 +275,10 @@ func indexOf(list []string, s string) int {
 	return -1
 }
 
-// hasAnswer reports whether the question of d already has a stored answer.
+// hasAnswer reports whether the question of d already has a stored
+// answer. It reads the step index only, not the client's history.
 func hasAnswer(tx *store.Tx, chatID int64, d *store.Delivery, qid string) (bool, error) {
-	rs, err := tx.Replies(chatID, d.CreatedAt.Add(-time.Second))
-	if err != nil {
-		return false, err
-	}
-	for _, r := range rs {
-		if r.QuestionID == qid && r.LocalDate == d.LocalDate && r.Day == d.Day {
-			return true, nil
-		}
-	}
-	return false, nil
+	return tx.Answered(chatID, d.LocalDate, d.Day, qid), nil
 }
 
 // recordAnswer stores an answer to a question of d, then asks the next

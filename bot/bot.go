@@ -112,6 +112,8 @@ type Bot struct {
 	NotFoundRetry time.Duration
 
 	wake       chan struct{}
+	writeHeld  func(time.Duration) // told how long each update's write transaction ran; tests set it
+	afterRead  func()              // called between the read and the write transaction of an update; tests set it
 	handleMu   sync.Mutex
 	background sync.WaitGroup
 	once       sync.Once
@@ -205,20 +207,39 @@ type effects struct {
 
 	raised, checks, escalated int             // alerts raised, checks asked, alerts escalated
 	acked                     []time.Duration // time to acknowledge, per alert acknowledged
+
+	// reading is set while a handler runs in a read transaction (see
+	// readFirst): what it would enqueue is kept in queue instead, for the
+	// update's write transaction to enqueue.
+	reading bool
+	queue   []store.Outgoing
 }
 
 func (e *effects) then(f func(ctx context.Context)) { e.after = append(e.after, f) }
 
 // Handle stores the effect of one update and confirms it. It returns an
 // error only when the effect could not be stored; the update must then be
-// handled again.
+// handled again. A read-only command does its reading in a read
+// transaction first (see readFirst), so that the write transaction, which
+// records the update and enqueues the reply, stays short.
 func (b *Bot) Handle(ctx context.Context, u *models.Update) error {
 	b.init()
 	b.handleMu.Lock()
 	defer b.handleMu.Unlock()
 	var fx effects
+	read := b.readFirst(u)
+	if b.afterRead != nil {
+		b.afterRead()
+	}
 	applied, err := b.DB.ApplyUpdate(u.ID, func(tx *store.Tx) error {
+		start := time.Now()
+		defer b.wrote(start)
 		fx = effects{}
+		if read != nil {
+			if done, err := b.applyRead(tx, read, &fx); done || err != nil {
+				return err
+			}
+		}
 		return b.apply(tx, u, &fx)
 	})
 	if err != nil {
@@ -309,6 +330,11 @@ func (b *Bot) enqueue(tx *store.Tx, fx *effects, o *store.Outgoing) error {
 	o.Bulk = fx.bulk
 	if o.About != 0 {
 		o.Protect = b.protectCoachCopies() // a message about a client goes to someone else
+	}
+	if fx.reading {
+		fx.queue = append(fx.queue, *o)
+		fx.sent = true
+		return nil
 	}
 	if err := tx.Enqueue(o); err != nil {
 		return err

@@ -104,13 +104,12 @@ func (b *Bot) invite(tx *store.Tx, fx *effects, co Coach, chat int64, lang, note
 	return b.say(tx, fx, chat, b.text(lang, "coach_invite", v)+"\n\n"+link)
 }
 
-// coachClients are the clients a coach invited, by name.
+// coachClients are the clients a coach invited, by name. It reads only
+// theirs.
 func coachClients(tx *store.Tx, coach int64) ([]store.Client, error) {
 	var cs []store.Client
-	err := tx.Clients(func(c store.Client) error {
-		if c.Coach == coach && coach != 0 {
-			cs = append(cs, c)
-		}
+	err := tx.CoachClients(coach, func(c store.Client) error {
+		cs = append(cs, c)
 		return nil
 	})
 	sort.SliceStable(cs, func(i, j int) bool { return strings.ToLower(cs[i].Name) < strings.ToLower(cs[j].Name) })
@@ -248,14 +247,14 @@ func (b *Bot) clientSummary(tx *store.Tx, c store.Client, now time.Time, lang st
 	case store.StatusUnreachable:
 		sb.WriteString(" — unreachable (blocked the bot?)")
 	}
-	ds, err := tx.Deliveries(c.ChatID)
+	week, _ := schedule.AddDays(today, -6)
+	ds, err := tx.DeliveriesFrom(c.ChatID, week)
 	if err != nil {
 		return "", err
 	}
-	week, _ := schedule.AddDays(today, -6)
 	answered, missed := 0, 0
 	for _, d := range ds {
-		if d.LocalDate < week || len(d.Questions) == 0 {
+		if d.LocalDate < week || d.Questions == 0 {
 			continue
 		}
 		if d.Next > 0 {
@@ -264,20 +263,24 @@ func (b *Bot) clientSummary(tx *store.Tx, c store.Client, now time.Time, lang st
 			missed++
 		}
 	}
-	rs, err := tx.Replies(c.ChatID, now.AddDate(0, 0, -60))
+	// A client who writes rather than answers is visible too. The time
+	// index reads only the last days' replies.
+	recent, err := tx.Replies(c.ChatID, now.AddDate(0, 0, -8))
 	if err != nil {
 		return "", err
 	}
-	// A client who writes rather than answers is visible too.
 	journal := 0
-	for _, r := range rs {
+	for _, r := range recent {
 		if r.QuestionID == "" && r.LocalDate >= week {
 			journal++
 		}
 	}
 	fmt.Fprintf(&sb, "\n  last 7 days: %d answered, %d missed, %d journal %s", answered, missed, journal, plural(journal, "entry", "entries"))
-	if len(rs) > 0 {
-		r := rs[len(rs)-1]
+	r, err := tx.LatestReply(c.ChatID)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return "", err
+	}
+	if err == nil && !r.At.Before(now.AddDate(0, 0, -60)) {
 		flag := ""
 		if r.Flagged {
 			flag = "⚠ "
@@ -515,14 +518,35 @@ type digestState struct {
 // Digests sends each coach whose digest time has come today their daily
 // digest: new answers and flags per client since the last one. Nothing is
 // sent when there is nothing new. Each coach gets at most one a day.
+//
+// The answers are counted in a read transaction; the write transaction
+// only records each digest and enqueues it, and skips a coach whose
+// digest of the day another run recorded meanwhile.
 func (b *Bot) Digests(now time.Time) error {
 	b.init()
-	sent := false
-	err := b.DB.Update(func(tx *store.Tx) error {
-		sent = false
+	var plans []digestPlan
+	err := b.DB.View(func(tx *store.Tx) error {
+		plans = plans[:0]
 		for _, co := range b.Coaches {
+			p, due, err := b.digest(tx, co, now)
+			if err != nil {
+				return err
+			}
+			if due {
+				plans = append(plans, p)
+			}
+		}
+		return nil
+	})
+	if err != nil || len(plans) == 0 {
+		return err
+	}
+	sent := false
+	err = b.DB.Update(func(tx *store.Tx) error {
+		sent = false
+		for _, p := range plans {
 			fx := effects{bulk: true}
-			if err := b.digest(tx, &fx, co, now); err != nil {
+			if err := b.sendDigest(tx, &fx, p, now); err != nil {
 				return err
 			}
 			sent = sent || fx.sent
@@ -535,7 +559,42 @@ func (b *Bot) Digests(now time.Time) error {
 	return err
 }
 
-func (b *Bot) digest(tx *store.Tx, fx *effects, co Coach, now time.Time) error {
+// digestPlan is one coach's digest, counted and waiting to be recorded.
+type digestPlan struct {
+	co    Coach
+	key   string // the coach's entry in the digest namespace
+	today string // the coach's local date
+	lines []string
+}
+
+// sendDigest records a coach's digest of today and enqueues it, unless
+// one was already recorded today.
+func (b *Bot) sendDigest(tx *store.Tx, fx *effects, p digestPlan, now time.Time) error {
+	if raw, ok := tx.Get("digest", p.key); ok {
+		var st digestState
+		if json.Unmarshal(raw, &st) == nil && st.Date == p.today {
+			return nil
+		}
+	}
+	raw, err := json.Marshal(digestState{Date: p.today, Until: now})
+	if err != nil {
+		return err
+	}
+	if err := tx.Put("digest", p.key, raw); err != nil {
+		return err
+	}
+	if len(p.lines) == 0 {
+		return nil
+	}
+	lang := b.DefaultLanguage
+	lines := append(p.lines[:len(p.lines):len(p.lines)], b.text(lang, "coach_digest_footer", prompts.Vars{}))
+	return b.sayLongAs(tx, fx, b.coachCopy(p.co.ID), b.text(lang, "coach_digest", prompts.Vars{Name: p.co.Name}), lines)
+}
+
+// digest counts a coach's digest, in a read transaction. due is false
+// when the coach's digest time has not come today or their digest of
+// today was already sent.
+func (b *Bot) digest(tx *store.Tx, co Coach, now time.Time) (p digestPlan, due bool, err error) {
 	zone := co.TimeZone
 	if zone == "" {
 		zone = b.DefaultTimeZone
@@ -550,11 +609,11 @@ func (b *Bot) digest(tx *store.Tx, fx *effects, co Coach, now time.Time) error {
 	}
 	h, m, err := parseClock(at)
 	if err != nil {
-		return nil
+		return p, false, nil
 	}
 	local := now.In(loc)
 	if local.Hour()*60+local.Minute() < h*60+m {
-		return nil
+		return p, false, nil
 	}
 	key := strconv.FormatInt(co.ID, 10)
 	var st digestState
@@ -565,21 +624,21 @@ func (b *Bot) digest(tx *store.Tx, fx *effects, co Coach, now time.Time) error {
 	}
 	today := local.Format("2006-01-02")
 	if st.Date == today {
-		return nil
+		return p, false, nil
 	}
+	p = digestPlan{co: co, key: key, today: today}
 	since := st.Until
 	if since.IsZero() {
 		since = now.Add(-24 * time.Hour)
 	}
 	cs, err := coachClients(tx, co.ID)
 	if err != nil {
-		return err
+		return p, false, err
 	}
-	var lines []string
 	for _, c := range cs {
 		rs, err := tx.Replies(c.ChatID, since)
 		if err != nil {
-			return err
+			return p, false, err
 		}
 		answers, flagged := 0, 0
 		for _, r := range rs {
@@ -593,7 +652,7 @@ func (b *Bot) digest(tx *store.Tx, fx *effects, co Coach, now time.Time) error {
 		}
 		alerts, checks, err := alertsSince(tx, c.ChatID, since, now)
 		if err != nil {
-			return err
+			return p, false, err
 		}
 		if answers == 0 && alerts == 0 && checks == 0 {
 			continue
@@ -608,19 +667,7 @@ func (b *Bot) digest(tx *store.Tx, fx *effects, co Coach, now time.Time) error {
 		if checks > 0 {
 			line += fmt.Sprintf(", %d safety checks asked (/alerts)", checks)
 		}
-		lines = append(lines, line)
+		p.lines = append(p.lines, line)
 	}
-	raw, err := json.Marshal(digestState{Date: today, Until: now})
-	if err != nil {
-		return err
-	}
-	if err := tx.Put("digest", key, raw); err != nil {
-		return err
-	}
-	if len(lines) == 0 {
-		return nil
-	}
-	lang := b.DefaultLanguage
-	lines = append(lines, b.text(lang, "coach_digest_footer", prompts.Vars{}))
-	return b.sayLongAs(tx, fx, b.coachCopy(co.ID), b.text(lang, "coach_digest", prompts.Vars{Name: co.Name}), lines)
+	return p, true, nil
 }

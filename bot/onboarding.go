@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-telegram/bot/models"
@@ -331,12 +332,25 @@ var zoneAreas = []string{
 	"Indian", "America/Argentina", "America/Indiana", "America/Kentucky", "Antarctica",
 }
 
+// zones keeps the zones loaded so far, by name: time.LoadLocation reads
+// and parses the zone file on every call, and /clients needs one per
+// client. A Location never changes once loaded.
+var zones sync.Map // string -> *time.Location
+
 // loadZone loads a client's zone; the empty name is UTC.
 func loadZone(name string) (*time.Location, error) {
 	if name == "" {
 		return time.UTC, nil
 	}
-	return time.LoadLocation(name)
+	if loc, ok := zones.Load(name); ok {
+		return loc.(*time.Location), nil
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, err
+	}
+	zones.Store(name, loc)
+	return loc, nil
 }
 
 // parseClock reads "HH:MM", also "9", "9:30", "0930" and "9.30".

@@ -196,17 +196,14 @@ func openDelivery(tx *store.Tx, chatID int64) (store.Delivery, bool, error) {
 }
 
 // deliveryByMessage finds the delivery and question a bot message asked.
+// It reads that delivery only, through the store's message index.
 func deliveryByMessage(tx *store.Tx, chatID int64, messageID int) (store.Delivery, string, bool, error) {
-	ds, err := tx.Deliveries(chatID)
+	d, qid, err := tx.DeliveryByMessage(chatID, messageID)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Delivery{}, "", false, nil
+	}
 	if err != nil {
 		return store.Delivery{}, "", false, err
 	}
-	for i := len(ds) - 1; i >= 0; i-- {
-		for qid, id := range ds[i].Messages {
-			if id == messageID {
-				return ds[i], qid, true, nil
-			}
-		}
-	}
-	return store.Delivery{}, "", false, nil
+	return d, qid, true, nil
 }

@@ -59,6 +59,17 @@ schema changes stay easy). Chat ids are 8 bytes.
 	updates     update id (8) -> empty: applied ids above update_floor
 	alerts      chat id + time (12, as in due) -> Alert
 	alert_due   due time (12) + alert key (20) -> empty: the alerts' timers
+	coach_clients  coach user id (8) + chat id -> empty: a coach's clients
+	reply_times    chat id + At (12, as in due) + reply id (8) -> empty
+	reply_steps    chat id + local date + day (4) + question id + 0x00 + reply id (8)
+	               -> empty: the replies to a delivery (only replies with a local date)
+	delivery_msgs  chat id + Telegram message id (8) -> local date + day (4) + question id:
+	               the delivery and question a bot message asked
+	step_briefs    as deliveries -> questions (4) + next (4) + state: a delivery
+	               in brief, for summaries that must not decode every step
+
+Every write of a client, a reply or a delivery keeps these indexes in the
+same transaction; Check verifies them both ways and Salvage rebuilds them.
 
 The schema version in meta is SchemaVersion; Open migrates older files in
 one transaction (see migrations in migrate.go) and refuses newer ones.

@@ -24,17 +24,20 @@ func fill(t *testing.T, db *store.DB, chat int64, answer string) {
 	update(t, db, func(tx *store.Tx) error {
 		c := client(chat, t0.Add(time.Duration(chat)))
 		c.FlowData = map[string]string{"draft": answer}
+		c.Coach = 5 // in the coach index too
 		if err := tx.PutClient(c); err != nil {
 			return err
 		}
 		if err := tx.AddSession(store.Session{ChatID: chat, Date: "2026-02-27", Note: answer}); err != nil {
 			return err
 		}
-		if err := tx.PutDelivery(store.Delivery{ChatID: chat, LocalDate: "2026-03-01", Day: 2, Questions: []string{"mood"}}); err != nil {
+		if err := tx.PutDelivery(store.Delivery{ChatID: chat, LocalDate: "2026-03-01", Day: 2, Questions: []string{"mood"},
+			Messages: map[string]int{"mood": 900}}); err != nil {
 			return err
 		}
 		for i := range 20 {
 			r := store.Reply{ChatID: chat, QuestionID: "mood", Answer: answer, MessageID: 1000 + i,
+				LocalDate: "2026-03-01", Day: 2, At: t0.Add(time.Duration(i) * time.Minute),
 				Edits: []store.Edit{{At: t0, Answer: "before: " + answer}}}
 			if err := tx.AddReply(&r); err != nil {
 				return err

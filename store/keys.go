@@ -21,13 +21,20 @@ var (
 	bucketUpdates    = []byte("updates")
 	bucketAlerts     = []byte("alerts")
 	bucketAlertDue   = []byte("alert_due")
+
+	bucketCoachClients = []byte("coach_clients")
+	bucketReplyTimes   = []byte("reply_times")
+	bucketReplySteps   = []byte("reply_steps")
+	bucketDeliveryMsgs = []byte("delivery_msgs")
+	bucketStepBriefs   = []byte("step_briefs")
 )
 
 // allBuckets is every bucket of the current schema.
 var allBuckets = [][]byte{
 	bucketMeta, bucketClients, bucketSessions, bucketDue, bucketDeliveries,
 	bucketReplies, bucketReplyMsgs, bucketOutbox, bucketInvites, bucketKV, bucketUpdates,
-	bucketAlerts, bucketAlertDue,
+	bucketAlerts, bucketAlertDue, bucketCoachClients, bucketReplyTimes, bucketReplySteps,
+	bucketDeliveryMsgs, bucketStepBriefs,
 }
 
 // Keys of the meta bucket.

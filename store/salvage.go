@@ -189,7 +189,7 @@ func bucketPath(tx *bbolt.Tx, path []string) (*bbolt.Bucket, error) {
 }
 
 // repair makes the copy a whole kindling database: every bucket exists,
-// records that do not decode are dropped, the due and reply message
+// records that do not decode are dropped, the due, coach and reply
 // indexes are rebuilt from the clients and replies kept, and the id
 // sequences are above every id kept.
 func repair(tx *bbolt.Tx, rep *SalvageReport) error {
@@ -288,7 +288,12 @@ func repair(tx *bbolt.Tx, rep *SalvageReport) error {
 	}); err != nil {
 		return err
 	}
-	rep.Repairs = append(rep.Repairs, "rebuilt the due index from the clients, the alert timers from the alerts and the reply message index from the replies")
+	// The coach index and the reply time and step indexes, from the
+	// clients and replies kept.
+	if err := buildIndexes(tx); err != nil {
+		return err
+	}
+	rep.Repairs = append(rep.Repairs, "rebuilt the due and coach indexes from the clients, the alert timers from the alerts and the reply message, time and step indexes from the replies")
 	if replies.Sequence() < maxReply {
 		if err := replies.SetSequence(maxReply); err != nil {
 			return err

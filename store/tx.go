@@ -148,9 +148,10 @@ func (tx *Tx) PutClient(c Client) error {
 	}
 	clients, due := tx.b(bucketClients), tx.b(bucketDue)
 	key := chatKey(c.ChatID)
+	var old *Client
 	if v := clients.Get(key); v != nil {
-		var old Client
-		if err := decode(v, &old, "client", key); err != nil {
+		old = new(Client)
+		if err := decode(v, old, "client", key); err != nil {
 			return err
 		}
 		if !old.Due.IsZero() {
@@ -158,6 +159,9 @@ func (tx *Tx) PutClient(c Client) error {
 				return fmt.Errorf("put client %d: %w", c.ChatID, err)
 			}
 		}
+	}
+	if err := tx.indexClient(old, c); err != nil {
+		return fmt.Errorf("put client %d: %w", c.ChatID, err)
 	}
 	if !c.Due.IsZero() {
 		if err := due.Put(dueKey(c.Due, c.ChatID), nil); err != nil {
@@ -283,6 +287,9 @@ func (tx *Tx) PutDelivery(d Delivery) error {
 	if err := checkDate("put delivery: local date", d.LocalDate); err != nil {
 		return err
 	}
+	if err := tx.indexDelivery(d); err != nil {
+		return fmt.Errorf("put delivery %d %s day %d: %w", d.ChatID, d.LocalDate, d.Day, err)
+	}
 	if err := put(tx.b(bucketDeliveries), deliveryKey(d.ChatID, d.LocalDate, d.Day), d); err != nil {
 		return fmt.Errorf("put delivery %d %s day %d: %w", d.ChatID, d.LocalDate, d.Day, err)
 	}
@@ -341,6 +348,9 @@ func (tx *Tx) AddReply(r *Reply) error {
 	if r.ChatID == 0 {
 		return fmt.Errorf("add reply: chat id is zero")
 	}
+	if err := checkQuestionID(r.QuestionID); err != nil {
+		return fmt.Errorf("add reply %d: %w", r.ChatID, err)
+	}
 	b := tx.b(bucketReplies)
 	id, err := b.NextSequence()
 	if err != nil {
@@ -350,18 +360,23 @@ func (tx *Tx) AddReply(r *Reply) error {
 	if r.At.IsZero() {
 		r.At = tx.now()
 	}
-	if err := tx.putReply(b, *r, 0); err != nil {
+	if err := tx.putReply(b, *r, nil); err != nil {
 		return fmt.Errorf("add reply %d: %w", r.ChatID, err)
 	}
 	return nil
 }
 
-func (tx *Tx) putReply(b *bbolt.Bucket, r Reply, oldMessageID int) error {
+// putReply writes r and its index entries; old is the version it
+// replaces, nil for a new reply.
+func (tx *Tx) putReply(b *bbolt.Bucket, r Reply, old *Reply) error {
 	msgs := tx.b(bucketReplyMsgs)
-	if oldMessageID != 0 && oldMessageID != r.MessageID {
-		if err := msgs.Delete(replyMsgKey(r.ChatID, oldMessageID)); err != nil {
+	if old != nil && old.MessageID != 0 && old.MessageID != r.MessageID {
+		if err := msgs.Delete(replyMsgKey(r.ChatID, old.MessageID)); err != nil {
 			return err
 		}
+	}
+	if err := tx.indexReply(old, r); err != nil {
+		return err
 	}
 	if r.MessageID != 0 {
 		if err := msgs.Put(replyMsgKey(r.ChatID, r.MessageID), u64(r.ID)); err != nil {
@@ -378,7 +393,10 @@ func (tx *Tx) PutReply(r Reply) error {
 	if err := get(b, replyKey(r.ChatID, r.ID), &old, "reply"); err != nil {
 		return fmt.Errorf("put reply %d/%d: %w", r.ChatID, r.ID, err)
 	}
-	if err := tx.putReply(b, r, old.MessageID); err != nil {
+	if err := checkQuestionID(r.QuestionID); err != nil {
+		return fmt.Errorf("put reply %d/%d: %w", r.ChatID, r.ID, err)
+	}
+	if err := tx.putReply(b, r, &old); err != nil {
 		return fmt.Errorf("put reply %d/%d: %w", r.ChatID, r.ID, err)
 	}
 	return nil
@@ -403,19 +421,31 @@ func (tx *Tx) ReplyByMessage(chatID int64, messageID int) (Reply, error) {
 	return tx.Reply(chatID, binary.BigEndian.Uint64(v))
 }
 
-// Replies returns the client's replies with At at or after since, in id order.
+// Replies returns the client's replies with At at or after since, in id
+// order. With since zero it reads the client's replies in key order;
+// otherwise it seeks the reply time index and reads only the replies it
+// returns.
 func (tx *Tx) Replies(chatID int64, since time.Time) ([]Reply, error) {
-	var out []Reply
-	err := prefixed(tx.b(bucketReplies), chatKey(chatID), func(k, v []byte) error {
-		var r Reply
-		if err := decode(v, &r, "reply", k); err != nil {
-			return err
-		}
-		if !r.At.Before(since) {
+	if since.IsZero() {
+		var out []Reply
+		err := prefixed(tx.b(bucketReplies), chatKey(chatID), func(k, v []byte) error {
+			var r Reply
+			if err := decode(v, &r, "reply", k); err != nil {
+				return err
+			}
 			out = append(out, r)
-		}
-		return nil
-	})
+			return nil
+		})
+		return out, err
+	}
+	ids, err := tx.replyIDs(chatID, since)
+	if err != nil {
+		return nil, err
+	}
+	out, err := tx.repliesByID(chatID, ids)
+	if len(out) == 0 {
+		out = nil
+	}
 	return out, err
 }
 
@@ -624,7 +654,9 @@ func (tx *Tx) Forget(chatID int64) error {
 
 func (tx *Tx) forget(chatID int64) error {
 	key := chatKey(chatID)
+	var known *Client
 	if c, err := tx.Client(chatID); err == nil {
+		known = &c
 		if !c.Due.IsZero() {
 			if err := tx.b(bucketDue).Delete(dueKey(c.Due, chatID)); err != nil {
 				return err
@@ -633,10 +665,13 @@ func (tx *Tx) forget(chatID int64) error {
 	} else if !errors.Is(err, ErrNotFound) {
 		return err
 	}
+	if err := tx.forgetIndexes(chatID, known); err != nil {
+		return err
+	}
 	if err := tx.b(bucketClients).Delete(key); err != nil {
 		return err
 	}
-	for _, name := range [][]byte{bucketSessions, bucketDeliveries, bucketReplies, bucketReplyMsgs} {
+	for _, name := range [][]byte{bucketSessions, bucketDeliveries, bucketDeliveryMsgs, bucketReplies, bucketReplyMsgs} {
 		if err := deletePrefix(tx.b(name), key); err != nil {
 			return err
 		}
