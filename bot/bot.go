@@ -11,11 +11,13 @@
 package bot
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -157,41 +159,87 @@ func (b *Bot) Run(ctx context.Context, p *Poller) error {
 	return err
 }
 
-// commandTries is how many times SetCommands calls setMyCommands.
+// commandTries is how many times SetCommands calls setMyCommands for
+// one menu.
 const commandTries = 3
 
-// SetCommands registers the command menu. The menu is optional: the call
-// goes around the Sender, so it neither waits for a 429's pause nor sets
-// one, and it is tried a few times (waiting as a 429 asks, up to
-// MaxPause) before a failure is logged. Run it in the background once
-// updates are being read.
+// SetCommands registers the command menus: the client's, in the default
+// language for everyone and in each language kindling has words for (by
+// the person's Telegram language), and the coach's in each coach's own
+// chat, in each language too. Descriptions come from the messages.
+//
+// The menus are optional: the calls go around the Sender, so they neither
+// wait for a 429's pause nor set one, and each is tried a few times
+// (waiting as a 429 asks, up to MaxPause) before a failure is logged. Run
+// it in the background once updates are being read.
 func (b *Bot) SetCommands(ctx context.Context) {
 	b.init()
-	var cmds []models.BotCommand
-	for _, c := range clientCommands {
-		cmds = append(cmds, models.BotCommand{Command: c.name, Description: c.about})
+	set := b.Prompts()
+	langs := []string{""} // the default: anyone whose language has no menu of its own
+	for _, l := range append(set.Languages(), prompts.Default().Languages()...) {
+		if !slices.Contains(langs, l) {
+			langs = append(langs, l)
+		}
 	}
+	for _, lang := range langs {
+		words := set.Messages(cmp.Or(lang, b.DefaultLanguage))
+		if !b.setMenu(ctx, &tgbot.SetMyCommandsParams{Commands: menu(words, "menu_", clientCommands), LanguageCode: lang}) {
+			return
+		}
+		for _, co := range b.Coaches {
+			// A coach's private chat with the bot has their user id.
+			scope := &models.BotCommandScopeChat{ChatID: co.ID}
+			cmds := menu(words, "menu_coach_", coachCommands)
+			if !b.setMenu(ctx, &tgbot.SetMyCommandsParams{Commands: cmds, Scope: scope, LanguageCode: lang}) {
+				return
+			}
+		}
+	}
+}
+
+// menu is the command menu of names, described by the messages under
+// prefix and each name.
+func menu(words prompts.Messages, prefix string, names []string) []models.BotCommand {
+	cmds := make([]models.BotCommand, 0, len(names))
+	for _, name := range names {
+		about := words.Text(prefix+name, prompts.Vars{})
+		if about == "" || about == prefix+name {
+			continue // Telegram refuses a command without a description
+		}
+		cmds = append(cmds, models.BotCommand{Command: name, Description: clipRunes(about, 256)})
+	}
+	return cmds
+}
+
+// setMenu makes one setMyCommands call, tried as SetCommands says. It
+// reports false when the other menus should not be tried: ctx ended, or
+// the call kept failing in a way that is not about this menu (a refused
+// menu, a 400, is logged and the others are still set).
+func (b *Bot) setMenu(ctx context.Context, p *tgbot.SetMyCommandsParams) bool {
 	wait := b.Sender.Backoff
 	if wait <= 0 {
 		wait = time.Second
 	}
 	for try := 1; ; try++ {
-		_, err := b.API.SetMyCommands(ctx, &tgbot.SetMyCommandsParams{Commands: cmds})
-		if err == nil || ctx.Err() != nil {
-			return
+		_, err := b.API.SetMyCommands(ctx, p)
+		if err == nil {
+			return true
+		}
+		if ctx.Err() != nil {
+			return false
 		}
 		var tooMany *tgbot.TooManyRequestsError
-		rejected := errors.Is(err, tgbot.ErrorBadRequest) || errors.Is(err, tgbot.ErrorUnauthorized) || errors.Is(err, tgbot.ErrorForbidden)
-		if try == commandTries || rejected {
-			b.logger().Warn("register command menu", "tries", try, "err", err)
-			return
+		rejected := errors.Is(err, tgbot.ErrorBadRequest) || errors.Is(err, tgbot.ErrorForbidden)
+		if try == commandTries || rejected || errors.Is(err, tgbot.ErrorUnauthorized) {
+			b.logger().Warn("register command menu", "language", p.LanguageCode, "coach_menu", p.Scope != nil, "tries", try, "err", err)
+			return errors.Is(err, tgbot.ErrorBadRequest)
 		}
 		d := wait
 		if errors.As(err, &tooMany) {
 			d = b.Sender.pauseFor(tooMany.RetryAfter, "setMyCommands")
 		}
 		if !sleep(ctx, d) {
-			return
+			return false
 		}
 		wait *= 2
 	}

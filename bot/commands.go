@@ -2,6 +2,7 @@ package bot
 
 import (
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -13,25 +14,16 @@ import (
 )
 
 // command is one entry of the client's command menu.
-type command struct{ name, about string }
-
-// clientCommands are registered with setMyCommands, in menu order.
-var clientCommands = []command{
-	{"today", "Today's questions, now"},
-	{"session", "Log a therapy session"},
-	{"time", "Change your daily time"},
-	{"timezone", "Change your time zone"},
-	{"pause", "Pause the questions"},
-	{"resume", "Start the questions again"},
-	{"intention", "Note an intention for your session"},
-	{"safetyplan", "Write your own safety plan"},
-	{"progress", "A chart of your month"},
-	{"sessions", "Your logged sessions"},
-	{"mydata", "Download everything you wrote"},
-	{"stop", "Stop the questions"},
-	{"forget", "Erase everything kindling keeps about you"},
-	{"help", "What kindling can do"},
+// clientCommands are the client's commands in menu order. Each has its
+// menu description in the messages, under "menu_" and its name.
+var clientCommands = []string{
+	"today", "session", "time", "timezone", "pause", "resume", "intention",
+	"safetyplan", "progress", "sessions", "mydata", "stop", "forget", "help",
 }
+
+// coachCommands are the coach's commands in menu order, described under
+// "menu_coach_" and their name; the coach's menu is set in their chat.
+var coachCommands = []string{"invite", "clients", "journal", "export", "alerts", "note", "reload", "help"}
 
 // onCommand handles a command in a private chat.
 func (b *Bot) onCommand(tx *store.Tx, m *models.Message, name, args string, fx *effects) error {
@@ -161,12 +153,7 @@ func (b *Bot) onCommand(tx *store.Tx, m *models.Message, name, args string, fx *
 }
 
 func isKnown(name string) bool {
-	for _, c := range clientCommands {
-		if c.name == name {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(clientCommands, name)
 }
 
 // givenToday reports whether a step was given on the client's local date.

@@ -153,6 +153,30 @@ var MessageKeys = []string{
 	"ack_brief",            // after a one-word or emoji-only journal entry
 	"ack_heavy",            // after crying or heartbreak emoji only
 	"coach_which_export",   // /export without a client
+	// The command menus (setMyCommands): one line each, at most 256
+	// characters, for clients and, in each coach's own chat, for coaches.
+	"menu_today",         // the command menu: /today
+	"menu_session",       // the command menu: /session
+	"menu_time",          // the command menu: /time
+	"menu_timezone",      // the command menu: /timezone
+	"menu_pause",         // the command menu: /pause
+	"menu_resume",        // the command menu: /resume
+	"menu_intention",     // the command menu: /intention
+	"menu_safetyplan",    // the command menu: /safetyplan
+	"menu_progress",      // the command menu: /progress
+	"menu_sessions",      // the command menu: /sessions
+	"menu_mydata",        // the command menu: /mydata
+	"menu_stop",          // the command menu: /stop
+	"menu_forget",        // the command menu: /forget
+	"menu_help",          // the command menu: /help
+	"menu_coach_invite",  // the coach's command menu: /invite
+	"menu_coach_clients", // the coach's command menu: /clients
+	"menu_coach_journal", // the coach's command menu: /journal
+	"menu_coach_export",  // the coach's command menu: /export
+	"menu_coach_alerts",  // the coach's command menu: /alerts
+	"menu_coach_note",    // the coach's command menu: /note
+	"menu_coach_reload",  // the coach's command menu: /reload
+	"menu_coach_help",    // the coach's command menu: /help
 	// Dates for people, in each language (see dates.go).
 	dateWeekdays,
 	dateMonths,
