@@ -124,6 +124,7 @@ type Bot struct {
 	// (or a 403 that is not a block), each with the time of its next try
 	// (a time.Time): WaitIdle does not count rows that wait long for it.
 	unfound sync.Map
+	stuck   stuckSet // updates answered by crisisWhileStuck
 }
 
 func (b *Bot) init() {

@@ -161,6 +161,9 @@ func (b *Bot) Poll(ctx context.Context, p *Poller) error {
 			if err != nil && ctx.Err() != nil {
 				return nil
 			}
+			if err != nil {
+				b.crisisWhileStuck(ctx, u)
+			}
 			if err != nil && errors.Is(err, store.ErrStorage) {
 				stuckID, stuck = u.ID, 0
 				b.logger().Debug("update waits for the store to take writes", "update", u.ID, "err", err)

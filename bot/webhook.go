@@ -74,6 +74,7 @@ func WebhookHandler(b *Bot, secret string) http.Handler {
 			return
 		}
 		if err := b.Handle(r.Context(), &u); err != nil {
+			b.crisisWhileStuck(r.Context(), &u)
 			log.Error("webhook: could not store the update; Telegram will deliver it again", "update", u.ID, "err", err)
 			http.Error(w, "could not store the update", http.StatusInternalServerError)
 			return

@@ -153,6 +153,7 @@ var MessageKeys = []string{
 	"ack_brief",            // after a one-word or emoji-only journal entry
 	"ack_heavy",            // after crying or heartbreak emoji only
 	"coach_which_export",   // /export without a client
+	"alert_unstored",       // to coaches: crisis words kindling could not store
 	// The command menus (setMyCommands): one line each, at most 256
 	// characters, for clients and, in each coach's own chat, for coaches.
 	"menu_today",         // the command menu: /today
