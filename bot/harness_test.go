@@ -286,7 +286,9 @@ func (h *harness) restart() {
 // outbox, and the fake has no request in flight.
 func (h *harness) settle() {
 	h.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	// Generous: on a loaded machine under -race a big /mydata takes a
+	// while; a conversation that settles returns long before.
+	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
 	defer cancel()
 	if err := h.srv.WaitConfirmed(ctx); err != nil {
 		h.t.Fatalf("settle: %v", err)

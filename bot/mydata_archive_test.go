@@ -238,7 +238,13 @@ func TestMyDataArchive(t *testing.T) {
 			}
 		}
 	}
-	if left := filesUnder(t, filepath.Join(h.dir, "outbox")); len(left) != 0 {
+	// A sent archive's file goes just after its sending is recorded.
+	left := filesUnder(t, filepath.Join(h.dir, "outbox"))
+	for deadline := time.Now().Add(10 * time.Second); len(left) != 0 && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+		left = filesUnder(t, filepath.Join(h.dir, "outbox"))
+	}
+	if len(left) != 0 {
 		t.Errorf("archives left on disk after they were sent: %q", left)
 	}
 }
