@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"time"
 
+	"kindling/admin"
+
 	"github.com/robfig/cron/v3"
 )
 
@@ -261,13 +263,7 @@ func splitListen(addr string) (host string, port int, err error) {
 	return host, port, nil
 }
 
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
+func isLoopback(host string) bool { return admin.IsLoopback(host) }
 
 // checkAllowedHost says what is wrong with an entry of admin.allowed_hosts,
 // or "" when it is a host name or address as a Host header names it.
