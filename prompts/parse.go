@@ -77,24 +77,7 @@ func parseSequence(root *yaml.Node, fp *fileProblems) (*Sequence, *seqNodes) {
 				seq.LetterDay = d
 			}
 		case "letter":
-			fields(v, key, fp, letterKeys, func(lk string, _, lv *yaml.Node) {
-				field := yamlx.Join(key, lk)
-				s, ok := str(lv, field, fp)
-				if !ok {
-					return
-				}
-				checkText(lv, field, s, sequenceVars, fp)
-				switch lk {
-				case "title":
-					seq.Letter.Title = s
-				case "opening":
-					seq.Letter.Opening = s
-				case "day_heading":
-					seq.Letter.DayHeading = s
-				case "closing":
-					seq.Letter.Closing = s
-				}
-			})
+			parseLetter(v, key, &seq.Letter, fp)
 		}
 	})
 	for _, key := range []string{"id", "language", "name", "days"} {
@@ -103,21 +86,7 @@ func parseSequence(root *yaml.Node, fp *fileProblems) (*Sequence, *seqNodes) {
 		}
 	}
 
-	// Days in order, each once.
-	order := make([]int, len(seq.Days))
-	for i := range order {
-		order[i] = i
-	}
-	sort.SliceStable(order, func(i, j int) bool { return seq.Days[order[i]].Day < seq.Days[order[j]].Day })
-	sorted := make([]Step, len(seq.Days))
-	for i, o := range order {
-		sorted[i] = seq.Days[o]
-		if i > 0 && sorted[i-1].Day == sorted[i].Day {
-			fp.add(Problem{Line: sorted[i].Line, Field: fmt.Sprintf("days[%d].day", dayIndex[o]),
-				Message: fmt.Sprintf("day %d is listed twice (also on line %d)", sorted[i].Day, sorted[i-1].Line)})
-		}
-	}
-	seq.Days = sorted
+	seq.Days = sortDays(seq.Days, dayIndex, fp)
 	checkQuestionsAgree(seq, fp)
 	if seq.LetterDay == 0 {
 		for _, st := range seq.Days {
@@ -599,4 +568,45 @@ func nameList(n *yaml.Node, field string, count int, what string, fp *fileProble
 		names = append(names, s)
 	}
 	return strings.Join(names, listSep), true
+}
+
+// parseLetter reads the letter: mapping at key into letter.
+func parseLetter(v *yaml.Node, key string, letter *LetterTemplate, fp *fileProblems) {
+	fields(v, key, fp, letterKeys, func(lk string, _, lv *yaml.Node) {
+		field := yamlx.Join(key, lk)
+		s, ok := str(lv, field, fp)
+		if !ok {
+			return
+		}
+		checkText(lv, field, s, sequenceVars, fp)
+		switch lk {
+		case "title":
+			letter.Title = s
+		case "opening":
+			letter.Opening = s
+		case "day_heading":
+			letter.DayHeading = s
+		case "closing":
+			letter.Closing = s
+		}
+	})
+}
+
+// sortDays returns days in order of their day, reporting a day listed
+// twice; dayIndex is the position of each step in the days: list.
+func sortDays(days []Step, dayIndex []int, fp *fileProblems) []Step {
+	order := make([]int, len(days))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(i, j int) bool { return days[order[i]].Day < days[order[j]].Day })
+	sorted := make([]Step, len(days))
+	for i, o := range order {
+		sorted[i] = days[o]
+		if i > 0 && sorted[i-1].Day == sorted[i].Day {
+			fp.add(Problem{Line: sorted[i].Line, Field: fmt.Sprintf("days[%d].day", dayIndex[o]),
+				Message: fmt.Sprintf("day %d is listed twice (also on line %d)", sorted[i].Day, sorted[i-1].Line)})
+		}
+	}
+	return sorted
 }
