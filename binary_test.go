@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"kindling/admin"
 	"kindling/telegramtest"
 )
 
@@ -119,14 +120,14 @@ func (r *binaryRig) start() (stop func(), log func() string) {
 }
 
 // health polls /healthz until ok says it is the answer wanted.
-func (r *binaryRig) health(log func() string, ok func(health) bool) health {
+func (r *binaryRig) health(log func() string, ok func(admin.Health) bool) admin.Health {
 	r.t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
-	var last health
+	var last admin.Health
 	for time.Now().Before(deadline) {
 		resp, err := http.Get("http://" + r.admin + "/healthz")
 		if err == nil {
-			last = health{}
+			last = admin.Health{}
 			err = json.NewDecoder(resp.Body).Decode(&last)
 			resp.Body.Close()
 			if err == nil && ok(last) {

@@ -12,6 +12,7 @@ import (
 
 	"go.etcd.io/bbolt"
 
+	"kindling/admin"
 	"kindling/store"
 )
 
@@ -175,7 +176,7 @@ func TestDamagedDatabaseFile(t *testing.T) {
 	}
 
 	_, log := r.start()
-	h := r.health(log, func(h health) bool { return h.Status == "degraded" })
+	h := r.health(log, func(h admin.Health) bool { return h.Status == "degraded" })
 	if joined := strings.Join(h.Degraded, "\n"); !strings.Contains(joined, "database: "+want) {
 		t.Errorf("/healthz degraded does not name %q:\n%s", want, joined)
 	}

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"kindling/admin"
 )
 
 // promptsDir writes the built-in English sequence and messages into a new
@@ -44,7 +46,7 @@ func TestRestartOnBrokenPrompts(t *testing.T) {
 	promptsDir(t, prompts, "first edition")
 	r := newBinaryRig(t, "prompts:\n  dir: "+prompts+"\n")
 	stop, log := r.start()
-	if h := r.health(log, func(h health) bool { return h.Status == "ok" }); len(h.Degraded) != 0 {
+	if h := r.health(log, func(h admin.Health) bool { return h.Status == "ok" }); len(h.Degraded) != 0 {
 		t.Errorf("degraded with good prompts: %v", h.Degraded)
 	}
 	stop()
@@ -55,7 +57,7 @@ func TestRestartOnBrokenPrompts(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, log = r.start()
-	h := r.health(log, func(h health) bool { return h.Status == "degraded" })
+	h := r.health(log, func(h admin.Health) bool { return h.Status == "degraded" })
 	joined := strings.Join(h.Degraded, "\n")
 	for _, want := range []string{"running on the last good prompts", prompts, "prompts: broken.yaml:1: name: is missing", "prompts: broken.yaml:3: "} {
 		if !strings.Contains(joined, want) {
@@ -81,7 +83,7 @@ func TestRestartOnBrokenPrompts(t *testing.T) {
 	if err := os.Remove(broken); err != nil {
 		t.Fatal(err)
 	}
-	if h := r.health(log, func(h health) bool { return h.Status == "ok" }); len(h.Degraded) != 0 {
+	if h := r.health(log, func(h admin.Health) bool { return h.Status == "ok" }); len(h.Degraded) != 0 {
 		t.Errorf("degraded after the fix: %v", h.Degraded)
 	}
 }
@@ -120,7 +122,7 @@ func TestFirstStartOnBrokenPrompts(t *testing.T) {
 	}
 	builtin := newBinaryRig(t, "")
 	stop, log := builtin.start()
-	builtin.health(log, func(h health) bool { return h.Status == "ok" })
+	builtin.health(log, func(h admin.Health) bool { return h.Status == "ok" })
 	stop()
 	if err := os.WriteFile(filepath.Join(builtin.dir, "config.yaml"),
 		[]byte("admin:\n  listen: \"\"\nbackup:\n  schedule: \"\"\nprompts:\n  dir: "+prompts+"\n"), 0o600); err != nil {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"kindling/admin"
 	"kindling/bot"
 	"kindling/telegramtest"
 )
@@ -41,7 +42,7 @@ type rig struct {
 	srv   *telegramtest.Server
 	log   *logBuffer
 	admin *httptest.Server
-	ad    *admin
+	ad    *admin.Server
 }
 
 const rigAdminToken = "rig-admin-token"
@@ -81,7 +82,7 @@ func startRig(t *testing.T, edit func(*Config)) *rig {
 	wg.Go(func() { _ = a.bot.Poll(ctx, a.poller) })
 	wg.Go(func() { a.bot.Drain(ctx) })
 	r.ad = newAdmin(a, time.Now())
-	r.admin = httptest.NewServer(r.ad.handler())
+	r.admin = httptest.NewServer(r.ad.Handler())
 	t.Cleanup(func() {
 		r.admin.Close()
 		cancel()

@@ -136,7 +136,7 @@ func cmdRun(ctx context.Context, args []string, e cmdEnv) error {
 	started := time.Now()
 	var adminSrv *http.Server
 	if adminLn != nil {
-		adminSrv = serveHTTP(adminLn, newAdmin(a, started).handler(), log, "admin")
+		adminSrv = serveHTTP(adminLn, newAdmin(a, started).Handler(), log, "admin")
 	}
 
 	// Updates come from polling or the webhook; the rest works on runCtx.

@@ -11,11 +11,12 @@ import (
 	"regexp"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
+
+	"kindling/internal/yamlx"
 )
 
 // maxFileProblems caps the problems reported for one file: past it, a file is
@@ -192,8 +193,6 @@ func (l *loader) readFile(fsys fs.FS, name string, fp *fileProblems) []byte {
 	return data
 }
 
-var yamlErrLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-
 // parseYAML turns data into the root mapping of its one document, reporting
 // text that is not UTF-8, syntax errors, several documents and aliases.
 func parseYAML(data []byte, fp *fileProblems) (root *yaml.Node) {
@@ -229,7 +228,7 @@ func parseYAML(data []byte, fp *fileProblems) (root *yaml.Node) {
 		}
 		return nil
 	}
-	if first, n := findAliases(&doc, nil, 0); n > 0 {
+	if first, n := yamlx.Aliases(&doc); n > 0 {
 		msg := fmt.Sprintf("YAML aliases (*%s) are not supported: write the value out in full", clip(first.Value, 40))
 		if n > 1 {
 			msg += fmt.Sprintf(" (%d more aliases in this file)", n-1)
@@ -250,27 +249,8 @@ func parseYAML(data []byte, fp *fileProblems) (root *yaml.Node) {
 }
 
 func yamlProblem(err error) Problem {
-	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	if m := yamlErrLine.FindStringSubmatch(err.Error()); m != nil {
-		n, _ := strconv.Atoi(m[1])
-		return Problem{Line: n, Message: "invalid YAML: " + m[2]}
-	}
-	return Problem{Message: "invalid YAML: " + msg}
-}
-
-// findAliases returns the first alias node under n and how many there are,
-// without following them.
-func findAliases(n *yaml.Node, first *yaml.Node, count int) (*yaml.Node, int) {
-	if n.Kind == yaml.AliasNode {
-		if first == nil {
-			first = n
-		}
-		return first, count + 1
-	}
-	for _, c := range n.Content {
-		first, count = findAliases(c, first, count)
-	}
-	return first, count
+	line, msg := yamlx.SyntaxError(err)
+	return Problem{Line: line, Message: "invalid YAML: " + msg}
 }
 
 func describe(n *yaml.Node) string {
@@ -332,13 +312,13 @@ func fields(n *yaml.Node, field string, fp *fileProblems, known []string, each f
 			continue
 		}
 		if seen[key] {
-			fp.errorf(k, join(field, key), "is written twice")
+			fp.errorf(k, yamlx.Join(field, key), "is written twice")
 			continue
 		}
 		seen[key] = true
 		if !slices.Contains(known, key) {
 			msg := fmt.Sprintf("unknown field %q", key)
-			if s := suggest(key, known); s != "" {
+			if s := yamlx.Suggest(key, known); s != "" {
 				msg += fmt.Sprintf(" (did you mean %q?)", s)
 			} else {
 				msg += " (expected " + strings.Join(known, ", ") + ")"
@@ -349,51 +329,6 @@ func fields(n *yaml.Node, field string, fp *fileProblems, known []string, each f
 		each(key, k, v)
 	}
 	return true
-}
-
-func join(field, key string) string {
-	if field == "" {
-		return key
-	}
-	return field + "." + key
-}
-
-// suggest returns the word of known closest to word, if it is close enough to
-// be a typo.
-func suggest(word string, known []string) string {
-	best, bestD := "", 3
-	for _, k := range known {
-		if d := editDistance(strings.ToLower(word), k); d < bestD {
-			best, bestD = k, d
-		}
-	}
-	if bestD > len(word)/2 {
-		return ""
-	}
-	return best
-}
-
-func editDistance(a, b string) int {
-	if len(a) > 64 || len(b) > 64 {
-		return 99
-	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // str decodes a scalar as text, trimmed. Any scalar is text (`text: 10` is
@@ -483,7 +418,7 @@ func checkText(n *yaml.Node, field, text string, allowed []string, fp *fileProbl
 			continue
 		}
 		msg := fmt.Sprintf("unknown placeholder {%s}", name)
-		if s := suggest(name, allowed); s != "" {
+		if s := yamlx.Suggest(name, allowed); s != "" {
 			msg += fmt.Sprintf(" (did you mean {%s}?)", s)
 		} else {
 			msg += "; use " + placeholderList(allowed)

@@ -9,6 +9,8 @@ import (
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
+
+	"kindling/internal/yamlx"
 )
 
 // The keys each part of a file may have.
@@ -75,24 +77,7 @@ func parseSequence(root *yaml.Node, fp *fileProblems) (*Sequence, *seqNodes) {
 				seq.LetterDay = d
 			}
 		case "letter":
-			fields(v, key, fp, letterKeys, func(lk string, _, lv *yaml.Node) {
-				field := join(key, lk)
-				s, ok := str(lv, field, fp)
-				if !ok {
-					return
-				}
-				checkText(lv, field, s, sequenceVars, fp)
-				switch lk {
-				case "title":
-					seq.Letter.Title = s
-				case "opening":
-					seq.Letter.Opening = s
-				case "day_heading":
-					seq.Letter.DayHeading = s
-				case "closing":
-					seq.Letter.Closing = s
-				}
-			})
+			parseLetter(v, key, &seq.Letter, fp)
 		}
 	})
 	for _, key := range []string{"id", "language", "name", "days"} {
@@ -101,21 +86,7 @@ func parseSequence(root *yaml.Node, fp *fileProblems) (*Sequence, *seqNodes) {
 		}
 	}
 
-	// Days in order, each once.
-	order := make([]int, len(seq.Days))
-	for i := range order {
-		order[i] = i
-	}
-	sort.SliceStable(order, func(i, j int) bool { return seq.Days[order[i]].Day < seq.Days[order[j]].Day })
-	sorted := make([]Step, len(seq.Days))
-	for i, o := range order {
-		sorted[i] = seq.Days[o]
-		if i > 0 && sorted[i-1].Day == sorted[i].Day {
-			fp.add(Problem{Line: sorted[i].Line, Field: fmt.Sprintf("days[%d].day", dayIndex[o]),
-				Message: fmt.Sprintf("day %d is listed twice (also on line %d)", sorted[i].Day, sorted[i-1].Line)})
-		}
-	}
-	seq.Days = sorted
+	seq.Days = sortDays(seq.Days, dayIndex, fp)
 	checkQuestionsAgree(seq, fp)
 	if seq.LetterDay == 0 {
 		for _, st := range seq.Days {
@@ -233,7 +204,7 @@ func parseStep(n *yaml.Node, field string, fp *fileProblems, repeat func(key str
 	dayOK := !isDay
 	ok := fields(n, field, fp, known, func(key string, k, v *yaml.Node) {
 		have[key] = true
-		f := join(field, key)
+		f := yamlx.Join(field, key)
 		switch key {
 		case "day":
 			if d, ok := integer(v, f, fp); ok {
@@ -290,14 +261,14 @@ func parseStep(n *yaml.Node, field string, fp *fileProblems, repeat func(key str
 	}
 	checkMessageLen(n, field, st, fp)
 	if isDay && !have["day"] {
-		fp.errorf(n, join(field, "day"), "is missing")
+		fp.errorf(n, yamlx.Join(field, "day"), "is missing")
 	}
 	if !have["questions"] {
-		fp.errorf(n, join(field, "questions"), "is missing: a day needs at least one question")
+		fp.errorf(n, yamlx.Join(field, "questions"), "is missing: a day needs at least one question")
 	} else if len(st.Questions) == 0 && n.Kind == yaml.MappingNode {
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			if v := n.Content[i+1]; n.Content[i].Value == "questions" && v.Kind == yaml.SequenceNode && len(v.Content) == 0 {
-				fp.errorf(v, join(field, "questions"), "is empty: a day needs at least one question")
+				fp.errorf(v, yamlx.Join(field, "questions"), "is empty: a day needs at least one question")
 			}
 		}
 	}
@@ -310,7 +281,7 @@ func parseQuestion(n *yaml.Node, field string, fp *fileProblems) (Question, bool
 	have := map[string]bool{}
 	ok := fields(n, field, fp, questionKeys, func(key string, k, v *yaml.Node) {
 		have[key] = true
-		f := join(field, key)
+		f := yamlx.Join(field, key)
 		switch key {
 		case "id":
 			idNode = v
@@ -340,11 +311,11 @@ func parseQuestion(n *yaml.Node, field string, fp *fileProblems) (Question, bool
 	}
 	for _, key := range []string{"id", "text"} {
 		if !have[key] {
-			fp.errorf(n, join(field, key), "is missing")
+			fp.errorf(n, yamlx.Join(field, key), "is missing")
 		}
 	}
 	if scaleNode != nil && choiceNode != nil {
-		fp.errorf(choiceNode, join(field, "choice"), "a question has a scale or a choice, not both")
+		fp.errorf(choiceNode, yamlx.Join(field, "choice"), "a question has a scale or a choice, not both")
 		return q, false
 	}
 	if q.ID == "" {
@@ -352,9 +323,9 @@ func parseQuestion(n *yaml.Node, field string, fp *fileProblems) (Question, bool
 	}
 	switch {
 	case q.Scale != nil:
-		checkButtonData(idNode, join(field, "id"), q.ID, strconv.Itoa(q.Scale.Min), fp)
+		checkButtonData(idNode, yamlx.Join(field, "id"), q.ID, strconv.Itoa(q.Scale.Min), fp)
 		if len(strconv.Itoa(q.Scale.Max)) > len(strconv.Itoa(q.Scale.Min)) {
-			checkButtonData(idNode, join(field, "id"), q.ID, strconv.Itoa(q.Scale.Max), fp)
+			checkButtonData(idNode, yamlx.Join(field, "id"), q.ID, strconv.Itoa(q.Scale.Max), fp)
 		}
 	case q.Choice != nil:
 		longest := ""
@@ -363,7 +334,7 @@ func parseQuestion(n *yaml.Node, field string, fp *fileProblems) (Question, bool
 				longest = o.ID
 			}
 		}
-		checkButtonData(idNode, join(field, "id"), q.ID, longest, fp)
+		checkButtonData(idNode, yamlx.Join(field, "id"), q.ID, longest, fp)
 	}
 	return q, true
 }
@@ -373,7 +344,7 @@ func parseScale(n *yaml.Node, field string, fp *fileProblems) *Scale {
 	have := map[string]bool{}
 	ok := fields(n, field, fp, scaleKeys, func(key string, k, v *yaml.Node) {
 		have[key] = true
-		f := join(field, key)
+		f := yamlx.Join(field, key)
 		switch key {
 		case "min":
 			sc.Min, have[key] = integer(v, f, fp)
@@ -398,16 +369,16 @@ func parseScale(n *yaml.Node, field string, fp *fileProblems) *Scale {
 	if !have["min"] || !have["max"] {
 		for _, key := range []string{"min", "max"} {
 			if _, seen := have[key]; !seen {
-				fp.errorf(n, join(field, key), "is missing")
+				fp.errorf(n, yamlx.Join(field, key), "is missing")
 			}
 		}
 		return sc
 	}
 	switch {
 	case sc.Min >= sc.Max:
-		fp.errorf(n, join(field, "max"), "is %d, not above min %d", sc.Max, sc.Min)
+		fp.errorf(n, yamlx.Join(field, "max"), "is %d, not above min %d", sc.Max, sc.Min)
 	case sc.Buttons() > MaxScaleButtons:
-		fp.errorf(n, join(field, "max"), "%d..%d is %d buttons; a scale may have at most %d", sc.Min, sc.Max, sc.Buttons(), MaxScaleButtons)
+		fp.errorf(n, yamlx.Join(field, "max"), "%d..%d is %d buttons; a scale may have at most %d", sc.Min, sc.Max, sc.Buttons(), MaxScaleButtons)
 	}
 	return sc
 }
@@ -416,7 +387,7 @@ func parseChoice(n *yaml.Node, field string, fp *fileProblems) *Choice {
 	ch := &Choice{}
 	have := false
 	fields(n, field, fp, choiceKeys, func(key string, k, v *yaml.Node) {
-		f := join(field, key)
+		f := yamlx.Join(field, key)
 		switch key {
 		case "multiple":
 			ch.Multiple, _ = boolean(v, f, fp)
@@ -448,7 +419,7 @@ func parseChoice(n *yaml.Node, field string, fp *fileProblems) *Choice {
 		}
 	})
 	if !have && n.Kind == yaml.MappingNode {
-		fp.errorf(n, join(field, "options"), "is missing")
+		fp.errorf(n, yamlx.Join(field, "options"), "is missing")
 	}
 	return ch
 }
@@ -458,7 +429,7 @@ func parseOption(n *yaml.Node, field string, fp *fileProblems) (Option, bool) {
 	have := map[string]bool{}
 	ok := fields(n, field, fp, optionKeys, func(key string, k, v *yaml.Node) {
 		have[key] = true
-		f := join(field, key)
+		f := yamlx.Join(field, key)
 		s, ok := str(v, f, fp)
 		if !ok {
 			return
@@ -478,7 +449,7 @@ func parseOption(n *yaml.Node, field string, fp *fileProblems) (Option, bool) {
 	}
 	for _, key := range optionKeys {
 		if !have[key] {
-			fp.errorf(n, join(field, key), "is missing")
+			fp.errorf(n, yamlx.Join(field, key), "is missing")
 		}
 	}
 	return o, true
@@ -502,7 +473,7 @@ func parseMessages(root *yaml.Node, fp *fileProblems) *messagesFile {
 			}
 			for i := 0; i+1 < len(v.Content); i += 2 {
 				mk, mv := v.Content[i], v.Content[i+1]
-				f := join(key, mk.Value)
+				f := yamlx.Join(key, mk.Value)
 				if mk.Kind != yaml.ScalarNode {
 					fp.errorf(mk, key, "a key must be a plain word, found %s", describe(mk))
 					continue
@@ -528,7 +499,7 @@ func parseMessages(root *yaml.Node, fp *fileProblems) *messagesFile {
 				}
 				if !slices.Contains(MessageKeys, mk.Value) {
 					msg := "is not a message the bot uses"
-					if s := suggest(mk.Value, MessageKeys); s != "" {
+					if s := yamlx.Suggest(mk.Value, MessageKeys); s != "" {
 						msg += fmt.Sprintf(" (did you mean %q?)", s)
 					}
 					fp.warnf(mk, f, "%s", msg)
@@ -597,4 +568,45 @@ func nameList(n *yaml.Node, field string, count int, what string, fp *fileProble
 		names = append(names, s)
 	}
 	return strings.Join(names, listSep), true
+}
+
+// parseLetter reads the letter: mapping at key into letter.
+func parseLetter(v *yaml.Node, key string, letter *LetterTemplate, fp *fileProblems) {
+	fields(v, key, fp, letterKeys, func(lk string, _, lv *yaml.Node) {
+		field := yamlx.Join(key, lk)
+		s, ok := str(lv, field, fp)
+		if !ok {
+			return
+		}
+		checkText(lv, field, s, sequenceVars, fp)
+		switch lk {
+		case "title":
+			letter.Title = s
+		case "opening":
+			letter.Opening = s
+		case "day_heading":
+			letter.DayHeading = s
+		case "closing":
+			letter.Closing = s
+		}
+	})
+}
+
+// sortDays returns days in order of their day, reporting a day listed
+// twice; dayIndex is the position of each step in the days: list.
+func sortDays(days []Step, dayIndex []int, fp *fileProblems) []Step {
+	order := make([]int, len(days))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(i, j int) bool { return days[order[i]].Day < days[order[j]].Day })
+	sorted := make([]Step, len(days))
+	for i, o := range order {
+		sorted[i] = days[o]
+		if i > 0 && sorted[i-1].Day == sorted[i].Day {
+			fp.add(Problem{Line: sorted[i].Line, Field: fmt.Sprintf("days[%d].day", dayIndex[o]),
+				Message: fmt.Sprintf("day %d is listed twice (also on line %d)", sorted[i].Day, sorted[i-1].Line)})
+		}
+	}
+	return sorted
 }

@@ -10,12 +10,13 @@ import (
 	"os"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
+
+	"kindling/internal/yamlx"
 )
 
 // Categories are the warning signs a rule may belong to, as clinicians list
@@ -236,8 +237,6 @@ func (p *parser) errorf(n *yaml.Node, field, format string, args ...any) {
 	p.add(line, field, format, args...)
 }
 
-var yamlErrLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-
 func (p *parser) root(data []byte) (root *yaml.Node) {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	if !utf8.Valid(data) || bytes.IndexByte(data, 0) >= 0 {
@@ -270,7 +269,7 @@ func (p *parser) root(data []byte) (root *yaml.Node) {
 		}
 		return nil
 	}
-	if a := findAlias(&doc); a != nil {
+	if a, _ := yamlx.Aliases(&doc); a != nil {
 		p.errorf(a, "", "YAML aliases (*%s) are not supported: write the value out in full", a.Value)
 		return nil
 	}
@@ -287,24 +286,8 @@ func (p *parser) root(data []byte) (root *yaml.Node) {
 }
 
 func (p *parser) yamlError(err error) {
-	if m := yamlErrLine.FindStringSubmatch(err.Error()); m != nil {
-		n, _ := strconv.Atoi(m[1])
-		p.add(n, "", "invalid YAML: %s", m[2])
-		return
-	}
-	p.add(0, "", "invalid YAML: %s", strings.TrimPrefix(err.Error(), "yaml: "))
-}
-
-func findAlias(n *yaml.Node) *yaml.Node {
-	if n.Kind == yaml.AliasNode {
-		return n
-	}
-	for _, c := range n.Content {
-		if a := findAlias(c); a != nil {
-			return a
-		}
-	}
-	return nil
+	line, msg := yamlx.SyntaxError(err)
+	p.add(line, "", "invalid YAML: %s", msg)
 }
 
 func describe(n *yaml.Node) string {
@@ -345,13 +328,13 @@ func (p *parser) fields(n *yaml.Node, field string, known []string, each func(ke
 		}
 		key := k.Value
 		if seen[key] {
-			p.errorf(k, join(field, key), "is written twice")
+			p.errorf(k, yamlx.Join(field, key), "is written twice")
 			continue
 		}
 		seen[key] = true
 		if !slices.Contains(known, key) {
 			msg := fmt.Sprintf("unknown field %q", clip(key, 40))
-			if s := suggest(key, known); s != "" {
+			if s := yamlx.Suggest(key, known); s != "" {
 				msg += fmt.Sprintf(" (did you mean %q?)", s)
 			} else {
 				msg += " (expected " + strings.Join(known, ", ") + ")"
@@ -362,51 +345,6 @@ func (p *parser) fields(n *yaml.Node, field string, known []string, each func(ke
 		each(key, k, v)
 	}
 	return true
-}
-
-func join(field, key string) string {
-	if field == "" {
-		return key
-	}
-	return field + "." + key
-}
-
-// suggest returns the word of known closest to word, if it is close enough
-// to be a typo.
-func suggest(word string, known []string) string {
-	best, bestD := "", 3
-	for _, k := range known {
-		if d := editDistance(strings.ToLower(word), k); d < bestD {
-			best, bestD = k, d
-		}
-	}
-	if bestD > len(word)/2 {
-		return ""
-	}
-	return best
-}
-
-func editDistance(a, b string) int {
-	if len(a) > 64 || len(b) > 64 {
-		return 99
-	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 func (p *parser) text(n *yaml.Node, field string) (string, bool) {
@@ -514,7 +452,7 @@ func (p *parser) rule(n *yaml.Node, field string, gap int) (Rule, bool) {
 			}
 			if !slices.Contains(Categories, c) {
 				msg := fmt.Sprintf("unknown category %q", clip(c, 40))
-				if s := suggest(c, Categories); s != "" {
+				if s := yamlx.Suggest(c, Categories); s != "" {
 					msg += fmt.Sprintf(" (did you mean %q?)", s)
 				} else {
 					msg += " (expected " + strings.Join(Categories, ", ") + ")"
@@ -535,7 +473,7 @@ func (p *parser) rule(n *yaml.Node, field string, gap int) (Rule, bool) {
 				r.Tier = TierCheck
 			default:
 				msg := fmt.Sprintf("unknown tier %q (expected alert or check)", clip(t, 40))
-				if s := suggest(t, tiers); s != "" {
+				if s := yamlx.Suggest(t, tiers); s != "" {
 					msg = fmt.Sprintf("unknown tier %q (did you mean %q?)", clip(t, 40), s)
 				}
 				p.errorf(v, f, "%s", msg)
