@@ -67,8 +67,8 @@ type Bot struct {
 	DefaultTimeZone string
 	// DataDir is where voice notes are saved (a "voice" folder in it).
 	DataDir string
-	// Enrollment is "invite" (a coach's link is needed) or "open".
-	Enrollment string
+	// Enrollment says who may start; anything but EnrollOpen needs an invite.
+	Enrollment Enrollment
 	InviteTTL  time.Duration
 	Coaches    []Coach
 	// Username is the bot's Telegram username, for invite links.

@@ -61,7 +61,7 @@ func (b *Bot) onMessage(tx *store.Tx, m *models.Message, fx *effects) error {
 		return b.onVoice(tx, &c, m, fx)
 	case m.Text != "":
 		if c.Setup != "" {
-			return b.onSetupInput(tx, &c, c.Setup, m.Text, fx)
+			return b.onSetupInput(tx, &c, setupKind(c.Setup), m.Text, fx)
 		}
 		if c.Flow != "" {
 			return b.onFlowInput(tx, &c, m.Text, fx)
