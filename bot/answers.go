@@ -381,9 +381,9 @@ func (b *Bot) scaleQuestion(id string) (prompts.Question, bool) {
 // first, then the configured message with the helplines, then line (who
 // is being reached; empty when no one is).
 func (b *Bot) crisisText(c *store.Client, line string) string {
-	msg := b.CrisisMessage[baseLang(c.Language)]
+	msg := b.CrisisMessage[prompts.BaseLanguage(c.Language)]
 	if msg == "" {
-		msg = b.CrisisMessage[baseLang(b.DefaultLanguage)]
+		msg = b.CrisisMessage[prompts.BaseLanguage(b.DefaultLanguage)]
 	}
 	if msg == "" {
 		msg = safety.DefaultCrisisMessage["en"]
@@ -391,7 +391,7 @@ func (b *Bot) crisisText(c *store.Client, line string) string {
 	if line != "" {
 		msg = strings.TrimRight(msg, "\n") + "\n\n" + line
 	}
-	return safety.CrisisReply(msg, c.SafetyPlan, baseLang(c.Language))
+	return safety.CrisisReply(msg, c.SafetyPlan, prompts.BaseLanguage(c.Language))
 }
 
 // coachesOf are the coaches told first about a client: their own, or
@@ -409,9 +409,4 @@ func (b *Bot) coachesOf(c *store.Client) []int64 {
 		return all
 	}
 	return ids
-}
-
-func baseLang(lang string) string {
-	l, _, _ := strings.Cut(strings.ToLower(lang), "-")
-	return l
 }

@@ -482,7 +482,7 @@ func (b *Bot) startSafetyPlan(tx *store.Tx, fx *effects, c *store.Client) error 
 
 func planPrompt(i int, lang string) string {
 	p := safety.PlanParts[i].Prompt
-	if s := p[baseLang(lang)]; s != "" {
+	if s := p[prompts.BaseLanguage(lang)]; s != "" {
 		return s
 	}
 	return p["en"]

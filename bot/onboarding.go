@@ -139,7 +139,7 @@ func (b *Bot) onConsent(tx *store.Tx, q *models.CallbackQuery, chatID int64, mes
 	}
 	c := store.Client{
 		ChatID: chatID, UserID: q.From.ID, Name: strings.TrimSpace(q.From.FirstName), Username: q.From.Username,
-		Language: baseLang(lang), TimeZone: b.DefaultTimeZone, SendTime: b.DefaultTime,
+		Language: prompts.BaseLanguage(lang), TimeZone: b.DefaultTimeZone, SendTime: b.DefaultTime,
 		Sequence: b.DefaultSequence, Status: store.StatusActive, Coach: coach,
 		ConsentAt: now, CreatedAt: now, Setup: "timezone",
 	}
