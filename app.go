@@ -180,7 +180,7 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger, api *tgbot.Bot, o
 		DefaultSequence: cfg.Prompts.DefaultSequence, DefaultLanguage: cfg.Prompts.DefaultLanguage,
 		DefaultTime: cfg.Schedule.DefaultTime, DefaultTimeZone: cfg.Schedule.DefaultTimezone,
 		DataDir:    filepath.Dir(cfg.Store.Path),
-		Enrollment: cfg.Enrollment, InviteTTL: time.Duration(cfg.Invites.TTL), Coaches: coaches,
+		Enrollment: bot.Enrollment(cfg.Enrollment), InviteTTL: time.Duration(cfg.Invites.TTL), Coaches: coaches,
 		Safety: net, CrisisMessage: crisis, ForwardableCoachCopies: !cfg.Coaching.ProtectContent,
 		LowestMoodTwice: cfg.Safety.LowestMoodTwice, LowestMoodCheck: cfg.Safety.LowestMoodCheck,
 		EscalateTo: cfg.Safety.EscalateTo, EscalateAfter: time.Duration(cfg.Safety.EscalateAfter),

@@ -225,8 +225,8 @@ func (b *Bot) askCheck(tx *store.Tx, fx *effects, c *store.Client, words string,
 		ChatID: c.ChatID, Urgent: true,
 		Text: w.Text("check_question", v0) + "\n\n" + w.Text("check_lines", v0),
 		Keyboard: [][]store.Button{
-			{{Text: w.Text("check_yes", v0), Data: "ck|y|" + id}, {Text: w.Text("check_no", v0), Data: "ck|n|" + id}},
-			{{Text: w.Text("check_rather_not", v0), Data: "ck|p|" + id}},
+			{{Text: w.Text("check_yes", v0), Data: callbackData(kindCheck, "y", id)}, {Text: w.Text("check_no", v0), Data: callbackData(kindCheck, "n", id)}},
+			{{Text: w.Text("check_rather_not", v0), Data: callbackData(kindCheck, "p", id)}},
 		},
 	})
 }
@@ -299,11 +299,11 @@ func (b *Bot) raiseCheck(tx *store.Tx, fx *effects, c *store.Client, a *store.Al
 // message key saying why an escalated alert reaches someone ("" first).
 func (b *Bot) tell(tx *store.Tx, fx *effects, c *store.Client, a *store.Alert, to []int64, why string) error {
 	text := b.alertText(c, a, why)
-	id := strconv.FormatInt(c.ChatID, 10) + "|" + strconv.FormatInt(a.At.UnixNano(), 10)
+	client, at := strconv.FormatInt(c.ChatID, 10), strconv.FormatInt(a.At.UnixNano(), 10)
 	lang := b.DefaultLanguage
 	rows := [][]store.Button{{
-		{Text: b.text(lang, "alert_ack", prompts.Vars{}), Data: "al|k|" + id},
-		{Text: b.text(lang, "alert_resolve", prompts.Vars{}), Data: "al|r|" + id},
+		{Text: b.text(lang, "alert_ack", prompts.Vars{}), Data: callbackData(kindAlert, "k", client, at)},
+		{Text: b.text(lang, "alert_resolve", prompts.Vars{}), Data: callbackData(kindAlert, "r", client, at)},
 	}}
 	told := 0
 	for _, chat := range to {
@@ -594,8 +594,8 @@ func (b *Bot) onAlertPress(tx *store.Tx, q *models.CallbackQuery, chatID int64, 
 		acknowledge()
 		b.answerPress(fx, q.ID, b.text(lang, "alert_ack_thanks", v))
 		b.editMarkup(fx, chatID, messageID, &models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{{
-			{Text: "✓ " + b.text(lang, "alert_ack", v), CallbackData: "noop"},
-			{Text: b.text(lang, "alert_resolve", v), CallbackData: "al|r|" + parts[1] + "|" + parts[2]},
+			{Text: "✓ " + b.text(lang, "alert_ack", v), CallbackData: callbackData(kindNoop)},
+			{Text: b.text(lang, "alert_resolve", v), CallbackData: callbackData(kindAlert, "r", parts[1], parts[2])},
 		}}})
 		if err := b.tellOthers(tx, fx, &a, chatID, b.text(lang, "alert_taken", v)); err != nil {
 			return err

@@ -20,11 +20,12 @@ const maxAnswer = 16000
 
 // onPress handles a button press.
 func (b *Bot) onPress(tx *store.Tx, q *models.CallbackQuery, fx *effects) error {
+	kind, rest := parseCallback(q.Data)
 	var chatID int64
 	var messageID int
 	if m := q.Message.Message; m != nil {
 		chatID, messageID = m.Chat.ID, m.ID
-		if m.Chat.Type != models.ChatTypePrivate && !strings.HasPrefix(q.Data, "al|") {
+		if m.Chat.Type != models.ChatTypePrivate && kind != kindAlert {
 			// Only an alert sent to an on-call group is acted on there.
 			b.answerPress(fx, q.ID, "")
 			return nil
@@ -35,18 +36,17 @@ func (b *Bot) onPress(tx *store.Tx, q *models.CallbackQuery, fx *effects) error 
 	if chatID == 0 {
 		chatID = q.From.ID
 	}
-	kind, rest, _ := strings.Cut(q.Data, "|")
 	lang := q.From.LanguageCode
 	switch kind {
-	case "al":
+	case kindAlert:
 		return b.onAlertPress(tx, q, chatID, messageID, rest, fx)
-	case "ck":
+	case kindCheck:
 		return b.onCheckPress(tx, q, chatID, messageID, rest, fx)
-	case "a":
+	case kindAnswer:
 		return b.onAnswerPress(tx, q, chatID, messageID, rest, fx)
-	case "c":
+	case kindConsent:
 		return b.onConsent(tx, q, chatID, messageID, rest, fx)
-	case "tz", "t", "s":
+	case kindZone, kindTime, kindSessionDay:
 		c, err := tx.Client(chatID)
 		if errors.Is(err, store.ErrNotFound) {
 			b.answerPress(fx, q.ID, b.text(lang, "old_question", prompts.Vars{}))
@@ -58,15 +58,15 @@ func (b *Bot) onPress(tx *store.Tx, q *models.CallbackQuery, fx *effects) error 
 		b.answerPress(fx, q.ID, "")
 		b.showChosen(fx, chatID, messageID, pressedLabel(q))
 		return b.onSetupInput(tx, &c, kind, rest, fx)
-	case "f":
+	case kindForget:
 		return b.onForgetPress(tx, q, chatID, messageID, rest, fx)
-	case "x":
+	case kindSessionRemove:
 		return b.onSessionRemovePress(tx, q, chatID, messageID, rest, fx)
-	case "sx":
+	case kindSessionChoice:
 		return b.onSessionChoicePress(tx, q, chatID, messageID, rest, fx)
-	case "m":
+	case kindMove:
 		return b.onMovePress(tx, q, chatID, messageID, rest, fx)
-	case "cj", "ce":
+	case kindCoachJournal, kindCoachExport:
 		return b.onCoachPress(tx, q, chatID, messageID, kind, rest, fx)
 	default:
 		b.answerPress(fx, q.ID, "")
@@ -111,7 +111,7 @@ func (b *Bot) showChosen(fx *effects, chatID int64, messageID int, label string)
 	}
 	markup := &models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{}}
 	if label != "" {
-		markup.InlineKeyboard = [][]models.InlineKeyboardButton{{{Text: "✓ " + label, CallbackData: "noop"}}}
+		markup.InlineKeyboard = [][]models.InlineKeyboardButton{{{Text: "✓ " + label, CallbackData: callbackData(kindNoop)}}}
 	}
 	b.editMarkup(fx, chatID, messageID, markup)
 }
@@ -381,9 +381,9 @@ func (b *Bot) scaleQuestion(id string) (prompts.Question, bool) {
 // first, then the configured message with the helplines, then line (who
 // is being reached; empty when no one is).
 func (b *Bot) crisisText(c *store.Client, line string) string {
-	msg := b.CrisisMessage[baseLang(c.Language)]
+	msg := b.CrisisMessage[prompts.BaseLanguage(c.Language)]
 	if msg == "" {
-		msg = b.CrisisMessage[baseLang(b.DefaultLanguage)]
+		msg = b.CrisisMessage[prompts.BaseLanguage(b.DefaultLanguage)]
 	}
 	if msg == "" {
 		msg = safety.DefaultCrisisMessage["en"]
@@ -391,7 +391,7 @@ func (b *Bot) crisisText(c *store.Client, line string) string {
 	if line != "" {
 		msg = strings.TrimRight(msg, "\n") + "\n\n" + line
 	}
-	return safety.CrisisReply(msg, c.SafetyPlan, baseLang(c.Language))
+	return safety.CrisisReply(msg, c.SafetyPlan, prompts.BaseLanguage(c.Language))
 }
 
 // coachesOf are the coaches told first about a client: their own, or
@@ -409,9 +409,4 @@ func (b *Bot) coachesOf(c *store.Client) []int64 {
 		return all
 	}
 	return ids
-}
-
-func baseLang(lang string) string {
-	l, _, _ := strings.Cut(strings.ToLower(lang), "-")
-	return l
 }

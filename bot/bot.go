@@ -1,13 +1,3 @@
-// Package bot is kindling's side of the Telegram conversation: it reads
-// updates, turns commands, answers and button presses into stored records
-// and outgoing messages, and sends those messages through one Sender.
-//
-// Everything a client tells kindling is stored in the same transaction
-// that records the update as handled, before Telegram is told the update
-// was received. Messages to send are written to the store's outbox in
-// that transaction too and sent afterwards, so a crash repeats at most
-// the messages in flight and never loses one. The bot must never answer
-// a message that may be a cry for help with a routine acknowledgement.
 package bot
 
 import (
@@ -67,8 +57,8 @@ type Bot struct {
 	DefaultTimeZone string
 	// DataDir is where voice notes are saved (a "voice" folder in it).
 	DataDir string
-	// Enrollment is "invite" (a coach's link is needed) or "open".
-	Enrollment string
+	// Enrollment says who may start; anything but EnrollOpen needs an invite.
+	Enrollment Enrollment
 	InviteTTL  time.Duration
 	Coaches    []Coach
 	// Username is the bot's Telegram username, for invite links.

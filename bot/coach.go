@@ -61,11 +61,11 @@ func (b *Bot) onCoachCommand(tx *store.Tx, m *models.Message, name, args string,
 				days, f = n, f[:len(f)-1]
 			}
 		}
-		return true, b.withClient(tx, fx, co, chat, lang, strings.Join(f, " "), "cj|"+strconv.Itoa(days), func(c store.Client) error {
+		return true, b.withClient(tx, fx, co, chat, lang, strings.Join(f, " "), kindCoachJournal, strconv.Itoa(days), func(c store.Client) error {
 			return b.journalOf(tx, fx, chat, lang, c, days)
 		})
 	case "export":
-		return true, b.withClient(tx, fx, co, chat, lang, args, "ce|", func(c store.Client) error {
+		return true, b.withClient(tx, fx, co, chat, lang, args, kindCoachExport, "", func(c store.Client) error {
 			return b.exportOf(tx, fx, chat, lang, c)
 		})
 	case "reload":
@@ -118,7 +118,7 @@ func coachClients(tx *store.Tx, coach int64) ([]store.Client, error) {
 
 // withClient finds the coach's client named by query (a name, @username
 // or chat id). Two or more matches get buttons to choose, never a guess.
-func (b *Bot) withClient(tx *store.Tx, fx *effects, co Coach, chat int64, lang, query, pressPrefix string, do func(store.Client) error) error {
+func (b *Bot) withClient(tx *store.Tx, fx *effects, co Coach, chat int64, lang, query string, kind callbackKind, lead string, do func(store.Client) error) error {
 	query = strings.TrimSpace(query)
 	cs, err := coachClients(tx, co.ID)
 	if err != nil {
@@ -126,7 +126,7 @@ func (b *Bot) withClient(tx *store.Tx, fx *effects, co Coach, chat int64, lang, 
 	}
 	if query == "" {
 		key := "coach_which_client" // the example is /journal
-		if strings.HasPrefix(pressPrefix, "ce|") {
+		if kind == kindCoachExport {
 			key = "coach_which_export"
 		}
 		return b.say(tx, fx, chat, b.text(lang, key, prompts.Vars{}))
@@ -158,13 +158,13 @@ func (b *Bot) withClient(tx *store.Tx, fx *effects, co Coach, chat int64, lang, 
 			label += " @" + c.Username
 		}
 		label += " · " + strconv.FormatInt(c.ChatID, 10)
-		rows = append(rows, []store.Button{{Text: label, Data: pressPrefix + "|" + strconv.FormatInt(c.ChatID, 10)}})
+		rows = append(rows, []store.Button{{Text: label, Data: callbackData(kind, lead, strconv.FormatInt(c.ChatID, 10))}})
 	}
 	return b.enqueue(tx, fx, &store.Outgoing{ChatID: chat, Text: b.text(lang, "coach_choose_client", prompts.Vars{}), Keyboard: rows})
 }
 
 // onCoachPress handles a coach's choice among clients of the same name.
-func (b *Bot) onCoachPress(tx *store.Tx, q *models.CallbackQuery, chat int64, messageID int, kind, data string, fx *effects) error {
+func (b *Bot) onCoachPress(tx *store.Tx, q *models.CallbackQuery, chat int64, messageID int, kind callbackKind, data string, fx *effects) error {
 	b.answerPress(fx, q.ID, "")
 	co, ok := b.coach(&q.From)
 	if !ok {
@@ -184,7 +184,7 @@ func (b *Bot) onCoachPress(tx *store.Tx, q *models.CallbackQuery, chat int64, me
 		return err
 	}
 	b.showChosen(fx, chat, messageID, c.Name)
-	if kind == "ce" {
+	if kind == kindCoachExport {
 		return b.exportOf(tx, fx, chat, lang, c)
 	}
 	days := 7
@@ -442,8 +442,8 @@ func (b *Bot) onInviteWhileEnrolled(tx *store.Tx, fx *effects, c *store.Client, 
 	return b.enqueue(tx, fx, &store.Outgoing{
 		ChatID: c.ChatID, Text: b.text(c.Language, "invite_move_ask", v),
 		Keyboard: [][]store.Button{{
-			{Text: b.text(c.Language, "invite_move_yes", v), Data: "m|" + code},
-			{Text: b.text(c.Language, "invite_move_no", v), Data: "m|"},
+			{Text: b.text(c.Language, "invite_move_yes", v), Data: callbackData(kindMove, code)},
+			{Text: b.text(c.Language, "invite_move_no", v), Data: callbackData(kindMove, "")},
 		}},
 	})
 }

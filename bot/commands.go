@@ -103,17 +103,17 @@ func (b *Bot) onCommand(tx *store.Tx, m *models.Message, name, args string, fx *
 		if args == "" {
 			return b.startFlow(tx, fx, &c, "session")
 		}
-		return b.onSetupInput(tx, &c, "s", args, fx)
+		return b.onSetupInput(tx, &c, kindSessionDay, args, fx)
 	case "time":
 		if args == "" {
 			return b.startFlow(tx, fx, &c, "time")
 		}
-		return b.onSetupInput(tx, &c, "t", args, fx)
+		return b.onSetupInput(tx, &c, kindTime, args, fx)
 	case "timezone":
 		if args == "" {
 			return b.startFlow(tx, fx, &c, "timezone")
 		}
-		return b.onSetupInput(tx, &c, "tz", args, fx)
+		return b.onSetupInput(tx, &c, kindZone, args, fx)
 	case "pause":
 		return b.pause(tx, fx, &c, args)
 	case "resume":
@@ -264,11 +264,11 @@ func (b *Bot) startFlow(tx *store.Tx, fx *effects, c *store.Client, flow string)
 func (b *Bot) onFlowInput(tx *store.Tx, c *store.Client, text string, fx *effects) error {
 	switch {
 	case c.Flow == "session":
-		return b.onSetupInput(tx, c, "s", text, fx)
+		return b.onSetupInput(tx, c, kindSessionDay, text, fx)
 	case c.Flow == "time":
-		return b.onSetupInput(tx, c, "t", text, fx)
+		return b.onSetupInput(tx, c, kindTime, text, fx)
 	case c.Flow == "timezone":
-		return b.onSetupInput(tx, c, "tz", text, fx)
+		return b.onSetupInput(tx, c, kindZone, text, fx)
 	case strings.HasPrefix(c.Flow, "plan:"):
 		return b.onSafetyPlanInput(tx, fx, c, text)
 	}

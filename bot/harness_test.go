@@ -66,7 +66,7 @@ func (b *lockedBuffer) String() string {
 // harnessConfig is what a test may change about the harness.
 type harnessConfig struct {
 	start       time.Time
-	enrollment  string
+	enrollment  bot.Enrollment
 	coaches     []bot.Coach
 	set         *prompts.Set
 	catchUp     time.Duration
@@ -97,7 +97,9 @@ func withEscalateTo(ids ...int64) option { return func(c *harnessConfig) { c.esc
 // startingAt starts the fake clock at t (default 2026-03-01 12:00 UTC).
 func startingAt(t time.Time) option { return func(c *harnessConfig) { c.start = t } }
 
-func withEnrollment(mode string) option { return func(c *harnessConfig) { c.enrollment = mode } }
+func withEnrollment(mode bot.Enrollment) option {
+	return func(c *harnessConfig) { c.enrollment = mode }
+}
 
 func withCoaches(cs ...bot.Coach) option { return func(c *harnessConfig) { c.coaches = cs } }
 
@@ -141,7 +143,7 @@ func newHarness(t *testing.T, opts ...option) *harness {
 	t.Helper()
 	cfg := harnessConfig{
 		start:       time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC),
-		enrollment:  "open",
+		enrollment:  bot.EnrollOpen,
 		set:         prompts.Default(),
 		catchUp:     6 * time.Hour,
 		remindAfter: 3 * time.Hour,

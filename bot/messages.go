@@ -61,7 +61,7 @@ func (b *Bot) onMessage(tx *store.Tx, m *models.Message, fx *effects) error {
 		return b.onVoice(tx, &c, m, fx)
 	case m.Text != "":
 		if c.Setup != "" {
-			return b.onSetupInput(tx, &c, c.Setup, m.Text, fx)
+			return b.onSetupInput(tx, &c, setupKind(c.Setup), m.Text, fx)
 		}
 		if c.Flow != "" {
 			return b.onFlowInput(tx, &c, m.Text, fx)
@@ -284,7 +284,7 @@ func (b *Bot) crisisAnywhere(tx *store.Tx, m *models.Message, lang string, fx *e
 	if errors.Is(err, store.ErrNotFound) {
 		// Nothing may be stored and no coach is known: the helplines,
 		// and no word of a coach.
-		return true, b.enqueue(tx, fx, &store.Outgoing{ChatID: m.Chat.ID, Text: b.crisisText(&store.Client{Language: baseLang(lang)}, ""), Urgent: true})
+		return true, b.enqueue(tx, fx, &store.Outgoing{ChatID: m.Chat.ID, Text: b.crisisText(&store.Client{Language: prompts.BaseLanguage(lang)}, ""), Urgent: true})
 	}
 	if err != nil {
 		return false, err

@@ -410,8 +410,8 @@ func (b *Bot) askForget(tx *store.Tx, fx *effects, c *store.Client) error {
 	return b.enqueue(tx, fx, &store.Outgoing{
 		ChatID: c.ChatID, Text: b.text(c.Language, "forget_ask", v),
 		Keyboard: [][]store.Button{{
-			{Text: b.text(c.Language, "forget_yes_button", v), Data: "f|yes|" + stamp},
-			{Text: b.text(c.Language, "forget_no_button", v), Data: "f|no"},
+			{Text: b.text(c.Language, "forget_yes_button", v), Data: callbackData(kindForget, "yes", stamp)},
+			{Text: b.text(c.Language, "forget_no_button", v), Data: callbackData(kindForget, "no")},
 		}},
 	})
 }
@@ -482,7 +482,7 @@ func (b *Bot) startSafetyPlan(tx *store.Tx, fx *effects, c *store.Client) error 
 
 func planPrompt(i int, lang string) string {
 	p := safety.PlanParts[i].Prompt
-	if s := p[baseLang(lang)]; s != "" {
+	if s := p[prompts.BaseLanguage(lang)]; s != "" {
 		return s
 	}
 	return p["en"]

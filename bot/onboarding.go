@@ -14,6 +14,14 @@ import (
 	"kindling/store"
 )
 
+// Enrollment says who may start a conversation with the bot.
+type Enrollment string
+
+const (
+	EnrollInvite Enrollment = "invite" // only someone holding a coach's invite link
+	EnrollOpen   Enrollment = "open"   // anyone who finds the bot
+)
+
 // commonZones are offered as buttons; any IANA name can be typed.
 var commonZones = []string{
 	"America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles",
@@ -46,7 +54,7 @@ func (b *Bot) onStart(tx *store.Tx, m *models.Message, code string, fx *effects)
 	case !errors.Is(err, store.ErrNotFound):
 		return err
 	}
-	if b.Enrollment != "open" || code != "" {
+	if b.Enrollment != EnrollOpen || code != "" {
 		if refusal, err := b.checkInvite(tx, code, lang); err != nil {
 			return err
 		} else if refusal != "" {
@@ -57,16 +65,16 @@ func (b *Bot) onStart(tx *store.Tx, m *models.Message, code string, fx *effects)
 	if err := b.say(tx, fx, chatID, w.Text("welcome", v)); err != nil {
 		return err
 	}
-	yes := "c|yes"
+	yes := callbackData(kindConsent, "yes")
 	if code != "" {
-		yes += "|" + code
+		yes = callbackData(kindConsent, "yes", code)
 	}
 	return b.enqueue(tx, fx, &store.Outgoing{
 		ChatID: chatID,
 		Text:   w.Text("consent_ask", v),
 		Keyboard: [][]store.Button{{
 			{Text: w.Text("consent_yes_button", v), Data: yes},
-			{Text: w.Text("consent_no_button", v), Data: "c|no"},
+			{Text: w.Text("consent_no_button", v), Data: callbackData(kindConsent, "no")},
 		}},
 	})
 }
@@ -107,7 +115,7 @@ func (b *Bot) onConsent(tx *store.Tx, q *models.CallbackQuery, chatID int64, mes
 		return b.say(tx, fx, chatID, b.text(lang, "consent_declined", prompts.Vars{Name: q.From.FirstName}))
 	}
 	var coach int64
-	if b.Enrollment != "open" || code != "" {
+	if b.Enrollment != EnrollOpen || code != "" {
 		refusal, err := b.checkInvite(tx, code, lang)
 		if err != nil {
 			return err
@@ -131,7 +139,7 @@ func (b *Bot) onConsent(tx *store.Tx, q *models.CallbackQuery, chatID int64, mes
 	}
 	c := store.Client{
 		ChatID: chatID, UserID: q.From.ID, Name: strings.TrimSpace(q.From.FirstName), Username: q.From.Username,
-		Language: baseLang(lang), TimeZone: b.DefaultTimeZone, SendTime: b.DefaultTime,
+		Language: prompts.BaseLanguage(lang), TimeZone: b.DefaultTimeZone, SendTime: b.DefaultTime,
 		Sequence: b.DefaultSequence, Status: store.StatusActive, Coach: coach,
 		ConsentAt: now, CreatedAt: now, Setup: "timezone",
 	}
@@ -154,15 +162,15 @@ func (b *Bot) askFor(tx *store.Tx, fx *effects, c *store.Client, what string) er
 	switch what {
 	case "timezone":
 		o.Text = w.Text("ask_timezone", v)
-		o.Keyboard = buttonGrid(commonZones, "tz|", 2, func(z string) string { return strings.ReplaceAll(z, "_", " ") })
+		o.Keyboard = buttonGrid(commonZones, kindZone, 2, func(z string) string { return strings.ReplaceAll(z, "_", " ") })
 	case "time":
 		o.Text = w.Text("ask_time", v)
-		o.Keyboard = buttonGrid(commonTimes, "t|", 3, nil)
+		o.Keyboard = buttonGrid(commonTimes, kindTime, 3, nil)
 	case "session":
 		o.Text = w.Text("ask_session", v)
 		o.Keyboard = [][]store.Button{{
-			{Text: w.Text("today_button", v), Data: "s|today"},
-			{Text: w.Text("yesterday_button", v), Data: "s|yesterday"},
+			{Text: w.Text("today_button", v), Data: callbackData(kindSessionDay, "today")},
+			{Text: w.Text("yesterday_button", v), Data: callbackData(kindSessionDay, "yesterday")},
 		}}
 	default:
 		return fmt.Errorf("ask for %q: no such question", what)
@@ -170,7 +178,7 @@ func (b *Bot) askFor(tx *store.Tx, fx *effects, c *store.Client, what string) er
 	return b.enqueue(tx, fx, &o)
 }
 
-func buttonGrid(values []string, prefix string, perRow int, label func(string) string) [][]store.Button {
+func buttonGrid(values []string, kind callbackKind, perRow int, label func(string) string) [][]store.Button {
 	var rows [][]store.Button
 	for i := 0; i < len(values); i += perRow {
 		var row []store.Button
@@ -179,30 +187,37 @@ func buttonGrid(values []string, prefix string, perRow int, label func(string) s
 			if label != nil {
 				text = label(v)
 			}
-			row = append(row, store.Button{Text: text, Data: prefix + v})
+			row = append(row, store.Button{Text: text, Data: callbackData(kind, v)})
 		}
 		rows = append(rows, row)
 	}
 	return rows
 }
 
-// onSetupInput takes a time zone ("tz"), a time ("t") or a session date
-// ("s"), typed or pressed, during onboarding or later.
-func (b *Bot) onSetupInput(tx *store.Tx, c *store.Client, kind, input string, fx *effects) error {
-	switch kind {
+// setupKind is the button kind that answers the onboarding question
+// step (store.Client.Setup), so that a typed answer and a pressed one take
+// the same way.
+func setupKind(step string) callbackKind {
+	switch step {
 	case "timezone":
-		kind = "tz"
+		return kindZone
 	case "time":
-		kind = "t"
+		return kindTime
 	case "session":
-		kind = "s"
+		return kindSessionDay
 	}
+	return ""
+}
+
+// onSetupInput takes a time zone (kindZone), a time (kindTime) or a
+// session date (kindSessionDay), typed or pressed, during onboarding or later.
+func (b *Bot) onSetupInput(tx *store.Tx, c *store.Client, kind callbackKind, input string, fx *effects) error {
 	input = strings.TrimSpace(input)
 	v := prompts.Vars{Name: c.Name}
 	now := b.Now()
 	onboarding := c.Setup != ""
 	switch kind {
-	case "tz":
+	case kindZone:
 		zone, ok := parseZone(input)
 		if !ok {
 			return b.say(tx, fx, c.ChatID, b.text(c.Language, "timezone_invalid", prompts.Vars{Name: c.Name, TimeZone: clipRunes(input, 64)}))
@@ -217,7 +232,7 @@ func (b *Bot) onSetupInput(tx *store.Tx, c *store.Client, kind, input string, fx
 				return err
 			}
 		}
-	case "t":
+	case kindTime:
 		h, m, err := parseClock(input)
 		if err != nil {
 			return b.say(tx, fx, c.ChatID, b.text(c.Language, "time_invalid", v))
@@ -232,7 +247,7 @@ func (b *Bot) onSetupInput(tx *store.Tx, c *store.Client, kind, input string, fx
 				return err
 			}
 		}
-	case "s":
+	case kindSessionDay:
 		loc, err := loadZone(c.TimeZone)
 		if err != nil {
 			loc = time.UTC

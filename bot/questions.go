@@ -10,14 +10,12 @@ import (
 	"kindling/store"
 )
 
-// Callback data of an answer button: "a|<tag>|<question id>|<value>",
-// where tag names the delivery: its local date as yymmdd and its day in
-// base 36. It stays within prompts.MaxButtonData + 10 bytes, the room
-// prompts validation leaves for it.
-
-// answerData builds the callback data of one answer button.
+// answerData builds the callback data of one answer button,
+// "a|<tag>|<question id>|<value>", where tag names the delivery: its local
+// date as yymmdd and its day in base 36. It stays within
+// prompts.MaxButtonData + 10 bytes, the room prompts validation leaves for it.
 func answerData(d *store.Delivery, qid, value string) string {
-	return "a|" + deliveryTag(d.LocalDate, d.Day) + "|" + qid + "|" + value
+	return callbackData(kindAnswer, deliveryTag(d.LocalDate, d.Day), qid, value)
 }
 
 func deliveryTag(localDate string, day int) string {

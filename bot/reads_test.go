@@ -38,7 +38,8 @@ type readRig struct {
 
 func newReadRig(tb testing.TB) *readRig {
 	tb.Helper()
-	db, err := store.Open(filepath.Join(tb.TempDir(), "k.db"), store.Options{NoSync: true, Now: func() time.Time { return readsNow }})
+	clock := &fakeClock{now: readsNow}
+	db, err := store.Open(filepath.Join(tb.TempDir(), "k.db"), store.Options{NoSync: true, Now: clock.Now})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -51,7 +52,7 @@ func newReadRig(tb testing.TB) *readRig {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	sched := &schedule.Scheduler{DB: db, Prompts: func() *prompts.Set { return set }, CatchUp: 6 * time.Hour,
 		DefaultTime: "09:00", DefaultSequence: "after-session", Logger: log}
-	k := &bot.Bot{DB: db, Prompts: sched.Prompts, Planner: sched, Logger: log, Now: func() time.Time { return readsNow },
+	k := &bot.Bot{DB: db, Prompts: sched.Prompts, Planner: sched, Logger: log, Now: clock.Now,
 		DataDir:         tb.TempDir(),
 		DefaultSequence: "after-session", DefaultLanguage: "en", DefaultTime: "09:00", DefaultTimeZone: "UTC",
 		Coaches: []bot.Coach{{ID: coachID, Name: "Ana", TimeZone: "UTC", DigestTime: "18:00"}}}

@@ -33,8 +33,8 @@ func (b *Bot) sessionLogged(tx *store.Tx, fx *effects, c *store.Client, date str
 			ChatID: c.ChatID,
 			Text:   b.text(c.Language, "session_earlier", v),
 			Keyboard: [][]store.Button{
-				{{Text: w.Text("session_count_button", v), Data: "sx|" + sessionCountFrom + "|" + date}},
-				{{Text: w.Text("session_keep_button", v), Data: "sx|" + sessionKeep + "|" + latest.Date}},
+				{{Text: w.Text("session_count_button", v), Data: callbackData(kindSessionChoice, sessionCountFrom, date)}},
+				{{Text: w.Text("session_keep_button", v), Data: callbackData(kindSessionChoice, sessionKeep, latest.Date)}},
 			},
 		})
 	}
@@ -82,7 +82,7 @@ func (b *Bot) listSessions(tx *store.Tx, fx *effects, c *store.Client) error {
 			line += " — " + clipRunes(s.Intention, 80)
 		}
 		lines = append(lines, line)
-		rows = append(rows, []store.Button{{Text: "✕ " + b.formatDate(c.Language, s.Date), Data: "x|" + s.Date}})
+		rows = append(rows, []store.Button{{Text: "✕ " + b.formatDate(c.Language, s.Date), Data: callbackData(kindSessionRemove, s.Date)}})
 	}
 	text := b.text(c.Language, "sessions_list", v) + "\n\n" + strings.Join(lines, "\n")
 	return b.enqueue(tx, fx, &store.Outgoing{ChatID: c.ChatID, Text: text, Keyboard: rows})
@@ -113,8 +113,8 @@ func (b *Bot) onSessionRemovePress(tx *store.Tx, q *models.CallbackQuery, chatID
 		ChatID: chatID,
 		Text:   b.text(c.Language, "session_remove_ask", v),
 		Keyboard: [][]store.Button{{
-			{Text: w.Text("session_remove_yes", v), Data: "sx|" + sessionRemoveYes + "|" + date},
-			{Text: w.Text("session_remove_no", v), Data: "sx|" + sessionRemoveNo + "|" + date},
+			{Text: w.Text("session_remove_yes", v), Data: callbackData(kindSessionChoice, sessionRemoveYes, date)},
+			{Text: w.Text("session_remove_no", v), Data: callbackData(kindSessionChoice, sessionRemoveNo, date)},
 		}},
 	})
 }

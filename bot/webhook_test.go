@@ -9,7 +9,6 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -33,29 +32,12 @@ type webhookRig struct {
 	db   *store.DB
 	bot  *bot.Bot
 	hook *httptest.Server
-	log  *webhookLog
-}
-
-type webhookLog struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *webhookLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *webhookLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
+	log  *lockedBuffer
 }
 
 func newWebhookRig(t *testing.T) *webhookRig {
 	t.Helper()
-	r := &webhookRig{t: t, srv: telegramtest.NewTB(t), path: filepath.Join(t.TempDir(), "kindling.db"), log: &webhookLog{}}
+	r := &webhookRig{t: t, srv: telegramtest.NewTB(t), path: filepath.Join(t.TempDir(), "kindling.db"), log: &lockedBuffer{}}
 	db, err := store.Open(r.path, store.Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -115,7 +115,7 @@ func Preview(w io.Writer, set *Set, opts PreviewOptions) error {
 
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s (%s): %s\n", seq.ID, seq.Language, seq.Name)
-	if want := fallbackLangs(lang, "")[0]; baseLang(want) != baseLang(seq.Language) {
+	if want := fallbackLangs(lang, "")[0]; BaseLanguage(want) != BaseLanguage(seq.Language) {
 		fmt.Fprintf(&b, "There is no %q version; this is the one a client with language %q receives.\n", want, want)
 	}
 	v := opts.Vars
@@ -217,11 +217,6 @@ func writeIndented(b *strings.Builder, prefix, text string) {
 		b.WriteString(line)
 		b.WriteString("\n")
 	}
-}
-
-func baseLang(lang string) string {
-	base, _, _ := strings.Cut(lang, "-")
-	return base
 }
 
 func plural(n int, one, many string) string {

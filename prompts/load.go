@@ -459,7 +459,7 @@ func checkLabel(n *yaml.Node, field, label string, fp *fileProblems) {
 // checkButtonData reports a question id and answer that would not fit the
 // callback data of a button: "a|<question id>|<answer>".
 func checkButtonData(n *yaml.Node, field, qid, answer string, fp *fileProblems) {
-	data := "a|" + qid + "|" + answer
+	data := AnswerButtonKind + "|" + qid + "|" + answer
 	if len(data) > MaxButtonData {
 		fp.errorf(n, field, "question id and answer are too long for a button: %q is %d bytes, at most %d fit (Telegram allows 64, the bot needs 10)", data, len(data), MaxButtonData)
 	}

@@ -22,6 +22,11 @@ const (
 const (
 	// MaxTextLen is Telegram's limit on a message text, in UTF-16 code units.
 	MaxTextLen = 4096
+	// AnswerButtonKind is the first field of an answer button's callback
+	// data, "a|<delivery tag>|<question id>|<option id or number>". The bot
+	// builds its answer buttons with it; it is here so that the check below
+	// and the bot cannot disagree.
+	AnswerButtonKind = "a"
 	// MaxButtonData is how many bytes of "a|<question id>|<option id or number>"
 	// fit in Telegram's 64-byte callback data once the bot appends its
 	// 10-byte delivery tag.

@@ -214,9 +214,7 @@ type archiveWords struct {
 }
 
 func archiveWordsFor(lang string) archiveWords {
-	base, _, _ := strings.Cut(strings.ToLower(lang), "-")
-	base, _, _ = strings.Cut(base, "_")
-	if w, ok := archiveText[base]; ok {
+	if w, ok := archiveText[baseLanguage(lang)]; ok {
 		return w
 	}
 	return archiveText["en"]

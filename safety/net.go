@@ -388,7 +388,9 @@ func (n *Net) Match(lang, text string) (Match, bool) {
 	return Match{Phrase: v.Rule, Language: v.Language}, true
 }
 
-// baseLanguage turns "es-MX", "ES_mx" or " es " into "es".
+// baseLanguage turns "es-MX", "ES_mx" or " es " into "es", as
+// prompts.BaseLanguage does (this package imports nothing of kindling's,
+// so it keeps its own copy).
 func baseLanguage(lang string) string {
 	lang = strings.ToLower(strings.TrimSpace(lang))
 	if i := strings.IndexAny(lang, "-_"); i >= 0 {
