@@ -42,7 +42,7 @@ func (b *Bot) crisisWhileStuck(ctx context.Context, u *models.Update) {
 	}
 	b.logger().Error("crisis words in an update that cannot be stored: answering and telling the coaches without the store",
 		"update", u.ID, "chat", m.Chat.ID, "tier", v.Tier.String(), "rule", v.Rule)
-	reply := b.crisisText(&store.Client{Language: baseLang(lang)}, "")
+	reply := b.crisisText(&store.Client{Language: prompts.BaseLanguage(lang)}, "")
 	who := firstName(m.From)
 	if m.From != nil && m.From.Username != "" {
 		who += " @" + m.From.Username
