@@ -5,13 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"maps"
+	"net"
+	"net/http"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
+	"filippo.io/age"
 	tgbot "github.com/go-telegram/bot"
 
 	"kindling/bot"
@@ -22,21 +25,27 @@ import (
 )
 
 // app is kindling put together: the store, the prompts, the bot and the
-// schedule. run and demo build one; close releases it in reverse order.
+// schedule. `kindling run`, `kindling demo` and the end-to-end tests build
+// one with newApp, run it with Start and end it with Stop; close releases
+// what newApp opened, in reverse order.
 type app struct {
-	cfg      Config
-	log      *slog.Logger
-	db       *store.DB
-	prompts  func() *prompts.Set
-	watcher  *prompts.Watcher
-	bot      *bot.Bot
-	sched    *schedule.Scheduler
-	poller   *bot.Poller
-	metrics  *metrics
-	ledger   *forgetLedger
-	forgotMu sync.Mutex
-	forgot   bool       // a client erased their data since the last compaction
-	cond     conditions // what /healthz reports as degraded (lastgood.go)
+	cfg        Config
+	log        *slog.Logger
+	recipients []age.Recipient // backup.encrypt_to
+	tg         *bot.Client
+	stages     stopStages
+	running    *running // set by Start, taken by Stop
+	db         *store.DB
+	prompts    func() *prompts.Set
+	watcher    *prompts.Watcher
+	bot        *bot.Bot
+	sched      *schedule.Scheduler
+	poller     *bot.Poller
+	metrics    *metrics
+	ledger     *forgetLedger
+	forgotMu   sync.Mutex
+	forgot     bool       // a client erased their data since the last compaction
+	cond       conditions // what /healthz reports as degraded (lastgood.go)
 }
 
 // appOptions are what differs between a real run and the demo.
@@ -46,19 +55,10 @@ type appOptions struct {
 	// storeRecoverAfter shortens, for tests, how long the store must take
 	// writes after a refused one before it counts as healthy (0: a minute).
 	storeRecoverAfter time.Duration
-}
-
-// loadConfig reads the config for a subcommand: an explicit --config must
-// exist; the default ./config.yaml may be absent (defaults apply).
-func loadConfig(path string, explicit bool, getenv func(string) string) (Config, error) {
-	cfg, err := LoadConfig(path, getenv)
-	if errors.Is(err, fs.ErrNotExist) && !explicit {
-		cfg, err = LoadConfig("", getenv)
-	}
-	if err != nil {
-		return cfg, fmt.Errorf("config:\n%w", err)
-	}
-	return cfg, nil
+	// callTimeout ends a Telegram call (0: telegram.poll_timeout + 15 s).
+	callTimeout time.Duration
+	// stop replaces the stages of Stop (nil: flushFor, abortAfter, stopTimeout).
+	stop *stopStages
 }
 
 // safetyNet builds the crisis net of the configuration: the built-in rules,
@@ -123,9 +123,16 @@ func openStore(cfg Config, now func() time.Time, onStorage func(error), recoverA
 	return store.Open(cfg.Store.Path, store.Options{Timeout: time.Second, Now: now, OnStorage: onStorage, RecoverAfter: recoverAfter})
 }
 
-// newApp builds everything but starts nothing.
-func newApp(ctx context.Context, cfg Config, log *slog.Logger, api *tgbot.Bot, opts appOptions) (*app, error) {
-	a := &app{cfg: cfg, log: log}
+// newApp builds everything but starts nothing; Start starts it.
+func newApp(ctx context.Context, cfg Config, log *slog.Logger, opts appOptions) (*app, error) {
+	a := &app{cfg: cfg, log: log, stages: defaultStages}
+	if opts.stop != nil {
+		a.stages = *opts.stop
+	}
+	var err error
+	if a.recipients, err = cfg.BackupRecipients(); err != nil {
+		return nil, fmt.Errorf("backup.encrypt_to: %w", err)
+	}
 	now := opts.now
 	if now == nil {
 		now = time.Now
@@ -135,15 +142,11 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger, api *tgbot.Bot, o
 	if err != nil {
 		return nil, err
 	}
-
 	net, err := safetyNet(cfg)
 	if err != nil {
 		a.close()
 		return nil, err
 	}
-	crisis := maps.Clone(safety.DefaultCrisisMessage)
-	maps.Copy(crisis, cfg.Safety.CrisisMessage)
-
 	db, err := openStore(cfg, now, a.storageChanged, opts.storeRecoverAfter)
 	if err != nil {
 		a.close()
@@ -158,7 +161,6 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger, api *tgbot.Bot, o
 		a.close()
 		return nil, err
 	}
-
 	quiet, err := schedule.ParseWindow(cfg.Schedule.QuietHours)
 	if err != nil {
 		a.close()
@@ -169,13 +171,36 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger, api *tgbot.Bot, o
 		CatchUp: time.Duration(cfg.Schedule.CatchUp), RemindAfter: time.Duration(cfg.Schedule.RemindAfter),
 		Quiet: quiet, DefaultTime: cfg.Schedule.DefaultTime, DefaultSequence: cfg.Prompts.DefaultSequence,
 	}
+	timeout := opts.callTimeout
+	if timeout == 0 {
+		timeout = time.Duration(cfg.Telegram.PollTimeout) + 15*time.Second
+	}
+	a.tg = bot.NewClient(timeout)
+	api, err := a.tg.API(cfg.Telegram.Token, cfg.Telegram.APIURL)
+	if err != nil {
+		a.close()
+		return nil, err
+	}
+	a.bot = a.newBot(api, net, now, opts.perChat)
+	a.sched.Conversation = a.bot
+	a.poller = &bot.Poller{URL: cfg.Telegram.APIURL, Token: cfg.Telegram.Token, Timeout: time.Duration(cfg.Telegram.PollTimeout)}
+	a.metrics = newMetrics(a)
+	a.tellPromptFallback()
+	return a, nil
+}
+
+// newBot is the conversation as the configuration sets it up.
+func (a *app) newBot(api *tgbot.Bot, net *safety.Net, now func() time.Time, perChat time.Duration) *bot.Bot {
+	cfg, log := a.cfg, a.log
+	crisis := maps.Clone(safety.DefaultCrisisMessage)
+	maps.Copy(crisis, cfg.Safety.CrisisMessage)
 	var coaches []bot.Coach
 	for _, c := range cfg.EffectiveCoaches() {
 		coaches = append(coaches, bot.Coach{ID: c.ID, Name: c.Name, TimeZone: c.Timezone, DigestTime: c.DigestTime})
 	}
-	a.bot = &bot.Bot{
-		DB: db, Prompts: a.prompts, Planner: a.sched, API: api, Logger: log, Now: now,
-		Sender: &bot.Sender{Rate: float64(cfg.Telegram.RatePerSecond), PerChat: opts.perChat,
+	b := &bot.Bot{
+		DB: a.db, Prompts: a.prompts, Planner: a.sched, API: api, Logger: log, Now: now,
+		Sender: &bot.Sender{Rate: float64(cfg.Telegram.RatePerSecond), PerChat: perChat,
 			MaxPause: time.Duration(cfg.Telegram.MaxPause), Logger: log},
 		DefaultSequence: cfg.Prompts.DefaultSequence, DefaultLanguage: cfg.Prompts.DefaultLanguage,
 		DefaultTime: cfg.Schedule.DefaultTime, DefaultTimeZone: cfg.Schedule.DefaultTimezone,
@@ -189,7 +214,7 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger, api *tgbot.Bot, o
 		Forgotten:    func(int64) { a.forgotMu.Lock(); a.forgot = true; a.forgotMu.Unlock() },
 	}
 	if a.watcher != nil {
-		a.bot.Reload = func() (bool, []string) {
+		b.Reload = func() (bool, []string) {
 			ch := a.watcher.Reload()
 			var lines []string
 			for _, p := range ch.Problems {
@@ -198,16 +223,10 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger, api *tgbot.Bot, o
 			return ch.OK, lines
 		}
 	}
-	if len(coaches) == 0 {
-		if len(cfg.Safety.EscalateTo) == 0 {
-			log.Warn("no coaches and no safety.escalate_to configured: nobody is alerted when the safety net fires (clients are shown the helplines only)")
-		}
+	if len(coaches) == 0 && len(cfg.Safety.EscalateTo) == 0 {
+		log.Warn("no coaches and no safety.escalate_to configured: nobody is alerted when the safety net fires (clients are shown the helplines only)")
 	}
-	a.sched.Conversation = a.bot
-	a.poller = &bot.Poller{URL: cfg.Telegram.APIURL, Timeout: time.Duration(cfg.Telegram.PollTimeout)}
-	a.metrics = newMetrics(a)
-	a.tellPromptFallback()
-	return a, nil
+	return b
 }
 
 // storageChanged logs, once each, that the database began to refuse
@@ -320,4 +339,215 @@ func (a *app) compactIfForgotten(now time.Time) {
 		return
 	}
 	a.log.Info("compacted the database after a client erased their data")
+}
+
+// The stages of stopping, counted from the signal. Everything is closed
+// before stopTimeout, which service managers commonly allow (docker stop
+// waits 10 s before SIGKILL).
+const (
+	// flushFor is how long the outbox keeps sending after the signal,
+	// so that replies to the last updates go out before the stop.
+	flushFor = 2 * time.Second
+	// abortAfter is when Telegram calls still in flight are cut off.
+	abortAfter = 8 * time.Second
+	// stopTimeout is when kindling gives up stopping in order.
+	stopTimeout = 10 * time.Second
+)
+
+// stopStages are the deadlines of Stop, each counted from the signal.
+type stopStages struct {
+	flush, abort, timeout time.Duration
+}
+
+var defaultStages = stopStages{flush: flushFor, abort: abortAfter, timeout: stopTimeout}
+
+// startOptions says what Start runs besides reading updates (by polling,
+// or on webhook) and sending the outbox.
+type startOptions struct {
+	// admin serves the admin address when set.
+	admin net.Listener
+	// webhook takes Telegram's updates when set; without it kindling polls.
+	webhook net.Listener
+	// background runs what only a real run needs: the schedule's tick,
+	// backups, prompt watching, the damage check of the database file and
+	// the command menu. The demo and the tests tick by hand.
+	background bool
+}
+
+// running is what Start started, in the order Stop ends it.
+type running struct {
+	stopUpdates, stopWork context.CancelFunc
+	updates, work         sync.WaitGroup
+	hook, admin           *http.Server
+}
+
+// Start starts reading updates and sending the outbox, then what opts
+// adds; it returns at once. Stop ends what it started.
+func (a *app) Start(opts startOptions) {
+	r := &running{}
+	a.running = r
+	if opts.admin != nil {
+		r.admin = serveHTTP(opts.admin, newAdmin(a, time.Now()).Handler(), a.log, "admin")
+	}
+	// Updates stop first, on their own context; the rest works on workCtx.
+	updatesCtx, stopUpdates := context.WithCancel(context.Background())
+	r.stopUpdates = stopUpdates
+	if opts.webhook != nil {
+		r.hook = serveHTTP(opts.webhook, bot.WebhookHandler(a.bot, a.cfg.Telegram.Webhook.SecretToken), a.log, "webhook")
+	} else {
+		r.updates.Go(func() {
+			if err := a.bot.Poll(updatesCtx, a.poller); err != nil {
+				a.log.Error("poll", "err", err)
+			}
+		})
+	}
+	workCtx, stopWork := context.WithCancel(context.Background())
+	r.stopWork = stopWork
+	r.work.Go(func() { a.bot.Drain(workCtx) })
+	if opts.background {
+		a.startBackground(workCtx, &r.work)
+	}
+}
+
+// startBackground starts, on wg, the work of a real run beside the
+// conversation.
+func (a *app) startBackground(ctx context.Context, wg *sync.WaitGroup) {
+	// The command menu is optional: it never holds back reading updates.
+	wg.Go(func() { a.bot.SetCommands(ctx) })
+	wg.Go(func() {
+		// The first tick at once: catch up after downtime without waiting.
+		a.tick(ctx, time.Now())
+		if err := schedule.Run(ctx, a.cfg.TickSpec(), func() { a.tick(ctx, time.Now()) }); err != nil {
+			a.log.Error("schedule", "err", err)
+		}
+	})
+	if a.watcher != nil {
+		wg.Go(func() { a.watchPrompts(ctx) })
+	}
+	wg.Go(func() { a.checkFile(ctx) }) // reads the whole file: after the start, in the background
+	if a.cfg.Backup.Schedule != "" {
+		bk := &backups{DB: a.db, Dir: a.cfg.BackupDir(), Keep: a.cfg.Backup.Keep, Recipients: a.recipients, Log: a.log, Metrics: a.metrics}
+		wg.Go(func() {
+			if err := bk.Run(ctx, a.cfg.Backup.Schedule); err != nil {
+				a.log.Error("backups", "err", err)
+			}
+		})
+	}
+}
+
+// Stop ends what Start started, in the stages of a.stages counted from
+// signalled, and closes the app. It returns early with an error when
+// again is closed (a second signal) or the stages overrun their timeout.
+// Without Start it only closes the app.
+func (a *app) Stop(signalled time.Time, again <-chan struct{}) error {
+	r := a.running
+	a.running = nil
+	if r == nil {
+		a.close()
+		return nil
+	}
+	a.log.Info("stopping: no new updates; finishing sends and writes in flight")
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		a.stopInStages(r, signalled)
+	}()
+	timeout := time.NewTimer(time.Until(signalled.Add(a.stages.timeout)))
+	defer timeout.Stop()
+	select {
+	case <-done:
+		a.log.Info("stopped", "took", time.Since(signalled).Round(time.Millisecond))
+		return nil
+	case <-again:
+		a.log.Warn("second signal: stopping at once")
+		return errors.New("second signal: stopped at once")
+	case <-timeout.C:
+		a.log.Error("could not stop in order within the time allowed; exiting")
+		return fmt.Errorf("could not stop within %s", a.stages.timeout)
+	}
+}
+
+// stopInStages is the orderly stop.
+func (a *app) stopInStages(r *running, signalled time.Time) {
+	// 1. No new updates; those being handled are stored.
+	r.stopUpdates()
+	if r.hook != nil {
+		shutdown(r.hook, signalled.Add(a.stages.flush))
+	}
+	r.updates.Wait()
+	// 2. Send what the last updates asked for, for a moment.
+	flushCtx, cancel := context.WithDeadline(context.Background(), signalled.Add(a.stages.flush))
+	_ = a.bot.WaitIdle(flushCtx)
+	cancel()
+	// 3. Start nothing new; Telegram calls in flight finish and are
+	// recorded. What is left in the outbox goes out after a restart.
+	r.stopWork()
+	a.tg.Stop()
+	if !waitUntil(&r.work, signalled.Add(a.stages.abort)) {
+		a.log.Warn("telegram calls still in flight; cutting them off")
+		a.tg.Abort()
+		r.work.Wait()
+	}
+	if r.admin != nil {
+		shutdown(r.admin, time.Now().Add(500*time.Millisecond))
+	}
+	// 4. Close the database.
+	a.close()
+}
+
+// waitUntil waits for wg until deadline; false when the deadline came first.
+func waitUntil(wg *sync.WaitGroup, deadline time.Time) bool {
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	t := time.NewTimer(time.Until(deadline))
+	defer t.Stop()
+	select {
+	case <-done:
+		return true
+	case <-t.C:
+		return false
+	}
+}
+
+// shutdown stops srv taking requests and waits for those in progress until
+// deadline, then closes their connections.
+func shutdown(srv *http.Server, deadline time.Time) {
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		_ = srv.Close()
+	}
+}
+
+// watchPrompts counts failed prompt reloads and sends every coach the
+// problems of each new failure; saving the same broken file again tells
+// them nothing new. The watcher itself logs each reload.
+func (a *app) watchPrompts(ctx context.Context) {
+	told := ""
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case ch, ok := <-a.watcher.Changes():
+			if !ok {
+				return
+			}
+			if ch.OK {
+				told = ""
+				a.promptsReloaded(ch.Set)
+				continue
+			}
+			a.metrics.reloadErrors.Inc()
+			var lines []string
+			for _, p := range ch.Problems {
+				lines = append(lines, p.String())
+			}
+			if problems := strings.Join(lines, "\n"); problems != told {
+				told = problems
+				if err := a.bot.TellCoaches(lines); err != nil {
+					a.log.Error("tell coaches about prompt errors", "err", err)
+				}
+			}
+		}
+	}
 }

@@ -3,7 +3,9 @@
 // asks a few reflection questions chosen by the days since their last
 // session, keeps every answer, and shows them to their integration coach.
 //
-// main only parses flags, wires the packages together, runs and closes.
+// main turns signals into a context and runs one subcommand; the
+// subcommands live in the cmd_*.go files, the lifecycle of a running bot
+// in app.go.
 package main
 
 import (
@@ -14,12 +16,11 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"syscall"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signalContext()
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	stop()
 	var exit exitError
@@ -32,6 +33,44 @@ func main() {
 		fmt.Fprintln(os.Stderr, "kindling:", err)
 		os.Exit(1)
 	}
+}
+
+// signalStop is why main's context ended: the first SIGINT or SIGTERM.
+// again is closed when a second one comes.
+type signalStop struct {
+	sig   os.Signal
+	again chan struct{}
+}
+
+func (s *signalStop) Error() string { return "signal " + s.sig.String() }
+
+// signalContext is the one place signals are listened to: the context
+// ends at the first SIGINT or SIGTERM with a *signalStop as its cause,
+// whose again channel the second one closes.
+func signalContext() (context.Context, func()) {
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithCancelCause(context.Background())
+	go func() {
+		first := &signalStop{sig: <-sigs, again: make(chan struct{})}
+		cancel(first)
+		<-sigs
+		close(first.again)
+	}()
+	return ctx, func() {
+		signal.Stop(sigs)
+		cancel(context.Canceled)
+	}
+}
+
+// secondSignal is closed at the second signal when ctx ended at the first
+// one; nil (never ready) when ctx ended any other way.
+func secondSignal(ctx context.Context) <-chan struct{} {
+	var s *signalStop
+	if errors.As(context.Cause(ctx), &s) {
+		return s.again
+	}
+	return nil
 }
 
 // exitError ends the program with a status and no further message (the
@@ -128,40 +167,4 @@ func parseFlags(fs *flag.FlagSet, args []string, e cmdEnv) error {
 		return exitError(2)
 	}
 	return nil
-}
-
-func cmdVersion(ctx context.Context, args []string, e cmdEnv) error {
-	fs := newFlags(e, "version")
-	if err := parseFlags(fs, args, e); err != nil {
-		return err
-	}
-	fmt.Fprintln(e.stdout, "kindling", version())
-	return nil
-}
-
-// version is the module version and VCS revision from the build info.
-func version() string {
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "(unknown)"
-	}
-	v := info.Main.Version
-	if v == "" {
-		v = "(devel)"
-	}
-	var rev, modified string
-	for _, s := range info.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			rev = s.Value
-		case "vcs.modified":
-			if s.Value == "true" {
-				modified = "+dirty"
-			}
-		}
-	}
-	if rev != "" {
-		v += " " + rev[:min(12, len(rev))] + modified
-	}
-	return v + " " + info.GoVersion
 }

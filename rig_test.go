@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"kindling/admin"
-	"kindling/bot"
 	"kindling/telegramtest"
 )
 
@@ -63,31 +62,25 @@ func startRig(t *testing.T, edit func(*Config)) *rig {
 	}
 	r := &rig{t: t, srv: srv, log: &logBuffer{}}
 	log := slog.New(slog.NewTextHandler(r.log, nil))
-	api, err := bot.NewAPI(srv.Token(), srv.URL(), 10*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := newApp(context.Background(), cfg, log, api, appOptions{perChat: -1, storeRecoverAfter: 200 * time.Millisecond})
+	// No flush at the stop: what a test leaves in the outbox stays there.
+	stages := stopStages{abort: abortAfter, timeout: stopTimeout}
+	a, err := newApp(context.Background(), cfg, log, appOptions{perChat: -1, storeRecoverAfter: 200 * time.Millisecond,
+		callTimeout: 10 * time.Second, stop: &stages})
 	if err != nil {
 		t.Fatal(err)
 	}
 	r.a = a
-	a.poller.Token = srv.Token()
 	a.poller.Timeout = time.Second
 	a.bot.Sender.RetryAfterUnit = 10 * time.Millisecond
 	a.bot.Sender.Backoff, a.bot.Sender.MaxBackoff = time.Millisecond, 10*time.Millisecond
-
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Go(func() { _ = a.bot.Poll(ctx, a.poller) })
-	wg.Go(func() { a.bot.Drain(ctx) })
+	a.Start(startOptions{})
 	r.ad = newAdmin(a, time.Now())
 	r.admin = httptest.NewServer(r.ad.Handler())
 	t.Cleanup(func() {
 		r.admin.Close()
-		cancel()
-		wg.Wait()
-		a.close()
+		if err := a.Stop(time.Now(), nil); err != nil {
+			t.Error(err)
+		}
 		if t.Failed() {
 			t.Logf("kindling log:\n%s", r.log.String())
 		}

@@ -6,119 +6,15 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
-	"strings"
 	"time"
 
-	"kindling/prompts"
 	"kindling/store"
 )
-
-// configFlag adds --config and reports whether it was given.
-func configFlag(fs *flag.FlagSet) (path *string, explicit func() bool) {
-	path = fs.String("config", "config.yaml", "the configuration `file`")
-	return path, func() bool {
-		given := false
-		fs.Visit(func(f *flag.Flag) { given = given || f.Name == "config" })
-		return given
-	}
-}
-
-// commandConfig parses a command's flags (--config plus those extra
-// adds) and loads the configuration it names.
-func commandConfig(args []string, e cmdEnv, name string, extra func(fs *flag.FlagSet)) (Config, *flag.FlagSet, error) {
-	fs := newFlags(e, name)
-	path, explicit := configFlag(fs)
-	if extra != nil {
-		extra(fs)
-	}
-	if err := parseFlags(fs, args, e); err != nil {
-		return Config{}, fs, err
-	}
-	cfg, err := loadConfig(*path, explicit(), e.getenv)
-	return cfg, fs, err
-}
-
-// cmdCheck validates prompt files: every problem and exit 1, or a one-line
-// summary and exit 0.
-func cmdCheck(ctx context.Context, args []string, e cmdEnv) error {
-	fs := newFlags(e, "check")
-	lang := fs.String("default-language", "en", "the language other languages fall back to")
-	if err := parseFlags(fs, args, e); err != nil {
-		return err
-	}
-	opts := prompts.Options{DefaultLanguage: *lang}
-	var (
-		set *prompts.Set
-		err error
-	)
-	switch fs.NArg() {
-	case 0:
-		set, err = prompts.Load(prompts.Embedded(), opts)
-	case 1:
-		set, err = prompts.LoadDir(fs.Arg(0), opts)
-	default:
-		fs.Usage()
-		return exitError(2)
-	}
-	if !prompts.Check(e.stdout, set, err) {
-		return exitError(1)
-	}
-	return nil
-}
-
-// cmdPreview prints what a client receives, day by day.
-func cmdPreview(ctx context.Context, args []string, e cmdEnv) error {
-	fs := newFlags(e, "preview")
-	seq := fs.String("sequence", "after-session", "the sequence `id`")
-	lang := fs.String("lang", "en", "the `language`")
-	days := fs.String("days", "0-30", "the `range` of days since the session, e.g. 0-30 or 7")
-	name := fs.String("name", prompts.SampleVars.Name, "the client's name in {name}")
-	if err := parseFlags(fs, args, e); err != nil {
-		return err
-	}
-	from, to, err := parseDays(*days)
-	if err != nil {
-		return fmt.Errorf("--days: %w", err)
-	}
-	opts := prompts.Options{DefaultLanguage: "en"}
-	var set *prompts.Set
-	switch fs.NArg() {
-	case 0:
-		set = prompts.Default()
-	case 1:
-		set, err = prompts.LoadDir(fs.Arg(0), opts)
-		if err != nil {
-			prompts.Check(e.stderr, set, err)
-			return exitError(1)
-		}
-	default:
-		fs.Usage()
-		return exitError(2)
-	}
-	vars := prompts.SampleVars
-	vars.Name = *name
-	return prompts.Preview(e.stdout, set, prompts.PreviewOptions{Sequence: *seq, Language: *lang, From: from, To: to, Vars: vars})
-}
-
-// parseDays reads "0-30" or "7".
-func parseDays(s string) (int, int, error) {
-	a, b, found := strings.Cut(s, "-")
-	from, err1 := strconv.Atoi(strings.TrimSpace(a))
-	to := from
-	var err2 error
-	if found {
-		to, err2 = strconv.Atoi(strings.TrimSpace(b))
-	}
-	if err1 != nil || err2 != nil || from < 0 || to < from || to > 3650 {
-		return 0, 0, fmt.Errorf("want N or FROM-TO with 0 <= FROM <= TO, got %q", s)
-	}
-	return from, to, nil
-}
 
 // offline is a command that reads the database: export or backup.
 type offline struct {
@@ -358,44 +254,51 @@ func cmdCompact(ctx context.Context, args []string, e cmdEnv) error {
 	return nil
 }
 
-// cmdConfig prints the effective configuration with secrets masked.
-func cmdConfig(ctx context.Context, args []string, e cmdEnv) error {
-	cfg, _, err := commandConfig(args, e, "config", nil)
-	if err != nil {
+// cmdSalvage copies what can still be read of a damaged database file into
+// a new, verified one, and says what it could not read.
+func cmdSalvage(ctx context.Context, args []string, e cmdEnv) error {
+	fs := newFlags(e, "salvage")
+	if err := parseFlags(fs, args, e); err != nil {
 		return err
 	}
-	return WriteConfig(e.stdout, cfg.Masked())
-}
-
-// cmdHealthcheck asks the running kindling's admin address for /healthz
-// and exits 0 when it answers 200. Container images without curl use it.
-func cmdHealthcheck(ctx context.Context, args []string, e cmdEnv) error {
-	cfg, _, err := commandConfig(args, e, "healthcheck", nil)
+	if fs.NArg() != 2 {
+		fs.Usage()
+		return exitError(2)
+	}
+	src, dst := fs.Arg(0), fs.Arg(1)
+	rep, err := store.Salvage(src, dst)
+	if errors.Is(err, store.ErrLocked) {
+		return fmt.Errorf("%w\n(stop the kindling that runs on %s first)", err, src)
+	}
 	if err != nil {
+		for _, l := range rep.Summary() {
+			fmt.Fprintln(e.stderr, l)
+		}
 		return err
 	}
-	base, err := adminBase(cfg.Admin.Listen)
-	if errors.Is(err, errNoAdmin) {
-		return errors.New("admin.listen is off: there is no /healthz to ask")
+	fmt.Fprintf(e.stdout, "salvaged %s into %s: %d records copied, the copy opens and checks\n", src, dst, rep.Records())
+	buckets := make([]string, 0, len(rep.Copied))
+	for b := range rep.Copied {
+		buckets = append(buckets, b)
 	}
-	if err != nil {
-		return err
+	sort.Strings(buckets)
+	for _, b := range buckets {
+		fmt.Fprintf(e.stdout, "  %-12s %d\n", b, rep.Copied[b])
 	}
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/healthz", nil)
-	if err != nil {
-		return err
+	if lost := rep.Summary(); len(lost) > 0 {
+		fmt.Fprintln(e.stdout, "\nNot copied:")
+		for _, l := range lost {
+			fmt.Fprintln(e.stdout, l)
+		}
+	} else {
+		fmt.Fprintln(e.stdout, "\nEvery page could be read: nothing was lost.")
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return fmt.Errorf("healthz: %w", err)
+	if len(rep.Repairs) > 0 {
+		fmt.Fprintln(e.stdout, "\nRepaired in the copy:")
+		for _, r := range rep.Repairs {
+			fmt.Fprintln(e.stdout, "  "+r)
+		}
 	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	fmt.Fprintf(e.stdout, "%s", body)
-	if resp.StatusCode != http.StatusOK {
-		return exitError(1)
-	}
+	fmt.Fprintf(e.stdout, "\nKeep %s as it is. To run on the copy, stop kindling and put %s at store.path.\n", src, dst)
 	return nil
 }

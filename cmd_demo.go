@@ -12,7 +12,6 @@ import (
 	"sync"
 	"time"
 
-	"kindling/bot"
 	"kindling/store"
 	"kindling/telegramtest"
 )
@@ -55,7 +54,7 @@ var demoAnswers = []string{
 
 // cmdDemo walks one simulated client through a month with kindling,
 // against the built-in fake Telegram, on a fast clock.
-func cmdDemo(ctx context.Context, args []string, e cmdEnv) error {
+func cmdDemo(ctx context.Context, args []string, e cmdEnv) (err error) {
 	fs := newFlags(e, "demo")
 	days := fs.Int("days", 35, "how many `days` to run")
 	dir := fs.String("dir", "", "keep the database in this `folder` (default: a new temporary folder)")
@@ -78,50 +77,56 @@ func cmdDemo(ctx context.Context, args []string, e cmdEnv) error {
 	if *quiet {
 		out = io.Discard
 	}
-
 	srv := telegramtest.New(telegramtest.WithBotUsername("kindling_demo_bot"))
 	defer srv.Close()
+	d, err := startDemo(ctx, srv, filepath.Join(*dir, "kindling.db"), out)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if serr := d.a.Stop(time.Now(), nil); err == nil {
+			err = serr
+		}
+	}()
+	if err := d.month(*days); err != nil {
+		return err
+	}
+	return d.summary(e.stdout, *days, began)
+}
 
+// startDemo starts kindling against srv with the database at path; the
+// month starts a week before the US daylight-saving change of 8 March
+// 2026, so the demo also shows the schedule keeping local time.
+func startDemo(ctx context.Context, srv *telegramtest.Server, path string, out io.Writer) (*demo, error) {
 	cfg := DefaultConfig()
 	cfg.Telegram.APIURL = srv.URL()
 	cfg.Telegram.Token = srv.Token()
 	cfg.Telegram.RatePerSecond = 1000 // the fake has no limits; the demo has a deadline
-	cfg.Store.Path = filepath.Join(*dir, "kindling.db")
+	cfg.Store.Path = path
 	cfg.Enrollment = EnrollOpen
 	cfg.Schedule.DefaultTimezone = "America/New_York"
-
-	// The month starts a week before the US daylight-saving change of
-	// 8 March 2026, so the demo also shows the schedule keeping local time.
 	zone, err := time.LoadLocation("America/New_York")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	clk := &clock{now: time.Date(2026, 3, 1, 17, 30, 0, 0, zone)}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	api, err := bot.NewAPI(srv.Token(), srv.URL(), 10*time.Second)
+	a, err := newApp(ctx, cfg, log, appOptions{now: clk.Now, perChat: -1, callTimeout: 10 * time.Second})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	a, err := newApp(ctx, cfg, log, api, appOptions{now: clk.Now, perChat: -1})
-	if err != nil {
-		return err
-	}
-	defer a.close()
-	a.poller.Token = srv.Token()
 	a.poller.Timeout = 5 * time.Second
-
-	runCtx, cancel := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); _ = a.bot.Poll(runCtx, a.poller) }()
-	go func() { defer wg.Done(); a.bot.Drain(runCtx) }()
-	defer func() { cancel(); wg.Wait() }()
-
-	d := &demo{ctx: runCtx, srv: srv, a: a, clk: clk, out: out, answered: map[int]bool{}}
+	a.Start(startOptions{})
+	d := &demo{ctx: ctx, srv: srv, a: a, clk: clk, out: out, answered: map[int]bool{}}
 	d.user = srv.User(4242, "Maya", "en")
-	fmt.Fprintf(out, "kindling demo: one client, %d days, a fake Telegram on %s\n", *days, srv.URL())
-	fmt.Fprintf(out, "The client's clock starts on %s.\n", clk.Now().Format("Mon 2 Jan 2006 15:04 MST"))
+	return d, nil
+}
 
+// month gets the client started, then, hour by hour for days, ticks the
+// schedule and answers what arrives.
+func (d *demo) month(days int) error {
+	fmt.Fprintf(d.out, "kindling demo: one client, %d days, a fake Telegram on %s\n", days, d.srv.URL())
+	fmt.Fprintf(d.out, "The client's clock starts on %s.\n", d.clk.Now().Format("Mon 2 Jan 2006 15:04 MST"))
 	steps := []func() error{
 		func() error { return d.say("/start") },
 		func() error { return d.press("c|yes") },
@@ -136,16 +141,13 @@ func cmdDemo(ctx context.Context, args []string, e cmdEnv) error {
 			return err
 		}
 	}
-
-	// Hour by hour, tick the schedule and answer what arrives.
-	end := clk.Now().Add(time.Duration(*days) * 24 * time.Hour)
-	t := clk.Now().Truncate(time.Hour).Add(time.Hour)
-	for ; t.Before(end); t = t.Add(time.Hour) {
-		if err := ctx.Err(); err != nil {
+	end := d.clk.Now().Add(time.Duration(days) * 24 * time.Hour)
+	for t := d.clk.Now().Truncate(time.Hour).Add(time.Hour); t.Before(end); t = t.Add(time.Hour) {
+		if err := d.ctx.Err(); err != nil {
 			return err
 		}
-		clk.Set(t)
-		a.tick(runCtx, t)
+		d.clk.Set(t)
+		d.a.tick(d.ctx, t)
 		if err := d.settle(); err != nil {
 			return err
 		}
@@ -153,9 +155,13 @@ func cmdDemo(ctx context.Context, args []string, e cmdEnv) error {
 			return err
 		}
 	}
+	return nil
+}
 
+// summary prints what the month left in the database.
+func (d *demo) summary(w io.Writer, days int, began time.Time) error {
 	var deliveries, replies, answered int
-	err = a.db.View(func(tx *store.Tx) error {
+	err := d.a.db.View(func(tx *store.Tx) error {
 		ds, err := tx.Deliveries(d.user.ID())
 		if err != nil {
 			return err
@@ -173,10 +179,11 @@ func cmdDemo(ctx context.Context, args []string, e cmdEnv) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "\nSummary: %d days run, %d days prompted (%d answered), %d answers stored, %d messages from kindling\n",
-		*days, deliveries, answered, replies, len(srv.Messages(d.user.ID())))
-	fmt.Fprintf(e.stdout, "Database: %s\nSee the answers: KINDLING_STORE_PATH=%s go run . export\n", cfg.Store.Path, cfg.Store.Path)
-	fmt.Fprintf(e.stdout, "Took %s.\n", time.Since(began).Round(10*time.Millisecond))
+	path := d.a.cfg.Store.Path
+	fmt.Fprintf(w, "\nSummary: %d days run, %d days prompted (%d answered), %d answers stored, %d messages from kindling\n",
+		days, deliveries, answered, replies, len(d.srv.Messages(d.user.ID())))
+	fmt.Fprintf(w, "Database: %s\nSee the answers: KINDLING_STORE_PATH=%s go run . export\n", path, path)
+	fmt.Fprintf(w, "Took %s.\n", time.Since(began).Round(10*time.Millisecond))
 	return nil
 }
 

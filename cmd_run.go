@@ -1,0 +1,188 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+
+	tgbot "github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+
+	"kindling/bot"
+	"kindling/store"
+)
+
+// webhookConnections is the max_connections given to setWebhook: one,
+// so that Telegram sends a chat's updates one after another and they are
+// stored in order (Handle serialises updates anyway, so more connections
+// would not handle more of them).
+const webhookConnections = 1
+
+// cmdRun runs the bot until a signal: reads updates (polling, or the
+// webhook), sends the outbox, ticks the schedule, makes backups and serves
+// the admin address. It stops as app.Stop says; a second signal ends it
+// at once.
+func cmdRun(ctx context.Context, args []string, e cmdEnv) error {
+	cfg, _, err := commandConfig(args, e, "run", nil)
+	if err != nil {
+		return err
+	}
+	if err := cfg.RequireToken(); err != nil {
+		return err
+	}
+	a, err := newApp(ctx, cfg, newLogger(cfg, e.stderr), appOptions{})
+	if errors.Is(err, store.ErrLocked) {
+		return fmt.Errorf("%w\n(store.path %s is held by a kindling that is running: stop it first, or give this one its own store.path)", err, cfg.Store.Path)
+	}
+	if err != nil {
+		return err
+	}
+	opts, err := a.prepareRun(ctx)
+	if err != nil || ctx.Err() != nil {
+		// A signal during the start returns nil: nothing runs yet.
+		closeListeners(opts)
+		a.close()
+		return err
+	}
+	opts.background = true
+	a.Start(opts)
+	<-ctx.Done()
+	return a.Stop(time.Now(), secondSignal(ctx))
+}
+
+// prepareRun does what comes before Start in a real run: it listens on
+// the admin and webhook addresses (a port in use is a config error),
+// checks the token with Telegram, says what starts, and sets or deletes
+// the webhook (polling and a webhook exclude each other at Telegram).
+// On an error the listeners it opened are returned with it, to close.
+func (a *app) prepareRun(ctx context.Context) (startOptions, error) {
+	cfg := a.cfg
+	var opts startOptions
+	var err error
+	if cfg.Admin.Listen != "" {
+		if opts.admin, err = listen("admin.listen", cfg.Admin.Listen); err != nil {
+			return opts, err
+		}
+	}
+	if cfg.Telegram.Webhook.URL != "" {
+		if opts.webhook, err = listen("telegram.webhook.listen", cfg.Telegram.Webhook.Listen); err != nil {
+			return opts, err
+		}
+	}
+	me, err := getMe(ctx, a.bot.Sender, a.bot.API)
+	if ctx.Err() != nil {
+		return opts, nil
+	}
+	if err != nil {
+		return opts, fmt.Errorf("telegram: %w (is the token right, and telegram.api_url reachable?)", err)
+	}
+	a.bot.Username = me.Username
+	a.logStarting(me.Username, opts.admin)
+	if opts.webhook != nil {
+		if err := setWebhook(ctx, a.bot.Sender, a.bot.API, cfg.Telegram.Webhook); err != nil && ctx.Err() == nil {
+			return opts, fmt.Errorf("telegram.webhook.url: setWebhook: %w", err)
+		}
+	} else if err := a.bot.Sender.Do(ctx, 0, func(ctx context.Context) error {
+		_, err := a.bot.API.DeleteWebhook(ctx, &tgbot.DeleteWebhookParams{})
+		return err
+	}); err != nil {
+		a.log.Warn("delete webhook", "err", err)
+	}
+	return opts, nil
+}
+
+// closeListeners closes the listeners of opts that prepareRun opened.
+func closeListeners(opts startOptions) {
+	for _, ln := range []net.Listener{opts.admin, opts.webhook} {
+		if ln != nil {
+			ln.Close()
+		}
+	}
+}
+
+// logStarting says, in one line, what this run is.
+func (a *app) logStarting(username string, adminLn net.Listener) {
+	cfg := a.cfg
+	mode, adminAddr, backupsAt := "polling", "off", "off"
+	if cfg.Telegram.Webhook.URL != "" {
+		mode = "webhook " + cfg.Telegram.Webhook.URL
+	}
+	if adminLn != nil {
+		adminAddr = adminLn.Addr().String()
+	}
+	if cfg.Backup.Schedule != "" {
+		backupsAt = cfg.Backup.Schedule + " into " + cfg.BackupDir()
+	}
+	a.log.Info("kindling starting", "version", version(), "bot", "@"+username, "updates", mode,
+		"store", cfg.Store.Path, "prompts", promptsSource(cfg), "enrollment", cfg.Enrollment,
+		"coaches", len(cfg.Coaches), "tick", cfg.Schedule.Tick.String(), "admin", adminAddr, "backups", backupsAt)
+}
+
+func promptsSource(cfg Config) string {
+	if cfg.Prompts.Dir == "" {
+		return "built-in"
+	}
+	return cfg.Prompts.Dir
+}
+
+// getMe checks the token and learns the bot's username (for invite links).
+func getMe(ctx context.Context, s *bot.Sender, api *tgbot.Bot) (*models.User, error) {
+	var me *models.User
+	err := s.Do(ctx, 0, func(ctx context.Context) error {
+		var err error
+		me, err = api.GetMe(ctx)
+		return err
+	})
+	return me, err
+}
+
+// setWebhook points Telegram at the webhook: the URL, the secret it must
+// send, the kinds of update kindling handles, one connection at a time.
+func setWebhook(ctx context.Context, s *bot.Sender, api *tgbot.Bot, w WebhookConfig) error {
+	return s.Do(ctx, 0, func(ctx context.Context) error {
+		_, err := api.SetWebhook(ctx, &tgbot.SetWebhookParams{
+			URL:            w.URL,
+			SecretToken:    w.SecretToken,
+			AllowedUpdates: bot.AllowedUpdates(),
+			MaxConnections: webhookConnections,
+		})
+		return err
+	})
+}
+
+// cmdHealthcheck asks the running kindling's admin address for /healthz
+// and exits 0 when it answers 200. Container images without curl use it.
+func cmdHealthcheck(ctx context.Context, args []string, e cmdEnv) error {
+	cfg, _, err := commandConfig(args, e, "healthcheck", nil)
+	if err != nil {
+		return err
+	}
+	base, err := adminBase(cfg.Admin.Listen)
+	if errors.Is(err, errNoAdmin) {
+		return errors.New("admin.listen is off: there is no /healthz to ask")
+	}
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/healthz", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("healthz: %w", err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	fmt.Fprintf(e.stdout, "%s", body)
+	if resp.StatusCode != http.StatusOK {
+		return exitError(1)
+	}
+	return nil
+}
