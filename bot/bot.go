@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	tgbot "github.com/go-telegram/bot"
@@ -122,6 +123,10 @@ type Bot struct {
 	// (or a 403 that is not a block), each with the time of its next try
 	// (a time.Time): WaitIdle does not count rows that wait long for it.
 	unfound sync.Map
+	// sending counts the drain's workers at work: a row is gone from the
+	// outbox a moment before its worker is done with it (its document
+	// file removed), and WaitIdle waits for that too.
+	sending atomic.Int64
 }
 
 func (b *Bot) init() {

@@ -77,6 +77,7 @@ func (b *Bot) Drain(ctx context.Context) {
 		results  = make(chan drainResult, workers)
 		busy     = map[int64]bool{} // chats with a worker
 		inFlight = map[uint64]bool{}
+		known    = map[uint64]store.Outgoing{} // rows read, not yet started
 		backoff  time.Duration
 		urgent   = &urgentLane{busy: map[int64]bool{}, retry: map[int64]urgentRetry{}}
 		cooling  = map[int64]time.Time{} // chats not found: not before then
@@ -91,7 +92,7 @@ func (b *Bot) Drain(ctx context.Context) {
 		started, pending := 0, true
 		if len(busy) <= workers*3/4 {
 			var err error
-			started, pending, err = b.dispatch(ctx, &wg, results, busy, cooling, inFlight, workers)
+			started, pending, err = b.dispatch(ctx, &wg, results, busy, cooling, inFlight, known, workers)
 			if err != nil {
 				b.logger().Error("read outbox", "err", err)
 			}
@@ -213,13 +214,23 @@ func (l *urgentLane) nextRetry() (time.Duration, bool) {
 
 // dispatchUrgent starts a worker for each chat with urgent rows that has
 // none yet and is not put off. The reading is cheap: urgent rows come
-// first in the outbox, and only they are read.
+// first in the outbox, and only they are read; those being sent are
+// skipped by their key.
 func (b *Bot) dispatchUrgent(ctx context.Context, wg *sync.WaitGroup, results chan<- drainResult, lane *urgentLane, inFlight map[uint64]bool) error {
 	var rows []store.Outgoing
+	seen := 0
 	err := b.DB.View(func(tx *store.Tx) error {
-		var err error
-		rows, err = tx.UrgentOutbox(drainBatch)
-		return err
+		return tx.OutboxEach(true, func(r store.OutboxRow) (bool, error) {
+			seen++
+			if !inFlight[r.ID] {
+				o, err := r.Decode()
+				if err != nil {
+					return false, err
+				}
+				rows = append(rows, o)
+			}
+			return seen < drainBatch, nil
+		})
 	})
 	if err != nil {
 		return err
@@ -230,7 +241,7 @@ func (b *Bot) dispatchUrgent(ctx context.Context, wg *sync.WaitGroup, results ch
 	waiting := map[int64]bool{}
 	for _, o := range rows {
 		waiting[o.ChatID] = true
-		if inFlight[o.ID] || lane.busy[o.ChatID] {
+		if lane.busy[o.ChatID] {
 			continue
 		}
 		if r, ok := lane.retry[o.ChatID]; ok && now.Before(r.at) {
@@ -241,7 +252,7 @@ func (b *Bot) dispatchUrgent(ctx context.Context, wg *sync.WaitGroup, results ch
 		}
 		byChat[o.ChatID] = append(byChat[o.ChatID], o)
 	}
-	if len(rows) < drainBatch { // every urgent row was read
+	if seen < drainBatch { // every urgent row was looked at
 		for chat := range lane.retry {
 			if !waiting[chat] && !lane.busy[chat] {
 				delete(lane.retry, chat) // sent or dropped meanwhile
@@ -257,9 +268,11 @@ func (b *Bot) dispatchUrgent(ctx context.Context, wg *sync.WaitGroup, results ch
 			ids[i] = o.ID
 		}
 		wg.Add(1)
+		b.sending.Add(1)
 		go func() {
 			defer wg.Done()
 			n, notFound := b.sendChat(ctx, msgs)
+			b.sending.Add(-1)
 			results <- drainResult{chat: chat, ids: ids, progress: n > 0, urgent: true, notFound: notFound}
 		}()
 	}
@@ -269,18 +282,38 @@ func (b *Bot) dispatchUrgent(ctx context.Context, wg *sync.WaitGroup, results ch
 // dispatch reads the outbox and starts a worker for each chat that has
 // rows and none yet, up to drainWorkers. It reports how many workers it
 // started and whether rows are waiting.
-func (b *Bot) dispatch(ctx context.Context, wg *sync.WaitGroup, results chan<- drainResult, busy map[int64]bool, cooling map[int64]time.Time, inFlight map[uint64]bool, workers int) (int, bool, error) {
+//
+// Each row is decoded once: rows being sent are skipped by their key,
+// and rows read on an earlier pass but not started yet are taken from
+// known (a row dropped since is found gone before it is sent: see
+// sendOutgoing). known is left holding the rows read and not started.
+func (b *Bot) dispatch(ctx context.Context, wg *sync.WaitGroup, results chan<- drainResult, busy map[int64]bool, cooling map[int64]time.Time, inFlight map[uint64]bool, known map[uint64]store.Outgoing, workers int) (int, bool, error) {
 	if len(busy) >= workers {
 		return 0, true, nil
 	}
 	var rows []store.Outgoing
 	err := b.DB.View(func(tx *store.Tx) error {
-		var err error
-		rows, err = tx.Outbox(drainBatch + len(inFlight))
-		return err
+		return tx.OutboxEach(false, func(r store.OutboxRow) (bool, error) {
+			if inFlight[r.ID] {
+				return true, nil
+			}
+			o, ok := known[r.ID]
+			if !ok {
+				var err error
+				if o, err = r.Decode(); err != nil {
+					return false, err
+				}
+			}
+			rows = append(rows, o)
+			return len(rows) < drainBatch, nil
+		})
 	})
 	if err != nil {
 		return 0, false, err
+	}
+	clear(known)
+	for _, o := range rows {
+		known[o.ID] = o
 	}
 	byChat := map[int64][]store.Outgoing{}
 	var order []int64
@@ -292,9 +325,6 @@ func (b *Bot) dispatch(ctx context.Context, wg *sync.WaitGroup, results chan<- d
 		}
 	}
 	for _, o := range rows {
-		if inFlight[o.ID] || o.Urgent { // urgent rows have their own lane
-			continue
-		}
 		pending = true
 		if busy[o.ChatID] || !cooling[o.ChatID].IsZero() {
 			continue
@@ -314,13 +344,16 @@ func (b *Bot) dispatch(ctx context.Context, wg *sync.WaitGroup, results chan<- d
 		ids := make([]uint64, len(msgs))
 		for i, o := range msgs {
 			inFlight[o.ID] = true
+			delete(known, o.ID)
 			ids[i] = o.ID
 		}
 		started++
 		wg.Add(1)
+		b.sending.Add(1)
 		go func() {
 			defer wg.Done()
 			n, notFound := b.sendChat(ctx, msgs)
+			b.sending.Add(-1)
 			results <- drainResult{chat: chat, ids: ids, progress: n > 0, notFound: notFound}
 		}()
 	}
@@ -544,19 +577,39 @@ func (b *Bot) WaitIdle(ctx context.Context) error {
 	b.init()
 	for {
 		var n int
+		// Rows are decoded only to learn their chat, and only when some
+		// chat is waiting for another try.
+		unfound := false
+		b.unfound.Range(func(any, any) bool { unfound = true; return false })
+		later := time.Now().Add(time.Second)
+		seen := 0
+		look := func(r store.OutboxRow) (bool, error) {
+			seen++
+			if !unfound {
+				n++
+				return false, nil
+			}
+			o, err := r.Decode()
+			if err != nil {
+				return false, err
+			}
+			if next, ok := b.unfound.Load(o.ChatID); !ok || !next.(time.Time).After(later) {
+				n++
+			}
+			return n == 0 && seen < idleScan, nil
+		}
 		err := b.DB.View(func(tx *store.Tx) error {
-			rows, err := tx.Outbox(idleScan)
-			later := time.Now().Add(time.Second)
-			for _, o := range rows {
-				if next, ok := b.unfound.Load(o.ChatID); !ok || !next.(time.Time).After(later) {
-					n++
-				}
+			if err := tx.OutboxEach(true, look); err != nil || n > 0 || seen >= idleScan {
+				return err
 			}
-			if len(rows) == idleScan && n == 0 {
-				n = 1 // more rows than were looked at: not known to be idle
-			}
-			return err
+			return tx.OutboxEach(false, look)
 		})
+		if seen >= idleScan && n == 0 {
+			n = 1 // more rows than were looked at: not known to be idle
+		}
+		if n == 0 && b.sending.Load() > 0 {
+			n = 1 // a worker is still settling a row it sent
+		}
 		if err != nil {
 			return err
 		}
