@@ -127,6 +127,9 @@ type Bot struct {
 	// outbox a moment before its worker is done with it (its document
 	// file removed), and WaitIdle waits for that too.
 	sending atomic.Int64
+	// json sends the outbox's text messages (see sendjson.go).
+	jsonOnce sync.Once
+	json     *jsonAPI
 }
 
 func (b *Bot) init() {

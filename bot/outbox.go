@@ -77,7 +77,7 @@ func (b *Bot) Drain(ctx context.Context) {
 		results  = make(chan drainResult, workers)
 		busy     = map[int64]bool{} // chats with a worker
 		inFlight = map[uint64]bool{}
-		known    = map[uint64]store.Outgoing{} // rows read, not yet started
+		read     = &readRows{known: map[uint64]*knownRow{}}
 		backoff  time.Duration
 		urgent   = &urgentLane{busy: map[int64]bool{}, retry: map[int64]urgentRetry{}}
 		cooling  = map[int64]time.Time{} // chats not found: not before then
@@ -92,7 +92,7 @@ func (b *Bot) Drain(ctx context.Context) {
 		started, pending := 0, true
 		if len(busy) <= workers*3/4 {
 			var err error
-			started, pending, err = b.dispatch(ctx, &wg, results, busy, cooling, inFlight, known, workers)
+			started, pending, err = b.dispatch(ctx, &wg, results, busy, cooling, inFlight, read, workers)
 			if err != nil {
 				b.logger().Error("read outbox", "err", err)
 			}
@@ -279,75 +279,101 @@ func (b *Bot) dispatchUrgent(ctx context.Context, wg *sync.WaitGroup, results ch
 	return nil
 }
 
+// readRows is what the drain keeps of the outbox between two passes:
+// the rows it decoded and has not started yet, and the slice a pass
+// reads them into.
+type readRows struct {
+	known map[uint64]*knownRow
+	scan  []*knownRow
+	pass  uint64
+}
+
+type knownRow struct {
+	o    store.Outgoing
+	pass uint64 // the last pass that met the row
+}
+
 // dispatch reads the outbox and starts a worker for each chat that has
 // rows and none yet, up to drainWorkers. It reports how many workers it
 // started and whether rows are waiting.
 //
 // Each row is decoded once: rows being sent are skipped by their key,
-// and rows read on an earlier pass but not started yet are taken from
-// known (a row dropped since is found gone before it is sent: see
-// sendOutgoing). known is left holding the rows read and not started.
-func (b *Bot) dispatch(ctx context.Context, wg *sync.WaitGroup, results chan<- drainResult, busy map[int64]bool, cooling map[int64]time.Time, inFlight map[uint64]bool, known map[uint64]store.Outgoing, workers int) (int, bool, error) {
+// and rows read on an earlier pass but not started yet are kept in read
+// (a row dropped since is found gone before it is sent: see
+// sendOutgoing). Rows no pass meets any more are forgotten.
+func (b *Bot) dispatch(ctx context.Context, wg *sync.WaitGroup, results chan<- drainResult, busy map[int64]bool, cooling map[int64]time.Time, inFlight map[uint64]bool, read *readRows, workers int) (int, bool, error) {
 	if len(busy) >= workers {
 		return 0, true, nil
 	}
-	var rows []store.Outgoing
+	read.pass++
+	read.scan = read.scan[:0]
 	err := b.DB.View(func(tx *store.Tx) error {
 		return tx.OutboxEach(false, func(r store.OutboxRow) (bool, error) {
 			if inFlight[r.ID] {
 				return true, nil
 			}
-			o, ok := known[r.ID]
-			if !ok {
-				var err error
-				if o, err = r.Decode(); err != nil {
+			k := read.known[r.ID]
+			if k == nil {
+				o, err := r.Decode()
+				if err != nil {
 					return false, err
 				}
+				k = &knownRow{o: o}
+				read.known[r.ID] = k
 			}
-			rows = append(rows, o)
-			return len(rows) < drainBatch, nil
+			k.pass = read.pass
+			read.scan = append(read.scan, k)
+			return len(read.scan) < drainBatch, nil
 		})
 	})
 	if err != nil {
 		return 0, false, err
 	}
-	clear(known)
-	for _, o := range rows {
-		known[o.ID] = o
+	if len(read.known) > len(read.scan) {
+		for id, k := range read.known {
+			if k.pass != read.pass {
+				delete(read.known, id)
+			}
+		}
 	}
-	byChat := map[int64][]store.Outgoing{}
-	var order []int64
-	pending := false
 	now := time.Now()
 	for chat, at := range cooling {
 		if !now.Before(at) {
 			delete(cooling, chat)
 		}
 	}
-	for _, o := range rows {
+	// Gather the rows of as many chats as there are free workers, in the
+	// order of their first row.
+	free := workers - len(busy)
+	group := make(map[int64]int, free)
+	var groups [][]store.Outgoing
+	pending := false
+	for _, k := range read.scan {
+		o := &k.o
 		pending = true
 		if busy[o.ChatID] || !cooling[o.ChatID].IsZero() {
 			continue
 		}
-		if _, ok := byChat[o.ChatID]; !ok {
-			order = append(order, o.ChatID)
+		g, ok := group[o.ChatID]
+		if !ok {
+			if len(groups) == free {
+				continue
+			}
+			g = len(groups)
+			group[o.ChatID] = g
+			groups = append(groups, nil)
 		}
-		byChat[o.ChatID] = append(byChat[o.ChatID], o)
+		groups[g] = append(groups[g], *o)
 	}
-	started := 0
-	for _, chat := range order {
-		if len(busy) >= workers {
-			break
-		}
-		msgs := byChat[chat]
+	for _, msgs := range groups {
+		chat := msgs[0].ChatID
 		busy[chat] = true
 		ids := make([]uint64, len(msgs))
 		for i, o := range msgs {
 			inFlight[o.ID] = true
-			delete(known, o.ID)
+			delete(read.known, o.ID)
 			ids[i] = o.ID
 		}
-		started++
 		wg.Add(1)
 		b.sending.Add(1)
 		go func() {
@@ -357,7 +383,7 @@ func (b *Bot) dispatch(ctx context.Context, wg *sync.WaitGroup, results chan<- d
 			results <- drainResult{chat: chat, ids: ids, progress: n > 0, notFound: notFound}
 		}()
 	}
-	return started, pending, nil
+	return len(groups), pending, nil
 }
 
 // sendChat sends one chat's rows in order, stopping at the first that
@@ -527,6 +553,11 @@ func (b *Bot) sendOutgoing(ctx context.Context, o store.Outgoing) (int, error) {
 		}
 		if !waiting {
 			return errGone
+		}
+		if j := b.jsonAPI(); j != nil && doc == nil {
+			var err error
+			id, err = j.sendMessage(ctx, &o)
+			return err
 		}
 		var m *models.Message
 		var err error

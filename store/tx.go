@@ -581,7 +581,13 @@ func (tx *Tx) OutboxEach(urgent bool, fn func(OutboxRow) (bool, error)) error {
 // A missing row is not an error: Sent may be repeated.
 func (tx *Tx) Sent(id uint64, messageID int) error {
 	b := tx.b(bucketOutbox)
-	var o Outgoing
+	// Only what names the delivery is decoded, not the text and keyboard.
+	var o struct {
+		ChatID     int64  `json:"chat_id"`
+		LocalDate  string `json:"local_date"`
+		Day        int    `json:"day"`
+		QuestionID string `json:"question_id"`
+	}
 	if err := get(b, u64(id), &o, "outgoing"); err != nil {
 		if errors.Is(err, ErrNotFound) {
 			return nil
