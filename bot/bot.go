@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	tgbot "github.com/go-telegram/bot"
@@ -115,6 +116,13 @@ type Bot struct {
 	// (a time.Time): WaitIdle does not count rows that wait long for it.
 	unfound sync.Map
 	stuck   stuckSet // updates answered by crisisWhileStuck
+	// sending counts the drain's workers at work: a row is gone from the
+	// outbox a moment before its worker is done with it (its document
+	// file removed), and WaitIdle waits for that too.
+	sending atomic.Int64
+	// json sends the outbox's text messages (see sendjson.go).
+	jsonOnce sync.Once
+	json     *jsonAPI
 }
 
 func (b *Bot) init() {

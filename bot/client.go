@@ -43,7 +43,8 @@ func NewClient(timeout time.Duration) *Client {
 
 // API makes the Telegram library's client on top of t: the given Bot API
 // server, no getMe at start (the caller checks). Updates are not read
-// through it: see Poller.
+// through it: see Poller. The outbox's text messages do not go through it
+// either, but straight through t (see sendjson.go).
 func (t *Client) API(token, serverURL string) (*tgbot.Bot, error) {
 	api, err := tgbot.New(token,
 		tgbot.WithServerURL(strings.TrimRight(serverURL, "/")),
@@ -54,6 +55,7 @@ func (t *Client) API(token, serverURL string) (*tgbot.Bot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("telegram client: %w", err)
 	}
+	registerJSON(api, &jsonAPI{client: t, base: strings.TrimRight(serverURL, "/") + "/bot" + token + "/", token: token})
 	return api, nil
 }
 

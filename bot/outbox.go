@@ -77,6 +77,7 @@ func (b *Bot) Drain(ctx context.Context) {
 		results  = make(chan drainResult, workers)
 		busy     = map[int64]bool{} // chats with a worker
 		inFlight = map[uint64]bool{}
+		read     = &readRows{known: map[uint64]*knownRow{}}
 		backoff  time.Duration
 		urgent   = &urgentLane{busy: map[int64]bool{}, retry: map[int64]urgentRetry{}}
 		cooling  = map[int64]time.Time{} // chats not found: not before then
@@ -91,7 +92,7 @@ func (b *Bot) Drain(ctx context.Context) {
 		started, pending := 0, true
 		if len(busy) <= workers*3/4 {
 			var err error
-			started, pending, err = b.dispatch(ctx, &wg, results, busy, cooling, inFlight, workers)
+			started, pending, err = b.dispatch(ctx, &wg, results, busy, cooling, inFlight, read, workers)
 			if err != nil {
 				b.logger().Error("read outbox", "err", err)
 			}
@@ -213,13 +214,23 @@ func (l *urgentLane) nextRetry() (time.Duration, bool) {
 
 // dispatchUrgent starts a worker for each chat with urgent rows that has
 // none yet and is not put off. The reading is cheap: urgent rows come
-// first in the outbox, and only they are read.
+// first in the outbox, and only they are read; those being sent are
+// skipped by their key.
 func (b *Bot) dispatchUrgent(ctx context.Context, wg *sync.WaitGroup, results chan<- drainResult, lane *urgentLane, inFlight map[uint64]bool) error {
 	var rows []store.Outgoing
+	seen := 0
 	err := b.DB.View(func(tx *store.Tx) error {
-		var err error
-		rows, err = tx.UrgentOutbox(drainBatch)
-		return err
+		return tx.OutboxEach(true, func(r store.OutboxRow) (bool, error) {
+			seen++
+			if !inFlight[r.ID] {
+				o, err := r.Decode()
+				if err != nil {
+					return false, err
+				}
+				rows = append(rows, o)
+			}
+			return seen < drainBatch, nil
+		})
 	})
 	if err != nil {
 		return err
@@ -230,7 +241,7 @@ func (b *Bot) dispatchUrgent(ctx context.Context, wg *sync.WaitGroup, results ch
 	waiting := map[int64]bool{}
 	for _, o := range rows {
 		waiting[o.ChatID] = true
-		if inFlight[o.ID] || lane.busy[o.ChatID] {
+		if lane.busy[o.ChatID] {
 			continue
 		}
 		if r, ok := lane.retry[o.ChatID]; ok && now.Before(r.at) {
@@ -241,7 +252,7 @@ func (b *Bot) dispatchUrgent(ctx context.Context, wg *sync.WaitGroup, results ch
 		}
 		byChat[o.ChatID] = append(byChat[o.ChatID], o)
 	}
-	if len(rows) < drainBatch { // every urgent row was read
+	if seen < drainBatch { // every urgent row was looked at
 		for chat := range lane.retry {
 			if !waiting[chat] && !lane.busy[chat] {
 				delete(lane.retry, chat) // sent or dropped meanwhile
@@ -257,74 +268,122 @@ func (b *Bot) dispatchUrgent(ctx context.Context, wg *sync.WaitGroup, results ch
 			ids[i] = o.ID
 		}
 		wg.Add(1)
+		b.sending.Add(1)
 		go func() {
 			defer wg.Done()
 			n, notFound := b.sendChat(ctx, msgs)
+			b.sending.Add(-1)
 			results <- drainResult{chat: chat, ids: ids, progress: n > 0, urgent: true, notFound: notFound}
 		}()
 	}
 	return nil
 }
 
+// readRows is what the drain keeps of the outbox between two passes:
+// the rows it decoded and has not started yet, and the slice a pass
+// reads them into.
+type readRows struct {
+	known map[uint64]*knownRow
+	scan  []*knownRow
+	pass  uint64
+}
+
+type knownRow struct {
+	o    store.Outgoing
+	pass uint64 // the last pass that met the row
+}
+
 // dispatch reads the outbox and starts a worker for each chat that has
 // rows and none yet, up to drainWorkers. It reports how many workers it
 // started and whether rows are waiting.
-func (b *Bot) dispatch(ctx context.Context, wg *sync.WaitGroup, results chan<- drainResult, busy map[int64]bool, cooling map[int64]time.Time, inFlight map[uint64]bool, workers int) (int, bool, error) {
+//
+// Each row is decoded once: rows being sent are skipped by their key,
+// and rows read on an earlier pass but not started yet are kept in read
+// (a row dropped since is found gone before it is sent: see
+// sendOutgoing). Rows no pass meets any more are forgotten.
+func (b *Bot) dispatch(ctx context.Context, wg *sync.WaitGroup, results chan<- drainResult, busy map[int64]bool, cooling map[int64]time.Time, inFlight map[uint64]bool, read *readRows, workers int) (int, bool, error) {
 	if len(busy) >= workers {
 		return 0, true, nil
 	}
-	var rows []store.Outgoing
+	read.pass++
+	read.scan = read.scan[:0]
 	err := b.DB.View(func(tx *store.Tx) error {
-		var err error
-		rows, err = tx.Outbox(drainBatch + len(inFlight))
-		return err
+		return tx.OutboxEach(false, func(r store.OutboxRow) (bool, error) {
+			if inFlight[r.ID] {
+				return true, nil
+			}
+			k := read.known[r.ID]
+			if k == nil {
+				o, err := r.Decode()
+				if err != nil {
+					return false, err
+				}
+				k = &knownRow{o: o}
+				read.known[r.ID] = k
+			}
+			k.pass = read.pass
+			read.scan = append(read.scan, k)
+			return len(read.scan) < drainBatch, nil
+		})
 	})
 	if err != nil {
 		return 0, false, err
 	}
-	byChat := map[int64][]store.Outgoing{}
-	var order []int64
-	pending := false
+	if len(read.known) > len(read.scan) {
+		for id, k := range read.known {
+			if k.pass != read.pass {
+				delete(read.known, id)
+			}
+		}
+	}
 	now := time.Now()
 	for chat, at := range cooling {
 		if !now.Before(at) {
 			delete(cooling, chat)
 		}
 	}
-	for _, o := range rows {
-		if inFlight[o.ID] || o.Urgent { // urgent rows have their own lane
-			continue
-		}
+	// Gather the rows of as many chats as there are free workers, in the
+	// order of their first row.
+	free := workers - len(busy)
+	group := make(map[int64]int, free)
+	var groups [][]store.Outgoing
+	pending := false
+	for _, k := range read.scan {
+		o := &k.o
 		pending = true
 		if busy[o.ChatID] || !cooling[o.ChatID].IsZero() {
 			continue
 		}
-		if _, ok := byChat[o.ChatID]; !ok {
-			order = append(order, o.ChatID)
+		g, ok := group[o.ChatID]
+		if !ok {
+			if len(groups) == free {
+				continue
+			}
+			g = len(groups)
+			group[o.ChatID] = g
+			groups = append(groups, nil)
 		}
-		byChat[o.ChatID] = append(byChat[o.ChatID], o)
+		groups[g] = append(groups[g], *o)
 	}
-	started := 0
-	for _, chat := range order {
-		if len(busy) >= workers {
-			break
-		}
-		msgs := byChat[chat]
+	for _, msgs := range groups {
+		chat := msgs[0].ChatID
 		busy[chat] = true
 		ids := make([]uint64, len(msgs))
 		for i, o := range msgs {
 			inFlight[o.ID] = true
+			delete(read.known, o.ID)
 			ids[i] = o.ID
 		}
-		started++
 		wg.Add(1)
+		b.sending.Add(1)
 		go func() {
 			defer wg.Done()
 			n, notFound := b.sendChat(ctx, msgs)
+			b.sending.Add(-1)
 			results <- drainResult{chat: chat, ids: ids, progress: n > 0, notFound: notFound}
 		}()
 	}
-	return started, pending, nil
+	return len(groups), pending, nil
 }
 
 // sendChat sends one chat's rows in order, stopping at the first that
@@ -495,6 +554,11 @@ func (b *Bot) sendOutgoing(ctx context.Context, o store.Outgoing) (int, error) {
 		if !waiting {
 			return errGone
 		}
+		if j := b.jsonAPI(); j != nil && doc == nil {
+			var err error
+			id, err = j.sendMessage(ctx, &o)
+			return err
+		}
 		var m *models.Message
 		var err error
 		if doc != nil {
@@ -544,19 +608,39 @@ func (b *Bot) WaitIdle(ctx context.Context) error {
 	b.init()
 	for {
 		var n int
+		// Rows are decoded only to learn their chat, and only when some
+		// chat is waiting for another try.
+		unfound := false
+		b.unfound.Range(func(any, any) bool { unfound = true; return false })
+		later := time.Now().Add(time.Second)
+		seen := 0
+		look := func(r store.OutboxRow) (bool, error) {
+			seen++
+			if !unfound {
+				n++
+				return false, nil
+			}
+			o, err := r.Decode()
+			if err != nil {
+				return false, err
+			}
+			if next, ok := b.unfound.Load(o.ChatID); !ok || !next.(time.Time).After(later) {
+				n++
+			}
+			return n == 0 && seen < idleScan, nil
+		}
 		err := b.DB.View(func(tx *store.Tx) error {
-			rows, err := tx.Outbox(idleScan)
-			later := time.Now().Add(time.Second)
-			for _, o := range rows {
-				if next, ok := b.unfound.Load(o.ChatID); !ok || !next.(time.Time).After(later) {
-					n++
-				}
+			if err := tx.OutboxEach(true, look); err != nil || n > 0 || seen >= idleScan {
+				return err
 			}
-			if len(rows) == idleScan && n == 0 {
-				n = 1 // more rows than were looked at: not known to be idle
-			}
-			return err
+			return tx.OutboxEach(false, look)
 		})
+		if seen >= idleScan && n == 0 {
+			n = 1 // more rows than were looked at: not known to be idle
+		}
+		if n == 0 && b.sending.Load() > 0 {
+			n = 1 // a worker is still settling a row it sent
+		}
 		if err != nil {
 			return err
 		}

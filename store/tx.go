@@ -531,13 +531,63 @@ func (tx *Tx) outbox(limit int, end uint64) ([]Outgoing, error) {
 	return out, nil
 }
 
+// OutboxRow is one outbox row met by OutboxEach: its id, read from the
+// key, and its value, decoded only when asked. It is valid only inside
+// the call to fn.
+type OutboxRow struct {
+	ID   uint64
+	k, v []byte
+}
+
+// Decode decodes the row.
+func (r OutboxRow) Decode() (Outgoing, error) {
+	var o Outgoing
+	err := decode(r.v, &o, "outgoing", r.k)
+	return o, err
+}
+
+// OutboxEach walks outbox rows in the order Outbox returns them, while
+// fn returns true: only the Urgent rows when urgent is set, else every
+// other row (the conversation, then broadcasts). A row is decoded only
+// if fn asks, so a caller that already holds a row (one being sent, or
+// read on an earlier pass) skips it by its id alone.
+func (tx *Tx) OutboxEach(urgent bool, fn func(OutboxRow) (bool, error)) error {
+	c := tx.b(bucketOutbox).Cursor()
+	var k, v []byte
+	if urgent {
+		k, v = c.First()
+	} else {
+		k, v = c.Seek(u64(normalBit))
+	}
+	for ; k != nil; k, v = c.Next() {
+		if len(k) != 8 {
+			continue
+		}
+		id := binary.BigEndian.Uint64(k)
+		if urgent && id >= normalBit {
+			break
+		}
+		more, err := fn(OutboxRow{ID: id, k: k, v: v})
+		if err != nil || !more {
+			return err
+		}
+	}
+	return nil
+}
+
 // Sent removes outbox row id once Telegram accepted it as messageID. When
 // the row asks a delivery's question, messageID is recorded in that
 // delivery's Messages (and SentAt set if still zero) in this transaction.
 // A missing row is not an error: Sent may be repeated.
 func (tx *Tx) Sent(id uint64, messageID int) error {
 	b := tx.b(bucketOutbox)
-	var o Outgoing
+	// Only what names the delivery is decoded, not the text and keyboard.
+	var o struct {
+		ChatID     int64  `json:"chat_id"`
+		LocalDate  string `json:"local_date"`
+		Day        int    `json:"day"`
+		QuestionID string `json:"question_id"`
+	}
 	if err := get(b, u64(id), &o, "outgoing"); err != nil {
 		if errors.Is(err, ErrNotFound) {
 			return nil
