@@ -63,6 +63,10 @@ type Scheduler struct {
 	// than caught up (quiet hours only hold back caught-up steps).
 	Slack time.Duration
 
+	// Limit bounds the clients one Tick handles (0: 20,000); the caller
+	// ticks again at once while Stats.Remaining says more are due.
+	Limit int
+
 	mu       sync.Mutex // one Tick at a time
 	lastTick time.Time
 }
@@ -81,8 +85,9 @@ type Stats struct {
 // tickBatch is how many due clients one write transaction handles.
 const tickBatch = 100
 
-// tickLimit bounds the clients one Tick handles, so a tick after long
-// downtime cannot run for ever; the rest follow on the next tick.
+// tickLimit bounds the clients one Tick handles by default, so one
+// transaction-heavy pass cannot run for ever; the caller ticks again for
+// the rest (see Stats.Remaining).
 const tickLimit = 20000
 
 // Tick handles every client due at or before now: starts the day's step,
@@ -95,8 +100,12 @@ func (s *Scheduler) Tick(ctx context.Context, now time.Time) (st Stats, err erro
 	// A named result: the deferred assignment must reach the caller.
 	defer func() { st.Duration = time.Since(started) }()
 
+	limit := s.Limit
+	if limit <= 0 {
+		limit = tickLimit
+	}
 	failed := map[int64]bool{}
-	for st.Due < tickLimit {
+	for st.Due < limit {
 		if err := ctx.Err(); err != nil {
 			return st, err
 		}
@@ -145,7 +154,7 @@ func (s *Scheduler) Tick(ctx context.Context, now time.Time) (st Stats, err erro
 			st.add(one)
 		}
 	}
-	if st.Due >= tickLimit {
+	if st.Due >= limit {
 		st.Remaining = 1
 	}
 	s.lastTick = now
