@@ -336,7 +336,13 @@ func TestMyDataArchiveLeftByACrash(t *testing.T) {
 	}
 	h.restart()
 	h.settle()
-	if _, err := os.Stat(stray); !os.IsNotExist(err) {
+	// The drain sweeps when it starts, in its own goroutine.
+	_, err := os.Stat(stray)
+	for deadline := time.Now().Add(10 * time.Second); !os.IsNotExist(err) && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+		_, err = os.Stat(stray)
+	}
+	if !os.IsNotExist(err) {
 		t.Errorf("the stray archive is still there (%v)", err)
 	}
 	if docs := myArchive(t, h, ana); len(docs) != 1 {
