@@ -104,18 +104,12 @@ func storedAnswers(t *testing.T, path string) map[sentAnswer]int {
 	return got
 }
 
-// TestKillNineLosesNoAnswer kills the real binary with SIGKILL while 200
-// answers stream in. Every answer Telegram had been told was received must
-// already be on disk; after a restart every answer is stored exactly once.
-func TestKillNineLosesNoAnswer(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the binary")
-	}
-	srv := telegramtest.NewTB(t)
-	dir := t.TempDir()
-	path := filepath.Join(dir, "kindling.db")
-
-	// Ten clients who finished onboarding long ago.
+// seedStoppedClients writes ten clients, ids from first, who finished
+// onboarding long ago and are stopped (so no schedule sends them
+// anything), into a new database at path, and returns them as users of
+// srv.
+func seedStoppedClients(t *testing.T, srv *telegramtest.Server, path string, first int64) []*telegramtest.User {
+	t.Helper()
 	db, err := store.Open(path, store.Options{Timeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
@@ -123,7 +117,7 @@ func TestKillNineLosesNoAnswer(t *testing.T) {
 	var users []*telegramtest.User
 	err = db.Update(func(tx *store.Tx) error {
 		for i := range 10 {
-			id := int64(9000 + i)
+			id := first + int64(i)
 			users = append(users, srv.User(id, "Client"+strconv.Itoa(i), "en"))
 			now := time.Now()
 			c := store.Client{ChatID: id, UserID: id, Name: "Client" + strconv.Itoa(i), Language: "en",
@@ -141,6 +135,22 @@ func TestKillNineLosesNoAnswer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return users
+}
+
+// TestKillNineLosesNoAnswer kills the real binary with SIGKILL while 200
+// answers stream in. Every answer Telegram had been told was received must
+// already be on disk; after a restart every answer is stored exactly once.
+func TestKillNineLosesNoAnswer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	srv := telegramtest.NewTB(t)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "kindling.db")
+
+	// Ten clients who finished onboarding long ago.
+	users := seedStoppedClients(t, srv, path, 9000)
 
 	cmd := crashRun(t, srv, dir)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -164,7 +174,7 @@ func TestKillNineLosesNoAnswer(t *testing.T) {
 			time.Sleep(2 * time.Millisecond) // a stream, not one burst
 		}
 	}()
-	err = srv.Wait(ctx, func() bool {
+	err := srv.Wait(ctx, func() bool {
 		mu.Lock()
 		defer mu.Unlock()
 		return len(sent)-srv.Pending() >= 60

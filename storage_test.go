@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -137,31 +136,7 @@ func TestFullTmpfsThroughTheBinary(t *testing.T) {
 	path := filepath.Join(mnt, "kindling.db")
 	srv := telegramtest.NewTB(t)
 
-	db, err := store.Open(path, store.Options{Timeout: time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var users []*telegramtest.User
-	err = db.Update(func(tx *store.Tx) error {
-		for i := range 10 {
-			id := int64(9100 + i)
-			users = append(users, srv.User(id, "Client"+strconv.Itoa(i), "en"))
-			now := time.Now()
-			c := store.Client{ChatID: id, UserID: id, Name: "Client" + strconv.Itoa(i), Language: "en",
-				TimeZone: "UTC", SendTime: "09:00", Sequence: "after-session", Status: store.StatusStopped,
-				ConsentAt: now, CreatedAt: now}
-			if err := tx.PutClient(c); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err == nil {
-		err = db.Close()
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	users := seedStoppedClients(t, srv, path, 9100)
 	// Leave about 160 KB free: room for some of the answers, not all.
 	var fs syscall.Statfs_t
 	if err := syscall.Statfs(mnt, &fs); err != nil {
