@@ -59,6 +59,9 @@ func Check(w io.Writer, set *Set, err error) (ok bool) {
 		plural(len(set.langs), "language", "languages"),
 		plural(days, "day", "days"),
 		plural(questions, "question", "questions"))
+	if n := len(set.instByID); n > 0 {
+		fmt.Fprintf(w, ", %s", plural(n, "check-in", "check-ins"))
+	}
 	if n := len(set.warnings); n > 0 {
 		fmt.Fprintf(w, " (%s)", plural(n, "warning", "warnings"))
 	}
@@ -184,6 +187,10 @@ func previewStep(b *strings.Builder, seq *Sequence, st Step, msgs Messages, v Va
 		case KindChoice:
 			var row []string
 			for _, o := range q.Choice.Options {
+				if q.CheckIn != "" {
+					row = append(row, "["+Render(o.Label, v)+" = "+strconv.Itoa(o.Score)+"]")
+					continue
+				}
 				row = append(row, "["+Render(o.Label, v)+"]")
 			}
 			fmt.Fprintf(b, "%s%s\n", pad, strings.Join(row, " "))

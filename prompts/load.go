@@ -60,6 +60,8 @@ type loader struct {
 	seqs     []*Sequence
 	seqNodes map[*Sequence]*seqNodes
 	messages []*messagesFile
+	insts    []*Instrument
+	instNode map[*Instrument]*instNodes
 }
 
 // seqNodes remembers where parts of a sequence were written, for problems
@@ -280,6 +282,17 @@ func (l *loader) loadFile(fsys fs.FS, name string) {
 		return
 	}
 	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].Value == "check_in" {
+			if in, nodes := parseInstrument(root, fp); in != nil {
+				in.File = name
+				l.insts = append(l.insts, in)
+				if l.instNode == nil {
+					l.instNode = map[*Instrument]*instNodes{}
+				}
+				l.instNode[in] = nodes
+			}
+			return
+		}
 		if root.Content[i].Value == "messages" {
 			if mf := parseMessages(root, fp); mf != nil {
 				mf.file = name

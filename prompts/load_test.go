@@ -87,11 +87,34 @@ func TestDefaultIsValid(t *testing.T) {
 		if !ok || seq.Language != lang {
 			t.Fatalf("no after-session in %s", lang)
 		}
-		var days []int
+		var days, checkInDays []int
 		for _, st := range seq.Days {
 			days = append(days, st.Day)
-			if len(st.Questions) < 2 || len(st.Questions) > 3 || st.Questions[0].ID != "mood" {
-				t.Errorf("%s day %d: want the mood scale first and 1-2 more questions, got %d questions", lang, st.Day, len(st.Questions))
+			own, items := 0, 0
+			for _, q := range st.Questions {
+				if q.CheckIn == "" {
+					own++
+				} else {
+					items++
+				}
+			}
+			if own < 2 || own > 3 || st.Questions[0].ID != "mood" {
+				t.Errorf("%s day %d: want the mood scale first and 1-2 more questions, got %d questions", lang, st.Day, own)
+			}
+			if st.CheckIn != "" {
+				checkInDays = append(checkInDays, st.Day)
+				if items != 6 || st.CheckIn != "wellbeing" {
+					t.Errorf("%s day %d: check-in %q with %d items, want wellbeing's 6", lang, st.Day, st.CheckIn, items)
+				}
+			}
+		}
+		if !equalInts(checkInDays, []int{0, 7, 14, 30}) {
+			t.Errorf("%s check-in days = %v, want 0, 7, 14, 30", lang, checkInDays)
+		}
+		for day, want := range map[int]bool{37: false, 44: true, 51: false, 58: true} {
+			st, ok := seq.StepFor(day)
+			if !ok || (st.CheckIn != "") != want {
+				t.Errorf("%s day %d: check-in %q, want one: %t", lang, day, st.CheckIn, want)
 			}
 		}
 		if !equalInts(days, wantDays) {
@@ -148,6 +171,15 @@ func TestDefaultReadsWellWithoutValues(t *testing.T) {
 		for _, st := range steps {
 			texts := []string{st.Intro, st.Closing}
 			for _, q := range st.Questions {
+				if q.CheckIn != "" {
+					// a check-in's stem and first item are two paragraphs
+					text := q.Text
+					if _, item, ok := strings.Cut(text, "\n\n"); ok {
+						text = item
+					}
+					texts = append(texts, text)
+					continue
+				}
 				texts = append(texts, q.Text)
 			}
 			for _, text := range texts {

@@ -16,8 +16,8 @@ import (
 // The keys each part of a file may have.
 var (
 	sequenceKeys = []string{"id", "language", "name", "days", "repeat", "letter_day", "letter"}
-	stepKeys     = []string{"day", "at", "intro", "questions", "closing", "letter"}
-	repeatKeys   = []string{"every", "at", "intro", "questions", "closing"}
+	stepKeys     = []string{"day", "at", "intro", "questions", "closing", "letter", "check_in"}
+	repeatKeys   = []string{"every", "at", "intro", "questions", "closing", "check_in", "check_in_every"}
 	questionKeys = []string{"id", "text", "label", "scale", "choice"}
 	scaleKeys    = []string{"min", "max", "low", "high"}
 	choiceKeys   = []string{"options", "multiple"}
@@ -170,10 +170,22 @@ func optionIDs(q Question) []string {
 func parseRepeat(n *yaml.Node, fp *fileProblems) *Repeat {
 	r := &Repeat{}
 	haveEvery := false
+	var everyNode, checkInEveryNode *yaml.Node
 	step, ok := parseStep(n, "repeat", fp, func(key string, k, v *yaml.Node) {
+		if key == "check_in_every" {
+			checkInEveryNode = v
+			if e, ok := integer(v, "repeat.check_in_every", fp); ok {
+				if e < 1 {
+					fp.errorf(v, "repeat.check_in_every", "is %d: write how many days apart the check-in comes, 1 or more", e)
+				}
+				r.CheckInEvery = e
+			}
+			return
+		}
 		if key != "every" {
 			return
 		}
+		everyNode = v
 		haveEvery = true
 		if e, ok := integer(v, "repeat.every", fp); ok {
 			if e < 1 {
@@ -187,6 +199,14 @@ func parseRepeat(n *yaml.Node, fp *fileProblems) *Repeat {
 	}
 	if !haveEvery {
 		fp.errorf(n, "repeat.every", "is missing: how many days apart the repeat comes, e.g. 7")
+	}
+	if checkInEveryNode != nil {
+		switch {
+		case step.CheckIn == "":
+			fp.errorf(checkInEveryNode, "repeat.check_in_every", "is set but the repeat has no check_in")
+		case everyNode != nil && r.Every > 0 && r.CheckInEvery > 0 && r.CheckInEvery%r.Every != 0:
+			fp.errorf(checkInEveryNode, "repeat.check_in_every", "is %d, not a multiple of every (%d): the check-in would fall on days the repeat does not come", r.CheckInEvery, r.Every)
+		}
 	}
 	r.Step = step
 	return r
@@ -234,6 +254,10 @@ func parseStep(n *yaml.Node, field string, fp *fileProblems, repeat func(key str
 			if b, ok := boolean(v, f, fp); ok {
 				st.Letter = b
 			}
+		case "check_in":
+			if s, ok := str(v, f, fp); ok && checkID(v, f, s, fp) {
+				st.CheckIn = s
+			}
 		case "questions":
 			items, ok := list(v, f, fp)
 			if !ok {
@@ -264,7 +288,9 @@ func parseStep(n *yaml.Node, field string, fp *fileProblems, repeat func(key str
 		fp.errorf(n, yamlx.Join(field, "day"), "is missing")
 	}
 	if !have["questions"] {
-		fp.errorf(n, yamlx.Join(field, "questions"), "is missing: a day needs at least one question")
+		if !have["check_in"] {
+			fp.errorf(n, yamlx.Join(field, "questions"), "is missing: a day needs at least one question")
+		}
 	} else if len(st.Questions) == 0 && n.Kind == yaml.MappingNode {
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			if v := n.Content[i+1]; n.Content[i].Value == "questions" && v.Kind == yaml.SequenceNode && len(v.Content) == 0 {

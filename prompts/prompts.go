@@ -53,6 +53,9 @@ type Question struct {
 	Scale  *Scale  // set when Kind is KindScale
 	Choice *Choice // set when Kind is KindChoice
 	Line   int     // line of the question in its file
+	// CheckIn and Item are set on the questions a step's `check_in:` adds:
+	// the instrument's id and the item's. Their options carry scores.
+	CheckIn, Item string
 }
 
 // Scale is answered with one button for each whole number from Min to Max.
@@ -72,9 +75,11 @@ type Choice struct {
 	Multiple bool
 }
 
-// Option is one button of a choice. ID is stored with the answer; Label is shown.
+// Option is one button of a choice. ID is stored with the answer; Label is
+// shown. Score is the option's score in an instrument (zero elsewhere).
 type Option struct {
 	ID, Label string
+	Score     int
 }
 
 // Step is what a client is asked on one day since their session.
@@ -86,6 +91,9 @@ type Step struct {
 	Questions []Question
 	Letter    bool // send the letter (see Sequence.Letter) after this step
 	Line      int  // line of the step in its file
+	// CheckIn is the id of the instrument the step asks after its own
+	// questions; its items are among Questions once loaded.
+	CheckIn string
 }
 
 // Sequence is one sequence of steps in one language.
@@ -103,6 +111,12 @@ type Sequence struct {
 type Repeat struct {
 	Every int
 	Step  Step
+	// CheckInEvery, when set, asks the step's check-in only on the repeat
+	// days that fall every CheckInEvery days after the last listed day (a
+	// multiple of Every); Step is then the step without it and
+	// CheckInStep the step with it.
+	CheckInEvery int
+	CheckInStep  Step
 }
 
 // LetterTemplate frames the letter that gathers a client's answers. DayHeading

@@ -1,6 +1,9 @@
 package prompts
 
-import "sort"
+import (
+	"slices"
+	"sort"
+)
 
 // StepFor returns the step for day days since the session: a listed day, or
 // the repeat step on days last+Every, last+2*Every, ... (with Day set to day).
@@ -18,6 +21,9 @@ func (seq *Sequence) StepFor(day int) (Step, bool) {
 		return Step{}, false
 	}
 	st := seq.Repeat.Step
+	if e := seq.Repeat.CheckInEvery; e > 0 && (day-last)%e == 0 {
+		st = seq.Repeat.CheckInStep
+	}
 	st.Day = day
 	return st, true
 }
@@ -42,7 +48,7 @@ func (seq *Sequence) Question(id string) (Question, bool) {
 		}
 	}
 	if seq.Repeat != nil {
-		for _, q := range seq.Repeat.Step.Questions {
+		for _, q := range slices.Concat(seq.Repeat.Step.Questions, seq.Repeat.CheckInStep.Questions) {
 			if q.ID == id {
 				return q, true
 			}

@@ -110,6 +110,8 @@ type Set struct {
 	builtin     *Set                // where missing messages come from; nil for the built-in set
 	warnings    []Problem
 	files       map[string][]byte // the files as read: LoadFiles(Files()) loads s again
+	insts       []*Instrument                      // sorted by ID, then Language
+	instByID    map[string]map[string]*Instrument // id -> language -> instrument
 }
 
 // Files returns a copy of the files s was loaded from, name -> contents,

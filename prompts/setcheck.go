@@ -73,6 +73,7 @@ func (l *loader) checkSet(builtin *Set) {
 	}
 
 	l.checkLanguagesAgree()
+	l.checkInstruments()
 }
 
 // keyList names the missing message keys of a file with present keys, the
@@ -220,5 +221,6 @@ func (l *loader) set(builtin *Set, warnings []Problem) *Set {
 		s.langs = append(s.langs, lang)
 	}
 	sort.Strings(s.langs)
+	s.addInstruments(l.insts)
 	return s
 }

@@ -1,0 +1,95 @@
+package prompts_test
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"testing/fstest"
+
+	"kindling/prompts"
+)
+
+// TestInstrumentScoring reads the check-in of testdata/good/check-in: its
+// range, bands, safety item and where a sequence asks it.
+func TestInstrumentScoring(t *testing.T) {
+	set, err := prompts.LoadDir(filepath.Join("testdata", "good", "check-in"), prompts.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, ok := set.Instrument("short", "es-MX")
+	if !ok || in.Language != "es" {
+		t.Fatalf("Instrument(short, es-MX) = %v, %v; want the Spanish version", in, ok)
+	}
+	if in.MinTotal() != 0 || in.MaxTotal() != 4 {
+		t.Errorf("totals %d..%d, want 0..4", in.MinTotal(), in.MaxTotal())
+	}
+	for total, want := range map[int]string{0: "bajo", 1: "bajo", 2: "alto", 4: "alto"} {
+		if b, ok := in.BandOf(total); !ok || b.Label != want {
+			t.Errorf("BandOf(%d) = %q, %v; want %q", total, b.Label, ok, want)
+		}
+	}
+	if _, ok := in.BandOf(5); ok {
+		t.Error("BandOf(5) found a band past the highest total")
+	}
+	if in.StartsCheck("two", 1) || !in.StartsCheck("two", 2) || in.StartsCheck("one", 2) {
+		t.Error("StartsCheck: want item two at 2 or more only")
+	}
+	if in.Response == nil || in.Response.DropPercent != 50 || in.Remission == nil || in.Remission.Below != 2 || in.Baseline != prompts.BaselineBeforeSession {
+		t.Errorf("rules = %+v %+v %q", in.Response, in.Remission, in.Baseline)
+	}
+
+	seq, _ := set.Sequence("weeks", "en")
+	for day, want := range map[int]int{0: 2, 7: 1, 14: 1, 21: 3, 28: 1, 35: 3} {
+		st, ok := seq.StepFor(day)
+		if !ok || len(st.Questions) != want {
+			t.Errorf("day %d: %d questions (%v), want %d", day, len(st.Questions), ok, want)
+		}
+	}
+	st, _ := seq.StepFor(21)
+	q := st.Questions[1]
+	if q.ID != "short.one" || q.CheckIn != "short" || q.Item != "one" || q.Kind != prompts.KindChoice || q.Choice.Options[2].Score != 2 {
+		t.Errorf("day 21 item = %+v", q)
+	}
+	if got, ok := seq.Question("short.two"); !ok || got.Item != "two" {
+		t.Errorf("Question(short.two) = %+v, %v", got, ok)
+	}
+	if q.Text != "Over the past week, how often?\n\n<paste the wording of item 1 here>" {
+		t.Errorf("first item text = %q, want the intro then the item", q.Text)
+	}
+}
+
+// FuzzCheckIn loads a sequence that asks check-in "c" with one arbitrary
+// check-in file beside it: never a panic, and what loads has bands that
+// cover its totals.
+// Seeds: testdata/fuzz/FuzzCheckIn, plus the built-in check-in.
+func FuzzCheckIn(f *testing.F) {
+	for _, name := range []string{"wellbeing.en.yaml", "wellbeing.es.yaml"} {
+		data, err := os.ReadFile(filepath.Join("sequences", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	seq := []byte("id: s\nlanguage: en\nname: S\ndays:\n  - day: 1\n    check_in: wellbeing\n")
+	f.Fuzz(func(t *testing.T, data []byte) {
+		set, err := prompts.Load(fstest.MapFS{"s.yaml": {Data: seq}, "c.yaml": {Data: data}}, prompts.Options{MaxFileSize: 64 << 10})
+		var out bytes.Buffer
+		ok := prompts.Check(&out, set, err)
+		if err != nil {
+			var le *prompts.LoadError
+			if !errors.As(err, &le) || len(le.Problems) == 0 || ok {
+				t.Fatalf("Load = %v, %v", set, err)
+			}
+			return
+		}
+		for _, in := range set.Instruments() {
+			for total := in.MinTotal(); total <= in.MaxTotal(); total++ {
+				if _, ok := in.BandOf(total); !ok {
+					t.Fatalf("total %d of %s is in no band", total, in.ID)
+				}
+			}
+		}
+	})
+}
