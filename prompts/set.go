@@ -109,8 +109,8 @@ type Set struct {
 	messages    map[string]Messages // language -> messages as written in the directory
 	builtin     *Set                // where missing messages come from; nil for the built-in set
 	warnings    []Problem
-	files       map[string][]byte // the files as read: LoadFiles(Files()) loads s again
-	insts       []*Instrument                      // sorted by ID, then Language
+	files       map[string][]byte                 // the files as read: LoadFiles(Files()) loads s again
+	insts       []*Instrument                     // sorted by ID, then Language
 	instByID    map[string]map[string]*Instrument // id -> language -> instrument
 }
 
