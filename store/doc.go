@@ -59,6 +59,8 @@ schema changes stay easy). Chat ids are 8 bytes.
 	updates     update id (8) -> empty: applied ids above update_floor
 	alerts      chat id + time (12, as in due) -> Alert
 	alert_due   due time (12) + alert key (20) -> empty: the alerts' timers
+	checkins    chat id + local date + day (4) + check-in id -> CheckIn: a scored
+	            check-in's answers and total (schema 7)
 	coach_clients  coach user id (8) + chat id -> empty: a coach's clients
 	reply_times    chat id + At (12, as in due) + reply id (8) -> empty
 	reply_steps    chat id + local date + day (4) + question id + 0x00 + reply id (8)

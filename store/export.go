@@ -22,7 +22,7 @@ type ExportOptions struct {
 // ExportColumns are the CSV header and the JSON keys of an export, in order.
 var ExportColumns = []string{
 	"client", "client_name", "session_date", "day", "question_id", "question",
-	"kind", "answer", "answered_at", "edited", "flagged",
+	"kind", "answer", "answered_at", "edited", "flagged", "value", "score",
 }
 
 // exportRow is one answer as exported. Day is nil when the answer belongs
@@ -39,6 +39,8 @@ type exportRow struct {
 	AnsweredAt  string `json:"answered_at"`
 	Edited      bool   `json:"edited"`
 	Flagged     bool   `json:"flagged"`
+	Value       *int   `json:"value"` // the number of a scale answer
+	Score       *int   `json:"score"` // the score of a check-in item's answer
 }
 
 // Export writes one row per reply (journal entries too, with an empty
@@ -200,6 +202,8 @@ func rowOf(r Reply, name string) exportRow {
 		AnsweredAt:  r.At.UTC().Format(time.RFC3339),
 		Edited:      len(r.Edits) > 0,
 		Flagged:     r.Flagged,
+		Value:       r.Value,
+		Score:       r.Score,
 	}
 	if r.SessionDate != "" {
 		day := r.Day
@@ -283,7 +287,17 @@ func (r exportRow) csv() []string {
 		r.AnsweredAt,
 		yesNo(r.Edited),
 		yesNo(r.Flagged),
+		number(r.Value),
+		number(r.Score),
 	}
+}
+
+// number is a numeric cell, empty when there is no number.
+func number(n *int) string {
+	if n == nil {
+		return ""
+	}
+	return strconv.Itoa(*n)
 }
 
 func yesNo(b bool) string {

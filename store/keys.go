@@ -34,7 +34,7 @@ var allBuckets = [][]byte{
 	bucketMeta, bucketClients, bucketSessions, bucketDue, bucketDeliveries,
 	bucketReplies, bucketReplyMsgs, bucketOutbox, bucketInvites, bucketKV, bucketUpdates,
 	bucketAlerts, bucketAlertDue, bucketCoachClients, bucketReplyTimes, bucketReplySteps,
-	bucketDeliveryMsgs, bucketStepBriefs,
+	bucketDeliveryMsgs, bucketStepBriefs, bucketCheckIns,
 }
 
 // Keys of the meta bucket.

@@ -12,7 +12,7 @@ import (
 
 // SchemaVersion is the layout this kindling writes. Files of an older
 // version are migrated by Open; files of a newer one are refused.
-const SchemaVersion = 6
+const SchemaVersion = 7
 
 // migrations[i] migrates a file from schema version i+1 to i+2. Each runs
 // inside the single transaction that opens the file, so a failed migration
@@ -23,6 +23,7 @@ var migrations = []func(*bbolt.Tx) error{
 	migrateV3toV4,
 	migrateV4toV5,
 	migrateV5toV6,
+	migrateV6toV7,
 }
 
 // migrateV1toV2 adds the due index and the reply message index. Version 1

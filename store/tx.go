@@ -721,7 +721,7 @@ func (tx *Tx) forget(chatID int64) error {
 	if err := tx.b(bucketClients).Delete(key); err != nil {
 		return err
 	}
-	for _, name := range [][]byte{bucketSessions, bucketDeliveries, bucketDeliveryMsgs, bucketReplies, bucketReplyMsgs} {
+	for _, name := range [][]byte{bucketSessions, bucketDeliveries, bucketDeliveryMsgs, bucketReplies, bucketReplyMsgs, bucketCheckIns} {
 		if err := deletePrefix(tx.b(name), key); err != nil {
 			return err
 		}

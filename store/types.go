@@ -105,10 +105,15 @@ type Reply struct {
 	Kind        string    `json:"kind"`               // "text", "scale", "choice", "voice", "journal"
 	Answer      string    `json:"answer"`
 	Value       *int      `json:"value,omitempty"` // the number pressed on a scale
-	MessageID   int       `json:"message_id,omitempty"`
-	Voice       *Voice    `json:"voice,omitempty"`
-	Edits       []Edit    `json:"edits,omitempty"` // earlier versions, oldest first
-	Flagged     bool      `json:"flagged,omitempty"`
+	// CheckIn, Option and Score are set on the answer to an item of a
+	// scored check-in: the check-in's id, the option's id and its score.
+	CheckIn   string `json:"check_in,omitempty"`
+	Option    string `json:"option,omitempty"`
+	Score     *int   `json:"score,omitempty"`
+	MessageID int    `json:"message_id,omitempty"`
+	Voice     *Voice `json:"voice,omitempty"`
+	Edits     []Edit `json:"edits,omitempty"` // earlier versions, oldest first
+	Flagged   bool   `json:"flagged,omitempty"`
 }
 
 // Voice is a voice note kept as an answer.
