@@ -4,9 +4,9 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"path/filepath"
 	"slices"
 	"strings"
-	"path/filepath"
 	"testing"
 	"time"
 
