@@ -61,6 +61,9 @@ func (b *Bot) classify(lang, text string) safety.Verdict {
 // verdictOf applies the safety net to a reply: its words, or for the mood
 // scale the lowest answer (once: a check; twice in a row: an alert).
 func (b *Bot) verdictOf(tx *store.Tx, c *store.Client, r *store.Reply) (safety.Verdict, error) {
+	if r.Score != nil {
+		return b.checkInVerdict(r), nil
+	}
 	if r.Value == nil {
 		return b.classify(c.Language, r.Answer), nil
 	}
@@ -97,6 +100,9 @@ func (b *Bot) verdictOf(tx *store.Tx, c *store.Client, r *store.Reply) (safety.V
 
 // wordsOf is what an alert quotes of a reply.
 func (b *Bot) wordsOf(r *store.Reply) string {
+	if r.Score != nil {
+		return checkInWords(r)
+	}
 	if r.Value != nil {
 		return b.text(b.DefaultLanguage, "alert_low_mood", prompts.Vars{}) + " " + r.Answer
 	}

@@ -44,6 +44,8 @@ func (b *Bot) onPress(tx *store.Tx, q *models.CallbackQuery, fx *effects) error 
 		return b.onCheckPress(tx, q, chatID, messageID, rest, fx)
 	case kindAnswer:
 		return b.onAnswerPress(tx, q, chatID, messageID, rest, fx)
+	case kindCheckIn:
+		return b.onCheckInPress(tx, q, chatID, messageID, rest, fx)
 	case kindConsent:
 		return b.onConsent(tx, q, chatID, messageID, rest, fx)
 	case kindZone, kindTime, kindSessionDay:
@@ -300,6 +302,9 @@ func (b *Bot) recordAnswer(tx *store.Tx, fx *effects, c *store.Client, d *store.
 	}
 	r.Flagged = v.Tier != safety.TierNone
 	if err := tx.AddReply(&r); err != nil {
+		return err
+	}
+	if err := b.recordCheckIn(tx, d, &r); err != nil {
 		return err
 	}
 	fx.answers++

@@ -47,6 +47,10 @@ const (
 	// kindCheck answers the safety check question:
 	// "ck|<y, n or p>|<time of the check, Unix nanoseconds>".
 	kindCheck callbackKind = "ck"
+	// kindCheckIn answers an item of a scored check-in:
+	// "ci|<delivery tag>|<check-in id>|<item id>|<option id>". prompts
+	// checks that the ids leave room for the tag.
+	kindCheckIn callbackKind = prompts.CheckInButtonKind
 	// kindNoop is an inert button, such as one that shows what was chosen.
 	kindNoop callbackKind = "noop"
 )

@@ -276,6 +276,11 @@ func (b *Bot) clientSummary(tx *store.Tx, c store.Client, now time.Time, lang st
 		}
 	}
 	fmt.Fprintf(&sb, "\n  last 7 days: %d answered, %d missed, %d journal %s", answered, missed, journal, plural(journal, "entry", "entries"))
+	checkIns, err := b.checkInSummary(tx, c.ChatID, lang)
+	if err != nil {
+		return "", err
+	}
+	sb.WriteString(checkIns)
 	r, err := tx.LatestReply(c.ChatID)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return "", err
@@ -667,6 +672,11 @@ func (b *Bot) digest(tx *store.Tx, co Coach, now time.Time) (p digestPlan, due b
 		if checks > 0 {
 			line += fmt.Sprintf(", %d safety checks asked (/alerts)", checks)
 		}
+		news, err := b.checkInNews(tx, c.ChatID, b.DefaultLanguage, since, now)
+		if err != nil {
+			return p, false, err
+		}
+		line += news
 		p.lines = append(p.lines, line)
 	}
 	return p, true, nil

@@ -334,11 +334,15 @@ func TestFreeTextAnswer(t *testing.T) {
 	if r.Question != asked.Text || r.Question != d.Asked["body"] {
 		t.Errorf("stored question %q; asked %q", r.Question, asked.Text)
 	}
+	// Then day 0's check-in, one item at a time, before the closing line.
+	if n := h.answerAll(u, ""); n != 6 {
+		t.Errorf("answered %d check-in items after the last question, want 6", n)
+	}
 	if got, want := h.lastText(u.ID()), "Thank you. Be gentle with yourself tonight, and rest if you can."; got != want {
 		t.Errorf("closing line %q, want %q", got, want)
 	}
 	ds := h.deliveries(u.ID())
-	if len(ds) != 1 || ds[0].State != store.DeliveryDone || ds[0].Next != 2 {
+	if len(ds) != 1 || ds[0].State != store.DeliveryDone || ds[0].Next != 8 {
 		t.Fatalf("delivery after the last answer: %+v", ds)
 	}
 
@@ -443,7 +447,11 @@ func TestVoiceNote(t *testing.T) {
 	if info, err := os.Stat(filepath.Join(h.dir, r.Voice.Path)); err != nil || info.Mode().Perm()&0o077 != 0 {
 		t.Errorf("voice file mode %v (%v), want private", info.Mode(), err)
 	}
-	// The step goes on: it was its last question.
+	// The step goes on to the check-in, and ends after it.
+	if _, qid, _, ok := h.openQuestion(u.ID()); !ok || qid != "wellbeing.heavy" {
+		t.Errorf("after the voice answer the open question is %q, want the check-in's first item", qid)
+	}
+	h.answerAll(u, "")
 	if ds := h.deliveries(u.ID()); ds[0].State != store.DeliveryDone {
 		t.Errorf("delivery after the voice answer: %s", ds[0].State)
 	}

@@ -560,7 +560,7 @@ func answerButtons(m telegramtest.Message) []telegramtest.Button {
 	var out []telegramtest.Button
 	for _, row := range m.Keyboard {
 		for _, b := range row {
-			if strings.HasPrefix(b.CallbackData, "a|") {
+			if strings.HasPrefix(b.CallbackData, "a|") || strings.HasPrefix(b.CallbackData, "ci|") {
 				out = append(out, b)
 			}
 		}
@@ -588,6 +588,10 @@ func (h *harness) answerAll(u *telegramtest.User, text string) int {
 		switch last := len(buttons) - 1; {
 		case last < 0:
 			h.send(u, text)
+		case strings.HasPrefix(buttons[0].CallbackData, "ci|"):
+			// A check-in item: its first answer scores 0, so the safety
+			// item does not start a check.
+			h.pressOn(u, m.ID, buttons[0].CallbackData)
 		case strings.HasSuffix(buttons[last].CallbackData, "|."): // a multiple choice
 			h.pressOn(u, m.ID, buttons[0].CallbackData)
 			h.pressOn(u, m.ID, buttons[last].CallbackData) // Done

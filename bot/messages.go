@@ -145,6 +145,9 @@ func textAnswer(q prompts.Question, text string) (store.Reply, bool) {
 	case prompts.KindChoice:
 		for _, o := range q.Choice.Options {
 			if strings.EqualFold(o.Label, t) || strings.EqualFold(o.ID, t) {
+				if q.CheckIn != "" {
+					return checkInReply(q, o), true
+				}
 				return store.Reply{Kind: "choice", Answer: o.Label}, true
 			}
 		}

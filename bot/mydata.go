@@ -279,6 +279,10 @@ func (b *Bot) sendProgress(tx *store.Tx, fx *effects, c *store.Client) error {
 		return err
 	}
 	scales := map[string]report.ScaleInfo{}
+	replies, deliveries, err = b.checkInCharts(tx, c, replies, deliveries, scales)
+	if err != nil {
+		return err
+	}
 	if seq, ok := b.Prompts().Sequence(c.Sequence, c.Language); ok {
 		for _, r := range replies {
 			if q, ok := seq.Question(r.QuestionID); ok && q.Kind == prompts.KindScale {

@@ -59,6 +59,10 @@ func (b *Bot) questionMessage(c *store.Client, d *store.Delivery, q prompts.Ques
 		}
 		o.Keyboard = scaleKeyboard(d, q)
 	case prompts.KindChoice:
+		if q.CheckIn != "" {
+			o.Keyboard = checkInKeyboard(d, q)
+			break
+		}
 		o.Keyboard = choiceKeyboard(b.words(c.Language), d, q, selected)
 	}
 	d.Asked[q.ID] = text

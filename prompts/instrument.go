@@ -212,3 +212,61 @@ func (s *Set) Instrument(id, lang string) (*Instrument, bool) {
 	}
 	return nil, false
 }
+
+// Score is the total of one complete check-in, for Progress.
+type Score struct {
+	LocalDate string // "2006-01-02", when it was taken
+	Total     int
+}
+
+// Progress is where a client stands on an instrument: the latest total,
+// its band, and how it compares with the baseline.
+type Progress struct {
+	Latest   Score
+	Band     Band
+	Baseline Score
+	// HasBaseline is false while the latest total is the baseline itself
+	// (or no baseline can be chosen): there is nothing to compare yet.
+	HasBaseline bool
+	Change      int // Latest.Total - Baseline.Total
+	// Response and Remission say whether the instrument's rules are met
+	// by the latest total; always false without a baseline.
+	Response, Remission bool
+}
+
+// Progress compares the latest of scores (complete check-ins, oldest
+// first) with the baseline chosen by the instrument's rule. firstSession
+// is the date of the client's first session, "" when none is logged. It
+// returns false when scores is empty.
+func (in *Instrument) Progress(scores []Score, firstSession string) (Progress, bool) {
+	if len(scores) == 0 {
+		return Progress{}, false
+	}
+	last := len(scores) - 1
+	p := Progress{Latest: scores[last]}
+	p.Band, _ = in.BandOf(p.Latest.Total)
+	base := 0
+	if in.Baseline != BaselineFirst && firstSession != "" {
+		base = -1
+		for i, s := range scores {
+			if s.LocalDate < firstSession {
+				base = i // the last one before the session
+			}
+		}
+		if base < 0 {
+			base = 0 // none before: the first after
+		}
+	}
+	if base == last {
+		return p, true
+	}
+	p.Baseline, p.HasBaseline = scores[base], true
+	p.Change = p.Latest.Total - p.Baseline.Total
+	if r := in.Response; r != nil && p.Baseline.Total > 0 {
+		p.Response = (p.Baseline.Total-p.Latest.Total)*100 >= r.DropPercent*p.Baseline.Total
+	}
+	if r := in.Remission; r != nil {
+		p.Remission = p.Latest.Total < r.Below
+	}
+	return p, true
+}

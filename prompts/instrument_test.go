@@ -93,3 +93,44 @@ func FuzzCheckIn(f *testing.F) {
 		}
 	})
 }
+
+func TestProgress(t *testing.T) {
+	set := prompts.Default()
+	in, ok := set.Instrument("wellbeing", "en")
+	if !ok {
+		t.Fatal("no built-in wellbeing check-in")
+	}
+	s := func(date string, total int) prompts.Score { return prompts.Score{LocalDate: date, Total: total} }
+	for _, tc := range []struct {
+		name         string
+		scores       []prompts.Score
+		session      string
+		base, change int
+		hasBase      bool
+		band         string
+		resp, remiss bool
+	}{
+		{name: "one total is its own baseline", scores: []prompts.Score{s("2026-03-01", 10)}, session: "2026-03-01", band: "a heavy stretch"},
+		{name: "before the session", scores: []prompts.Score{s("2026-02-27", 9), s("2026-02-28", 14), s("2026-03-08", 7)}, session: "2026-03-01",
+			base: 14, change: -7, hasBase: true, band: "some strain", resp: true},
+		{name: "else the first after", scores: []prompts.Score{s("2026-03-01", 12), s("2026-03-08", 3)}, session: "2026-03-01",
+			base: 12, change: -9, hasBase: true, band: "settled", resp: true, remiss: true},
+		{name: "a smaller drop is no response", scores: []prompts.Score{s("2026-03-01", 12), s("2026-03-08", 7)}, session: "2026-03-01",
+			base: 12, change: -5, hasBase: true, band: "some strain"},
+		{name: "no session logged", scores: []prompts.Score{s("2026-03-01", 4), s("2026-03-08", 8)},
+			base: 4, change: 4, hasBase: true, band: "a heavy stretch"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, ok := in.Progress(tc.scores, tc.session)
+			if !ok || p.HasBaseline != tc.hasBase || p.Band.Label != tc.band || p.Response != tc.resp || p.Remission != tc.remiss {
+				t.Fatalf("Progress = %+v, %v", p, ok)
+			}
+			if tc.hasBase && (p.Baseline.Total != tc.base || p.Change != tc.change) {
+				t.Errorf("baseline %d, change %d; want %d, %d", p.Baseline.Total, p.Change, tc.base, tc.change)
+			}
+		})
+	}
+	if _, ok := in.Progress(nil, ""); ok {
+		t.Error("Progress of no totals reported one")
+	}
+}
