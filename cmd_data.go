@@ -84,15 +84,22 @@ func cmdExport(ctx context.Context, args []string, e cmdEnv) error {
 		flags: func(fs *flag.FlagSet) {
 			client = fs.Int64("client", 0, "only this client's chat `id`")
 			since = fs.String("since", "", "only answers on or after this `date` (YYYY-MM-DD)")
-			format = fs.String("format", "csv", "csv or json")
+			format = fs.String("format", "csv", "csv, json, or fhir (the scored check-ins as a FHIR R4 Bundle)")
 			out = fs.String("out", "", "write to this `file` instead of standard output")
 		},
 		check: func(cfg Config, fs *flag.FlagSet) error {
+			f := *format
+			if f == "fhir" {
+				f = "" // the same checks of --client and --since
+			}
 			var err error
-			opts, err = exportOptions(strconv.FormatInt(*client, 10), *since, *format)
+			opts, err = exportOptions(strconv.FormatInt(*client, 10), *since, f)
 			return err
 		},
 		admin: func(ctx context.Context, cfg Config) error {
+			if *format == "fhir" {
+				return errFHIRFromAdmin
+			}
 			q := url.Values{"format": {opts.Format}}
 			if opts.ChatID != 0 {
 				q.Set("client", strconv.FormatInt(opts.ChatID, 10))
@@ -115,6 +122,11 @@ func cmdExport(ctx context.Context, args []string, e cmdEnv) error {
 			return nil
 		},
 		file: func(cfg Config, db *store.DB) error {
+			if *format == "fhir" {
+				return writeOut(*out, filepath.Dir(cfg.Store.Path), e.stdout, func(w io.Writer) error {
+					return exportFHIR(w, cfg, db, opts.ChatID, *since, time.Now())
+				})
+			}
 			return writeOut(*out, filepath.Dir(cfg.Store.Path), e.stdout, func(w io.Writer) error { return db.Export(w, opts) })
 		},
 	})

@@ -182,7 +182,11 @@ func (d *demo) summary(w io.Writer, days int, began time.Time) error {
 	path := d.a.cfg.Store.Path
 	fmt.Fprintf(w, "\nSummary: %d days run, %d days prompted (%d answered), %d answers stored, %d messages from kindling\n",
 		days, deliveries, answered, replies, len(d.srv.Messages(d.user.ID())))
+	if err := d.checkInSummary(w); err != nil {
+		return err
+	}
 	fmt.Fprintf(w, "Database: %s\nSee the answers: KINDLING_STORE_PATH=%s go run . export\n", path, path)
+	fmt.Fprintf(w, "The check-ins as FHIR R4: KINDLING_STORE_PATH=%s go run . export --format fhir\n", path)
 	fmt.Fprintf(w, "Took %s.\n", time.Since(began).Round(10*time.Millisecond))
 	return nil
 }
@@ -327,6 +331,9 @@ func isQuestion(text string) bool {
 // pickButton chooses an answer button: on a 1-10 scale a mood that rises
 // slowly over the month; otherwise the first option; then Done.
 func pickButton(kb [][]telegramtest.Button, day int) string {
+	if data := pickCheckIn(kb, day); data != "" {
+		return data
+	}
 	var answers []telegramtest.Button
 	for _, row := range kb {
 		for _, b := range row {

@@ -18,6 +18,10 @@ func TestCallbackDataFits(t *testing.T) {
 	// the bot is ever expected to make.
 	qid := longest(prompts.MaxButtonData - len("a|") - len("|10"))
 	answer := answerData(&store.Delivery{LocalDate: "2026-12-31", Day: 46655}, qid, "10")
+	// "ci|<check-in>|<item>|<option>" may be prompts.MaxButtonData bytes too.
+	item := longest(prompts.MaxButtonData - len("ci|w|") - len("|most-days"))
+	checkIn := checkInKeyboard(&store.Delivery{LocalDate: "2026-12-31", Day: 46655},
+		prompts.Question{CheckIn: "w", Item: item, Choice: &prompts.Choice{Options: []prompts.Option{{ID: "most-days"}}}})[0][0].Data
 	chat := strconv.FormatInt(-1001234567890123, 10)
 	nanos := strconv.FormatInt(1<<63-1, 10)
 	for _, tc := range []struct {
@@ -25,6 +29,7 @@ func TestCallbackDataFits(t *testing.T) {
 		data string
 	}{
 		{kindAnswer, answer},
+		{kindCheckIn, checkIn},
 		{kindConsent, callbackData(kindConsent, "yes", longest(20))}, // a 15-byte invite code in base64
 		{kindZone, callbackData(kindZone, "America/Argentina/ComodRivadavia")},
 		{kindTime, callbackData(kindTime, "23:59")},

@@ -1,0 +1,93 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"kindling/prompts"
+	"kindling/report"
+	"kindling/store"
+)
+
+// errFHIRFromAdmin is why `kindling export --format fhir` reads the file
+// itself: the admin address streams csv and json only.
+var errFHIRFromAdmin = errors.New("the running bot's admin address exports csv and json only: stop the bot to export fhir from the file")
+
+// exportFHIR writes the scored check-ins of the database as a FHIR R4
+// Bundle, described by the check-ins of the active prompts (prompts.dir,
+// else the last good prompts kept in the database when the directory has
+// errors). client and since (YYYY-MM-DD, "" for all) narrow it.
+func exportFHIR(w io.Writer, cfg Config, db *store.DB, client int64, since string, now time.Time) error {
+	set, err := exportPrompts(cfg, db)
+	if err != nil {
+		return err
+	}
+	lang := cfg.Prompts.DefaultLanguage
+	var defs []report.FHIRCheckIn
+	for _, in := range set.Instruments() {
+		if best, ok := set.Instrument(in.ID, lang); !ok || best != in {
+			continue // one Questionnaire per check-in, in the default language
+		}
+		defs = append(defs, fhirCheckIn(in))
+	}
+	var cis []store.CheckIn
+	err = db.View(func(tx *store.Tx) error {
+		return tx.EachCheckIn(func(ci store.CheckIn) error {
+			if (client == 0 || ci.ChatID == client) && ci.LocalDate >= since {
+				cis = append(cis, ci)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	return report.FHIRBundle(w, cis, report.FHIROptions{CheckIns: defs, Now: now, BaseURL: fhirBaseURL(cfg)})
+}
+
+// fhirBaseURL is the base of the Questionnaires' canonical URLs; "" for
+// urn: names.
+func fhirBaseURL(cfg Config) string { return "" }
+
+// exportPrompts is the set the bot would run on.
+func exportPrompts(cfg Config, db *store.DB) (*prompts.Set, error) {
+	opts := prompts.Options{DefaultLanguage: cfg.Prompts.DefaultLanguage}
+	if cfg.Prompts.Dir == "" {
+		return prompts.Default(), nil
+	}
+	set, err := prompts.LoadDir(cfg.Prompts.Dir, opts)
+	if err == nil {
+		return set, nil
+	}
+	snap, serr := db.PromptSnapshot()
+	if serr != nil {
+		return nil, fmt.Errorf("prompts.dir %s: %w\n(and no last good prompts in the database: %v)", cfg.Prompts.Dir, err, serr)
+	}
+	set, lerr := prompts.LoadFiles(snap.Files, opts)
+	if lerr != nil {
+		return nil, fmt.Errorf("prompts.dir %s: %w\n(and the last good prompts in the database do not load: %v)", cfg.Prompts.Dir, err, lerr)
+	}
+	return set, nil
+}
+
+// fhirCheckIn is a check-in as the FHIR export describes it.
+func fhirCheckIn(in *prompts.Instrument) report.FHIRCheckIn {
+	d := report.FHIRCheckIn{ID: in.ID, Title: in.Name, Language: in.Language}
+	for i, it := range in.Items {
+		text := it.Text
+		if i == 0 && in.Intro != "" {
+			text = in.Intro + " " + text
+		}
+		item := report.FHIRItem{ID: it.ID, Text: text}
+		for _, o := range it.Options {
+			item.Options = append(item.Options, report.FHIROption{ID: o.ID, Label: o.Label, Score: o.Score})
+		}
+		d.Items = append(d.Items, item)
+	}
+	for _, b := range in.Bands {
+		d.Bands = append(d.Bands, report.FHIRBand{Min: b.Min, Max: b.Max, Label: b.Label})
+	}
+	return d
+}
