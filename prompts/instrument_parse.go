@@ -60,6 +60,9 @@ func parseInstrument(root *yaml.Node, fp *fileProblems) (*Instrument, *instNodes
 		case "intro":
 			if s, ok := str(v, key, fp); ok {
 				checkText(v, key, s, nil, fp)
+				if strings.Contains(strings.ToLower(s), PlaceholderMark) {
+					fp.warnf(v, key, "still holds the template's placeholder: paste the questionnaire's own words before clients are asked")
+				}
 				in.Intro = s
 			}
 		case "options":
@@ -234,6 +237,9 @@ func parseScoredOptions(n *yaml.Node, field string, fp *fileProblems) ([]Option,
 			case "label":
 				if s, ok := str(v, kf, fp); ok {
 					checkLabel(v, kf, s, fp)
+					if strings.Contains(strings.ToLower(s), PlaceholderMark) {
+						fp.warnf(v, kf, "still holds the template's placeholder: paste the questionnaire's own answer before clients are asked")
+					}
 					o.Label, have[key] = s, true
 				}
 			case "score":

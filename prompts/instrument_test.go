@@ -3,8 +3,10 @@ package prompts_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"testing/fstest"
 
@@ -132,5 +134,51 @@ func TestProgress(t *testing.T) {
 	}
 	if _, ok := in.Progress(nil, ""); ok {
 		t.Error("Progress of no totals reported one")
+	}
+}
+
+// TestQuestionnaireTemplates: the templates in docs/check-ins load beside
+// a sequence that asks them, carry the questionnaires' scoring facts, and
+// warn about every placeholder until the clinic pastes the wording.
+func TestQuestionnaireTemplates(t *testing.T) {
+	files := fstest.MapFS{"s.yaml": {Data: []byte("id: s\nlanguage: en\nname: S\ndays:\n  - day: 7\n    check_in: phq-9\n  - day: 14\n    check_in: gad-7\n")}}
+	for _, name := range []string{"phq-9.en.yaml", "gad-7.en.yaml"} {
+		data, err := os.ReadFile(filepath.Join("..", "docs", "check-ins", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[name] = &fstest.MapFile{Data: data}
+	}
+	set, err := prompts.Load(files, prompts.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	placeholders := 0
+	for _, w := range set.Warnings() {
+		if strings.Contains(w.Message, "placeholder") {
+			placeholders++
+		}
+	}
+	// Each: the stem and four answers, then 9 and 7 items.
+	if placeholders != 5+9+5+7 {
+		t.Errorf("%d placeholder warnings, want %d", placeholders, 5+9+5+7)
+	}
+	bands := func(in *prompts.Instrument) string {
+		var parts []string
+		for _, b := range in.Bands {
+			parts = append(parts, fmt.Sprintf("%d-%d", b.Min, b.Max))
+		}
+		return strings.Join(parts, " ")
+	}
+	phq, _ := set.Instrument("phq-9", "en")
+	if len(phq.Items) != 9 || phq.MinTotal() != 0 || phq.MaxTotal() != 27 || bands(phq) != "0-4 5-9 10-14 15-19 20-27" {
+		t.Errorf("PHQ-9: %d items, %d..%d, bands %s", len(phq.Items), phq.MinTotal(), phq.MaxTotal(), bands(phq))
+	}
+	if !phq.StartsCheck("item-9", 1) || phq.StartsCheck("item-8", 3) {
+		t.Error("PHQ-9: any answer above 0 on item 9, and only there, must start the safety check")
+	}
+	gad, _ := set.Instrument("gad-7", "en")
+	if len(gad.Items) != 7 || gad.MaxTotal() != 21 || bands(gad) != "0-4 5-9 10-14 15-21" || gad.Safety != nil {
+		t.Errorf("GAD-7: %d items, up to %d, bands %s, safety %v", len(gad.Items), gad.MaxTotal(), bands(gad), gad.Safety)
 	}
 }
