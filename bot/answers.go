@@ -68,7 +68,7 @@ func (b *Bot) onPress(tx *store.Tx, q *models.CallbackQuery, fx *effects) error 
 		return b.onSessionChoicePress(tx, q, chatID, messageID, rest, fx)
 	case kindMove:
 		return b.onMovePress(tx, q, chatID, messageID, rest, fx)
-	case kindCoachJournal, kindCoachExport:
+	case kindCoachJournal, kindCoachExport, kindCoachSession:
 		return b.onCoachPress(tx, q, chatID, messageID, kind, rest, fx)
 	default:
 		b.answerPress(fx, q.ID, "")

@@ -40,6 +40,9 @@ const (
 	kindCoachJournal callbackKind = "cj"
 	// kindCoachExport picks a client for /export: "ce||<chat id>".
 	kindCoachExport callbackKind = "ce"
+	// kindCoachSession picks a client for /session <client> <date>:
+	// "cs|<date>|<chat id>".
+	kindCoachSession callbackKind = "cs"
 	// kindAlert acts on a safety alert: "al|k|<chat id>|<alert time>" (on
 	// it) or "al|r|<chat id>|<alert time>" (resolved), the time in Unix
 	// nanoseconds. It is the only kind acted on in a group chat.

@@ -68,6 +68,10 @@ func (b *Bot) onCoachCommand(tx *store.Tx, m *models.Message, name, args string,
 		return true, b.withClient(tx, fx, co, chat, lang, args, kindCoachExport, "", func(c store.Client) error {
 			return b.exportOf(tx, fx, chat, lang, c)
 		})
+	case "session":
+		if handled, err := b.coachSession(tx, fx, co, chat, lang, args); handled || err != nil {
+			return true, err
+		}
 	case "reload":
 		return true, b.reload(tx, fx, chat, lang)
 	case "alerts":
@@ -184,6 +188,9 @@ func (b *Bot) onCoachPress(tx *store.Tx, q *models.CallbackQuery, chat int64, me
 		return err
 	}
 	b.showChosen(fx, chat, messageID, c.Name)
+	if kind == kindCoachSession && len(parts) == 2 {
+		return b.planSessionFor(tx, fx, co, chat, lang, c, parts[0])
+	}
 	if kind == kindCoachExport {
 		return b.exportOf(tx, fx, chat, lang, c)
 	}

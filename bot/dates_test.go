@@ -28,9 +28,11 @@ func TestSessionCommandDates(t *testing.T) {
 		{input: "2026-02-31"},
 		{input: "2026-02-29"}, // 2026 is not a leap year
 		{input: "30 feb 2024"},
-		{input: "tomorrow"},
-		{input: "2026-03-02"}, // tomorrow, as a date
-		{input: "2031-01-01"},
+		// A date to come is a session planned ahead; the days still count
+		// from the 1 March one until it comes.
+		{input: "tomorrow", date: "2026-03-02", want: words("session_planned", prompts.Vars{Date: "Mon 2 Mar 2026"})},
+		{input: "2026-03-02", date: "2026-03-02"}, // tomorrow, as a date
+		{input: "2031-01-01", want: words("session_too_far", prompts.Vars{})},
 		{input: "1999-01-01"},
 		{input: "banana", want: words("session_invalid", prompts.Vars{Name: "Ana"})},
 		{input: "2026-3-1x", want: words("session_invalid", prompts.Vars{Name: "Ana"})},

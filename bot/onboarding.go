@@ -252,14 +252,26 @@ func (b *Bot) onSetupInput(tx *store.Tx, c *store.Client, kind callbackKind, inp
 		if err != nil {
 			loc = time.UTC
 		}
+		if date, problem, planned := plannedDate(input, now.In(loc)); planned && c.Setup == "" {
+			if problem != "" {
+				return b.say(tx, fx, c.ChatID, b.text(c.Language, problem, v))
+			}
+			if err := b.planSession(tx, c, date); err != nil {
+				return err
+			}
+			v.Date = b.formatDate(c.Language, date)
+			if err := b.say(tx, fx, c.ChatID, b.text(c.Language, "session_planned", v)); err != nil {
+				return err
+			}
+			break
+		}
 		date, problem := parseSessionDate(input, now.In(loc))
 		if problem != "" {
 			return b.say(tx, fx, c.ChatID, b.text(c.Language, problem, v))
 		}
 		s := store.Session{ChatID: c.ChatID, Date: date, CreatedAt: now}
-		latest, err := tx.LatestSession(c.ChatID)
-		hadLatest := err == nil
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
+		latest, hadLatest, err := countingSession(tx, c.ChatID, now.In(loc).Format("2006-01-02"))
+		if err != nil {
 			return err
 		}
 		if old, found, err := sessionOn(tx, c.ChatID, date); err != nil {

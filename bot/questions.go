@@ -34,7 +34,7 @@ func parseTag(tag string) (string, int, error) {
 		}
 	}
 	day, err := strconv.ParseInt(d, 36, 32)
-	if err != nil || day < 0 {
+	if err != nil || day < prompts.MinDay { // negative: before a session planned ahead
 		return "", 0, errors.New("bad delivery tag")
 	}
 	return "20" + ymd[:2] + "-" + ymd[2:4] + "-" + ymd[4:6], int(day), nil

@@ -7,8 +7,9 @@
 //
 // A directory holds *.yaml / *.yml files (hidden files, editor backups ending
 // in "~" and subdirectories are ignored). A file whose top level has a
-// `messages:` key holds the bot's own words for one language; every other file
-// is one sequence in one language. See sequences/after-session.en.yaml for the
+// `messages:` key holds the bot's own words for one language, one whose top
+// level has a `check_in:` key is a scored check-in (an Instrument) in one
+// language, and every other file is one sequence in one language. See sequences/after-session.en.yaml for the
 // sequence schema, written for coaches, and sequences/messages.en.yaml for the
 // messages schema.
 //

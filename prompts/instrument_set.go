@@ -9,8 +9,10 @@ import (
 
 // checkInstruments reports instruments defined twice and languages of one
 // instrument that disagree, then places each step's check-in: its items
-// join the step's questions.
-func (l *loader) checkInstruments() {
+// join the step's questions. A check-in the directory does not define is
+// taken from kindling's built-in ones (builtin), as missing messages are,
+// so that a directory holding only its sequences keeps working.
+func (l *loader) checkInstruments(builtin *Set) {
 	seen := map[[2]string]*Instrument{}
 	kept := l.insts[:0:0]
 	for _, in := range l.insts {
@@ -41,6 +43,23 @@ func (l *loader) checkInstruments() {
 		}
 	}
 
+	if builtin != nil {
+		own := map[string]bool{}
+		for id := range byID {
+			own[id] = true
+		}
+		for _, in := range builtin.insts {
+			if own[in.ID] || !l.namesCheckIn(in.ID) {
+				continue
+			}
+			if byID[in.ID] == nil {
+				byID[in.ID] = map[string]*Instrument{}
+			}
+			byID[in.ID][in.Language] = in
+			l.insts = append(l.insts, in)
+		}
+	}
+
 	for _, seq := range l.seqs {
 		for i := range seq.Days {
 			l.placeCheckIn(seq, &seq.Days[i], byID)
@@ -57,6 +76,22 @@ func (l *loader) checkInstruments() {
 			}
 		}
 	}
+}
+
+// namesCheckIn reports whether a step of a loaded sequence asks the
+// check-in id.
+func (l *loader) namesCheckIn(id string) bool {
+	for _, seq := range l.seqs {
+		for _, st := range seq.Days {
+			if st.CheckIn == id {
+				return true
+			}
+		}
+		if seq.Repeat != nil && seq.Repeat.Step.CheckIn == id {
+			return true
+		}
+	}
+	return false
 }
 
 // referenceVersion is the version of an instrument the others are held

@@ -182,3 +182,24 @@ func TestQuestionnaireTemplates(t *testing.T) {
 		t.Errorf("GAD-7: %d items, up to %d, bands %s, safety %v", len(gad.Items), gad.MaxTotal(), bands(gad), gad.Safety)
 	}
 }
+
+// TestBuiltinCheckInFallback: a directory with only its sequence, which
+// asks the built-in check-in, loads with kindling's own check-in in every
+// language it has.
+func TestBuiltinCheckInFallback(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("sequences", "after-session.es.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := prompts.Load(fstest.MapFS{"after-session.es.yaml": {Data: data}}, prompts.Options{DefaultLanguage: "es"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in, ok := set.Instrument("wellbeing", "es"); !ok || in.Language != "es" {
+		t.Fatalf("Instrument(wellbeing, es) = %v, %v", in, ok)
+	}
+	seq, _ := set.Sequence("after-session", "es")
+	if st, _ := seq.StepFor(7); st.CheckIn != "wellbeing" || len(st.Questions) < 6 {
+		t.Errorf("day 7 = %+v", st)
+	}
+}

@@ -81,7 +81,7 @@ func TestDefaultIsValid(t *testing.T) {
 	if got, want := strings.Join(def.Languages(), ","), "en,es"; got != want {
 		t.Errorf("Languages() = %s, want %s", got, want)
 	}
-	wantDays := []int{0, 1, 2, 3, 5, 7, 10, 14, 21, 30}
+	wantDays := []int{-1, 0, 1, 2, 3, 5, 7, 10, 14, 21, 30}
 	for _, lang := range []string{"en", "es"} {
 		seq, ok := def.Sequence("after-session", lang)
 		if !ok || seq.Language != lang {
@@ -97,6 +97,12 @@ func TestDefaultIsValid(t *testing.T) {
 				} else {
 					items++
 				}
+			}
+			if st.Day < 0 {
+				if own != 1 || st.CheckIn != "wellbeing" {
+					t.Errorf("%s day %d: want one question and the baseline check-in, got %d questions, check-in %q", lang, st.Day, own, st.CheckIn)
+				}
+				continue
 			}
 			if own < 2 || own > 3 || st.Questions[0].ID != "mood" {
 				t.Errorf("%s day %d: want the mood scale first and 1-2 more questions, got %d questions", lang, st.Day, own)

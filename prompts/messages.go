@@ -154,6 +154,13 @@ var MessageKeys = []string{
 	"ack_heavy",            // after crying or heartbreak emoji only
 	"coach_which_export",   // /export without a client
 	"alert_unstored",       // to coaches: crisis words kindling could not store
+	// Sessions logged ahead of time.
+	"session_planned",          // the client logged a session still to come: {date}
+	"session_too_far",          // a session more than half a year ahead
+	"session_planned_by_coach", // to the client: their coach logged their next session: {coach} {date}
+	"coach_session_usage",      // /session for coaches: how to log a client's next session
+	"coach_session_planned",    // to the coach: {name}'s next session is logged: {date}
+	"coach_session_past",       // to the coach: that date is not to come for {name}: {date}
 	// The command menus (setMyCommands): one line each, at most 256
 	// characters, for clients and, in each coach's own chat, for coaches.
 	"menu_today",         // the command menu: /today

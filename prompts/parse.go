@@ -228,8 +228,8 @@ func parseStep(n *yaml.Node, field string, fp *fileProblems, repeat func(key str
 		switch key {
 		case "day":
 			if d, ok := integer(v, f, fp); ok {
-				if d < 0 {
-					fp.errorf(v, f, "is %d: days count from the session (day 0) onwards", d)
+				if d < MinDay {
+					fp.errorf(v, f, "is %d: days count from the session (day 0); a step may come at most %d days before it (day %d)", d, -MinDay, MinDay)
 				}
 				st.Day, dayOK = d, true
 			}

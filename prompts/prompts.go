@@ -82,9 +82,13 @@ type Option struct {
 	Score     int
 }
 
+// MinDay is the earliest day a step may have: a step with a negative day
+// goes out that many days before a session planned ahead.
+const MinDay = -30
+
 // Step is what a client is asked on one day since their session.
 type Step struct {
-	Day       int    // days since the session; 0 is the session day itself
+	Day       int    // days since the session; 0 is the session day itself, -1 the day before
 	At        string // "" (the client's usual time) or a send-time override "HH:MM"
 	Intro     string // optional line sent before the first question
 	Closing   string // optional line after the last answer; "" means the step_done message

@@ -38,7 +38,8 @@ func TestStepFor(t *testing.T) {
 		intro  string // a word the step's intro contains
 		repeat bool
 	}{
-		{day: -1},
+		{day: -2},
+		{day: -1, want: true, intro: "Your session is tomorrow"},
 		{day: 0, want: true, intro: "Today was your session"},
 		{day: 1, want: true, intro: "day after"},
 		{day: 4},

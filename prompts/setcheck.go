@@ -73,7 +73,7 @@ func (l *loader) checkSet(builtin *Set) {
 	}
 
 	l.checkLanguagesAgree()
-	l.checkInstruments()
+	l.checkInstruments(builtin)
 }
 
 // keyList names the missing message keys of a file with present keys, the

@@ -8,7 +8,8 @@
 // Series per session; ProgressChart draws a Chart as a PNG sized for a phone.
 // Letter gathers the words of one session into a Markdown document. DataJSON
 // and DataMarkdown write everything stored about a client, the first complete
-// and machine-readable, the second for reading.
+// and machine-readable, the second for reading. FHIRBundle writes scored
+// check-ins as a FHIR R4 Bundle for a clinic's records.
 //
 // Every function is pure: it takes values and returns bytes. Words the
 // package writes itself (defaults, labels, dates) exist in English ("en") and

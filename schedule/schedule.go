@@ -206,11 +206,13 @@ func (s *Scheduler) handle(tx *store.Tx, id int64, now time.Time, st *Stats) err
 
 // plan is what the schedule knows about one client at one moment.
 type plan struct {
-	loc     *time.Location
-	seq     *prompts.Sequence
-	session string // civil date of the latest session
-	hour    int
-	minute  int
+	loc *time.Location
+	seq *prompts.Sequence
+	// sessions are the civil dates of the client's sessions, oldest
+	// first; those after today are planned ahead.
+	sessions []string
+	hour     int
+	minute   int
 }
 
 // errNoPlan means the client cannot be scheduled yet (no session logged).
@@ -240,26 +242,56 @@ func (s *Scheduler) plan(tx *store.Tx, c *store.Client) (plan, error) {
 		return p, fmt.Errorf("client %d: sequence %q: %w", c.ChatID, c.Sequence, errNoPlan)
 	}
 	p.seq = seq
-	sess, err := tx.LatestSession(c.ChatID)
-	if errors.Is(err, store.ErrNotFound) {
-		return p, errNoPlan
-	}
+	ss, err := tx.Sessions(c.ChatID)
 	if err != nil {
 		return p, err
 	}
-	p.session = sess.Date
+	if len(ss) == 0 {
+		return p, errNoPlan
+	}
+	for _, sess := range ss {
+		p.sessions = append(p.sessions, sess.Date)
+	}
 	return p, nil
 }
 
-// slot is the moment a step is due on one civil date.
-func (p plan) slot(date string) (time.Time, prompts.Step, int, bool) {
-	day, err := DaysBetween(p.session, date)
-	if err != nil || day < 0 {
-		return time.Time{}, prompts.Step{}, 0, false
+// sessionFor is the session a date's step counts from: the next session
+// after date when the sequence has a step that many days before it (a
+// negative day: preparing for it), else the latest session on or before
+// date. On its own date a planned session becomes the one that counts.
+func (p plan) sessionFor(date string) (session string, day int, ok bool) {
+	for _, s := range p.sessions {
+		if s <= date {
+			session = s
+			continue
+		}
+		if d, err := DaysBetween(s, date); err == nil && d < 0 {
+			if _, has := p.seq.StepFor(d); has {
+				return s, d, true
+			}
+		}
+		break
+	}
+	if session == "" {
+		return "", 0, false
+	}
+	d, err := DaysBetween(session, date)
+	if err != nil || d < 0 {
+		return "", 0, false
+	}
+	return session, d, true
+}
+
+// slot is the moment a step is due on one civil date, the step, its day
+// and the session it counts from.
+func (p plan) slot(date string) (time.Time, prompts.Step, int, string, bool) {
+	session, day, ok := p.sessionFor(date)
+	if !ok {
+		return time.Time{}, prompts.Step{}, 0, "", false
 	}
 	step, ok := p.seq.StepFor(day)
 	if !ok {
-		return time.Time{}, prompts.Step{}, 0, false
+		return time.Time{}, prompts.Step{}, 0, "", false
 	}
 	h, m := p.hour, p.minute
 	if step.At != "" {
@@ -269,9 +301,9 @@ func (p plan) slot(date string) (time.Time, prompts.Step, int, bool) {
 	}
 	t, err := At(date, h, m, p.loc)
 	if err != nil {
-		return time.Time{}, prompts.Step{}, 0, false
+		return time.Time{}, prompts.Step{}, 0, "", false
 	}
-	return t, step, day, true
+	return t, step, day, session, true
 }
 
 // given reports whether a step was already given on date for the session
@@ -307,11 +339,11 @@ func (s *Scheduler) startIfDue(tx *store.Tx, c *store.Client, now time.Time, st 
 	back := int(s.CatchUp/(24*time.Hour)) + 1
 	for i := 0; i <= back; i++ {
 		date, _ := AddDays(today, -i)
-		t, step, day, ok := p.slot(date)
+		t, step, day, session, ok := p.slot(date)
 		if !ok || t.After(now) {
 			continue
 		}
-		done, err := given(tx, c.ChatID, date, p.session)
+		done, err := given(tx, c.ChatID, date, session)
 		if err != nil {
 			return err
 		}
@@ -330,7 +362,7 @@ func (s *Scheduler) startIfDue(tx *store.Tx, c *store.Client, now time.Time, st 
 			return err
 		}
 		if err := s.Conversation.StartStep(tx, c, Step{
-			Sequence: p.seq, Step: step, LocalDate: date, SessionDate: p.session, Day: day, Now: now,
+			Sequence: p.seq, Step: step, LocalDate: date, SessionDate: session, Day: day, Now: now,
 		}); err != nil {
 			return err
 		}
@@ -447,11 +479,11 @@ func (s *Scheduler) Reschedule(tx *store.Tx, c *store.Client, now time.Time) err
 	back := int(s.CatchUp/(24*time.Hour)) + 1
 	for i := 0; i <= back; i++ {
 		date, _ := AddDays(today, -i)
-		t, _, _, ok := p.slot(date)
+		t, _, _, session, ok := p.slot(date)
 		if !ok || t.After(now) {
 			continue
 		}
-		done, err := given(tx, c.ChatID, date, p.session)
+		done, err := given(tx, c.ChatID, date, session)
 		if err != nil {
 			return err
 		}
@@ -471,11 +503,11 @@ func (s *Scheduler) Reschedule(tx *store.Tx, c *store.Client, now time.Time) err
 	// sequence repeats or ends; two years bounds the walk either way.
 	for i := 0; i < 800; i++ {
 		date, _ := AddDays(today, i)
-		t, _, _, ok := p.slot(date)
+		t, _, _, session, ok := p.slot(date)
 		if !ok || !t.After(now) {
 			continue
 		}
-		done, err := given(tx, c.ChatID, date, p.session)
+		done, err := given(tx, c.ChatID, date, session)
 		if err != nil {
 			return err
 		}
@@ -508,11 +540,11 @@ func (s *Scheduler) Today(tx *store.Tx, c *store.Client, now time.Time) (Step, b
 		return Step{}, false, err
 	}
 	date := LocalDate(now, p.loc)
-	t, step, day, ok := p.slot(date)
+	t, step, day, session, ok := p.slot(date)
 	if !ok {
 		return Step{}, false, nil
 	}
-	st := Step{Sequence: p.seq, Step: step, LocalDate: date, SessionDate: p.session, Day: day, Now: now}
+	st := Step{Sequence: p.seq, Step: step, LocalDate: date, SessionDate: session, Day: day, Now: now}
 	if step.At != "" {
 		st.At = t
 	}
