@@ -193,6 +193,10 @@ func TestCheckInProgressForCoaches(t *testing.T) {
 	if len(got) != 1 || !strings.Contains(got[0].Text, "How the past week has been: 6, some strain (baseline 12, -6) · response") {
 		t.Fatalf("/clients after day 7: %q", messageTexts(got))
 	}
+	// /progress charts the total per session beside the mood: two each.
+	if got := answered(h, ana, "/progress"); len(got) != 2 || got[0].Photo == nil || got[1].Photo == nil {
+		t.Errorf("/progress sent %d messages (%q), want the mood's chart and the check-in's", len(got), messageTexts(got))
+	}
 	w := watching(h, dana)
 	h.tick(utc("2026-03-08 18:00"))
 	if got := w.since(dana); len(got) != 1 || !strings.Contains(got[0].Text, "Ana") || !strings.Contains(got[0].Text, "6, some strain (baseline 12, -6) · response") {
