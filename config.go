@@ -16,6 +16,8 @@ import (
 
 	"filippo.io/age"
 	"gopkg.in/yaml.v3"
+
+	"kindling/schedule"
 )
 
 // DefaultAPIURL is Telegram's own Bot API server.
@@ -273,9 +275,9 @@ func (c Config) LogLevel() slog.Level {
 // The end may be before the start: the quiet hours then span midnight.
 func (c Config) QuietHours() (start, end string, ok bool) {
 	start, end, found := strings.Cut(c.Schedule.QuietHours, "-")
-	_, _, okStart := parseClock(start)
-	_, _, okEnd := parseClock(end)
-	if !found || !okStart || !okEnd || start == end {
+	_, _, errStart := schedule.ParseClock(start)
+	_, _, errEnd := schedule.ParseClock(end)
+	if !found || errStart != nil || errEnd != nil || start == end {
 		return "", "", false
 	}
 	return start, end, true
