@@ -16,6 +16,7 @@ import (
 
 	"filippo.io/age"
 	tgbot "github.com/go-telegram/bot"
+	"github.com/robfig/cron/v3"
 
 	"kindling/bot"
 	"kindling/prompts"
@@ -42,7 +43,7 @@ type app struct {
 	sched      *schedule.Scheduler
 	poller     *bot.Poller
 	metrics    *metrics
-	ledger     *forgetLedger
+	ledger     *store.ForgetLedger
 	forgotMu   sync.Mutex
 	forgot     bool       // a client erased their data since the last compaction
 	cond       conditions // what /healthz reports as degraded (lastgood.go)
@@ -262,18 +263,18 @@ func (a *app) close() {
 
 // startErasureAndAdmin does what needs the open database before anything
 // runs: it opens the forget ledger and erases again the clients it names
-// (see eraseForgottenAgain), and, when admin.listen is on and admin.token
+// (see store.DB.EraseForgottenAgain), and, when admin.listen is on and admin.token
 // is not set, takes the admin token from its file beside the database,
 // making one at first start.
 func (a *app) startErasureAndAdmin() error {
-	l, err := openForgetLedger(forgetLedgerPath(a.cfg.Store.Path), a.log)
+	l, err := store.OpenForgetLedger(store.ForgetLedgerPath(a.cfg.Store.Path), a.log)
 	if err != nil {
 		return err
 	}
 	a.ledger = l
 	// A restored file that still holds people who asked to be erased is
 	// not served: an error here stops the start.
-	n, err := eraseForgottenAgain(a.db, l, filepath.Join(filepath.Dir(a.cfg.Store.Path), "voice"))
+	n, err := a.db.EraseForgottenAgain(l, filepath.Join(filepath.Dir(a.cfg.Store.Path), "voice"))
 	if err != nil {
 		return err
 	}
@@ -440,13 +441,30 @@ func (a *app) startBackground(ctx context.Context, wg *sync.WaitGroup) {
 	}
 	wg.Go(func() { a.checkFile(ctx) }) // reads the whole file: after the start, in the background
 	if a.cfg.Backup.Schedule != "" {
-		bk := &backups{DB: a.db, Dir: a.cfg.BackupDir(), Keep: a.cfg.Backup.Keep, Recipients: a.recipients, Log: a.log, Metrics: a.metrics}
+		bk := &store.Backups{DB: a.db, Dir: a.cfg.BackupDir(), Keep: a.cfg.Backup.Keep, Recipients: a.recipients, Log: a.log, Observe: a.metrics.backupDone}
 		wg.Go(func() {
-			if err := bk.Run(ctx, a.cfg.Backup.Schedule); err != nil {
+			if err := runBackups(ctx, bk, a.cfg.Backup.Schedule); err != nil {
 				a.log.Error("backups", "err", err)
 			}
 		})
 	}
+}
+
+// runBackups makes a backup on every beat of spec, a standard cron
+// expression in the server's local time zone (or "CRON_TZ=Area/City ..."),
+// until ctx ends.
+func runBackups(ctx context.Context, b *store.Backups, spec string) error {
+	b.RemovePlainCopy() // a plain copy a crash left beside the database goes at once
+	c := cron.New()
+	id, err := c.AddFunc(spec, func() { _, _ = b.Once() })
+	if err != nil {
+		return fmt.Errorf("backup.schedule %q: %w", spec, err)
+	}
+	c.Start()
+	b.Log.Info("backups scheduled", "dir", b.Dir, "schedule", spec, "keep", b.Keep, "encrypted", len(b.Recipients) > 0, "next", c.Entry(id).Next.Format(time.RFC3339))
+	<-ctx.Done()
+	<-c.Stop().Done() // a backup being written is finished
+	return nil
 }
 
 // Stop ends what Start started, in the stages of a.stages counted from

@@ -64,7 +64,7 @@ func TestBackupWhileWriting(t *testing.T) {
 		}
 	}
 
-	bk := &backups{DB: r.a.db, Dir: r.a.cfg.BackupDir(), Keep: 5, Log: r.a.log, Metrics: r.a.metrics}
+	bk := &store.Backups{DB: r.a.db, Dir: r.a.cfg.BackupDir(), Keep: 5, Log: r.a.log, Observe: r.a.metrics.backupDone}
 	type taken struct {
 		path   string
 		before []string
@@ -83,7 +83,9 @@ func TestBackupWhileWriting(t *testing.T) {
 		} else {
 			path = filepath.Join(t.TempDir(), "streamed.db")
 			resp := r.get("/backup", false)
-			if _, err := backupFromAdmin(resp, path); err != nil {
+			_, err := store.WriteBackup(path, resp.Body)
+			resp.Body.Close()
+			if err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -150,13 +152,13 @@ func TestBackupRotation(t *testing.T) {
 	}
 	// An operator's own files, and the leftover of a crash mid-backup.
 	start := time.Date(2026, 3, 1, 3, 30, 0, 0, time.UTC)
-	for _, name := range []string{"kindling-before-upgrade.db", "notes.txt", backupName(start.Add(-time.Hour)) + ".tmp"} {
+	for _, name := range []string{"kindling-before-upgrade.db", "notes.txt", store.BackupName(start.Add(-time.Hour)) + ".tmp"} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte("x"), 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}
 	clock := start
-	bk := &backups{DB: r.a.db, Dir: dir, Keep: 3, Log: r.a.log, Metrics: r.a.metrics, Now: func() time.Time { return clock }}
+	bk := &store.Backups{DB: r.a.db, Dir: dir, Keep: 3, Log: r.a.log, Observe: r.a.metrics.backupDone, Now: func() time.Time { return clock }}
 	var made []string
 	for i := range 5 {
 		clock = start.Add(time.Duration(i) * 24 * time.Hour)
@@ -194,10 +196,10 @@ func TestBackupDirUnwritable(t *testing.T) {
 	if err := os.WriteFile(file, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	bk := &backups{DB: r.a.db, Dir: filepath.Join(file, "backups"), Keep: 3, Log: r.a.log, Metrics: r.a.metrics}
+	bk := &store.Backups{DB: r.a.db, Dir: filepath.Join(file, "backups"), Keep: 3, Log: r.a.log, Observe: r.a.metrics.backupDone}
 	ctx, cancel := context.WithCancel(context.Background())
 	stopped := make(chan error, 1)
-	go func() { stopped <- bk.Run(ctx, "@every 1s") }()
+	go func() { stopped <- runBackups(ctx, bk, "@every 1s") }()
 	deadline := time.Now().Add(10 * time.Second)
 	for testutilCounter(t, r, "kindling_backups_total", "result", "failed") < 1 {
 		if time.Now().After(deadline) {
@@ -241,7 +243,7 @@ func TestBackupEncrypted(t *testing.T) {
 	want := answerCount(t, r)
 	dir := filepath.Join(t.TempDir(), "backups")
 	clock := time.Date(2026, 3, 1, 3, 30, 0, 0, time.UTC)
-	bk := &backups{DB: r.a.db, Dir: dir, Keep: 2, Recipients: recipients, Log: r.a.log, Metrics: r.a.metrics,
+	bk := &store.Backups{DB: r.a.db, Dir: dir, Keep: 2, Recipients: recipients, Log: r.a.log, Observe: r.a.metrics.backupDone,
 		Now: func() time.Time { return clock }}
 	path, err := bk.Once()
 	if err != nil {
@@ -295,7 +297,7 @@ func TestBackupEncrypted(t *testing.T) {
 	}
 
 	// Rotation counts encrypted backups, and cleans their leftovers.
-	if err := os.WriteFile(filepath.Join(dir, backupName(clock.Add(-time.Hour))+".age.tmp"), []byte("x"), 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, store.BackupName(clock.Add(-time.Hour))+".age.tmp"), []byte("x"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	for i := 1; i <= 2; i++ {
@@ -322,7 +324,7 @@ func TestBackupEncrypted(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if err := bk.Run(ctx, "@daily"); err != nil {
+	if err := runBackups(ctx, bk, "@daily"); err != nil {
 		t.Fatal(err)
 	}
 	for _, left := range []string{r.a.db.Path() + ".backup", r.a.db.Path() + ".backup.tmp"} {

@@ -135,6 +135,16 @@ func newMetrics(a *app) *metrics {
 	return m
 }
 
+// backupDone counts one automatic backup by its result.
+func (m *metrics) backupDone(err error) {
+	if err != nil {
+		m.backups.WithLabelValues("failed").Inc()
+		return
+	}
+	m.backups.WithLabelValues("ok").Inc()
+	m.lastBackup.SetToCurrentTime()
+}
+
 func unixSeconds(t time.Time) float64 {
 	if t.IsZero() {
 		return 0
