@@ -17,6 +17,7 @@ import (
 	"filippo.io/age"
 	"gopkg.in/yaml.v3"
 
+	"kindling/internal/yamlx"
 	"kindling/schedule"
 )
 
@@ -445,7 +446,7 @@ func (d Duration) MarshalYAML() (any, error) { return d.String(), nil }
 // UnmarshalYAML reads d as ParseDuration does.
 func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	if n.Kind != yaml.ScalarNode {
-		return fmt.Errorf("line %d: want a duration such as 90s, 45m, 6h or 14d, got %s", n.Line, describe(n))
+		return fmt.Errorf("line %d: want a duration such as 90s, 45m, 6h or 14d, got %s", n.Line, yamlx.Describe(n))
 	}
 	return d.UnmarshalText([]byte(n.Value))
 }

@@ -15,6 +15,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"kindling/internal/yamlx"
 	"kindling/safety"
 )
 
@@ -117,7 +118,7 @@ func TestConfigYAMLDocumentsEveryKey(t *testing.T) {
 	var walk func(n *yaml.Node, path string)
 	walk = func(n *yaml.Node, path string) {
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			p := joinKey(path, n.Content[i].Value)
+			p := yamlx.JoinKey(path, n.Content[i].Value)
 			present[p] = true
 			if n.Content[i+1].Kind == yaml.MappingNode {
 				walk(n.Content[i+1], p)
@@ -209,7 +210,7 @@ func TestParseConfigMapsReplacePerLanguage(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := c.Safety.Phrases
-	d.decode(&n, reflect.ValueOf(&c).Elem(), "")
+	d.Decode(&n, reflect.ValueOf(&c).Elem(), "")
 	want := map[string][]string{"en": {"x"}, "de": {"c"}}
 	if !reflect.DeepEqual(c.Safety.Phrases, want) {
 		t.Errorf("phrases = %v, want %v", c.Safety.Phrases, want)

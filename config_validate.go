@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"kindling/admin"
+	"kindling/internal/yamlx"
 	"kindling/schedule"
 
 	"github.com/robfig/cron/v3"
@@ -148,7 +149,7 @@ func (c Config) validateSafety(p *ConfigError) {
 		p.addKey("safety.rules_mode", "want extend or replace, got %q", c.Safety.RulesMode)
 	}
 	for _, lang := range slices.Sorted(maps.Keys(c.Safety.Phrases)) {
-		key := joinKey("safety.phrases", lang)
+		key := yamlx.JoinKey("safety.phrases", lang)
 		if !languageCode.MatchString(lang) {
 			p.addKey(key, "want a language code such as en or de as the key")
 		}
@@ -159,7 +160,7 @@ func (c Config) validateSafety(p *ConfigError) {
 		}
 	}
 	for _, lang := range slices.Sorted(maps.Keys(c.Safety.CrisisMessage)) {
-		key := joinKey("safety.crisis_message", lang)
+		key := yamlx.JoinKey("safety.crisis_message", lang)
 		msg := c.Safety.CrisisMessage[lang]
 		switch {
 		case !languageCode.MatchString(lang):
