@@ -9,30 +9,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
 	"kindling/store"
 	"kindling/telegramtest"
 )
-
-// clock is a fake clock the demo moves forward by hand.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	c.now = t
-	c.mu.Unlock()
-}
 
 // demoAnswers are what the simulated client writes, one per free-text
 // question, in order.
@@ -109,7 +90,7 @@ func startDemo(ctx context.Context, srv *telegramtest.Server, path string, out i
 	if err != nil {
 		return nil, err
 	}
-	clk := &clock{now: time.Date(2026, 3, 1, 17, 30, 0, 0, zone)}
+	clk := telegramtest.NewClock(time.Date(2026, 3, 1, 17, 30, 0, 0, zone))
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	a, err := newApp(ctx, cfg, log, appOptions{now: clk.Now, perChat: -1, callTimeout: 10 * time.Second})
 	if err != nil {
@@ -192,7 +173,7 @@ type demo struct {
 	ctx      context.Context
 	srv      *telegramtest.Server
 	a        *app
-	clk      *clock
+	clk      *telegramtest.Clock
 	user     *telegramtest.User
 	out      io.Writer
 	seen     int // bot messages already printed

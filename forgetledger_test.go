@@ -259,7 +259,7 @@ func TestErasureReachesBackupsOfTheBinary(t *testing.T) {
 		"KINDLING_BACKUP_SCHEDULE=\"\"",
 		"KINDLING_SCHEDULE_QUIET_HOURS=\"\"",
 	)
-	cmd, out := startAdminBinary(t, bin, env, addr)
+	cmd, out := startAdminBinary(t, env, addr)
 	backup := filepath.Join(dir, "before-forget.db")
 	c := exec.Command(bin, "backup", "--config", os.DevNull, backup)
 	c.Env = env
@@ -303,7 +303,7 @@ func TestErasureReachesBackupsOfTheBinary(t *testing.T) {
 		t.Fatal("the backup does not hold the words: the check below proves nothing")
 	}
 	copyFile(t, backup, path) // the operator restores the backup
-	cmd, out = startAdminBinary(t, bin, env, addr)
+	cmd, out = startAdminBinary(t, env, addr)
 	stopBinary(t, cmd)
 	raw, err = os.ReadFile(path)
 	if err != nil {
