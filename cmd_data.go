@@ -211,7 +211,7 @@ func cmdBackup(ctx context.Context, args []string, e cmdEnv) error {
 				return exitError(2)
 			}
 			dst = fs.Arg(0)
-			if abs(dst) == abs(cfg.Store.Path) {
+			if store.SamePath(dst, cfg.Store.Path) {
 				return errors.New("the backup file cannot be the database itself")
 			}
 			return nil

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"kindling/schedule"
 	"kindling/store"
 	"kindling/telegramtest"
 )
@@ -350,10 +351,8 @@ func (d *demo) currentDay() int {
 		if err != nil {
 			return err
 		}
-		from, _ := time.Parse("2006-01-02", s.Date)
-		to, _ := time.Parse("2006-01-02", d.clk.Now().In(loc).Format("2006-01-02"))
-		day = int(to.Sub(from).Hours() / 24)
-		return nil
+		day, err = schedule.DaysBetween(s.Date, schedule.LocalDate(d.clk.Now(), loc))
+		return err
 	})
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return -1

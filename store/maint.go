@@ -45,6 +45,11 @@ func (db *DB) BackupFile(path string) error {
 	return err
 }
 
+// SamePath reports whether two paths name the same file by their
+// absolute, cleaned form (links are not followed): the check that keeps a
+// backup or a salvage from being written over the database it copies.
+func SamePath(a, b string) bool { return abs(a) == abs(b) }
+
 func abs(p string) string {
 	a, err := filepath.Abs(p)
 	if err != nil {
