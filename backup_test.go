@@ -144,49 +144,6 @@ func testutilCounter(t *testing.T, r *rig, name string, labels ...string) float6
 	return value(scrape(t, r), name, labels...)
 }
 
-func TestBackupRotation(t *testing.T) {
-	r := startRig(t, nil)
-	dir := filepath.Join(t.TempDir(), "backups")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	// An operator's own files, and the leftover of a crash mid-backup.
-	start := time.Date(2026, 3, 1, 3, 30, 0, 0, time.UTC)
-	for _, name := range []string{"kindling-before-upgrade.db", "notes.txt", store.BackupName(start.Add(-time.Hour)) + ".tmp"} {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte("x"), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	clock := start
-	bk := &store.Backups{DB: r.a.db, Dir: dir, Keep: 3, Log: r.a.log, Observe: r.a.metrics.backupDone, Now: func() time.Time { return clock }}
-	var made []string
-	for i := range 5 {
-		clock = start.Add(time.Duration(i) * 24 * time.Hour)
-		path, err := bk.Once()
-		if err != nil {
-			t.Fatal(err)
-		}
-		made = append(made, filepath.Base(path))
-	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, e := range entries {
-		names = append(names, e.Name())
-	}
-	want := append([]string{"kindling-before-upgrade.db"}, made[2:]...)
-	want = append(want, "notes.txt")
-	slices.Sort(want)
-	if !slices.Equal(names, want) {
-		t.Errorf("backup folder holds\n%s\nwant\n%s", strings.Join(names, "\n"), strings.Join(want, "\n"))
-	}
-	if made[0] != "kindling-2026-03-01T033000Z.db" {
-		t.Errorf("backup named %s", made[0])
-	}
-}
-
 // TestBackupDirUnwritable runs the automatic backups into a folder that
 // cannot be created: each failure is logged and counted, and the bot goes
 // on answering.

@@ -66,7 +66,7 @@ func cmdDemo(ctx context.Context, args []string, e cmdEnv) (err error) {
 		return err
 	}
 	defer func() {
-		if serr := d.a.Stop(time.Now(), nil); err == nil {
+		if serr := d.a.Stop(time.Now(), secondSignal(ctx)); err == nil {
 			err = serr
 		}
 	}()
