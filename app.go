@@ -16,7 +16,6 @@ import (
 
 	"filippo.io/age"
 	tgbot "github.com/go-telegram/bot"
-	"github.com/robfig/cron/v3"
 
 	"kindling/bot"
 	"kindling/prompts"
@@ -443,28 +442,11 @@ func (a *app) startBackground(ctx context.Context, wg *sync.WaitGroup) {
 	if a.cfg.Backup.Schedule != "" {
 		bk := &store.Backups{DB: a.db, Dir: a.cfg.BackupDir(), Keep: a.cfg.Backup.Keep, Recipients: a.recipients, Log: a.log, Observe: a.metrics.backupDone}
 		wg.Go(func() {
-			if err := runBackups(ctx, bk, a.cfg.Backup.Schedule); err != nil {
+			if err := bk.Run(ctx, a.cfg.Backup.Schedule); err != nil {
 				a.log.Error("backups", "err", err)
 			}
 		})
 	}
-}
-
-// runBackups makes a backup on every beat of spec, a standard cron
-// expression in the server's local time zone (or "CRON_TZ=Area/City ..."),
-// until ctx ends.
-func runBackups(ctx context.Context, b *store.Backups, spec string) error {
-	b.RemovePlainCopy() // a plain copy a crash left beside the database goes at once
-	c := cron.New()
-	id, err := c.AddFunc(spec, func() { _, _ = b.Once() })
-	if err != nil {
-		return fmt.Errorf("backup.schedule %q: %w", spec, err)
-	}
-	c.Start()
-	b.Log.Info("backups scheduled", "dir", b.Dir, "schedule", spec, "keep", b.Keep, "encrypted", len(b.Recipients) > 0, "next", c.Entry(id).Next.Format(time.RFC3339))
-	<-ctx.Done()
-	<-c.Stop().Done() // a backup being written is finished
-	return nil
 }
 
 // Stop ends what Start started, in the stages of a.stages counted from

@@ -156,7 +156,7 @@ func TestBackupDirUnwritable(t *testing.T) {
 	bk := &store.Backups{DB: r.a.db, Dir: filepath.Join(file, "backups"), Keep: 3, Log: r.a.log, Observe: r.a.metrics.backupDone}
 	ctx, cancel := context.WithCancel(context.Background())
 	stopped := make(chan error, 1)
-	go func() { stopped <- runBackups(ctx, bk, "@every 1s") }()
+	go func() { stopped <- bk.Run(ctx, "@every 1s") }()
 	deadline := time.Now().Add(10 * time.Second)
 	for testutilCounter(t, r, "kindling_backups_total", "result", "failed") < 1 {
 		if time.Now().After(deadline) {
@@ -281,7 +281,7 @@ func TestBackupEncrypted(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if err := runBackups(ctx, bk, "@daily"); err != nil {
+	if err := bk.Run(ctx, "@daily"); err != nil {
 		t.Fatal(err)
 	}
 	for _, left := range []string{r.a.db.Path() + ".backup", r.a.db.Path() + ".backup.tmp"} {

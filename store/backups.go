@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"filippo.io/age"
+	"github.com/robfig/cron/v3"
 )
 
 // Backup files are named kindling-<UTC time>.db, or .db.age when they are
@@ -46,9 +48,10 @@ func backupTimeOf(name string) (time.Time, bool) {
 	return t, err == nil
 }
 
-// Backups makes the automatic backups: each Once writes a hot copy of the
-// database into Dir, verified, then removes the oldest beyond Keep. A
-// failure is logged and told to Observe; the caller runs on.
+// Backups makes the automatic backups: each Once (on every beat of Run's
+// schedule) writes a hot copy of the database into Dir, verified, then
+// removes the oldest beyond Keep. A failure is logged and told to Observe;
+// the caller runs on.
 //
 // With Recipients, each copy is encrypted to them with age: it is written
 // and verified beside the database first (where the same data already
@@ -68,13 +71,25 @@ type Backups struct {
 	mu sync.Mutex // one backup at a time
 }
 
-// RemovePlainCopy removes the unencrypted copy an encrypted backup
-// interrupted by a crash left beside the database, logging a failure. Call
-// it once at start.
-func (b *Backups) RemovePlainCopy() {
+// Run makes a backup on every beat of spec, a standard cron expression in
+// the server's local time zone (or "CRON_TZ=Area/City ..."), until ctx
+// ends; a backup being written is finished first. The unencrypted copy an
+// encrypted backup interrupted by a crash left beside the database is
+// removed at once.
+func (b *Backups) Run(ctx context.Context, spec string) error {
 	if err := b.removePlainCopy(); err != nil {
 		b.Log.Error("remove the unencrypted copy an interrupted backup left", "err", err)
 	}
+	c := cron.New()
+	id, err := c.AddFunc(spec, func() { _, _ = b.Once() })
+	if err != nil {
+		return fmt.Errorf("backup.schedule %q: %w", spec, err)
+	}
+	c.Start()
+	b.Log.Info("backups scheduled", "dir", b.Dir, "schedule", spec, "keep", b.Keep, "encrypted", len(b.Recipients) > 0, "next", c.Entry(id).Next.Format(time.RFC3339))
+	<-ctx.Done()
+	<-c.Stop().Done()
+	return nil
 }
 
 // Once writes and verifies one backup, then removes the oldest beyond

@@ -48,7 +48,8 @@ renamed, the folder synced), and for a copy of a database WriteBackup,
 which verifies the copy as well. BackupFile, the backup a running kindling
 streams to the CLI and the forget ledger all go through it.
 
-Backups makes the automatic backups (the caller says when): named
+Backups makes the automatic backups, on a cron schedule (Run) or one at a
+time (Once): named
 kindling-<UTC time>.db, encrypted with age to .db.age when it has
 recipients (the plain copy is made and verified beside the database, never
 in Dir), the oldest beyond Keep removed, and only files so named: an
