@@ -29,7 +29,7 @@ func newAdmin(a *app, started time.Time) *admin.Server {
 		Database:     a.db.Path(),
 		Facts:        appFacts{a},
 		Backup:       a.db,
-		BackupName:   backupName,
+		BackupName:   store.BackupName,
 		Export:       a.db,
 		Metrics: promhttp.HandlerFor(a.metrics.reg, promhttp.HandlerOpts{
 			ErrorHandling: promhttp.ContinueOnError,

@@ -10,6 +10,22 @@ import (
 	"kindling/internal/fhircheck"
 )
 
+// TestDemo runs `kindling demo` for a few days: the simulated client gets
+// started, is asked each day from the day of the session on, and every
+// answer is stored.
+func TestDemo(t *testing.T) {
+	var out, errOut bytes.Buffer
+	args := []string{"demo", "--days", "3", "--quiet", "--dir", t.TempDir()}
+	if err := run(context.Background(), args, func(string) string { return "" }, &out, &errOut); err != nil {
+		t.Fatalf("demo: %v\n%s", err, errOut.String())
+	}
+	// Day 0 has its two questions and the check-in's six items.
+	const want = "Summary: 3 days run, 4 days prompted (4 answered), 16 answers stored, 27 messages from kindling"
+	if !strings.Contains(out.String(), want) {
+		t.Errorf("demo summary:\n%s\nwant a line starting %q", out.String(), want)
+	}
+}
+
 // TestDemoCheckIns: the demo's month asks the check-in on its days and
 // sums up its totals and bands, and `kindling export --format fhir` of the
 // demo's database passes the FHIR R4 validator.
