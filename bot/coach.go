@@ -237,12 +237,11 @@ func (b *Bot) clientSummary(tx *store.Tx, c store.Client, now time.Time, lang st
 	if c.Username != "" {
 		sb.WriteString(" @" + c.Username)
 	}
-	if s, err := tx.LatestSession(c.ChatID); err == nil {
-		day, _ := schedule.DaysBetween(s.Date, today)
-		fmt.Fprintf(&sb, " — day %d", day)
-	} else if !errors.Is(err, store.ErrNotFound) {
+	sessions, err := b.sessionSummary(tx, c.ChatID, today, lang)
+	if err != nil {
 		return "", err
 	}
+	sb.WriteString(sessions)
 	switch c.Status {
 	case store.StatusPaused:
 		sb.WriteString(" — paused")

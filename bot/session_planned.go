@@ -1,11 +1,13 @@
 package bot
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
 	"kindling/prompts"
+	"kindling/schedule"
 	"kindling/store"
 )
 
@@ -148,4 +150,31 @@ func countingSession(tx *store.Tx, chatID int64, today string) (store.Session, b
 		}
 	}
 	return store.Session{}, false, nil
+}
+
+// sessionSummary is the part of a client's line in /clients about their
+// sessions: the day since the one that counts, and the next one when it
+// is logged ahead.
+func (b *Bot) sessionSummary(tx *store.Tx, chatID int64, today, lang string) (string, error) {
+	ss, err := tx.Sessions(chatID)
+	if err != nil {
+		return "", err
+	}
+	var sb strings.Builder
+	counting, next := "", ""
+	for _, s := range ss {
+		if s.Date <= today {
+			counting = s.Date
+		} else if next == "" {
+			next = s.Date
+		}
+	}
+	if counting != "" {
+		day, _ := schedule.DaysBetween(counting, today)
+		fmt.Fprintf(&sb, " — day %d", day)
+	}
+	if next != "" {
+		sb.WriteString(" — next session " + b.formatDate(lang, next))
+	}
+	return sb.String(), nil
 }

@@ -77,6 +77,9 @@ func TestCoachPlansASession(t *testing.T) {
 	if ss := h.sessions(ana.ID()); len(ss) != 2 || ss[1].Date != "2026-03-20" {
 		t.Fatalf("sessions %+v", ss)
 	}
+	if got := answered(h, dana, "/clients"); len(got) != 1 || !strings.Contains(got[0].Text, "Ana — day 4 — next session Fri 20 Mar 2026") {
+		t.Errorf("/clients: %q, want the day since the session that counts and the next one", messageTexts(got))
+	}
 	if got := answered(h, dana, "/session Ana 2026-03-02"); len(got) != 1 || got[0].Text != words("coach_session_usage", prompts.Vars{}) {
 		t.Errorf("a past date: %q", messageTexts(got))
 	}
