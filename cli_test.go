@@ -67,8 +67,14 @@ func TestPreviewCommand(t *testing.T) {
 			t.Errorf("preview lacks %q:\n%s", want, out)
 		}
 	}
+	// The day before a session planned ahead, with its check-in's scores.
+	out, errOut, status = runCLI(t, "preview", "--days", "-1-0")
+	if status != 0 || !strings.Contains(out, "== Day -1 ==") || !strings.Contains(out, "[Not at all = 0] [Now and then = 1]") || !strings.Contains(out, "== Day 0, sent at 19:00 ==") {
+		t.Errorf("preview --days -1-0 (%d, %s):\n%s", status, errOut, out)
+	}
 	for _, bad := range [][]string{
 		{"preview", "--days", "30-0"},
+		{"preview", "--days", "-31-0"},
 		{"preview", "--days", "soon"},
 		{"preview", "--sequence", "no-such-sequence"},
 	} {

@@ -48,8 +48,10 @@ func exportFHIR(w io.Writer, cfg Config, db *store.DB, client int64, since strin
 }
 
 // fhirBaseURL is the base of the Questionnaires' canonical URLs; "" for
-// urn: names.
-func fhirBaseURL(cfg Config) string { return "" }
+// urn: names. The config has no address of its own for kindling yet (the
+// web workspace's web.base_url is the one meant); until it has, the export
+// names its Questionnaires with urn:.
+func fhirBaseURL(Config) string { return "" }
 
 // exportPrompts is the set the bot would run on.
 func exportPrompts(cfg Config, db *store.DB) (*prompts.Set, error) {

@@ -42,7 +42,7 @@ func cmdPreview(ctx context.Context, args []string, e cmdEnv) error {
 	fs := newFlags(e, "preview")
 	seq := fs.String("sequence", "after-session", "the sequence `id`")
 	lang := fs.String("lang", "en", "the `language`")
-	days := fs.String("days", "0-30", "the `range` of days since the session, e.g. 0-30 or 7")
+	days := fs.String("days", "0-30", "the `range` of days since the session, e.g. 0-30, 7, or -1-30 from the day before")
 	name := fs.String("name", prompts.SampleVars.Name, "the client's name in {name}")
 	if err := parseFlags(fs, args, e); err != nil {
 		return err
@@ -73,15 +73,20 @@ func cmdPreview(ctx context.Context, args []string, e cmdEnv) error {
 
 // parseDays reads "0-30" or "7".
 func parseDays(s string) (int, int, error) {
-	a, b, found := strings.Cut(s, "-")
+	// "-1-30" starts on day -1, the day before a session planned ahead.
+	neg := strings.HasPrefix(strings.TrimSpace(s), "-")
+	a, b, found := strings.Cut(strings.TrimPrefix(strings.TrimSpace(s), "-"), "-")
+	if neg {
+		a = "-" + a
+	}
 	from, err1 := strconv.Atoi(strings.TrimSpace(a))
 	to := from
 	var err2 error
 	if found {
 		to, err2 = strconv.Atoi(strings.TrimSpace(b))
 	}
-	if err1 != nil || err2 != nil || from < 0 || to < from || to > 3650 {
-		return 0, 0, fmt.Errorf("want N or FROM-TO with 0 <= FROM <= TO, got %q", s)
+	if err1 != nil || err2 != nil || from < prompts.MinDay || to < from || to > 3650 {
+		return 0, 0, fmt.Errorf("want N or FROM-TO with %d <= FROM <= TO, got %q", prompts.MinDay, s)
 	}
 	return from, to, nil
 }

@@ -108,7 +108,7 @@ func Preview(w io.Writer, set *Set, opts PreviewOptions) error {
 	if !ok {
 		return fmt.Errorf("preview: no sequence %q (there are: %s)", id, strings.Join(set.IDs(), ", "))
 	}
-	if opts.From < 0 || opts.To < opts.From {
+	if opts.From < MinDay || opts.To < opts.From {
 		return fmt.Errorf("preview: days %d-%d: write a range such as 0-30", opts.From, opts.To)
 	}
 	if opts.To-opts.From >= maxPreviewDays {
