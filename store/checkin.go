@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"fmt"
 	"time"
 
@@ -109,6 +110,22 @@ func (tx *Tx) EachCheckIn(fn func(CheckIn) error) error {
 		}
 		return fn(ci)
 	})
+}
+
+// checkCheckIns verifies that every check-in decodes and sits under its
+// own key.
+func checkCheckIns(btx *bbolt.Tx) []error {
+	var errs []error
+	_ = btx.Bucket(bucketCheckIns).ForEach(func(k, v []byte) error {
+		var ci CheckIn
+		if err := decode(v, &ci, "check-in", k); err != nil {
+			errs = append(errs, err)
+		} else if !bytes.Equal(checkInKey(ci.ChatID, ci.LocalDate, ci.Day, ci.Instrument), k) {
+			errs = append(errs, fmt.Errorf("check-in %x: holds chat %d, %s day %d, %q", k, ci.ChatID, ci.LocalDate, ci.Day, ci.Instrument))
+		}
+		return nil
+	})
+	return errs
 }
 
 // migrateV6toV7 adds the check-ins bucket. Files of version 6 hold no

@@ -153,3 +153,41 @@ func TestExportScores(t *testing.T) {
 		t.Errorf("JSON value/score = %v %v, %v", objs[0]["value"], objs[0]["score"], objs[1]["score"])
 	}
 }
+
+// TestCheckInDamage: Check finds a check-in that does not decode, and
+// Salvage drops it and keeps the others.
+func TestCheckInDamage(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "kindling.db")
+	db, err := store.Open(path, store.Options{NoSync: true, Now: func() time.Time { return t0 }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	update(t, db, func(tx *store.Tx) error {
+		return tx.PutCheckIn(store.CheckIn{ChatID: 1, Instrument: "wellbeing", LocalDate: "2026-03-01", Language: "en"})
+	})
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	rawUpdate(t, path, func(tx *bbolt.Tx) error {
+		return tx.Bucket([]byte("checkins")).Put(append(be(2), "2026-03-01"...), []byte("{not json"))
+	})
+	db, err = store.Open(path, store.Options{NoSync: true, ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Check(); err == nil || !strings.Contains(err.Error(), "check-in") {
+		t.Errorf("Check = %v, want the check-in that does not decode", err)
+	}
+	db.Close()
+	dst := filepath.Join(t.TempDir(), "saved.db")
+	if _, err := store.Salvage(path, dst); err != nil {
+		t.Fatal(err)
+	}
+	saved := mustOpenAt(t, dst, store.Options{NoSync: true}) // checked at cleanup
+	view(t, saved, func(tx *store.Tx) error {
+		if cis, err := tx.CheckIns(1); err != nil || len(cis) != 1 {
+			t.Errorf("after salvage: %+v, %v; want client 1's check-in kept", cis, err)
+		}
+		return nil
+	})
+}

@@ -278,6 +278,7 @@ func checkTx(btx *bbolt.Tx) error {
 		return nil
 	})
 	errs = append(errs, checkAlerts(btx)...)
+	errs = append(errs, checkCheckIns(btx)...)
 	errs = append(errs, checkIndexes(btx)...)
 	replies := btx.Bucket(bucketReplies)
 	_ = btx.Bucket(bucketReplyMsgs).ForEach(func(k, v []byte) error {

@@ -222,6 +222,7 @@ func repair(tx *bbolt.Tx, rep *SalvageReport) error {
 		{bucketOutbox, "outgoing", func() any { return new(Outgoing) }},
 		{bucketInvites, "invite", func() any { return new(Invite) }},
 		{bucketAlerts, "alert", func() any { return new(Alert) }},
+		{bucketCheckIns, "check-in", func() any { return new(CheckIn) }},
 	}
 	for _, kind := range kinds {
 		if err := dropUndecodable(tx, kind.bucket, kind.what, kind.fresh, rep); err != nil {
