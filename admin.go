@@ -30,7 +30,7 @@ func newAdmin(a *app, started time.Time) *admin.Server {
 		Facts:        appFacts{a},
 		Backup:       a.db,
 		BackupName:   store.BackupName,
-		Export:       a.db,
+		Export:       appExport{a},
 		Metrics: promhttp.HandlerFor(a.metrics.reg, promhttp.HandlerOpts{
 			ErrorHandling: promhttp.ContinueOnError,
 			ErrorLog:      slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),

@@ -22,6 +22,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"kindling/admin"
+	"kindling/internal/fhircheck"
 	"kindling/store"
 	"kindling/telegramtest"
 )
@@ -352,11 +353,19 @@ func TestAdminExport(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(string(body), "\ufeffclient,") || !strings.Contains(string(body), "the lake") {
 		t.Errorf("csv export: %s %q", resp.Status, body)
 	}
+	// The check-ins as FHIR, from the running bot: none answered yet.
+	resp = r.get("/export?format=fhir", false)
+	body, _ = io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/fhir+json" || !strings.Contains(string(body), `"type": "collection"`) {
+		t.Errorf("fhir export: %s, %s, %q", resp.Status, resp.Header.Get("Content-Type"), body)
+	}
+	fhircheck.Validate(t, body)
 	for path, status := range map[string]int{
-		"/export?client=99":       http.StatusNotFound,
-		"/export?format=xml":      http.StatusBadRequest,
-		"/export?since=yesterday": http.StatusBadRequest,
-		"/export?client=seven":    http.StatusBadRequest,
+		"/export?client=99&format=fhir": http.StatusNotFound,
+		"/export?client=99":             http.StatusNotFound,
+		"/export?format=xml":            http.StatusBadRequest,
+		"/export?since=yesterday":       http.StatusBadRequest,
+		"/export?client=seven":          http.StatusBadRequest,
 	} {
 		if resp := r.get(path, false); resp.StatusCode != status {
 			t.Errorf("%s: %s, want %d", path, resp.Status, status)

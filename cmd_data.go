@@ -112,18 +112,11 @@ func cmdExport(ctx context.Context, args []string, e cmdEnv) error {
 			out = fs.String("out", "", "write to this `file` instead of standard output")
 		},
 		check: func(cfg Config, fs *flag.FlagSet) error {
-			f := *format
-			if f == "fhir" {
-				f = "" // the same checks of --client and --since
-			}
 			var err error
-			opts, err = admin.ExportOptions(strconv.FormatInt(*client, 10), *since, f)
+			opts, err = admin.ExportOptions(strconv.FormatInt(*client, 10), *since, *format)
 			return err
 		},
 		admin: func(ctx context.Context, cfg Config) error {
-			if *format == "fhir" {
-				return errFHIRFromAdmin
-			}
 			q := url.Values{"format": {opts.Format}}
 			if opts.ChatID != 0 {
 				q.Set("client", strconv.FormatInt(opts.ChatID, 10))
@@ -146,9 +139,13 @@ func cmdExport(ctx context.Context, args []string, e cmdEnv) error {
 			return nil
 		},
 		file: func(cfg Config, db *store.DB) error {
-			if *format == "fhir" {
+			if opts.Format == "fhir" {
 				return writeOut(*out, filepath.Dir(cfg.Store.Path), e.stdout, func(w io.Writer) error {
-					return exportFHIR(w, cfg, db, opts.ChatID, *since, time.Now())
+					set, err := exportPrompts(cfg, db)
+					if err != nil {
+						return err
+					}
+					return exportFHIR(w, set, cfg, db, opts, time.Now())
 				})
 			}
 			return writeOut(*out, filepath.Dir(cfg.Store.Path), e.stdout, func(w io.Writer) error { return db.Export(w, opts) })

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -11,19 +10,21 @@ import (
 	"kindling/store"
 )
 
-// errFHIRFromAdmin is why `kindling export --format fhir` reads the file
-// itself: the admin address streams csv and json only.
-var errFHIRFromAdmin = errors.New("the running bot's admin address exports csv and json only: stop the bot to export fhir from the file")
+// appExport is what the admin address exports: answers as the store
+// writes them, and check-ins as FHIR described by the running prompts.
+type appExport struct{ a *app }
+
+func (e appExport) Export(w io.Writer, opts store.ExportOptions) error {
+	if opts.Format != "fhir" {
+		return e.a.db.Export(w, opts)
+	}
+	return exportFHIR(w, e.a.prompts(), e.a.cfg, e.a.db, opts, time.Now())
+}
 
 // exportFHIR writes the scored check-ins of the database as a FHIR R4
-// Bundle, described by the check-ins of the active prompts (prompts.dir,
-// else the last good prompts kept in the database when the directory has
-// errors). client and since (YYYY-MM-DD, "" for all) narrow it.
-func exportFHIR(w io.Writer, cfg Config, db *store.DB, client int64, since string, now time.Time) error {
-	set, err := exportPrompts(cfg, db)
-	if err != nil {
-		return err
-	}
+// Bundle, described by the check-ins of set. opts.ChatID and opts.Since
+// narrow it; a client that does not exist is ErrNotFound.
+func exportFHIR(w io.Writer, set *prompts.Set, cfg Config, db *store.DB, opts store.ExportOptions, now time.Time) error {
 	lang := cfg.Prompts.DefaultLanguage
 	var defs []report.FHIRCheckIn
 	for _, in := range set.Instruments() {
@@ -32,10 +33,19 @@ func exportFHIR(w io.Writer, cfg Config, db *store.DB, client int64, since strin
 		}
 		defs = append(defs, fhirCheckIn(in))
 	}
+	since := ""
+	if !opts.Since.IsZero() {
+		since = opts.Since.Format("2006-01-02")
+	}
 	var cis []store.CheckIn
-	err = db.View(func(tx *store.Tx) error {
+	err := db.View(func(tx *store.Tx) error {
+		if opts.ChatID != 0 {
+			if _, err := tx.Client(opts.ChatID); err != nil {
+				return err
+			}
+		}
 		return tx.EachCheckIn(func(ci store.CheckIn) error {
-			if (client == 0 || ci.ChatID == client) && ci.LocalDate >= since {
+			if (opts.ChatID == 0 || ci.ChatID == opts.ChatID) && ci.LocalDate >= since {
 				cis = append(cis, ci)
 			}
 			return nil
@@ -53,7 +63,8 @@ func exportFHIR(w io.Writer, cfg Config, db *store.DB, client int64, since strin
 // names its Questionnaires with urn:.
 func fhirBaseURL(Config) string { return "" }
 
-// exportPrompts is the set the bot would run on.
+// exportPrompts is the set the bot would run on: prompts.dir, else the
+// last good prompts kept in the database when the directory has errors.
 func exportPrompts(cfg Config, db *store.DB) (*prompts.Set, error) {
 	opts := prompts.Options{DefaultLanguage: cfg.Prompts.DefaultLanguage}
 	if cfg.Prompts.Dir == "" {

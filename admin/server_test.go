@@ -467,7 +467,7 @@ func TestExportOptions(t *testing.T) {
 		{want: store.ExportOptions{Format: "csv"}},
 		{client: "0", format: "json", want: store.ExportOptions{Format: "json"}},
 		{client: "-100123", since: "2026-01-31", want: store.ExportOptions{Format: "csv", ChatID: -100123, Since: time.Date(2026, 1, 31, 0, 0, 0, 0, time.UTC)}},
-		{format: "xml", err: `--format: want csv or json, got "xml"`},
+		{format: "xml", err: `--format: want csv, json or fhir, got "xml"`},
 		{client: "seven", err: `--client: want a chat id, got "seven"`},
 		{since: "31.01.2026", err: `--since: want YYYY-MM-DD, got "31.01.2026"`},
 	} {

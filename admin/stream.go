@@ -30,8 +30,10 @@ func (s *Server) backup(w http.ResponseWriter, r *http.Request) {
 	s.opts.Log.Info("admin: backup served", "remote", r.RemoteAddr, "bytes", n, "took", time.Since(began).Round(time.Millisecond))
 }
 
-// export streams answers as store.DB.Export writes them:
-// ?client=CHAT_ID&since=YYYY-MM-DD&format=csv|json, each optional.
+// export streams answers as store.DB.Export writes them, or the scored
+// check-ins as a FHIR R4 Bundle (format fhir, written by the Export the
+// app gives): ?client=CHAT_ID&since=YYYY-MM-DD&format=csv|json|fhir, each
+// optional.
 func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	opts, err := ExportOptions(q.Get("client"), q.Get("since"), q.Get("format"))
@@ -39,9 +41,12 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	if opts.Format == "json" {
+	switch opts.Format {
+	case "fhir":
+		w.Header().Set("Content-Type", "application/fhir+json")
+	case "json":
 		w.Header().Set("Content-Type", "application/json")
-	} else {
+	default:
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	}
 	cw := &countingWriter{w: w}
@@ -70,8 +75,8 @@ func ExportOptions(client, since, format string) (store.ExportOptions, error) {
 	if opts.Format == "" {
 		opts.Format = "csv"
 	}
-	if opts.Format != "csv" && opts.Format != "json" {
-		return opts, fmt.Errorf("--format: want csv or json, got %q", format)
+	if opts.Format != "csv" && opts.Format != "json" && opts.Format != "fhir" {
+		return opts, fmt.Errorf("--format: want csv, json or fhir, got %q", format)
 	}
 	if client != "" && client != "0" {
 		id, err := strconv.ParseInt(client, 10, 64)

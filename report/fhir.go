@@ -66,7 +66,7 @@ func FHIRBundle(w io.Writer, checkIns []store.CheckIn, opts FHIROptions) error {
 	for _, d := range opts.CheckIns {
 		defs[d.ID] = d
 	}
-	bundle := fhirBundle{ResourceType: "Bundle", Type: "collection", Timestamp: fhirTime(opts.Now), Entry: []fhirEntry{}}
+	bundle := fhirBundle{ResourceType: "Bundle", Type: "collection", Timestamp: fhirTime(opts.Now)}
 	used := map[string]bool{}
 	var responses []fhirEntry
 	for _, ci := range checkIns {
@@ -96,7 +96,7 @@ type fhirBundle struct {
 	ResourceType string      `json:"resourceType"`
 	Type         string      `json:"type"`
 	Timestamp    string      `json:"timestamp,omitempty"`
-	Entry        []fhirEntry `json:"entry"`
+	Entry        []fhirEntry `json:"entry,omitempty"` // FHIR JSON has no empty arrays
 }
 
 type fhirEntry struct {
