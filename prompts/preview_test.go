@@ -45,7 +45,7 @@ func TestPreviewErrors(t *testing.T) {
 		{"unknown sequence", prompts.Default(), prompts.PreviewOptions{Sequence: "nope", To: 3}, `no sequence "nope" (there are: after-session)`},
 		{"which sequence", two, prompts.PreviewOptions{To: 3}, "choose a sequence: a, b"},
 		{"backwards", prompts.Default(), prompts.PreviewOptions{From: 5, To: 2}, "days 5-2"},
-		{"negative", prompts.Default(), prompts.PreviewOptions{From: -1, To: 2}, "days -1-2"},
+		{"before the earliest step", prompts.Default(), prompts.PreviewOptions{From: prompts.MinDay - 1, To: 2}, "days -31-2"},
 		{"too many", prompts.Default(), prompts.PreviewOptions{To: 1 << 30}, "at most 3660 days"},
 		{"no set", nil, prompts.PreviewOptions{}, "no prompts loaded"},
 	}
