@@ -11,9 +11,10 @@ import (
 
 	"kindling/bot"
 	"kindling/store"
+	"kindling/telegram"
 )
 
-// failureReasons are the reasons bot.Sender counts failed Telegram calls
+// failureReasons are the reasons telegram.Sender counts failed Telegram calls
 // under; each is exported from the start, at zero, so that a rate() over
 // it works before the first failure.
 var failureReasons = []string{"chat_not_found", "network", "rejected", "server", "unauthorized", "unreachable"}
@@ -57,7 +58,7 @@ func newMetrics(a *app) *metrics {
 	for _, r := range backupResults {
 		m.backups.WithLabelValues(r)
 	}
-	sender := func() bot.SenderStats { return a.bot.Sender.Stats() }
+	sender := func() telegram.SenderStats { return a.sender.Stats() }
 	counter := func(name, help string, f func() float64) prometheus.Collector {
 		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, f)
 	}
@@ -145,7 +146,7 @@ func unixSeconds(t time.Time) float64 {
 // failedCollector exports the sender's failures with a reason label.
 type failedCollector struct {
 	desc  *prometheus.Desc
-	stats func() bot.SenderStats
+	stats func() telegram.SenderStats
 }
 
 func (c *failedCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }

@@ -37,25 +37,25 @@ const maxAlertWords = 3000
 const alertNotes = "alert_note"
 
 func (b *Bot) escalateAfter() time.Duration {
-	if b.EscalateAfter > 0 {
-		return b.EscalateAfter
+	if b.cfg.EscalateAfter > 0 {
+		return b.cfg.EscalateAfter
 	}
 	return defaultEscalateAfter
 }
 
 func (b *Bot) checkTimeout() time.Duration {
-	if b.CheckTimeout > 0 {
-		return b.CheckTimeout
+	if b.cfg.CheckTimeout > 0 {
+		return b.cfg.CheckTimeout
 	}
 	return defaultCheckTimeout
 }
 
 // classify asks the net about text; no net means no verdict.
 func (b *Bot) classify(lang, text string) safety.Verdict {
-	if b.Safety == nil || strings.TrimSpace(text) == "" {
+	if b.safety == nil || strings.TrimSpace(text) == "" {
 		return safety.Verdict{}
 	}
-	return b.Safety.Classify(lang, text)
+	return b.safety.Classify(lang, text)
 }
 
 // verdictOf applies the safety net to a reply: its words, or for the mood
@@ -64,14 +64,14 @@ func (b *Bot) verdictOf(tx *store.Tx, c *store.Client, r *store.Reply) (safety.V
 	if r.Value == nil {
 		return b.classify(c.Language, r.Answer), nil
 	}
-	if r.QuestionID != "mood" || (!b.LowestMoodTwice && !b.LowestMoodCheck) {
+	if r.QuestionID != "mood" || (!b.cfg.LowestMoodTwice && !b.cfg.LowestMoodCheck) {
 		return safety.Verdict{}, nil
 	}
 	q, ok := b.lowestOf(r)
 	if !ok || *r.Value != q {
 		return safety.Verdict{}, nil
 	}
-	if b.LowestMoodTwice {
+	if b.cfg.LowestMoodTwice {
 		// The client's last mood before this one, newest first: only the
 		// replies since it are read.
 		twice := false
@@ -89,7 +89,7 @@ func (b *Bot) verdictOf(tx *store.Tx, c *store.Client, r *store.Reply) (safety.V
 			return safety.Verdict{Tier: safety.TierAlert, Rule: "lowest-mood-twice", Category: "mood"}, nil
 		}
 	}
-	if b.LowestMoodCheck {
+	if b.cfg.LowestMoodCheck {
 		return safety.Verdict{Tier: safety.TierCheck, Rule: "lowest-mood", Category: "mood"}, nil
 	}
 	return safety.Verdict{}, nil
@@ -98,7 +98,7 @@ func (b *Bot) verdictOf(tx *store.Tx, c *store.Client, r *store.Reply) (safety.V
 // wordsOf is what an alert quotes of a reply.
 func (b *Bot) wordsOf(r *store.Reply) string {
 	if r.Value != nil {
-		return b.text(b.DefaultLanguage, "alert_low_mood", prompts.Vars{}) + " " + r.Answer
+		return b.text(b.cfg.DefaultLanguage, "alert_low_mood", prompts.Vars{}) + " " + r.Answer
 	}
 	return clipRunes(r.Answer, maxAlertWords)
 }
@@ -117,7 +117,7 @@ func (b *Bot) onVerdict(tx *store.Tx, fx *effects, c *store.Client, r *store.Rep
 
 // ownCoach is the client's coach when configured, or 0.
 func (b *Bot) ownCoach(c *store.Client) int64 {
-	for _, co := range b.Coaches {
+	for _, co := range b.cfg.Coaches {
 		if co.ID == c.Coach && c.Coach != 0 {
 			return co.ID
 		}
@@ -132,7 +132,7 @@ func (b *Bot) firstRecipients(c *store.Client) []int64 {
 	if ids := b.coachesOf(c); len(ids) > 0 {
 		return ids
 	}
-	return b.EscalateTo
+	return b.cfg.EscalateTo
 }
 
 // reachingLine is the crisis reply's last line: a coach is being reached,
@@ -164,7 +164,7 @@ func (b *Bot) respondToCrisis(tx *store.Tx, fx *effects, c *store.Client, words 
 		return err
 	}
 	a := store.Alert{
-		ChatID: c.ChatID, At: b.Now(), Tier: store.TierAlert, Rule: v.Rule, Category: v.Category,
+		ChatID: c.ChatID, At: b.now(), Tier: store.TierAlert, Rule: v.Rule, Category: v.Category,
 		Words: words, Coach: b.ownCoach(c), ClientTold: line == "",
 	}
 	if err := tx.AddAlert(&a); err != nil {
@@ -183,7 +183,7 @@ func (b *Bot) overtakeChecks(tx *store.Tx, chat int64) error {
 	}
 	for _, a := range as {
 		if a.Tier == store.TierCheck && a.Check == store.CheckAsked {
-			a.Check, a.CheckAt, a.Due = store.CheckOvertaken, b.Now(), time.Time{}
+			a.Check, a.CheckAt, a.Due = store.CheckOvertaken, b.now(), time.Time{}
 			if err := tx.PutAlert(a); err != nil {
 				return err
 			}
@@ -195,7 +195,7 @@ func (b *Bot) overtakeChecks(tx *store.Tx, chat int64) error {
 // askCheck asks the client the safety check, with buttons and the lines,
 // and keeps it as an alert record of tier check with a timeout.
 func (b *Bot) askCheck(tx *store.Tx, fx *effects, c *store.Client, words string, v safety.Verdict) error {
-	now := b.Now()
+	now := b.now()
 	as, err := tx.Alerts(c.ChatID)
 	if err != nil {
 		return err
@@ -272,7 +272,7 @@ func (b *Bot) onCheckPress(tx *store.Tx, q *models.CallbackQuery, chatID int64, 
 	}
 	b.answerPress(fx, q.ID, "")
 	b.showChosen(fx, chatID, messageID, pressedLabel(q))
-	a.Check, a.CheckAt, a.Due = how, b.Now(), time.Time{}
+	a.Check, a.CheckAt, a.Due = how, b.now(), time.Time{}
 	if how == store.CheckNo {
 		if err := tx.PutAlert(a); err != nil {
 			return err
@@ -300,7 +300,7 @@ func (b *Bot) raiseCheck(tx *store.Tx, fx *effects, c *store.Client, a *store.Al
 func (b *Bot) tell(tx *store.Tx, fx *effects, c *store.Client, a *store.Alert, to []int64, why string) error {
 	text := b.alertText(c, a, why)
 	client, at := strconv.FormatInt(c.ChatID, 10), strconv.FormatInt(a.At.UnixNano(), 10)
-	lang := b.DefaultLanguage
+	lang := b.cfg.DefaultLanguage
 	rows := [][]store.Button{{
 		{Text: b.text(lang, "alert_ack", prompts.Vars{}), Data: callbackData(kindAlert, "k", client, at)},
 		{Text: b.text(lang, "alert_resolve", prompts.Vars{}), Data: callbackData(kindAlert, "r", client, at)},
@@ -320,7 +320,7 @@ func (b *Bot) tell(tx *store.Tx, fx *effects, c *store.Client, a *store.Alert, t
 		b.logger().Warn("safety alert with no one to tell: configure coaches or safety.escalate_to", "chat", c.ChatID)
 	}
 	if a.EscalatedAt.IsZero() && a.AckAt.IsZero() && a.ResolvedAt.IsZero() {
-		a.Due = b.Now().Add(b.escalateAfter())
+		a.Due = b.now().Add(b.escalateAfter())
 	}
 	return tx.PutAlert(*a)
 }
@@ -328,7 +328,7 @@ func (b *Bot) tell(tx *store.Tx, fx *effects, c *store.Client, a *store.Alert, t
 // alertText is the message an alert sends: who, tier and sign, the
 // check's answer, why it reached this chat, and the client's words.
 func (b *Bot) alertText(c *store.Client, a *store.Alert, why string) string {
-	lang := b.DefaultLanguage
+	lang := b.cfg.DefaultLanguage
 	v := prompts.Vars{Name: c.Name}
 	var parts []string
 	if a.Check != "" {
@@ -358,7 +358,7 @@ func (b *Bot) alertText(c *store.Client, a *store.Alert, why string) string {
 	if c.Username != "" {
 		who = "@" + c.Username + " · " + who
 	}
-	for _, co := range b.Coaches {
+	for _, co := range b.cfg.Coaches {
 		if co.ID == a.Coach && co.Name != "" {
 			who += " · coach: " + co.Name
 		}
@@ -385,12 +385,12 @@ func (b *Bot) escalate(tx *store.Tx, fx *effects, a *store.Alert, why string) er
 	} else if err != nil {
 		return err
 	}
-	a.EscalatedAt, a.Due = b.Now(), time.Time{}
+	a.EscalatedAt, a.Due = b.now(), time.Time{}
 	var to []int64
-	for _, co := range b.Coaches {
+	for _, co := range b.cfg.Coaches {
 		to = append(to, co.ID)
 	}
-	to = append(to, b.EscalateTo...)
+	to = append(to, b.cfg.EscalateTo...)
 	fx.escalated++
 	return b.tell(tx, fx, &c, a, to, why)
 }
@@ -399,10 +399,9 @@ func (b *Bot) escalate(tx *store.Tx, fx *effects, a *store.Alert, why string) er
 // check_timeout alerts the coach; an alert nobody acknowledged within
 // escalate_after escalates. The schedule's tick calls it.
 func (b *Bot) AlertTimers(now time.Time) error {
-	b.init()
 	// Most ticks have nothing due: look before taking the write lock.
 	waiting := false
-	if err := b.DB.View(func(tx *store.Tx) error {
+	if err := b.db.View(func(tx *store.Tx) error {
 		due, err := tx.AlertsDue(now, 1)
 		waiting = len(due) > 0
 		return err
@@ -413,7 +412,7 @@ func (b *Bot) AlertTimers(now time.Time) error {
 		return nil
 	}
 	var fx effects
-	err := b.DB.Update(func(tx *store.Tx) error {
+	err := b.db.Update(func(tx *store.Tx) error {
 		fx = effects{}
 		due, err := tx.AlertsDue(now, 256)
 		if err != nil {
@@ -482,7 +481,7 @@ func (b *Bot) alertSent(tx *store.Tx, o store.Outgoing, messageID int) (bool, er
 	}
 	for i := range a.Told {
 		if a.Told[i].Chat == o.ChatID && a.Told[i].At.IsZero() {
-			a.Told[i].At, a.Told[i].MessageID, a.Told[i].Failed = b.Now(), messageID, false
+			a.Told[i].At, a.Told[i].MessageID, a.Told[i].Failed = b.now(), messageID, false
 		}
 	}
 	sent := false
@@ -512,7 +511,7 @@ func (b *Bot) alertUndelivered(o store.Outgoing) {
 		return
 	}
 	var fx effects
-	err := b.DB.Update(func(tx *store.Tx) error {
+	err := b.db.Update(func(tx *store.Tx) error {
 		fx = effects{}
 		a, err := tx.Alert(o.About, o.AlertAt)
 		if errors.Is(err, store.ErrNotFound) {
@@ -541,7 +540,7 @@ func (b *Bot) alertUndelivered(o store.Outgoing) {
 // onAlertPress handles "I'm on it" (k) and "Resolved" (r) on an alert.
 // Only a chat the alert was sent to may act on it.
 func (b *Bot) onAlertPress(tx *store.Tx, q *models.CallbackQuery, chatID int64, messageID int, data string, fx *effects) error {
-	lang := b.DefaultLanguage
+	lang := b.cfg.DefaultLanguage
 	parts := strings.Split(data, "|")
 	if len(parts) != 3 {
 		b.answerPress(fx, q.ID, "")
@@ -573,7 +572,7 @@ func (b *Bot) onAlertPress(tx *store.Tx, q *models.CallbackQuery, chatID int64, 
 	if co, ok := b.coach(&q.From); ok && co.Name != "" {
 		who = co.Name
 	}
-	now := b.Now()
+	now := b.now()
 	if !a.ResolvedAt.IsZero() {
 		b.answerPress(fx, q.ID, b.text(lang, "alert_already_resolved", prompts.Vars{}))
 		return nil
@@ -641,7 +640,7 @@ func (b *Bot) tellOthers(tx *store.Tx, fx *effects, a *store.Alert, from int64, 
 func (b *Bot) takeNote(tx *store.Tx, fx *effects, chat int64, text string, command bool) (bool, error) {
 	key := strconv.FormatInt(chat, 10)
 	raw, ok := tx.Get(alertNotes, key)
-	lang := b.DefaultLanguage
+	lang := b.cfg.DefaultLanguage
 	if !ok {
 		if command {
 			return true, b.say(tx, fx, chat, b.text(lang, "alert_note_none", prompts.Vars{}))
@@ -767,8 +766,8 @@ func (b *Bot) groupCrisis(tx *store.Tx, fx *effects, m *models.Message, lang str
 		return false, nil
 	}
 	text := b.text(lang, "group_crisis", prompts.Vars{})
-	if b.Username != "" {
-		text += " https://t.me/" + b.Username
+	if b.cfg.Username != "" {
+		text += " https://t.me/" + b.cfg.Username
 	}
 	if err := b.enqueue(tx, fx, &store.Outgoing{ChatID: m.Chat.ID, Text: text, Urgent: true}); err != nil {
 		return true, err
@@ -784,7 +783,7 @@ func (b *Bot) groupCrisis(tx *store.Tx, fx *effects, m *models.Message, lang str
 		return true, err
 	}
 	a := store.Alert{
-		ChatID: c.ChatID, At: b.Now(), Tier: store.TierAlert, Rule: v.Rule, Category: v.Category,
+		ChatID: c.ChatID, At: b.now(), Tier: store.TierAlert, Rule: v.Rule, Category: v.Category,
 		Words: clipRunes(m.Text, maxAlertWords), Coach: b.ownCoach(&c), Group: m.Chat.ID, ClientTold: true,
 	}
 	if err := tx.AddAlert(&a); err != nil {

@@ -29,7 +29,7 @@ func (b *Bot) coach(u *models.User) (Coach, bool) {
 	if u == nil {
 		return Coach{}, false
 	}
-	for _, c := range b.Coaches {
+	for _, c := range b.cfg.Coaches {
 		if c.ID == u.ID {
 			return c, true
 		}
@@ -44,7 +44,7 @@ func (b *Bot) coach(u *models.User) (Coach, bool) {
 func (b *Bot) onCoachCommand(tx *store.Tx, m *models.Message, name, args string, fx *effects) (bool, error) {
 	co, _ := b.coach(m.From)
 	chat := m.Chat.ID
-	lang := b.DefaultLanguage
+	lang := b.cfg.DefaultLanguage
 	if m.From != nil && m.From.LanguageCode != "" {
 		lang = m.From.LanguageCode
 	}
@@ -90,8 +90,8 @@ func (b *Bot) invite(tx *store.Tx, fx *effects, co Coach, chat int64, lang, note
 		return fmt.Errorf("invite code: %w", err)
 	}
 	code := base64.RawURLEncoding.EncodeToString(raw[:])
-	now := b.Now()
-	ttl := b.InviteTTL
+	now := b.now()
+	ttl := b.cfg.InviteTTL
 	if ttl <= 0 {
 		ttl = 14 * 24 * time.Hour
 	}
@@ -99,7 +99,7 @@ func (b *Bot) invite(tx *store.Tx, fx *effects, co Coach, chat int64, lang, note
 	if err := tx.PutInvite(inv); err != nil {
 		return err
 	}
-	link := "https://t.me/" + b.Username + "?start=" + code
+	link := "https://t.me/" + b.cfg.Username + "?start=" + code
 	v := prompts.Vars{Name: co.Name, Until: b.words(lang).DateYear(inv.ExpiresAt.UTC())}
 	return b.say(tx, fx, chat, b.text(lang, "coach_invite", v)+"\n\n"+link)
 }
@@ -205,7 +205,7 @@ func (b *Bot) listClients(tx *store.Tx, fx *effects, co Coach, chat int64, lang 
 	if len(cs) == 0 {
 		return b.say(tx, fx, chat, b.text(lang, "coach_no_clients", prompts.Vars{Name: co.Name}))
 	}
-	now := b.Now()
+	now := b.now()
 	var blocks []string
 	for _, c := range cs {
 		line, err := b.clientSummary(tx, c, now, lang)
@@ -303,7 +303,7 @@ func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 // journalOf shows a client's answers day by day, with each question as
 // it was asked, split into messages that fit Telegram.
 func (b *Bot) journalOf(tx *store.Tx, fx *effects, chat int64, lang string, c store.Client, days int) error {
-	rs, err := tx.Replies(c.ChatID, b.Now().AddDate(0, 0, -days))
+	rs, err := tx.Replies(c.ChatID, b.now().AddDate(0, 0, -days))
 	if err != nil {
 		return err
 	}
@@ -367,7 +367,7 @@ func (b *Bot) coachCopy(chat int64) store.Outgoing {
 
 // protectCoachCopies reports whether what coaches receive about clients
 // is sent with protect_content.
-func (b *Bot) protectCoachCopies() bool { return !b.ForwardableCoachCopies }
+func (b *Bot) protectCoachCopies() bool { return !b.cfg.ForwardableCoachCopies }
 
 // sayLongAs is sayLong with each message made from like (its chat, the
 // client it is about, protection).
@@ -404,16 +404,16 @@ func (b *Bot) exportOf(tx *store.Tx, fx *effects, chat int64, lang string, c sto
 	if err := tx.Export(&buf, store.ExportOptions{ChatID: c.ChatID, Format: "csv"}); err != nil {
 		return err
 	}
-	name := "kindling-" + strconv.FormatInt(c.ChatID, 10) + "-" + b.Now().Format("2006-01-02") + ".csv"
+	name := "kindling-" + strconv.FormatInt(c.ChatID, 10) + "-" + b.now().Format("2006-01-02") + ".csv"
 	return b.enqueue(tx, fx, &store.Outgoing{ChatID: chat, Text: b.text(lang, "coach_export", prompts.Vars{Name: c.Name}), DocumentName: name, Document: buf.Bytes(), About: c.ChatID})
 }
 
 // reload reloads the prompt files now and reports the outcome.
 func (b *Bot) reload(tx *store.Tx, fx *effects, chat int64, lang string) error {
-	if b.Reload == nil {
+	if b.reloadPrompts == nil {
 		return b.say(tx, fx, chat, b.text(lang, "coach_reload_builtin", prompts.Vars{}))
 	}
-	ok, problems := b.Reload()
+	ok, problems := b.reloadPrompts()
 	if ok {
 		return b.say(tx, fx, chat, b.text(lang, "coach_reload_ok", prompts.Vars{}))
 	}
@@ -425,7 +425,7 @@ func (b *Bot) reload(tx *store.Tx, fx *effects, chat int64, lang string) error {
 func (b *Bot) onInviteWhileEnrolled(tx *store.Tx, fx *effects, c *store.Client, code string) error {
 	v := prompts.Vars{Name: c.Name}
 	inv, err := tx.Invite(code)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && (inv.UsedBy != 0 || !b.Now().Before(inv.ExpiresAt))) {
+	if errors.Is(err, store.ErrNotFound) || (err == nil && (inv.UsedBy != 0 || !b.now().Before(inv.ExpiresAt))) {
 		return b.say(tx, fx, c.ChatID, b.text(c.Language, "welcome_back", v))
 	}
 	if err != nil {
@@ -434,7 +434,7 @@ func (b *Bot) onInviteWhileEnrolled(tx *store.Tx, fx *effects, c *store.Client, 
 	if inv.Coach == c.Coach {
 		return b.say(tx, fx, c.ChatID, b.text(c.Language, "welcome_back", v))
 	}
-	for _, co := range b.Coaches {
+	for _, co := range b.cfg.Coaches {
 		if co.ID == inv.Coach {
 			v.Coach = co.Name
 		}
@@ -473,7 +473,7 @@ func (b *Bot) onMovePress(tx *store.Tx, q *models.CallbackQuery, chat int64, mes
 	if err != nil {
 		return err
 	}
-	inv.UsedBy, inv.UsedAt = chat, b.Now()
+	inv.UsedBy, inv.UsedAt = chat, b.now()
 	if err := tx.PutInvite(inv); err != nil {
 		return err
 	}
@@ -481,7 +481,7 @@ func (b *Bot) onMovePress(tx *store.Tx, q *models.CallbackQuery, chat int64, mes
 	if err := tx.PutClient(c); err != nil {
 		return err
 	}
-	for _, co := range b.Coaches {
+	for _, co := range b.cfg.Coaches {
 		if co.ID == c.Coach {
 			v.Coach = co.Name
 		}
@@ -492,12 +492,11 @@ func (b *Bot) onMovePress(tx *store.Tx, q *models.CallbackQuery, chat int64, mes
 // TellCoaches sends every coach the same lines (such as the problems of a
 // prompt reload), packed into as few messages as fit.
 func (b *Bot) TellCoaches(lines []string) error {
-	b.init()
 	var fx effects
-	err := b.DB.Update(func(tx *store.Tx) error {
+	err := b.db.Update(func(tx *store.Tx) error {
 		fx = effects{}
-		for _, co := range b.Coaches {
-			if err := b.sayLong(tx, &fx, co.ID, b.text(b.DefaultLanguage, "coach_prompts_broken", prompts.Vars{Name: co.Name}), lines); err != nil {
+		for _, co := range b.cfg.Coaches {
+			if err := b.sayLong(tx, &fx, co.ID, b.text(b.cfg.DefaultLanguage, "coach_prompts_broken", prompts.Vars{Name: co.Name}), lines); err != nil {
 				return err
 			}
 		}
@@ -523,11 +522,10 @@ type digestState struct {
 // only records each digest and enqueues it, and skips a coach whose
 // digest of the day another run recorded meanwhile.
 func (b *Bot) Digests(now time.Time) error {
-	b.init()
 	var plans []digestPlan
-	err := b.DB.View(func(tx *store.Tx) error {
+	err := b.db.View(func(tx *store.Tx) error {
 		plans = plans[:0]
-		for _, co := range b.Coaches {
+		for _, co := range b.cfg.Coaches {
 			p, due, err := b.digest(tx, co, now)
 			if err != nil {
 				return err
@@ -542,7 +540,7 @@ func (b *Bot) Digests(now time.Time) error {
 		return err
 	}
 	sent := false
-	err = b.DB.Update(func(tx *store.Tx) error {
+	err = b.db.Update(func(tx *store.Tx) error {
 		sent = false
 		for _, p := range plans {
 			fx := effects{bulk: true}
@@ -586,7 +584,7 @@ func (b *Bot) sendDigest(tx *store.Tx, fx *effects, p digestPlan, now time.Time)
 	if len(p.lines) == 0 {
 		return nil
 	}
-	lang := b.DefaultLanguage
+	lang := b.cfg.DefaultLanguage
 	lines := append(p.lines[:len(p.lines):len(p.lines)], b.text(lang, "coach_digest_footer", prompts.Vars{}))
 	return b.sayLongAs(tx, fx, b.coachCopy(p.co.ID), b.text(lang, "coach_digest", prompts.Vars{Name: p.co.Name}), lines)
 }
@@ -597,7 +595,7 @@ func (b *Bot) sendDigest(tx *store.Tx, fx *effects, p digestPlan, now time.Time)
 func (b *Bot) digest(tx *store.Tx, co Coach, now time.Time) (p digestPlan, due bool, err error) {
 	zone := co.TimeZone
 	if zone == "" {
-		zone = b.DefaultTimeZone
+		zone = b.cfg.DefaultTimeZone
 	}
 	loc, err := loadZone(zone)
 	if err != nil {

@@ -61,7 +61,7 @@ func (b *Bot) onCommand(tx *store.Tx, m *models.Message, name, args string, fx *
 		}
 	}
 	v := prompts.Vars{Name: c.Name, Time: c.SendTime, TimeZone: c.TimeZone}
-	now := b.Now()
+	now := b.now()
 	switch name {
 	case "help":
 		return b.say(tx, fx, chatID, b.text(c.Language, "help", v))
@@ -72,7 +72,7 @@ func (b *Bot) onCommand(tx *store.Tx, m *models.Message, name, args string, fx *
 		if c.Status == store.StatusStopped {
 			return b.say(tx, fx, chatID, b.text(c.Language, "today_stopped", v))
 		}
-		started, err := b.Planner.StartToday(tx, &c, now)
+		started, err := b.planner.StartToday(tx, &c, now)
 		if err != nil {
 			return err
 		}
@@ -120,7 +120,7 @@ func (b *Bot) onCommand(tx *store.Tx, m *models.Message, name, args string, fx *
 		if c.Status == store.StatusStopped || c.Status == store.StatusPaused || c.Status == store.StatusUnreachable {
 			c.Status, c.PausedUntil = store.StatusActive, time.Time{}
 		}
-		if err := b.Planner.Reschedule(tx, &c, now); err != nil {
+		if err := b.planner.Reschedule(tx, &c, now); err != nil {
 			return err
 		}
 		if err := tx.PutClient(c); err != nil {
@@ -129,7 +129,7 @@ func (b *Bot) onCommand(tx *store.Tx, m *models.Message, name, args string, fx *
 		return b.say(tx, fx, chatID, b.text(c.Language, "resumed", v))
 	case "stop":
 		c.Status, c.PausedUntil = store.StatusStopped, time.Time{}
-		if err := b.Planner.Reschedule(tx, &c, now); err != nil {
+		if err := b.planner.Reschedule(tx, &c, now); err != nil {
 			return err
 		}
 		if err := tx.PutClient(c); err != nil {
@@ -170,7 +170,7 @@ func (b *Bot) givenToday(tx *store.Tx, c *store.Client, now time.Time) (bool, er
 // (day 0's evening) and that hour has not come, with the local time it
 // comes at: /today does not send it early.
 func (b *Bot) laterToday(tx *store.Tx, c *store.Client, now time.Time) (string, bool, error) {
-	step, ok, err := b.Planner.Today(tx, c, now)
+	step, ok, err := b.planner.Today(tx, c, now)
 	if err != nil || !ok || step.At.IsZero() || !now.Before(step.At) {
 		return "", false, err
 	}
@@ -198,11 +198,11 @@ func (b *Bot) pause(tx *store.Tx, fx *effects, c *store.Client, args string) err
 		}
 		// Until the start of the local day n days from now: that day's
 		// questions come as usual.
-		now := b.Now().In(loc)
+		now := b.now().In(loc)
 		c.PausedUntil = time.Date(now.Year(), now.Month(), now.Day()+n, 0, 0, 0, 0, loc)
 		v.Until = b.formatDay(c.Language, c.PausedUntil)
 	}
-	if err := b.Planner.Reschedule(tx, c, b.Now()); err != nil {
+	if err := b.planner.Reschedule(tx, c, b.now()); err != nil {
 		return err
 	}
 	if err := tx.PutClient(*c); err != nil {

@@ -23,6 +23,7 @@ import (
 	"kindling/safety"
 	"kindling/schedule"
 	"kindling/store"
+	"kindling/telegram"
 	"kindling/telegramtest"
 )
 
@@ -72,12 +73,12 @@ type harnessConfig struct {
 	catchUp     time.Duration
 	remindAfter time.Duration
 	quiet       string
-	sender      func(s *bot.Sender)
+	sender      func(s *telegram.Sender)
 	beforeStart func(h *harness)
 	proxy       func(next http.Handler) http.Handler
 	classifier  func(net *safety.Net) bot.Classifier
 	escalateTo  []int64
-	bot         func(b *bot.Bot)
+	bot         func(o *bot.Options)
 }
 
 type option func(*harnessConfig)
@@ -88,8 +89,8 @@ func withClassifier(f func(net *safety.Net) bot.Classifier) option {
 	return func(c *harnessConfig) { c.classifier = f }
 }
 
-// withBot changes the bot's settings before it starts.
-func withBot(f func(b *bot.Bot)) option { return func(c *harnessConfig) { c.bot = f } }
+// withBot changes the bot's options before it is made.
+func withBot(f func(o *bot.Options)) option { return func(c *harnessConfig) { c.bot = f } }
 
 // withEscalateTo sets the chats an alert escalates to.
 func withEscalateTo(ids ...int64) option { return func(c *harnessConfig) { c.escalateTo = ids } }
@@ -103,7 +104,7 @@ func withEnrollment(mode bot.Enrollment) option {
 
 func withCoaches(cs ...bot.Coach) option { return func(c *harnessConfig) { c.coaches = cs } }
 
-func withSender(f func(s *bot.Sender)) option { return func(c *harnessConfig) { c.sender = f } }
+func withSender(f func(s *telegram.Sender)) option { return func(c *harnessConfig) { c.sender = f } }
 
 // withProxy puts an HTTP handler between the bot and the fake Telegram,
 // for faults the fake cannot inject.
@@ -131,7 +132,7 @@ type harness struct {
 	db     *store.DB
 	sched  *schedule.Scheduler
 	bot    *bot.Bot
-	sender *bot.Sender
+	sender *telegram.Sender
 
 	ctx     context.Context // of the running bot
 	cancel  context.CancelFunc
@@ -207,11 +208,11 @@ func (h *harness) start() {
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	api, err := bot.NewAPI(h.srv.Token(), h.apiURL, 10*time.Second)
+	api, err := telegram.NewAPI(h.srv.Token(), h.apiURL, 10*time.Second)
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	h.sender = &bot.Sender{Rate: 1000, PerChat: -1, Backoff: time.Millisecond, MaxBackoff: 20 * time.Millisecond, RetryAfterUnit: 10 * time.Millisecond, Logger: log}
+	h.sender = &telegram.Sender{Rate: 1000, PerChat: -1, Backoff: time.Millisecond, MaxBackoff: 20 * time.Millisecond, RetryAfterUnit: 10 * time.Millisecond, Logger: log}
 	if h.cfg.sender != nil {
 		h.cfg.sender(h.sender)
 	}
@@ -219,23 +220,26 @@ func (h *harness) start() {
 	if h.cfg.classifier != nil {
 		classifier = h.cfg.classifier(net)
 	}
-	h.bot = &bot.Bot{
-		DB: db, Prompts: promptSet, Planner: h.sched, API: api, Logger: log, Now: h.clock.Now,
-		Sender:          h.sender,
-		DefaultSequence: "after-session", DefaultLanguage: "en",
-		DefaultTime: "09:00", DefaultTimeZone: "UTC",
-		DataDir:    filepath.Dir(h.dbPath),
-		Enrollment: h.cfg.enrollment, InviteTTL: 14 * 24 * time.Hour, Coaches: h.cfg.coaches,
-		Username: "kindling_test_bot", NotFoundRetry: 20 * time.Millisecond,
-		Safety: classifier, CrisisMessage: maps.Clone(safety.DefaultCrisisMessage),
-		LowestMoodTwice: true, LowestMoodCheck: true,
-		EscalateTo: h.cfg.escalateTo, EscalateAfter: 15 * time.Minute, CheckTimeout: 30 * time.Minute,
+	opts := bot.Options{
+		Deps: bot.Deps{DB: db, Prompts: promptSet, Planner: h.sched, API: api, Logger: log, Now: h.clock.Now,
+			Sender: h.sender, Safety: classifier},
+		Settings: bot.Settings{
+			DefaultSequence: "after-session", DefaultLanguage: "en",
+			DefaultTime: "09:00", DefaultTimeZone: "UTC",
+			DataDir:    filepath.Dir(h.dbPath),
+			Enrollment: h.cfg.enrollment, InviteTTL: 14 * 24 * time.Hour, Coaches: h.cfg.coaches,
+			Username: "kindling_test_bot", NotFoundRetry: 20 * time.Millisecond,
+			CrisisMessage:   maps.Clone(safety.DefaultCrisisMessage),
+			LowestMoodTwice: true, LowestMoodCheck: true,
+			EscalateTo: h.cfg.escalateTo, EscalateAfter: 15 * time.Minute, CheckTimeout: 30 * time.Minute,
+		},
 	}
 	if h.cfg.bot != nil {
-		h.cfg.bot(h.bot)
+		h.cfg.bot(&opts)
 	}
+	h.bot = bot.New(opts)
 	h.sched.Conversation = h.bot
-	poller := &bot.Poller{URL: h.apiURL, Token: h.srv.Token(), Timeout: 5 * time.Second, RetryWait: 20 * time.Millisecond}
+	poller := &telegram.Poller{URL: h.apiURL, Token: h.srv.Token(), Timeout: 5 * time.Second, RetryWait: 20 * time.Millisecond}
 
 	h.ctx, h.cancel = context.WithCancel(context.Background())
 	h.bot.SetCommands(h.ctx)

@@ -54,7 +54,7 @@ func (b *Bot) onStart(tx *store.Tx, m *models.Message, code string, fx *effects)
 	case !errors.Is(err, store.ErrNotFound):
 		return err
 	}
-	if b.Enrollment != EnrollOpen || code != "" {
+	if b.cfg.Enrollment != EnrollOpen || code != "" {
 		if refusal, err := b.checkInvite(tx, code, lang); err != nil {
 			return err
 		} else if refusal != "" {
@@ -94,7 +94,7 @@ func (b *Bot) checkInvite(tx *store.Tx, code, lang string) (string, error) {
 	if inv.UsedBy != 0 {
 		return b.text(lang, "invite_used", prompts.Vars{}), nil
 	}
-	if !inv.ExpiresAt.IsZero() && !b.Now().Before(inv.ExpiresAt) {
+	if !inv.ExpiresAt.IsZero() && !b.now().Before(inv.ExpiresAt) {
 		return b.text(lang, "invite_expired", prompts.Vars{}), nil
 	}
 	return "", nil
@@ -115,7 +115,7 @@ func (b *Bot) onConsent(tx *store.Tx, q *models.CallbackQuery, chatID int64, mes
 		return b.say(tx, fx, chatID, b.text(lang, "consent_declined", prompts.Vars{Name: q.From.FirstName}))
 	}
 	var coach int64
-	if b.Enrollment != EnrollOpen || code != "" {
+	if b.cfg.Enrollment != EnrollOpen || code != "" {
 		refusal, err := b.checkInvite(tx, code, lang)
 		if err != nil {
 			return err
@@ -127,20 +127,20 @@ func (b *Bot) onConsent(tx *store.Tx, q *models.CallbackQuery, chatID int64, mes
 		if err != nil {
 			return err
 		}
-		inv.UsedBy, inv.UsedAt = chatID, b.Now()
+		inv.UsedBy, inv.UsedAt = chatID, b.now()
 		if err := tx.PutInvite(inv); err != nil {
 			return err
 		}
 		coach = inv.Coach
 	}
-	now := b.Now()
+	now := b.now()
 	if lang == "" {
-		lang = b.DefaultLanguage
+		lang = b.cfg.DefaultLanguage
 	}
 	c := store.Client{
 		ChatID: chatID, UserID: q.From.ID, Name: strings.TrimSpace(q.From.FirstName), Username: q.From.Username,
-		Language: prompts.BaseLanguage(lang), TimeZone: b.DefaultTimeZone, SendTime: b.DefaultTime,
-		Sequence: b.DefaultSequence, Status: store.StatusActive, Coach: coach,
+		Language: prompts.BaseLanguage(lang), TimeZone: b.cfg.DefaultTimeZone, SendTime: b.cfg.DefaultTime,
+		Sequence: b.cfg.DefaultSequence, Status: store.StatusActive, Coach: coach,
 		ConsentAt: now, CreatedAt: now, Setup: "timezone",
 	}
 	if err := tx.PutClient(c); err != nil {
@@ -214,7 +214,7 @@ func setupKind(step string) callbackKind {
 func (b *Bot) onSetupInput(tx *store.Tx, c *store.Client, kind callbackKind, input string, fx *effects) error {
 	input = strings.TrimSpace(input)
 	v := prompts.Vars{Name: c.Name}
-	now := b.Now()
+	now := b.now()
 	onboarding := c.Setup != ""
 	switch kind {
 	case kindZone:
@@ -282,7 +282,7 @@ func (b *Bot) onSetupInput(tx *store.Tx, c *store.Client, kind callbackKind, inp
 		}
 	}
 	c.Flow = ""
-	if err := b.Planner.Reschedule(tx, c, now); err != nil {
+	if err := b.planner.Reschedule(tx, c, now); err != nil {
 		return err
 	}
 	if err := tx.PutClient(*c); err != nil {

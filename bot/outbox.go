@@ -1,16 +1,13 @@
 package bot
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"sync"
 	"time"
 
-	tgbot "github.com/go-telegram/bot"
-	"github.com/go-telegram/bot/models"
-
 	"kindling/store"
+	"kindling/telegram"
 )
 
 // drainBatch is how many outbox rows one pass reads.
@@ -26,7 +23,7 @@ const drainWorkers = 128
 // button press answered in between waits a fraction of a second, not
 // seconds, behind a broadcast.
 func (b *Bot) workers() int {
-	rate := b.Sender.Rate
+	rate := b.sender.Rate
 	if rate <= 0 {
 		rate = 25
 	}
@@ -35,7 +32,6 @@ func (b *Bot) workers() int {
 
 // Wake tells the drain loop that the outbox has new rows.
 func (b *Bot) Wake() {
-	b.init()
 	select {
 	case b.wake <- struct{}{}:
 	default:
@@ -52,8 +48,8 @@ const urgentRetryMax = 30 * time.Second
 const notFoundFor = 24 * time.Hour
 
 func (b *Bot) notFoundRetry() time.Duration {
-	if b.NotFoundRetry > 0 {
-		return b.NotFoundRetry
+	if b.cfg.NotFoundRetry > 0 {
+		return b.cfg.NotFoundRetry
 	}
 	return time.Minute
 }
@@ -69,7 +65,6 @@ func (b *Bot) notFoundRetry() time.Duration {
 // doing, go out through Sender.DoUrgent, and when Telegram does not take
 // them they are tried again within urgentRetryMax.
 func (b *Bot) Drain(ctx context.Context) {
-	b.init()
 	b.sweepDocuments()
 	workers := b.workers()
 	var (
@@ -219,7 +214,7 @@ func (l *urgentLane) nextRetry() (time.Duration, bool) {
 func (b *Bot) dispatchUrgent(ctx context.Context, wg *sync.WaitGroup, results chan<- drainResult, lane *urgentLane, inFlight map[uint64]bool) error {
 	var rows []store.Outgoing
 	seen := 0
-	err := b.DB.View(func(tx *store.Tx) error {
+	err := b.db.View(func(tx *store.Tx) error {
 		return tx.OutboxEach(true, func(r store.OutboxRow) (bool, error) {
 			seen++
 			if !inFlight[r.ID] {
@@ -307,7 +302,7 @@ func (b *Bot) dispatch(ctx context.Context, wg *sync.WaitGroup, results chan<- d
 	}
 	read.pass++
 	read.scan = read.scan[:0]
-	err := b.DB.View(func(tx *store.Tx) error {
+	err := b.db.View(func(tx *store.Tx) error {
 		return tx.OutboxEach(false, func(r store.OutboxRow) (bool, error) {
 			if inFlight[r.ID] {
 				return true, nil
@@ -395,11 +390,11 @@ func (b *Bot) sendChat(ctx context.Context, msgs []store.Outgoing) (int, bool) {
 	for _, o := range msgs {
 		id, err := b.sendOutgoing(ctx, o)
 		switch {
-		case errors.Is(err, errGone):
+		case errors.Is(err, telegram.ErrGone):
 			done++
 		case err == nil:
 			told := false
-			if err := b.DB.Batch(func(tx *store.Tx) error {
+			if err := b.db.Batch(func(tx *store.Tx) error {
 				if err := tx.Sent(o.ID, id); err != nil {
 					return err
 				}
@@ -418,7 +413,7 @@ func (b *Bot) sendChat(ctx context.Context, msgs []store.Outgoing) (int, bool) {
 				b.Wake()
 			}
 			done++
-		case errors.Is(err, ErrUnreachable):
+		case errors.Is(err, telegram.ErrUnreachable):
 			b.logger().Warn("chat unreachable", "chat", o.ChatID)
 			b.alertUndelivered(o) // before the row goes: the outbox is never seen idle in between
 			if err := b.markUnreachable(o.ChatID); err != nil {
@@ -427,7 +422,7 @@ func (b *Bot) sendChat(ctx context.Context, msgs []store.Outgoing) (int, bool) {
 				b.removeDocuments(o.ChatID)
 			}
 			return done + 1, false
-		case errors.Is(err, ErrChatNotFound):
+		case errors.Is(err, telegram.ErrChatNotFound):
 			// A coach who never opened the bot's chat is answered this way:
 			// an alert to them reaches the others now, and is still tried.
 			b.alertUndelivered(o)
@@ -443,10 +438,10 @@ func (b *Bot) sendChat(ctx context.Context, msgs []store.Outgoing) (int, bool) {
 				b.logger().Warn("telegram did not find the chat; trying again later", "chat", o.ChatID, "retry_in", b.notFoundRetry())
 			}
 			return done, true
-		case errors.Is(err, ErrRejected):
+		case errors.Is(err, telegram.ErrRejected):
 			b.logger().Error("message rejected by telegram, dropped", "chat", o.ChatID, "err", err)
 			b.alertUndelivered(o)
-			if err := b.DB.Batch(func(tx *store.Tx) error { return tx.DropOutgoing(o.ID) }); err != nil {
+			if err := b.db.Batch(func(tx *store.Tx) error { return tx.DropOutgoing(o.ID) }); err != nil {
 				return done, false
 			}
 			b.removeDocument(o)
@@ -482,8 +477,8 @@ func chatFound(tx *store.Tx, chatID int64) error {
 // chat that is not a client's (a coach's), the row is dropped once it is
 // notFoundFor old.
 func (b *Bot) chatNotFound(o store.Outgoing) (gone bool, err error) {
-	now := b.Now()
-	err = b.DB.Batch(func(tx *store.Tx) error {
+	now := b.now()
+	err = b.db.Batch(func(tx *store.Tx) error {
 		gone = false // this function may run more than once
 		c, err := tx.Client(o.ChatID)
 		if errors.Is(err, store.ErrNotFound) {
@@ -512,7 +507,7 @@ func (b *Bot) chatNotFound(o store.Outgoing) (gone bool, err error) {
 // markUnreachable stops a client's schedule and drops what was waiting
 // for them: Telegram will not deliver it.
 func (b *Bot) markUnreachable(chatID int64) error {
-	return b.DB.Batch(func(tx *store.Tx) error { return unreachable(tx, chatID) })
+	return b.db.Batch(func(tx *store.Tx) error { return unreachable(tx, chatID) })
 }
 
 // unreachable marks the client unreachable in tx (see markUnreachable).
@@ -540,59 +535,46 @@ func (b *Bot) sendOutgoing(ctx context.Context, o store.Outgoing) (int, error) {
 		return 0, err
 	}
 	var id int
-	do := b.Sender.Do
+	do := b.sender.Do
 	if o.Urgent {
-		do = b.Sender.DoUrgent
+		do = b.sender.DoUrgent
 	}
 	err = do(ctx, o.ChatID, func(ctx context.Context) error {
 		// Before every try: the row may have gone since it was read, as
 		// when its client erased their data (with everything about them).
 		waiting := true
-		if err := b.DB.View(func(tx *store.Tx) error { waiting = tx.Waiting(o.ID); return nil }); err != nil {
+		if err := b.db.View(func(tx *store.Tx) error { waiting = tx.Waiting(o.ID); return nil }); err != nil {
 			return err
 		}
 		if !waiting {
-			return errGone
+			return telegram.ErrGone
 		}
-		if j := b.jsonAPI(); j != nil && doc == nil {
-			var err error
-			id, err = j.sendMessage(ctx, &o)
-			return err
-		}
-		var m *models.Message
 		var err error
 		if doc != nil {
-			m, err = b.API.SendDocument(ctx, &tgbot.SendDocumentParams{
-				ChatID:   o.ChatID,
-				Document: &models.InputFileUpload{Filename: o.DocumentName, Data: bytes.NewReader(doc)},
-				Caption:  o.Text, ProtectContent: o.Protect,
+			id, err = b.api.SendDocument(ctx, telegram.Document{
+				ChatID: o.ChatID, Name: o.DocumentName, Data: doc, Caption: o.Text, Protect: o.Protect,
 			})
 		} else {
-			p := &tgbot.SendMessageParams{ChatID: o.ChatID, Text: o.Text, ParseMode: models.ParseMode(o.ParseMode), ProtectContent: o.Protect}
-			if len(o.Keyboard) > 0 {
-				p.ReplyMarkup = keyboard(o.Keyboard)
-			}
-			m, err = b.API.SendMessage(ctx, p)
+			id, err = b.api.SendText(ctx, telegram.Text{
+				ChatID: o.ChatID, Text: o.Text, ParseMode: o.ParseMode, Protect: o.Protect, Keyboard: keyboard(o.Keyboard),
+			})
 		}
-		if err != nil {
-			return err
-		}
-		if m != nil {
-			id = m.ID
-		}
-		return nil
+		return err
 	})
 	return id, err
 }
 
-func keyboard(rows [][]store.Button) *models.InlineKeyboardMarkup {
-	k := &models.InlineKeyboardMarkup{}
-	for _, row := range rows {
-		var r []models.InlineKeyboardButton
-		for _, btn := range row {
-			r = append(r, models.InlineKeyboardButton{Text: btn.Text, CallbackData: btn.Data})
+// keyboard is the inline keyboard of an outbox row, as telegram sends it.
+func keyboard(rows [][]store.Button) [][]telegram.Button {
+	if len(rows) == 0 {
+		return nil
+	}
+	k := make([][]telegram.Button, len(rows))
+	for i, row := range rows {
+		k[i] = make([]telegram.Button, len(row))
+		for j, btn := range row {
+			k[i][j] = telegram.Button{Text: btn.Text, Data: btn.Data}
 		}
-		k.InlineKeyboard = append(k.InlineKeyboard, r)
 	}
 	return k
 }
@@ -605,7 +587,6 @@ const idleScan = 256
 // another try at a chat Telegram did not find) or ctx ends. The demo, the stop and
 // tests use it to let the conversation settle before moving on.
 func (b *Bot) WaitIdle(ctx context.Context) error {
-	b.init()
 	for {
 		var n int
 		// Rows are decoded only to learn their chat, and only when some
@@ -629,7 +610,7 @@ func (b *Bot) WaitIdle(ctx context.Context) error {
 			}
 			return n == 0 && seen < idleScan, nil
 		}
-		err := b.DB.View(func(tx *store.Tx) error {
+		err := b.db.View(func(tx *store.Tx) error {
 			if err := tx.OutboxEach(true, look); err != nil || n > 0 || seen >= idleScan {
 				return err
 			}
