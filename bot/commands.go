@@ -42,13 +42,7 @@ func (b *Bot) onCommand(tx *store.Tx, m *models.Message, name, args string, fx *
 	}
 	c, err := tx.Client(chatID)
 	if errors.Is(err, store.ErrNotFound) {
-		if name == "help" {
-			return b.say(tx, fx, chatID, b.text(lang, "help", prompts.Vars{Name: firstName(m.From)}))
-		}
-		if isKnown(name) {
-			return b.say(tx, fx, chatID, b.text(lang, "not_started", prompts.Vars{Name: firstName(m.From)}))
-		}
-		return b.say(tx, fx, chatID, b.text(lang, "unknown_command", prompts.Vars{}))
+		return b.commandBeforeStart(tx, fx, m, name, lang)
 	}
 	if err != nil {
 		return err
@@ -66,39 +60,7 @@ func (b *Bot) onCommand(tx *store.Tx, m *models.Message, name, args string, fx *
 	case "help":
 		return b.say(tx, fx, chatID, b.text(c.Language, "help", v))
 	case "today":
-		if c.Setup != "" {
-			return b.askSetup(tx, fx, &c)
-		}
-		if c.Status == store.StatusStopped {
-			return b.say(tx, fx, chatID, b.text(c.Language, "today_stopped", v))
-		}
-		started, err := b.planner.StartToday(tx, &c, now)
-		if err != nil {
-			return err
-		}
-		if started {
-			fx.sent = true
-			return tx.PutClient(c)
-		}
-		if _, open, err := openDelivery(tx, chatID); err != nil {
-			return err
-		} else if open {
-			return b.say(tx, fx, chatID, b.text(c.Language, "today_open", v))
-		}
-		if at, later, err := b.laterToday(tx, &c, now); err != nil {
-			return err
-		} else if later {
-			v.Time = at
-			return b.say(tx, fx, chatID, b.text(c.Language, "today_later", v))
-		}
-		given, err := b.givenToday(tx, &c, now)
-		if err != nil {
-			return err
-		}
-		if given {
-			return b.say(tx, fx, chatID, b.text(c.Language, "today_already", v))
-		}
-		return b.say(tx, fx, chatID, b.text(c.Language, "today_nothing", v))
+		return b.today(tx, fx, &c, v, now)
 	case "session":
 		if args == "" {
 			return b.startFlow(tx, fx, &c, "session")
@@ -120,22 +82,10 @@ func (b *Bot) onCommand(tx *store.Tx, m *models.Message, name, args string, fx *
 		if c.Status == store.StatusStopped || c.Status == store.StatusPaused || c.Status == store.StatusUnreachable {
 			c.Status, c.PausedUntil = store.StatusActive, time.Time{}
 		}
-		if err := b.planner.Reschedule(tx, &c, now); err != nil {
-			return err
-		}
-		if err := tx.PutClient(c); err != nil {
-			return err
-		}
-		return b.say(tx, fx, chatID, b.text(c.Language, "resumed", v))
+		return b.setStatus(tx, fx, &c, v, now, "resumed")
 	case "stop":
 		c.Status, c.PausedUntil = store.StatusStopped, time.Time{}
-		if err := b.planner.Reschedule(tx, &c, now); err != nil {
-			return err
-		}
-		if err := tx.PutClient(c); err != nil {
-			return err
-		}
-		return b.say(tx, fx, chatID, b.text(c.Language, "stopped", v))
+		return b.setStatus(tx, fx, &c, v, now, "stopped")
 	case "intention":
 		return b.setIntention(tx, fx, &c, args)
 	case "safetyplan":
@@ -150,6 +100,68 @@ func (b *Bot) onCommand(tx *store.Tx, m *models.Message, name, args string, fx *
 		return b.sendProgress(tx, fx, &c)
 	}
 	return b.say(tx, fx, chatID, b.text(c.Language, "unknown_command", v))
+}
+
+// today answers /today: today's step now if there is one to give, or
+// why not.
+func (b *Bot) today(tx *store.Tx, fx *effects, c *store.Client, v prompts.Vars, now time.Time) error {
+	chatID := c.ChatID
+	if c.Setup != "" {
+		return b.askSetup(tx, fx, c)
+	}
+	if c.Status == store.StatusStopped {
+		return b.say(tx, fx, chatID, b.text(c.Language, "today_stopped", v))
+	}
+	started, err := b.planner.StartToday(tx, c, now)
+	if err != nil {
+		return err
+	}
+	if started {
+		fx.sent = true
+		return tx.PutClient(*c)
+	}
+	if _, open, err := openDelivery(tx, chatID); err != nil {
+		return err
+	} else if open {
+		return b.say(tx, fx, chatID, b.text(c.Language, "today_open", v))
+	}
+	if at, later, err := b.laterToday(tx, c, now); err != nil {
+		return err
+	} else if later {
+		v.Time = at
+		return b.say(tx, fx, chatID, b.text(c.Language, "today_later", v))
+	}
+	given, err := b.givenToday(tx, c, now)
+	if err != nil {
+		return err
+	}
+	if given {
+		return b.say(tx, fx, chatID, b.text(c.Language, "today_already", v))
+	}
+	return b.say(tx, fx, chatID, b.text(c.Language, "today_nothing", v))
+}
+
+// setStatus stores the client's new status, reschedules them and says
+// the message of key.
+func (b *Bot) setStatus(tx *store.Tx, fx *effects, c *store.Client, v prompts.Vars, now time.Time, key string) error {
+	if err := b.planner.Reschedule(tx, c, now); err != nil {
+		return err
+	}
+	if err := tx.PutClient(*c); err != nil {
+		return err
+	}
+	return b.say(tx, fx, c.ChatID, b.text(c.Language, key, v))
+}
+
+// commandBeforeStart answers a command from someone who has not started.
+func (b *Bot) commandBeforeStart(tx *store.Tx, fx *effects, m *models.Message, name, lang string) error {
+	switch {
+	case name == "help":
+		return b.say(tx, fx, m.Chat.ID, b.text(lang, "help", prompts.Vars{Name: firstName(m.From)}))
+	case isKnown(name):
+		return b.say(tx, fx, m.Chat.ID, b.text(lang, "not_started", prompts.Vars{Name: firstName(m.From)}))
+	}
+	return b.say(tx, fx, m.Chat.ID, b.text(lang, "unknown_command", prompts.Vars{}))
 }
 
 func isKnown(name string) bool {

@@ -209,6 +209,45 @@ func setupKind(step string) callbackKind {
 	return ""
 }
 
+// setSessionDay records the session date the client typed (or chose),
+// keeping an intention given before it. It reports true, with the
+// reply enqueued, when the date was refused.
+func (b *Bot) setSessionDay(tx *store.Tx, fx *effects, c *store.Client, input string, v *prompts.Vars, now time.Time) (bool, error) {
+	loc, err := loadZone(c.TimeZone)
+	if err != nil {
+		loc = time.UTC
+	}
+	date, problem := parseSessionDate(input, now.In(loc))
+	if problem != "" {
+		return true, b.say(tx, fx, c.ChatID, b.text(c.Language, problem, *v))
+	}
+	s := store.Session{ChatID: c.ChatID, Date: date, CreatedAt: now}
+	latest, err := tx.LatestSession(c.ChatID)
+	hadLatest := err == nil
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return false, err
+	}
+	if old, found, err := sessionOn(tx, c.ChatID, date); err != nil {
+		return false, err
+	} else if found {
+		s = old
+	}
+	if intention := c.FlowData["intention"]; intention != "" && s.Intention == "" {
+		s.Intention = intention
+		delete(c.FlowData, "intention")
+	}
+	if err := tx.AddSession(s); err != nil {
+		return false, err
+	}
+	v.Date = b.formatDate(c.Language, date)
+	if c.Setup != "" {
+		c.Setup = ""
+	} else if err := b.sessionLogged(tx, fx, c, date, latest, hadLatest); err != nil {
+		return false, err
+	}
+	return false, nil
+}
+
 // onSetupInput takes a time zone (kindZone), a time (kindTime) or a
 // session date (kindSessionDay), typed or pressed, during onboarding or later.
 func (b *Bot) onSetupInput(tx *store.Tx, c *store.Client, kind callbackKind, input string, fx *effects) error {
@@ -248,36 +287,7 @@ func (b *Bot) onSetupInput(tx *store.Tx, c *store.Client, kind callbackKind, inp
 			}
 		}
 	case kindSessionDay:
-		loc, err := loadZone(c.TimeZone)
-		if err != nil {
-			loc = time.UTC
-		}
-		date, problem := parseSessionDate(input, now.In(loc))
-		if problem != "" {
-			return b.say(tx, fx, c.ChatID, b.text(c.Language, problem, v))
-		}
-		s := store.Session{ChatID: c.ChatID, Date: date, CreatedAt: now}
-		latest, err := tx.LatestSession(c.ChatID)
-		hadLatest := err == nil
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			return err
-		}
-		if old, found, err := sessionOn(tx, c.ChatID, date); err != nil {
-			return err
-		} else if found {
-			s = old
-		}
-		if intention := c.FlowData["intention"]; intention != "" && s.Intention == "" {
-			s.Intention = intention
-			delete(c.FlowData, "intention")
-		}
-		if err := tx.AddSession(s); err != nil {
-			return err
-		}
-		v.Date = b.formatDate(c.Language, date)
-		if c.Setup != "" {
-			c.Setup = ""
-		} else if err := b.sessionLogged(tx, fx, c, date, latest, hadLatest); err != nil {
+		if stop, err := b.setSessionDay(tx, fx, c, input, &v, now); stop || err != nil {
 			return err
 		}
 	}
