@@ -107,7 +107,7 @@ func (b *Bot) recordCheckIn(tx *store.Tx, d *store.Delivery, r *store.Reply) err
 	} else if err != nil {
 		return err
 	}
-	if in, ok := b.Prompts().Instrument(r.CheckIn, d.Language); ok {
+	if in, ok := b.prompts().Instrument(r.CheckIn, d.Language); ok {
 		ci.Items = len(in.Items)
 	}
 	ci.Add(store.CheckInAnswer{Item: item, Option: r.Option, Answer: r.Answer, Score: *r.Score, At: r.At})
@@ -119,7 +119,7 @@ func (b *Bot) recordCheckIn(tx *store.Tx, d *store.Delivery, r *store.Reply) err
 // once, whatever the other answers.
 func (b *Bot) checkInVerdict(r *store.Reply) safety.Verdict {
 	inst, item, _ := prompts.SplitCheckInQuestionID(r.QuestionID)
-	for _, in := range b.Prompts().Instruments() {
+	for _, in := range b.prompts().Instruments() {
 		if in.ID == inst && in.StartsCheck(item, *r.Score) {
 			return safety.Verdict{Tier: safety.TierCheck, Rule: "check-in-" + inst + "-" + item, Category: "check-in"}
 		}

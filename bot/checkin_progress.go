@@ -51,7 +51,7 @@ func (b *Bot) checkInStatuses(tx *store.Tx, chatID int64, lang string) ([]checkI
 	}
 	var out []checkInStatus
 	for _, id := range order {
-		in, ok := b.Prompts().Instrument(id, lang)
+		in, ok := b.prompts().Instrument(id, lang)
 		if !ok {
 			continue // no longer in the prompts: its bands are unknown
 		}
@@ -129,7 +129,7 @@ func (b *Bot) checkInCharts(tx *store.Tx, c *store.Client, replies []store.Reply
 		return replies, deliveries, err
 	}
 	for _, ci := range cis {
-		in, ok := b.Prompts().Instrument(ci.Instrument, c.Language)
+		in, ok := b.prompts().Instrument(ci.Instrument, c.Language)
 		if !ok || !ci.Complete || ci.SessionDate == "" {
 			continue
 		}

@@ -71,7 +71,7 @@ func (b *Bot) planSession(tx *store.Tx, c *store.Client, date string) error {
 		return err
 	}
 	if !found {
-		s = store.Session{ChatID: c.ChatID, Date: date, CreatedAt: b.Now()}
+		s = store.Session{ChatID: c.ChatID, Date: date, CreatedAt: b.now()}
 	}
 	if intention := c.FlowData["intention"]; intention != "" && s.Intention == "" {
 		s.Intention = intention
@@ -95,7 +95,7 @@ func (b *Bot) coachSession(tx *store.Tx, fx *effects, co Coach, chat int64, lang
 	// The date is the last one to three words; the rest names the client.
 	for n := min(3, len(f)-1); n >= 1; n-- {
 		when := strings.Join(f[len(f)-n:], " ")
-		date, problem, ok := plannedDate(when, b.Now())
+		date, problem, ok := plannedDate(when, b.now())
 		if !ok {
 			continue
 		}
@@ -118,13 +118,13 @@ func (b *Bot) planSessionFor(tx *store.Tx, fx *effects, co Coach, chat int64, la
 		loc = time.UTC
 	}
 	v := prompts.Vars{Name: c.Name, Coach: co.Name, Date: b.formatDate(lang, date)}
-	if date <= b.Now().In(loc).Format("2006-01-02") {
+	if date <= b.now().In(loc).Format("2006-01-02") {
 		return b.say(tx, fx, chat, b.text(lang, "coach_session_past", v))
 	}
 	if err := b.planSession(tx, &c, date); err != nil {
 		return err
 	}
-	if err := b.Planner.Reschedule(tx, &c, b.Now()); err != nil {
+	if err := b.planner.Reschedule(tx, &c, b.now()); err != nil {
 		return err
 	}
 	if err := tx.PutClient(c); err != nil {
