@@ -38,7 +38,9 @@ type LetterFrame struct {
 // SessionDate is the session's, and journal entries (no question) that either
 // name this session or name none and were written from the session date up
 // to day LetterDays, or up to the session's last answered day if later.
-// Answers with no words (no text, value or voice) are left out.
+// Answers with no words (no text, value or voice) are left out, and so are
+// the answers to a scored check-in's items (a Score): buttons on a scale of
+// how often, not the client's words.
 func Letter(frame LetterFrame, lang, name string, session store.Session, replies []store.Reply) []byte {
 	l := newLetter(frame, lang, name, session, replies)
 	fill := strings.NewReplacer("{name}", escapeInline(oneLine(name)), "{intention}", escapeInline(oneLine(session.Intention)))
@@ -151,7 +153,7 @@ func letterReplies(session store.Session, replies []store.Reply) []letterReply {
 	var picked []letterReply
 	lastDay := LetterDays
 	for _, r := range replies {
-		if r.ChatID != session.ChatID || r.SessionDate != session.Date || !hasWords(r) {
+		if r.ChatID != session.ChatID || r.SessionDate != session.Date || !hasWords(r) || r.Score != nil {
 			continue
 		}
 		picked = append(picked, letterReply{r.Day, r})

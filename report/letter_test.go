@@ -102,6 +102,15 @@ func TestLetter(t *testing.T) {
 		}
 	})
 
+	t.Run("no check-in items", func(t *testing.T) {
+		two := 2
+		rs := append(letterReplies(), store.Reply{ChatID: march.ChatID, SessionDate: march.Date, Day: 7, QuestionID: "wellbeing.worry",
+			Question: "CHECK-IN ITEM", Kind: "check_in", Answer: "Often", CheckIn: "wellbeing", Option: "often", Score: &two})
+		if doc := string(report.Letter(report.LetterFrame{}, "en", "Ana", march, rs)); strings.Contains(doc, "CHECK-IN ITEM") {
+			t.Errorf("the letter quotes a check-in item:\n%s", doc)
+		}
+	})
+
 	t.Run("only this session and this client", func(t *testing.T) {
 		for _, s := range []string{"JANUARY WORDS", "SOMEONE ELSE", "BEFORE THE SESSION", "LONG AFTER", "OTHER SESSION JOURNAL", "## Day 2", "## Day 4"} {
 			if strings.Contains(doc, s) {
