@@ -114,6 +114,8 @@ func botMetrics(a *app) []prometheus.Collector {
 			func() float64 { return float64(a.bot.Stats().UpdatesSkipped) }),
 		counter("kindling_answers_stored_total", "Answers and journal entries stored.",
 			func() float64 { return float64(a.bot.Stats().AnswersStored) }),
+		counter("kindling_check_ins_completed_total", "Scored check-ins answered to their last item.",
+			func() float64 { return float64(a.bot.Stats().CheckInsCompleted) }),
 		&alertCollector{
 			raised: prometheus.NewDesc("kindling_safety_alerts_raised_total", "Safety net firings by tier: alert (a coach is told; checks that became alerts included) and check (the client was asked).", []string{"tier"}, nil),
 			acked:  prometheus.NewDesc("kindling_safety_alerts_acknowledged_total", "Safety alerts someone pressed \"I'm on it\" or \"Resolved\" on.", nil, nil),

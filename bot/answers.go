@@ -300,7 +300,7 @@ func (b *Bot) recordAnswer(tx *store.Tx, fx *effects, c *store.Client, d *store.
 	if err := tx.AddReply(&r); err != nil {
 		return err
 	}
-	if err := b.recordCheckIn(tx, d, &r); err != nil {
+	if err := b.recordCheckIn(tx, fx, d, &r); err != nil {
 		return err
 	}
 	fx.answers++

@@ -286,10 +286,11 @@ func (b *Bot) setMenu(ctx context.Context, m telegram.Menu) bool {
 // effects collects what to do once an update's transaction committed:
 // calls that change nothing stored, such as answering a button press.
 type effects struct {
-	after   []func(ctx context.Context)
-	sent    bool // something was enqueued
-	answers int  // answers and journal entries stored
-	bulk    bool // what is enqueued belongs to a broadcast (see store.Outgoing.Bulk)
+	after    []func(ctx context.Context)
+	sent     bool // something was enqueued
+	answers  int  // answers and journal entries stored
+	checkIns int  // scored check-ins completed
+	bulk     bool // what is enqueued belongs to a broadcast (see store.Outgoing.Bulk)
 
 	raised, checks, escalated int             // alerts raised, checks asked, alerts escalated
 	acked                     []time.Duration // time to acknowledge, per alert acknowledged
@@ -336,6 +337,7 @@ func (b *Bot) Handle(ctx context.Context, u *models.Update) error {
 	}
 	b.stats.updates.Add(1)
 	b.stats.answers.Add(int64(fx.answers))
+	b.stats.checkIns.Add(int64(fx.checkIns))
 	b.committed(&fx)
 	for _, f := range fx.after {
 		f(ctx)

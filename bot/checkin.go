@@ -95,7 +95,7 @@ func (b *Bot) onCheckInPress(tx *store.Tx, q *models.CallbackQuery, chatID int64
 
 // recordCheckIn adds a stored answer to the client's check-in record of
 // the delivery. Other replies are left alone.
-func (b *Bot) recordCheckIn(tx *store.Tx, d *store.Delivery, r *store.Reply) error {
+func (b *Bot) recordCheckIn(tx *store.Tx, fx *effects, d *store.Delivery, r *store.Reply) error {
 	if r.CheckIn == "" || r.Score == nil {
 		return nil
 	}
@@ -110,7 +110,11 @@ func (b *Bot) recordCheckIn(tx *store.Tx, d *store.Delivery, r *store.Reply) err
 	if in, ok := b.prompts().Instrument(r.CheckIn, d.Language); ok {
 		ci.Items = len(in.Items)
 	}
+	was := ci.Complete
 	ci.Add(store.CheckInAnswer{Item: item, Option: r.Option, Answer: r.Answer, Score: *r.Score, At: r.At})
+	if ci.Complete && !was {
+		fx.checkIns++
+	}
 	return tx.PutCheckIn(ci)
 }
 

@@ -121,6 +121,9 @@ func TestCheckInItemByItem(t *testing.T) {
 	if len(cis) != 1 || !cis[0].Complete || cis[0].Total != 8 || cis[0].Day != 0 || cis[0].Items != 6 || cis[0].SessionDate != "2026-03-01" {
 		t.Fatalf("check-ins %+v, want day 0 complete with 8", cis)
 	}
+	if n := h.bot.Stats().CheckInsCompleted; n != 1 {
+		t.Errorf("CheckInsCompleted = %d, want 1", n)
+	}
 
 	// The answered item's buttons are gone: it shows what was chosen.
 	if after, _ := h.srv.Message(u.ID(), first.ID); len(answerButtons(after)) != 0 {

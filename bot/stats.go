@@ -17,6 +17,9 @@ type Stats struct {
 	UpdatesFailed int64
 	// AnswersStored counts answers to questions and journal entries.
 	AnswersStored int64
+	// CheckInsCompleted counts scored check-ins whose last item was
+	// answered.
+	CheckInsCompleted int64
 	// UpdatesSkipped counts updates given up after failing the same way
 	// every time while the store took writes (see Poll); never one whose
 	// write the storage refused.
@@ -54,7 +57,7 @@ var ackBounds = []float64{60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 43200
 
 // counters are the live values behind Stats.
 type counters struct {
-	updates, failed, answers, refused, skipped atomic.Int64
+	updates, failed, answers, refused, skipped, checkIns atomic.Int64
 
 	alertsRaised, checksAsked, alertsAcked, alertsEscalated atomic.Int64
 
@@ -93,6 +96,7 @@ func (b *Bot) Stats() Stats {
 		UpdatesProcessed:   b.stats.updates.Load(),
 		UpdatesFailed:      b.stats.failed.Load(),
 		AnswersStored:      b.stats.answers.Load(),
+		CheckInsCompleted:  b.stats.checkIns.Load(),
 		WebhookRefused:     b.stats.refused.Load(),
 		UpdatesSkipped:     b.stats.skipped.Load(),
 		AlertsRaised:       b.stats.alertsRaised.Load(),
