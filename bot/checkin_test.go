@@ -1,10 +1,12 @@
 package bot_test
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
 	"kindling/prompts"
+	"kindling/report"
 	"kindling/store"
 	"kindling/telegramtest"
 )
@@ -123,6 +125,12 @@ func TestCheckInItemByItem(t *testing.T) {
 	}
 	if n := h.bot.Stats().CheckInsCompleted; n != 1 {
 		t.Errorf("CheckInsCompleted = %d, want 1", n)
+	}
+	// The client's own data holds the check-in with its total.
+	js, _ := myData(t, h, u)
+	var data report.Data
+	if err := json.Unmarshal(js, &data); err != nil || len(data.CheckIns) != 1 || data.CheckIns[0].Total != 8 || len(data.CheckIns[0].Answers) != 6 {
+		t.Errorf("/mydata check-ins %+v, %v", data.CheckIns, err)
 	}
 
 	// The answered item's buttons are gone: it shows what was chosen.

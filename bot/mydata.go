@@ -129,6 +129,9 @@ func clientData(tx *store.Tx, c *store.Client, now time.Time) (report.Data, erro
 	if d.Alerts, err = tx.Alerts(c.ChatID); err != nil {
 		return d, err
 	}
+	if d.CheckIns, err = tx.CheckIns(c.ChatID); err != nil {
+		return d, err
+	}
 	return d, nil
 }
 

@@ -26,8 +26,11 @@ type Data struct {
 	Replies    []store.Reply    `json:"replies"`
 	// Alerts are the times the safety net fired, with who was told and
 	// what became of each; left out of the JSON when there are none.
-	Alerts     []store.Alert `json:"alerts,omitempty"`
-	ExportedAt time.Time     `json:"exported_at"`
+	Alerts []store.Alert `json:"alerts,omitempty"`
+	// CheckIns are the scored check-ins answered, with their totals; left
+	// out of the JSON when there are none.
+	CheckIns   []store.CheckIn `json:"check_ins,omitempty"`
+	ExportedAt time.Time       `json:"exported_at"`
 }
 
 // dataFile is the JSON document: Data's fields after "format".
