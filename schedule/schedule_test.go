@@ -690,3 +690,53 @@ func TestNewSessionIsTheOneException(t *testing.T) {
 		t.Errorf("3 March: %+v", ds[len(ds)-1])
 	}
 }
+
+// TestPlannedSession: a session logged ahead counts from its date; the day
+// before, its day -1 step comes instead of the earlier session's step of
+// that day, at the usual local time across the daylight-saving change of
+// 8 March 2026; the days after the earlier session go on until then.
+func TestPlannedSession(t *testing.T) {
+	ny := mustZone(t, "America/New_York")
+	e := newEnv(t, prompts.Default(), "after-session")
+	e.addClient(1, "America/New_York", "09:00", "2026-03-01", at(t, ny, "2026-03-01 08:00"))
+	e.run(at(t, ny, "2026-03-01 08:00"), at(t, ny, "2026-03-04 12:00")) // days 0 to 3
+	given := len(e.deliveries(1))
+	err := e.db.Update(func(tx *store.Tx) error {
+		if err := tx.AddSession(store.Session{ChatID: 1, Date: "2026-03-09", CreatedAt: at(t, ny, "2026-03-04 12:00")}); err != nil {
+			return err
+		}
+		c, err := tx.Client(1)
+		if err != nil {
+			return err
+		}
+		if err := e.s.Reschedule(tx, &c, at(t, ny, "2026-03-04 12:00")); err != nil {
+			return err
+		}
+		return tx.PutClient(c)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if due := e.client(1).Due; !due.Equal(at(t, ny, "2026-03-06 09:00")) {
+		t.Errorf("due after logging 9 March ahead: %s, want day 5 of the first session", due.In(ny))
+	}
+	e.run(at(t, ny, "2026-03-04 12:00"), at(t, ny, "2026-03-10 12:00"))
+	var got []string
+	for _, d := range e.deliveries(1)[given:] {
+		got = append(got, fmt.Sprintf("%s day %d of %s", d.LocalDate, d.Day, d.SessionDate))
+	}
+	want := []string{
+		"2026-03-06 day 5 of 2026-03-01",
+		"2026-03-08 day -1 of 2026-03-09", // not day 7 of the first: preparing comes first
+		"2026-03-09 day 0 of 2026-03-09",
+		"2026-03-10 day 1 of 2026-03-09",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("deliveries:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	for _, d := range e.deliveries(1) {
+		if d.Day == -1 && !d.SentAt.Equal(at(t, ny, "2026-03-08 09:00")) {
+			t.Errorf("day -1 sent at %s, want 09:00 local on the day clocks change", d.SentAt.In(ny))
+		}
+	}
+}
