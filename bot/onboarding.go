@@ -217,7 +217,7 @@ func (b *Bot) setSessionDay(tx *store.Tx, fx *effects, c *store.Client, input st
 	if err != nil {
 		loc = time.UTC
 	}
-	if date, problem, planned := plannedDate(input, now.In(loc)); planned && c.Setup == "" {
+	if date, problem, planned := plannedDate(input, now.In(loc)); planned {
 		if problem != "" {
 			return true, b.say(tx, fx, c.ChatID, b.text(c.Language, problem, *v))
 		}
@@ -225,6 +225,10 @@ func (b *Bot) setSessionDay(tx *store.Tx, fx *effects, c *store.Client, input st
 			return false, err
 		}
 		v.Date = b.formatDate(c.Language, date)
+		if c.Setup != "" {
+			c.Setup = "" // enrolled before the session: setup_done says so
+			return false, nil
+		}
 		return false, b.say(tx, fx, c.ChatID, b.text(c.Language, "session_planned", *v))
 	}
 	date, problem := parseSessionDate(input, now.In(loc))
@@ -312,10 +316,14 @@ func (b *Bot) onSetupInput(tx *store.Tx, c *store.Client, kind callbackKind, inp
 	}
 	if onboarding {
 		v = prompts.Vars{Name: c.Name, Time: c.SendTime, TimeZone: c.TimeZone}
+		key := "setup_done"
 		if s, err := tx.LatestSession(c.ChatID); err == nil {
 			v.Date = b.formatDate(c.Language, s.Date)
+			if loc, err := loadZone(c.TimeZone); err == nil && s.Date > now.In(loc).Format("2006-01-02") {
+				key = "setup_done_planned"
+			}
 		}
-		return b.say(tx, fx, c.ChatID, b.text(c.Language, "setup_done", v))
+		return b.say(tx, fx, c.ChatID, b.text(c.Language, key, v))
 	}
 	return nil
 }

@@ -12,7 +12,8 @@ import (
 )
 
 // A session can be logged ahead of time, by the client (/session with a
-// date to come) or by their coach (/session <client> <date>). Until its
+// date to come, or at onboarding) or by their coach (/session <client>
+// <date>). Until its
 // date the days still count from the session before; the sequence's steps
 // with negative days (day -1: the day before) go out before it; on its
 // date it becomes the session that counts. The schedule does the

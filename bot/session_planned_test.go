@@ -93,3 +93,27 @@ func TestCoachPlansASession(t *testing.T) {
 		t.Error("Ana has no next due time after the coach logged a session")
 	}
 }
+
+// TestEnrolBeforeTheSession: a client who enrols before their first
+// session gives its date at onboarding; nothing comes until its day -1.
+func TestEnrolBeforeTheSession(t *testing.T) {
+	t.Parallel()
+	h, dana, _ := coached(t)
+	code := inviteFrom(t, h, dana)
+	ana := h.srv.User(8001, "Ana", "en")
+	h.onboardWith(ana, code, "UTC", "09:00", "2026-03-05")
+	if got, want := h.lastText(ana.ID()), words("setup_done_planned", prompts.Vars{Time: "09:00", TimeZone: "UTC", Date: "Thu 5 Mar 2026"}); got != want {
+		t.Errorf("after setup: %q, want %q", got, want)
+	}
+	if ss := h.sessions(ana.ID()); len(ss) != 1 || ss[0].Date != "2026-03-05" {
+		t.Fatalf("sessions %+v", ss)
+	}
+	h.tick(utc("2026-03-03 09:00"))
+	if _, _, _, ok := h.openQuestion(ana.ID()); ok {
+		t.Fatal("a step two days before the session")
+	}
+	h.tick(utc("2026-03-04 09:00"))
+	if d, qid, _, ok := h.openQuestion(ana.ID()); !ok || qid != "bring" || d.Day != -1 {
+		t.Fatalf("4 March: %q on day %d, want day -1", qid, d.Day)
+	}
+}

@@ -156,6 +156,7 @@ var MessageKeys = []string{
 	"alert_unstored",       // to coaches: crisis words kindling could not store
 	// Sessions logged ahead of time.
 	"session_planned",          // the client logged a session still to come: {date}
+	"setup_done_planned",       // setup finished, the session still to come: {time} {timezone} {date}
 	"session_too_far",          // a session more than half a year ahead
 	"session_planned_by_coach", // to the client: their coach logged their next session: {coach} {date}
 	"coach_session_usage",      // /session for coaches: how to log a client's next session
