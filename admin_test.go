@@ -359,7 +359,7 @@ func TestAdminExport(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/fhir+json" || !strings.Contains(string(body), `"type": "collection"`) {
 		t.Errorf("fhir export: %s, %s, %q", resp.Status, resp.Header.Get("Content-Type"), body)
 	}
-	fhircheck.Validate(t, body)
+	bundle := body
 	for path, status := range map[string]int{
 		"/export?client=99&format=fhir": http.StatusNotFound,
 		"/export?client=99":             http.StatusNotFound,
@@ -374,6 +374,7 @@ func TestAdminExport(t *testing.T) {
 	if strings.Contains(r.log.String(), "the lake") {
 		t.Error("an answer appears in the log")
 	}
+	fhircheck.Validate(t, bundle) // last: it skips without node
 }
 
 func TestAdminPortInUse(t *testing.T) {
