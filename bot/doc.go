@@ -12,7 +12,10 @@
 //
 // Where things are: bot.go (New, Handle, the command menus), messages.go
 // and commands.go (what a client writes), answers.go and questions.go
-// (the day's questions), onboarding.go and sessions.go, coach.go and
+// (the day's questions), checkin.go and checkin_progress.go (a scored
+// check-in's items, its record, its safety item, and what coaches and
+// /progress show of it), onboarding.go, sessions.go and session_planned.go
+// (a session logged ahead), coach.go and
 // digest.go (the coach's commands and daily digest), alerts.go (the net's
 // verdicts and safety checks), alerts_escalation.go (telling and
 // escalating), alerts_coach.go (the coach's alert buttons and notes),
