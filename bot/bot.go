@@ -572,12 +572,13 @@ func (b *Bot) vars(tx *store.Tx, c *store.Client, day int) (prompts.Vars, error)
 			v.Coach = co.Name
 		}
 	}
-	s, err := tx.LatestSession(c.ChatID)
-	if err == nil {
+	s, ok, err := b.sessionOfDay(tx, c, day)
+	if err != nil {
+		return v, err
+	}
+	if ok {
 		v.Intention = s.Intention
 		v.Date = b.formatDate(c.Language, s.Date)
-	} else if !errors.Is(err, store.ErrNotFound) {
-		return v, err
 	}
 	return v, nil
 }

@@ -179,3 +179,27 @@ func (b *Bot) sessionSummary(tx *store.Tx, chatID int64, today, lang string) (st
 	}
 	return sb.String(), nil
 }
+
+// sessionOfDay is the session a step of day counts from today, as the
+// schedule chooses it: for a negative day the next session after today,
+// else the latest on or before today. {intention} and {date} come from it.
+func (b *Bot) sessionOfDay(tx *store.Tx, c *store.Client, day int) (store.Session, bool, error) {
+	loc, err := loadZone(c.TimeZone)
+	if err != nil {
+		loc = time.UTC
+	}
+	today := b.now().In(loc).Format("2006-01-02")
+	if day >= 0 {
+		return countingSession(tx, c.ChatID, today)
+	}
+	ss, err := tx.Sessions(c.ChatID)
+	if err != nil {
+		return store.Session{}, false, err
+	}
+	for _, s := range ss {
+		if s.Date > today {
+			return s, true, nil
+		}
+	}
+	return store.Session{}, false, nil
+}

@@ -26,14 +26,22 @@ func TestSessionPlannedAhead(t *testing.T) {
 		t.Fatalf("sessions %+v", ss)
 	}
 
+	h.send(ana, "/intention to be braver") // for the session to come
+
 	h.tick(utc("2026-03-08 09:00"))
-	d, qid, _, ok := h.openQuestion(ana.ID())
+	d, qid, msgID, ok := h.openQuestion(ana.ID())
 	if !ok || qid != "mood" || d.Day != 7 || d.SessionDate != "2026-03-01" {
 		t.Fatalf("8 March: %q on day %d of %s, want day 7 of the first session", qid, d.Day, d.SessionDate)
 	}
+	if ss := h.sessions(ana.ID()); ss[1].Intention != "to be braver" {
+		t.Errorf("the intention went to %+v, want the session to come", ss)
+	}
+	if m, _ := h.srv.Message(ana.ID(), msgID); strings.Contains(m.Text, "braver") {
+		t.Errorf("day 7 of the first session quotes the next one's intention: %q", m.Text)
+	}
 
 	h.tick(utc("2026-03-11 09:00"))
-	d, qid, msgID, ok := h.openQuestion(ana.ID())
+	d, qid, msgID, ok = h.openQuestion(ana.ID())
 	if !ok || qid != "bring" || d.Day != -1 || d.SessionDate != "2026-03-12" {
 		t.Fatalf("11 March: %q on day %d of %s, want day -1 of the session planned", qid, d.Day, d.SessionDate)
 	}
