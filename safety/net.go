@@ -335,7 +335,7 @@ func (n *Net) classify(lang, text string) (hit, bool) {
 				return
 			}
 			end := ix.p.matchFrom(ts, int(e.part), i, int(e.alt))
-			if end < 0 || n.excepted(&n.rules[ix.rule], ts, i, end) {
+			if end < 0 || n.excepted(&n.rules[ix.rule], ts, i, end) || !withContext(&n.rules[ix.rule], ts) {
 				return
 			}
 			cand.end = end
@@ -360,6 +360,22 @@ func (n *Net) excepted(r *Rule, ts *tokens, start, end int) bool {
 	for i := range r.unless {
 		for s := from; s < to; s++ {
 			if ts.toks[s].sent == sent && r.unless[i].matchAt(ts, s) >= 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// withContext reports whether r needs no context, or one of its "with"
+// patterns is found anywhere in the message, in any sentence.
+func withContext(r *Rule, ts *tokens) bool {
+	if len(r.with) == 0 {
+		return true
+	}
+	for i := range r.with {
+		for s := range ts.toks {
+			if r.with[i].matchAt(ts, s) >= 0 {
 				return true
 			}
 		}

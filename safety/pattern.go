@@ -81,6 +81,19 @@ type pattern struct {
 // left out; "kill*" is any word that starts with kill; "no_one" and
 // "self-harm" are two adjacent words inside one alternative.
 func compilePattern(src string, gap int) (pattern, error) {
+	return compilePatternWith(src, gap, nil)
+}
+
+// lexicons maps a lexicon's name to its words, each an alternative: a
+// pattern writes "@name" for any of them (see the rules file's lexicons).
+type lexicons map[string][]alternative
+
+// maxLexiconWords bounds the alternatives of one lexicon or one part, once
+// references are expanded: past it, a file is more likely wrong than large.
+const maxLexiconWords = 2000
+
+// compilePatternWith is compilePattern with "@name" read from lex.
+func compilePatternWith(src string, gap int, lex lexicons) (pattern, error) {
 	var p pattern
 	items := strings.Fields(src)
 	if len(items) == 0 {
@@ -102,7 +115,7 @@ func compilePattern(src string, gap int) (pattern, error) {
 			pending = g
 			continue
 		}
-		pt, err := compilePart(item)
+		pt, err := compilePart(item, lex)
 		if err != nil {
 			return p, fmt.Errorf("%q: %w", src, err)
 		}
@@ -141,7 +154,7 @@ func gapItem(item string, gap int) (int, bool, error) {
 	return n, true, nil
 }
 
-func compilePart(item string) (part, error) {
+func compilePart(item string, lex lexicons) (part, error) {
 	var pt part
 	if s, ok := strings.CutSuffix(item, "?"); ok {
 		pt.optional = true
@@ -151,21 +164,44 @@ func compilePart(item string) (part, error) {
 		if a == "" {
 			return pt, fmt.Errorf("empty alternative in %q", item)
 		}
-		var alt alternative
-		for _, w := range strings.FieldsFunc(a, func(r rune) bool { return r == '_' || r == '-' }) {
-			words, err := compileWord(w)
-			if err != nil {
-				return pt, err
+		if name, ok := strings.CutPrefix(a, "@"); ok {
+			words, found := lex[name]
+			if !found {
+				return pt, fmt.Errorf("@%s: no lexicon of that name (lexicons are defined under lexicons:, before they are used)", name)
 			}
-			alt = append(alt, words...)
+			if len(pt.alts)+len(words) > maxLexiconWords {
+				return pt, fmt.Errorf("%q has more than %d words once its lexicons are spelled out", item, maxLexiconWords)
+			}
+			for _, alt := range words {
+				pt.alts = append(pt.alts, alt)
+				pt.first.addPrefixOf(alt[0])
+			}
+			continue
 		}
-		if len(alt) == 0 {
-			return pt, fmt.Errorf("%q has no words", a)
+		alt, err := compileAlternative(a)
+		if err != nil {
+			return pt, err
 		}
 		pt.alts = append(pt.alts, alt)
 		pt.first.addPrefixOf(alt[0])
 	}
 	return pt, nil
+}
+
+// compileAlternative reads one alternative of a part: words joined by _ or -.
+func compileAlternative(a string) (alternative, error) {
+	var alt alternative
+	for _, w := range strings.FieldsFunc(a, func(r rune) bool { return r == '_' || r == '-' }) {
+		words, err := compileWord(w)
+		if err != nil {
+			return nil, err
+		}
+		alt = append(alt, words...)
+	}
+	if len(alt) == 0 {
+		return nil, fmt.Errorf("%q has no words", a)
+	}
+	return alt, nil
 }
 
 // minPrefix is the shortest prefix a "word*" may have, once normalized:
@@ -182,7 +218,7 @@ func compileWord(w string) ([]wordMatch, error) {
 			if r == '*' {
 				return nil, fmt.Errorf("%q: * goes only at the end of a word", w+map[bool]string{true: "*"}[prefix])
 			}
-			return nil, fmt.Errorf("%q: unsupported character %q (a pattern is words, | .. ? * _ and -)", w, r)
+			return nil, fmt.Errorf("%q: unsupported character %q (a pattern is words, | .. ? * _ - and @lexicon)", w, r)
 		}
 	}
 	var ts tokens
