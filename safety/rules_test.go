@@ -238,7 +238,7 @@ rules:
     with: ["not need|be_here", "goodbye"]
 `)
 	for text, want := range map[string]safety.Tier{
-		"I made my will":                             safety.TierNone,
+		"I made my will": safety.TierNone,
 		"I made my will. I won't need anything soon": safety.TierCheck,
 		"goodbye. I wrote my will":                   safety.TierCheck,
 		"I won't be here, I wrote my will":           safety.TierCheck,
