@@ -86,7 +86,7 @@ func TestParseRulesProblems(t *testing.T) {
 		`practice.yaml:23: rules[2].patterns[4]: "a*b": "a*b": * goes only at the end of a word`,
 		`practice.yaml:24: rules[2].patterns[5]: "ki*": "ki"*: a prefix needs at least 3 letters`,
 		`practice.yaml:25: rules[2].patterns[6]: "a||b": empty alternative in "a||b"`,
-		`practice.yaml:26: rules[2].patterns[7]: "(pills)": "(pills)": unsupported character '(' (a pattern is words, | .. ? * _ and -)`,
+		`practice.yaml:26: rules[2].patterns[7]: "(pills)": "(pills)": unsupported character '(' (a pattern is words, | .. ? * _ - and @lexicon)`,
 		`practice.yaml:27: rules[2].patterns[8]: gap "..99": want .. or ..N with N from 1 to 8`,
 		`practice.yaml:28: rules[2].patterns[9]: is empty`,
 		`practice.yaml:29: rules[2].unless: expected a list (lines starting with "- "), found "not a list"`,
