@@ -92,6 +92,8 @@ func TestClassifyFires(t *testing.T) {
 		{"puente y saltar", "es", "estoy en el puente y quiero saltar", safety.TierAlert, "es.concept.plan"},
 		{"ya no puedo seguir", "es", "ya no puedo seguir", safety.TierCheck, "es.concept.hopeless"},
 		{"dormirme para siempre", "es", "quisiera dormirme para siempre", safety.TierCheck, "es.concept.disappear"},
+		{"not caring what happens", "en", "I've stopped taking my meds and I don't care what happens", safety.TierCheck, "en.concept.hopeless"},
+		{"if I did not exist", "en", "lol imagine if I just didn't exist tomorrow", safety.TierCheck, "en.concept.death-welcome"},
 		{"quemo la piel", "es", "me quemo la piel con el mechero", safety.TierAlert, "es.concept.self-harm"},
 	}
 	for _, tt := range tests {
@@ -180,8 +182,9 @@ func TestClassifyNearMisses(t *testing.T) {
 func TestClassifyKnownMisses(t *testing.T) {
 	net := safety.Default()
 	for _, text := range []string{
-		"I'm on the platform waiting for the next train to come fast",
 		"I left a note on the kitchen table",
+		"the water looks so calm from up here",
+		"el agua se ve tan tranquila desde aquí arriba",
 	} {
 		if v := net.Classify("en", text); v.Tier != safety.TierNone {
 			t.Errorf("Classify(%q) = %s %s; update doc.go's list of misses", text, v.Tier, v.Rule)
