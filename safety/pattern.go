@@ -39,6 +39,33 @@ type part struct {
 	optional bool
 	gap      int
 	first    startSet // how the first word of each alternative begins
+
+	// For a part with many alternatives (most often a lexicon's), the
+	// alternatives by their first word, so that a token is tried only
+	// against those that can start there: byWord for whole first words,
+	// byPrefix (always tried) for first words written "word*". Both list
+	// alternatives in order.
+	byWord   map[string][]int32
+	byPrefix []int32
+}
+
+// indexedAlts is how many alternatives a part needs before matching goes
+// through its index rather than trying each in turn.
+const indexedAlts = 12
+
+// indexAlts builds the part's index when it has many alternatives.
+func (pt *part) indexAlts() {
+	if len(pt.alts) < indexedAlts {
+		return
+	}
+	pt.byWord = map[string][]int32{}
+	for i, a := range pt.alts {
+		if a[0].prefix {
+			pt.byPrefix = append(pt.byPrefix, int32(i))
+			continue
+		}
+		pt.byWord[a[0].text] = append(pt.byWord[a[0].text], int32(i))
+	}
 }
 
 // startSet is a 256-bit filter of how words begin: a part keeps the
@@ -185,6 +212,7 @@ func compilePart(item string, lex lexicons) (part, error) {
 		pt.alts = append(pt.alts, alt)
 		pt.first.addPrefixOf(alt[0])
 	}
+	pt.indexAlts()
 	return pt, nil
 }
 
@@ -261,23 +289,55 @@ func matchAlt(a alternative, ts *tokens, i int) int {
 // parts before k having been left out or matched), or -1. With only >= 0,
 // part k is tried with that alternative alone.
 func (p *pattern) matchFrom(ts *tokens, k, i, only int) int {
-	alts := p.parts[k].alts
+	pt := &p.parts[k]
 	if only >= 0 {
-		alts = alts[only : only+1]
+		return p.tryAlt(ts, k, i, only)
 	}
-	for _, a := range alts {
-		e := matchAlt(a, ts, i)
-		if e < 0 {
-			continue
+	if pt.byWord == nil {
+		for a := range pt.alts {
+			if r := p.tryAlt(ts, k, i, a); r >= 0 {
+				return r
+			}
 		}
-		if k == len(p.parts)-1 {
-			return e
+		return -1
+	}
+	// Only the alternatives filed under this token's word (or its second
+	// reading), and those starting with a prefix, in their order.
+	t := ts.toks[i]
+	w := pt.byWord[string(ts.buf[t.start:t.end])]
+	var v []int32
+	if t.altEnd > t.altStart {
+		v = pt.byWord[string(ts.buf[t.altStart:t.altEnd])]
+	}
+	x := pt.byPrefix
+	for len(w)+len(v)+len(x) > 0 {
+		var a int32
+		switch {
+		case len(w) > 0 && (len(v) == 0 || w[0] < v[0]) && (len(x) == 0 || w[0] < x[0]):
+			a, w = w[0], w[1:]
+		case len(v) > 0 && (len(x) == 0 || v[0] < x[0]):
+			a, v = v[0], v[1:]
+		default:
+			a, x = x[0], x[1:]
 		}
-		if r := p.next(ts, k+1, e, ts.toks[i].sent); r >= 0 {
+		if r := p.tryAlt(ts, k, i, int(a)); r >= 0 {
 			return r
 		}
 	}
 	return -1
+}
+
+// tryAlt reports where p ends when alternative a of part k starts at token
+// i, or -1.
+func (p *pattern) tryAlt(ts *tokens, k, i, a int) int {
+	e := matchAlt(p.parts[k].alts[a], ts, i)
+	if e < 0 {
+		return -1
+	}
+	if k == len(p.parts)-1 {
+		return e
+	}
+	return p.next(ts, k+1, e, ts.toks[i].sent)
 }
 
 // next places part k at token j or up to its gap later, within sentence
