@@ -190,7 +190,16 @@ func Compile(rules *Rules, phrases map[string][]string) (*Net, error) {
 			n.pats = append(n.pats, indexed{p: p, rule: ri})
 			for _, k := range p.starts() {
 				for ai, a := range p.parts[k].alts {
-					build = index(build, a, entry{pat: id, part: int32(k), alt: int32(ai)})
+					e := entry{pat: id, part: int32(k), alt: int32(ai)}
+					if next, ok := p.adjacentAfter(k, a); ok {
+						// "me mato", "i am": a lone common word is filed
+						// with each word that must follow it.
+						for _, b := range next {
+							build = index(build, append(alternative{a[0]}, b...), e)
+						}
+						continue
+					}
+					build = index(build, a, e)
 				}
 			}
 		}
@@ -199,6 +208,25 @@ func Compile(rules *Rules, phrases map[string][]string) (*Net, error) {
 		return nil, err
 	}
 	return n, nil
+}
+
+// maxPairedKeys bounds how many two-word keys one alternative of a pattern's
+// first part may be filed under (see adjacentAfter).
+const maxPairedKeys = 64
+
+// adjacentAfter reports the alternatives of the part after k when
+// alternative a of part k is one whole word that the next part must follow
+// at once (no gap, not optional), so that a can be indexed together with
+// the next word: a lone "i" or "me" starts too many patterns otherwise.
+func (p *pattern) adjacentAfter(k int, a alternative) ([]alternative, bool) {
+	if len(a) != 1 || a[0].prefix || k+1 >= len(p.parts) {
+		return nil, false
+	}
+	next := &p.parts[k+1]
+	if next.gap != 0 || next.optional || len(next.alts) > maxPairedKeys {
+		return nil, false
+	}
+	return next.alts, true
 }
 
 // index files e under the first word of alternative a, or under its first

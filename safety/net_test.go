@@ -402,3 +402,34 @@ func BenchmarkClassify4000(b *testing.B) {
 		net.Classify("en", text)
 	}
 }
+
+// TestPairedIndex: a pattern starting with a lone everyday word followed at
+// once by another part is indexed by both words; it still reads leetspeak,
+// both readings of "1", line breaks and prefixes in the second word, and
+// still never across the end of a sentence.
+func TestPairedIndex(t *testing.T) {
+	net := mustRules(t, `
+rules:
+  - id: pair
+    category: intent
+    tier: alert
+    language: es
+    patterns: ["me mato|suicido|ahorc*", "i am lost|lonely"]
+`)
+	for text, want := range map[string]safety.Tier{
+		"esta noche me mato": safety.TierAlert,
+		"ME  M4TO":           safety.TierAlert,
+		"me\nsuicido":        safety.TierAlert,
+		"me ahorcaré":        safety.TierAlert,
+		"I'm l0st":           safety.TierAlert,
+		"I am 1onely":        safety.TierAlert,
+		"me. mato":           safety.TierNone,
+		"me gusta, mato":     safety.TierNone,
+		"mato me":            safety.TierNone,
+		"i am not lost":      safety.TierNone,
+	} {
+		if got := net.Classify("es", text).Tier; got != want {
+			t.Errorf("Classify(%q) = %s, want %s", text, got, want)
+		}
+	}
+}
