@@ -191,7 +191,7 @@ func Compile(rules *Rules, phrases map[string][]string) (*Net, error) {
 			for _, k := range p.starts() {
 				for ai, a := range p.parts[k].alts {
 					e := entry{pat: id, part: int32(k), alt: int32(ai)}
-					if next, ok := p.adjacentAfter(k, a); ok {
+					if next, ok := p.adjacentAfter(k, ai); ok {
 						// "me mato", "i am": a lone common word is filed
 						// with each word that must follow it.
 						for _, b := range next {
@@ -210,20 +210,22 @@ func Compile(rules *Rules, phrases map[string][]string) (*Net, error) {
 	return n, nil
 }
 
-// maxPairedKeys bounds how many two-word keys one alternative of a pattern's
-// first part may be filed under (see adjacentAfter).
-const maxPairedKeys = 64
+// maxPairedKeys bounds how many two-word keys one part of a pattern may be
+// filed under (see adjacentAfter): past it, the part is filed by its own
+// words, so that a large lexicon never swells the index.
+const maxPairedKeys = 256
 
 // adjacentAfter reports the alternatives of the part after k when
 // alternative a of part k is one whole word that the next part must follow
-// at once (no gap, not optional), so that a can be indexed together with
+// at once (no gap, not optional), so that it can be indexed together with
 // the next word: a lone "i" or "me" starts too many patterns otherwise.
-func (p *pattern) adjacentAfter(k int, a alternative) ([]alternative, bool) {
-	if len(a) != 1 || a[0].prefix || k+1 >= len(p.parts) {
+func (p *pattern) adjacentAfter(k, a int) ([]alternative, bool) {
+	alt := p.parts[k].alts[a]
+	if len(alt) != 1 || alt[0].prefix || k+1 >= len(p.parts) {
 		return nil, false
 	}
 	next := &p.parts[k+1]
-	if next.gap != 0 || next.optional || len(next.alts) > maxPairedKeys {
+	if next.gap != 0 || next.optional || len(p.parts[k].alts)*len(next.alts) > maxPairedKeys {
 		return nil, false
 	}
 	return next.alts, true
