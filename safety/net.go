@@ -287,12 +287,16 @@ func (n *Net) lookup(ts *tokens, i int, fn func(entry)) {
 func (n *Net) walk(at uint16, word []byte, ts *tokens, i int, fn func(entry)) {
 	for k := 0; ; k++ {
 		node := &n.trie[at]
-		for _, e := range n.entries[node.prefix : int(node.prefix)+int(node.nPrefix)] {
-			fn(e)
+		if node.nPrefix > 0 {
+			for _, e := range n.entries[node.prefix : int(node.prefix)+int(node.nPrefix)] {
+				fn(e)
+			}
 		}
 		if k == len(word) {
-			for _, e := range n.entries[node.exact : int(node.exact)+int(node.nExact)] {
-				fn(e)
+			if node.nExact > 0 {
+				for _, e := range n.entries[node.exact : int(node.exact)+int(node.nExact)] {
+					fn(e)
+				}
 			}
 			if i < 0 || i+1 >= len(ts.toks) || ts.toks[i+1].sent != ts.toks[i].sent {
 				return
@@ -339,6 +343,11 @@ func (n *Net) classify(lang, text string) (hit, bool) {
 	ts := n.pool.Get().(*tokens)
 	defer n.pool.Put(ts)
 	ts.tokenize(text)
+	if cap(ts.with) < len(n.rules) {
+		ts.with = make([]int8, len(n.rules))
+	}
+	ts.with = ts.with[:len(n.rules)]
+	clear(ts.with)
 	base := baseLanguage(lang)
 	best, found := hit{}, false
 	better := func(h hit) bool {
@@ -365,7 +374,9 @@ func (n *Net) classify(lang, text string) (hit, bool) {
 				return
 			}
 			end := ix.p.matchFrom(ts, int(e.part), i, int(e.alt))
-			if end < 0 || n.excepted(&n.rules[ix.rule], ts, i, end) || !withContext(&n.rules[ix.rule], ts) {
+			// The context is read once per message and rule, so it goes
+			// before the exceptions, which are read around each match.
+			if end < 0 || !n.withContext(ix.rule, ts) || n.excepted(&n.rules[ix.rule], ts, i, end) {
 				return
 			}
 			cand.end = end
@@ -397,20 +408,30 @@ func (n *Net) excepted(r *Rule, ts *tokens, start, end int) bool {
 	return false
 }
 
-// withContext reports whether r needs no context, or one of its "with"
-// patterns is found anywhere in the message, in any sentence.
-func withContext(r *Rule, ts *tokens) bool {
-	if len(r.with) == 0 {
+// withContext reports whether rule r needs no context, or one of its
+// "with" patterns is found anywhere in the message, in any sentence. The
+// answer is kept for the rest of the message: the whole message is read
+// for it at most once per rule.
+func (n *Net) withContext(r int, ts *tokens) bool {
+	rule := &n.rules[r]
+	if len(rule.with) == 0 {
 		return true
 	}
-	for i := range r.with {
-		for s := range ts.toks {
-			if r.with[i].matchAt(ts, s) >= 0 {
-				return true
+	if ts.with[r] == 0 {
+		ts.with[r] = -1
+		for i := range rule.with {
+			for s := range ts.toks {
+				if rule.with[i].matchAt(ts, s) >= 0 {
+					ts.with[r] = 1
+					break
+				}
+			}
+			if ts.with[r] == 1 {
+				break
 			}
 		}
 	}
-	return false
+	return ts.with[r] == 1
 }
 
 // Match is the rule that fired and the language of its list.

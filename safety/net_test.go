@@ -433,3 +433,20 @@ rules:
 		}
 	}
 }
+
+// BenchmarkClassifyAnswer classifies an ordinary answer of a few sentences
+// (about 300 characters), the usual size of what clients write.
+func BenchmarkClassifyAnswer(b *testing.B) {
+	net := safety.Default()
+	text := "Today was better than yesterday. I walked to the park with my sister and we talked about the session, " +
+		"which still feels close. I'd die for a full night's sleep though, the commute is killing me. " +
+		"Tomorrow I want to try the breathing exercise again before work."
+	if v := net.Classify("en", text); v.Tier != safety.TierNone {
+		b.Fatalf("benchmark text fired %s %s", v.Tier, v.Rule)
+	}
+	b.SetBytes(int64(len(text)))
+	b.ReportAllocs()
+	for b.Loop() {
+		net.Classify("en", text)
+	}
+}

@@ -379,12 +379,15 @@ func (p *pattern) starts() []int {
 
 // matchAt reports where p ends when it starts at token i, or -1.
 func (p *pattern) matchAt(ts *tokens, i int) int {
-	for _, k := range p.starts() {
-		if !p.parts[k].mayStart(ts, i) {
-			continue
+	// The parts starts lists, without building the list.
+	for k := range p.parts {
+		if p.parts[k].mayStart(ts, i) {
+			if e := p.matchFrom(ts, k, i, -1); e >= 0 {
+				return e
+			}
 		}
-		if e := p.matchFrom(ts, k, i, -1); e >= 0 {
-			return e
+		if !p.parts[k].optional {
+			break
 		}
 	}
 	return -1
