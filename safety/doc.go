@@ -94,15 +94,15 @@
 // # What it misses
 //
 // Rules know the phrasings they were built from, and the concepts let them
-// reach some they were not. Four times during the work on the concept rules,
+// reach some they were not. Five times during the work on the concept rules,
 // a new set of messages was written and measured once before any rule was
-// tuned on it; on those messages the net reached 68%, 63%, 60% and 43% of
-// the English crisis messages and 89%, 76%, 38% and 50% of the Spanish ones
-// (the fourth sets were the most indirect): 140 of 228 English (61%) and
-// 115 of 166 Spanish (69%) in all. All four were then tuned on and
+// tuned on it; on those messages the net reached 68%, 63%, 60%, 43% and 42%
+// of the English crisis messages and 89%, 76%, 38%, 50% and 27% of the
+// Spanish ones (the later sets were the most indirect): 153 of 259 English
+// (59%) and 121 of 188 Spanish (64%) in all. All five were then tuned on and
 // are now part of the corpus. The honest estimate for messages it has not
-// seen is therefore about one in two to two in three, and lower for
-// indirect language. Typical misses:
+// seen is therefore about one in two, more for direct words and fewer for
+// indirect ones. Typical misses:
 //
 //   - indirect language and images: "the water looks so calm from up here",
 //     "I left a note on the kitchen table";
@@ -129,10 +129,10 @@
 //	we watched Suicide Squad                una sobredosis de azúcar
 //	I took my meds this morning             no me siento segura de mi decisión
 //
-// On the four sets measured before tuning, 10 near misses of 236 (4.2%)
+// On the five sets measured before tuning, 11 near misses of 267 (4.1%)
 // reached alert ("I have enough tablets for the trip", "I tried to hang the
 // picture but the nail broke", "I don't feel safe on that old bridge") and
-// 12 (5.1%) reached check; each has an exception now, but a practice should
+// 12 (4.5%) reached check; each has an exception now, but a practice should
 // expect everyday sentences of its clients to reach check now and then.
 //
 // # Caveats
