@@ -186,8 +186,24 @@ func TestCorpus(t *testing.T) {
 	if got := float64(nm.check) / float64(nm.n); got > 0.03 {
 		t.Errorf("%.1f%% of near misses of the corpus reach check, want at most 3%%", 100*got)
 	}
-	if n := groups["all"]["near_miss"].alert; n > 0 {
-		t.Errorf("%d near misses reach alert, want none", n)
+	if n := nm.alert; n > 0 {
+		t.Errorf("%d near misses of the corpus reach alert, want none", n)
+	}
+	// A held-out set was written by someone who never saw the rules; it
+	// is never tuned against, so its bounds only guard against the net
+	// getting worse on messages it has not seen: half of the crisis
+	// messages or more caught, at most one near miss in ten at alert.
+	for _, name := range names {
+		if strings.HasPrefix(name, "corpus ") || name == "all" {
+			continue
+		}
+		g := groups[name]
+		if cr := g["crisis"]; cr.n > 0 && float64(cr.alert+cr.check) < 0.5*float64(cr.n) {
+			t.Errorf("%s: %s of crisis messages reach alert or check, want at least half", name, pct(cr.alert+cr.check, cr.n))
+		}
+		if nm := g["near_miss"]; nm.n > 0 && float64(nm.alert) > 0.1*float64(nm.n) {
+			t.Errorf("%s: %s of near misses reach alert, want at most one in ten", name, pct(nm.alert, nm.n))
+		}
 	}
 }
 
