@@ -36,6 +36,9 @@ import (
 // learnedBuckets is the size of each language's weight table (a power of 2).
 const learnedBuckets = 1 << 15
 
+// learnedMinWords is the fewest words the learned check reads.
+const learnedMinWords = 3
+
 // LearnedCategory is the Category of a verdict raised by the learned check:
 // no rule fired, and no warning sign is named; the words were close to
 // crisis messages.
@@ -147,53 +150,56 @@ func mix(h uint64) uint64 {
 	return h
 }
 
-// features calls fn with the bucket of every feature of a tokenized
-// message and returns how many there were.
-func features(ts *tokens, fn func(bucket uint32)) int {
-	n := 0
+// features appends the bucket of every feature of a tokenized message to
+// dst: its words, its pairs of neighbouring words in one sentence, and the
+// character trigrams of each word with its edges marked.
+//
+// A message of fewer than learnedMinWords words has no features: the model
+// does not judge "no", "I don't know" or "fine" (too few words to read a
+// paraphrase in, and the rules read the short crisis words: "kms",
+// "suicidal").
+func features(ts *tokens, dst []uint32) []uint32 {
+	const mask = learnedBuckets - 1
+	if len(ts.toks) < learnedMinWords {
+		return dst
+	}
 	var prev uint64
 	prevSent := int32(-1)
 	for i := range ts.toks {
 		w := ts.word(i)
 		h := hashBytes(seedWord, w)
-		fn(uint32(mix(h)) & (learnedBuckets - 1))
-		n++
+		dst = append(dst, uint32(mix(h))&mask)
 		if s := ts.toks[i].sent; s == prevSent {
-			fn(uint32(mix(prev*31^h^seedPair)) & (learnedBuckets - 1))
-			n++
+			dst = append(dst, uint32(mix(prev*31^h^seedPair))&mask)
 		}
 		prev, prevSent = h, ts.toks[i].sent
-		// Character trigrams of "^word$".
 		if len(w) < 2 {
 			continue
 		}
-		var g [3]byte
-		for k := -1; k+2 <= len(w); k++ {
-			for j := range 3 {
-				switch p := k + j; {
-				case p < 0:
-					g[j] = '^'
-				case p >= len(w):
-					g[j] = '$'
-				default:
-					g[j] = w[p]
-				}
+		// Character trigrams of "^word$", three bytes packed in one word.
+		g := uint64('^')<<8 | uint64(w[0])
+		for k := 1; k <= len(w); k++ {
+			c := uint64('$')
+			if k < len(w) {
+				c = uint64(w[k])
 			}
-			fn(uint32(mix(hashBytes(seedTrigram, g[:]))) & (learnedBuckets - 1))
-			n++
+			g = (g<<8 | c) & 0xFFFFFF
+			dst = append(dst, uint32(mix(g^seedTrigram))&mask)
 		}
 	}
-	return n
+	return dst
 }
 
 // score is the model's log-odds that the message is a crisis message.
-func (m *learnedModel) score(ts *tokens) float32 {
-	var sum int64
-	n := features(ts, func(b uint32) { sum += int64(m.weights[b]) })
-	if n == 0 {
+func (m *learnedModel) score(feats []uint32) float32 {
+	if len(feats) == 0 {
 		return float32(math.Inf(-1))
 	}
-	return m.bias + float32(float64(sum)*float64(m.scale)/math.Sqrt(float64(n)))
+	var sum int64
+	for _, b := range feats {
+		sum += int64(m.weights[b])
+	}
+	return m.bias + float32(float64(sum)*float64(m.scale)/math.Sqrt(float64(len(feats))))
 }
 
 // UseLearned turns the learned check on or off for this net (Compile makes
@@ -206,7 +212,11 @@ func (n *Net) learnedVerdict(lang string, ts *tokens) (Verdict, bool) {
 		return Verdict{}, false
 	}
 	m := learnedModels()[lang]
-	if m == nil || m.score(ts) < m.threshold {
+	if m == nil {
+		return Verdict{}, false
+	}
+	ts.feats = features(ts, ts.feats[:0])
+	if m.score(ts.feats) < m.threshold {
 		return Verdict{}, false
 	}
 	return Verdict{Tier: TierCheck, Rule: lang + ".learned", Category: LearnedCategory, Language: lang}, true

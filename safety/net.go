@@ -183,7 +183,9 @@ func Compile(rules *Rules, phrases map[string][]string) (*Net, error) {
 	}
 	n := &Net{rules: all}
 	build := []buildNode{{}}
-	n.pool.New = func() any { return &tokens{buf: make([]byte, 0, 1024), toks: make([]token, 0, 256)} }
+	n.pool.New = func() any {
+		return &tokens{buf: make([]byte, 0, 1024), toks: make([]token, 0, 256), feats: make([]uint32, 0, 2048)}
+	}
 	for ri := range n.rules {
 		r := &n.rules[ri]
 		for pi := range r.patterns {
