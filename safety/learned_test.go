@@ -397,3 +397,61 @@ func TestLearnedCrossValidated(t *testing.T) {
 		}
 	}
 }
+
+// TestLearnedOnlyRaisesToCheck holds the learned check to its place under
+// the rules, on every training message: when a rule fires its verdict is
+// kept; when none does, the verdict is none or a check named en.learned or
+// es.learned; a language without a model, or a net without the check, is
+// the rules alone.
+func TestLearnedOnlyRaisesToCheck(t *testing.T) {
+	rules, err := Compile(DefaultRules(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	learned, err := Compile(DefaultRules(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	learned.UseLearned(true)
+	raised := map[string]int{}
+	for _, lang := range learnedLangs {
+		exs, _ := trainingData(t, lang)
+		for _, e := range exs {
+			r, v := rules.Classify(lang, e.text), learned.Classify(lang, e.text)
+			switch {
+			case r.Tier != TierNone:
+				if v != r {
+					t.Errorf("%s %q: rules say %+v, with the learned check %+v", lang, e.text, r, v)
+				}
+			case v.Tier == TierNone:
+			case v != (Verdict{Tier: TierCheck, Rule: lang + ".learned", Category: LearnedCategory, Language: lang}):
+				t.Errorf("%s %q: learned verdict %+v", lang, e.text, v)
+			default:
+				raised[lang]++
+				if o := learned.Classify("de", e.text); o.Tier != TierNone {
+					t.Errorf("de %q: %+v, want the rules alone (none)", e.text, o)
+				}
+				if o := learned.Classify(lang+"-XX", e.text); o != v {
+					t.Errorf("%s-XX %q: %+v, want %+v as for %s", lang, e.text, o, v, lang)
+				}
+				learned.UseLearned(false)
+				if o := learned.Classify(lang, e.text); o.Tier != TierNone {
+					t.Errorf("%s %q without the learned check: %+v", lang, e.text, o)
+				}
+				learned.UseLearned(true)
+			}
+		}
+	}
+	if raised["en"] == 0 {
+		t.Errorf("en: the learned check raised no training message")
+	}
+	// Paraphrases no rule reads, and no training message is.
+	for lang, text := range map[string]string{"en": "I want to run away from everything", "es": "ya no quiero seguir con todo esto"} {
+		if v := Default().Classify(lang, text); v.Rule != lang+".learned" {
+			t.Errorf("Default().Classify(%s, %q) = %+v, want the learned check", lang, text, v)
+		}
+		if v := rules.Classify(lang, text); v.Tier != TierNone {
+			t.Errorf("the rules now read %q (%+v): pick another example", text, v)
+		}
+	}
+}
