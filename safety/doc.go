@@ -90,7 +90,7 @@
 // explains the choice; learned_test.go trains it (go generate writes
 // learned/model.bin, and TestLearnedModelFile fails when the file is not
 // what the data makes) and holds its cross-validated figures above floors
-// (TestLearnedCrossValidated). It adds about 10 µs to a 4,000-character
+// (TestLearnedCrossValidated). It adds 10 to 20 µs to a 4,000-character
 // message and allocates nothing.
 //
 // CrisisReply puts the client's plan (PlanParts, in their words) above the
