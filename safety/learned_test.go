@@ -47,6 +47,7 @@ type example struct {
 	kind   string // crisis, near_miss or ordinary
 	ruled  bool   // the rules fire on it
 	feats  []uint32
+	spans  []int32 // each sentence's features (features)
 	norm   float64 // 1/sqrt(len(feats))
 }
 
@@ -95,7 +96,7 @@ func trainingData(tb testing.TB, lang string) ([]example, []byte) {
 		e := &out[i]
 		e.ruled = rules.Classify(lang, e.text).Tier != TierNone
 		ts.tokenize(e.text)
-		e.feats = features(&ts, nil)
+		e.feats, e.spans = features(&ts, nil, nil)
 		if len(e.feats) > 0 {
 			e.norm = 1 / math.Sqrt(float64(len(e.feats)))
 		}
@@ -109,12 +110,31 @@ type floatModel struct {
 	w    []float64
 }
 
+// score is the whole message's score, which training fits.
 func (m *floatModel) score(e *example) float64 {
 	var s float64
 	for _, b := range e.feats {
 		s += m.w[b]
 	}
 	return m.bias + float64(s*e.norm)
+}
+
+// verdictScore is the score the check compares with its threshold, as
+// learnedModel.score reads it: the highest of the whole message's and each
+// sentence's.
+func (m *floatModel) verdictScore(e *example) float64 {
+	if len(e.feats) == 0 {
+		return math.Inf(-1)
+	}
+	best := m.score(e)
+	for k := 0; k+1 < len(e.spans); k += 2 {
+		var s float64
+		for _, b := range e.feats[e.spans[k]:e.spans[k+1]] {
+			s += m.w[b]
+		}
+		best = max(best, m.bias+s/math.Sqrt(float64(e.spans[k+1]-e.spans[k])))
+	}
+	return best
 }
 
 // train fits an L2-regularised logistic regression by full-batch gradient
@@ -207,7 +227,7 @@ func crossValidate(exs []example) crossValidated {
 		m := train(trainSet)
 		for i := range exs {
 			if fold(&exs[i]) == k {
-				cv.scores[i] = m.score(&exs[i])
+				cv.scores[i] = m.verdictScore(&exs[i])
 			}
 		}
 	}
@@ -453,5 +473,44 @@ func TestLearnedOnlyRaisesToCheck(t *testing.T) {
 		if v := rules.Classify(lang, text); v.Tier != TierNone {
 			t.Errorf("the rules now read %q (%+v): pick another example", text, v)
 		}
+	}
+}
+
+// TestLearnedReadsEachSentence: a sentence the model raises on its own is
+// still raised inside a long ordinary answer, whose other sentences would
+// dilute it in the whole message's score; a fragment too short to be read
+// alone is not.
+func TestLearnedReadsEachSentence(t *testing.T) {
+	const sign = "I want to run away from everything."
+	answer := "Today was slow and grey. I walked to the park with my sister and we talked about the session, " +
+		"which still feels close, and about her new job and the kids. We had soup at the place near the station. " +
+		sign + " Tomorrow I want to try the breathing exercise again before work, and call my mother in the evening."
+	m := learnedModels()["en"]
+	var ts tokens
+	ts.tokenize(answer)
+	feats, spans := features(&ts, nil, nil)
+	if len(spans) == 0 {
+		t.Fatalf("no sentence spans in %q", answer)
+	}
+	if whole := m.score(feats, nil); whole >= m.threshold {
+		t.Fatalf("the whole answer alone scores %.2f, at or above %.2f: pick a longer answer", whole, m.threshold)
+	}
+	if v := Default().Classify("en", answer); v.Rule != "en.learned" {
+		t.Errorf("Classify(answer with %q) = %+v, want the learned check", sign, v)
+	}
+	if v := Default().Classify("en", strings.Replace(answer, sign, "", 1)); v.Tier != TierNone {
+		t.Errorf("the answer without %q: %+v, want none", sign, v)
+	}
+	// Each span is one sentence's features, inside feats, in order.
+	prev := int32(0)
+	for k := 0; k+1 < len(spans); k += 2 {
+		if spans[k] < prev || spans[k+1] <= spans[k] || int(spans[k+1]) > len(feats) {
+			t.Fatalf("spans %v out of order for %d features", spans, len(feats))
+		}
+		prev = spans[k+1]
+	}
+	ts.tokenize("I walked to the park and slept well. I don't")
+	if _, spans := features(&ts, nil, nil); len(spans) != 2 {
+		t.Errorf("spans %v, want only the first sentence (the fragment is too short)", spans)
 	}
 }
