@@ -202,31 +202,89 @@ func quantize(lang string, f *floatModel, threshold float64) *learnedModel {
 	return m
 }
 
-// fold puts each message in one of the folds by a hash of its words, so a
-// message and its copy with other case or punctuation share a fold.
-func fold(e *example) int {
-	h := sha256.Sum256([]byte(Normalize(e.text)))
-	return int(h[0]) % folds
+// foldsOf puts each message in one of the folds, by groups of near
+// paraphrases: two messages whose words (of three letters or more, as the
+// tokenizer reads them) overlap by half or more (Jaccard) are in one group,
+// and so is everything linked to them, and a group is never split between
+// folds. Writers of a corpus vary one sentence several times ("I want to
+// sleep and not wake up", "I just want to sleep and never wake up"); with
+// the copies on both sides of a fold, cross-validation would measure how
+// well the model remembers, not how it reads a message it has not seen. A
+// group goes to the fold named by a hash of its first message's words.
+func foldsOf(exs []example) (fold []int, groups int) {
+	var ts tokens
+	sets := make([]map[string]bool, len(exs))
+	for i := range exs {
+		ts.tokenize(exs[i].text)
+		sets[i] = map[string]bool{}
+		for k := range ts.toks {
+			if w := ts.word(k); len(w) >= 3 {
+				sets[i][string(w)] = true
+			}
+		}
+	}
+	parent := make([]int, len(exs))
+	for i := range parent {
+		parent[i] = i
+	}
+	var find func(int) int
+	find = func(i int) int {
+		for parent[i] != i {
+			parent[i] = parent[parent[i]]
+			i = parent[i]
+		}
+		return i
+	}
+	for i := range exs {
+		for j := i + 1; j < len(exs); j++ {
+			a, b := sets[i], sets[j]
+			if len(a) == 0 || len(b) == 0 {
+				continue
+			}
+			common := 0
+			for w := range a {
+				if b[w] {
+					common++
+				}
+			}
+			if 2*common >= len(a)+len(b)-common {
+				ri, rj := find(i), find(j)
+				parent[max(ri, rj)] = min(ri, rj)
+			}
+		}
+	}
+	fold = make([]int, len(exs))
+	for i := range exs {
+		if find(i) == i {
+			groups++
+		}
+		h := sha256.Sum256([]byte(Normalize(exs[find(i)].text)))
+		fold[i] = int(h[0]) % folds
+	}
+	return fold, groups
 }
 
 // crossValidated holds the out-of-fold scores of every example.
 type crossValidated struct {
 	exs    []example
 	scores []float64
+	groups int // groups of near paraphrases (foldsOf)
 }
 
 func crossValidate(exs []example) crossValidated {
 	cv := crossValidated{exs: exs, scores: make([]float64, len(exs))}
+	var fold []int
+	fold, cv.groups = foldsOf(exs)
 	for k := range folds {
 		var trainSet []example
 		for i := range exs {
-			if fold(&exs[i]) != k {
+			if fold[i] != k {
 				trainSet = append(trainSet, exs[i])
 			}
 		}
 		m := train(trainSet)
 		for i := range exs {
-			if fold(&exs[i]) == k {
+			if fold[i] == k {
 				cv.scores[i] = m.verdictScore(&exs[i])
 			}
 		}
@@ -381,19 +439,21 @@ func TestLearnedModelFile(t *testing.T) {
 
 // TestLearnedCrossValidated holds the learned check to what 5-fold
 // cross-validation on the training data shows at the committed threshold:
-// every message is scored by a model trained without its fold.
+// every message is scored by a model trained without its fold, and near
+// paraphrases share a fold (foldsOf).
 func TestLearnedCrossValidated(t *testing.T) {
 	_, cvs, _ := learnedBuild(t)
 	floors := map[string]struct {
 		recall, ordinary, nearMiss float64
 	}{
-		"en": {recall: 0.60, ordinary: 0.03, nearMiss: 0.10},
-		"es": {recall: 0.45, ordinary: 0.03, nearMiss: 0.10},
+		"en": {recall: 0.57, ordinary: 0.03, nearMiss: 0.10},
+		"es": {recall: 0.41, ordinary: 0.03, nearMiss: 0.10},
 	}
 	for _, lang := range learnedLangs {
 		cv := cvs[lang]
 		m := learnedModels()[lang]
 		f := cv.figures(float64(m.threshold))
+		t.Logf("%s: %d messages in %d groups of near paraphrases, never split between folds", lang, len(cv.exs), cv.groups)
 		t.Logf("%s threshold %.3f: crisis raised by the model alone %s; crisis the rules miss raised %s; near misses the rules leave quiet raised %s; ordinary answers raised %s (%d ordinary answers fire a rule)",
 			lang, m.threshold, ratio(f.crisisCaught, f.crisis), ratio(f.ruleMissedCaught, f.ruleMissed),
 			ratio(f.nearMissChecked, f.nearMiss), ratio(f.ordinaryChecked, f.ordinary), f.ordinaryRuled)
