@@ -474,8 +474,8 @@ func TestLearnedCrossValidated(t *testing.T) {
 	floors := map[string]struct {
 		recall, ordinary, nearMiss float64
 	}{
-		"en": {recall: 0.57, ordinary: 0.03, nearMiss: 0.10},
-		"es": {recall: 0.41, ordinary: 0.03, nearMiss: 0.10},
+		"en": {recall: 0.53, ordinary: 0.03, nearMiss: 0.10},
+		"es": {recall: 0.40, ordinary: 0.03, nearMiss: 0.10},
 	}
 	for _, lang := range learnedLangs {
 		cv := cvs[lang]
