@@ -86,14 +86,10 @@
 // (testdata/ordinary.*.txt). It scores the whole message and each of its
 // sentences of four words or more, and keeps the highest, so that one
 // crisis sentence in a long ordinary answer is not diluted by the rest.
-// When that score passes a threshold chosen by 5-fold cross-validation
-// (near paraphrases kept in one fold) to check at most about 2.5% of
-// ordinary answers, the verdict is TierCheck, rule "en.learned" or
-// "es.learned", category LearnedCategory: never an alert, never a lowered
-// verdict. The other language's model reads the message too, at a
-// threshold above every ordinary answer and near miss of the client's
-// language in its data, for a client who writes in the other language; the
-// rule names the model that raised it. learned.go
+// When that score passes a threshold chosen by
+// 5-fold cross-validation (near paraphrases kept in one fold) to check at most about 2.5% of ordinary answers,
+// the verdict is TierCheck, rule "en.learned" or "es.learned", category
+// LearnedCategory: never an alert, never a lowered verdict. learned.go
 // explains the choice; learned_test.go trains it (go generate writes
 // learned/model.bin, and TestLearnedModelFile fails when the file is not
 // what the data makes) and holds its cross-validated figures above floors

@@ -59,7 +59,6 @@ type learnedModel struct {
 	lang      string
 	bias      float32
 	threshold float32
-	other     float32 // the threshold for a client of another language (learnedVerdict)
 	scale     float32 // weight = int16 × scale
 	weights   [learnedBuckets]int16
 }
@@ -70,11 +69,7 @@ type learnedModel struct {
 var learnedModelFile []byte
 
 // learnedMagic starts the model file; the version follows it.
-const learnedMagic = "KLM2"
-
-// learnedLangs are the languages with a model, in the order the check asks
-// them; others are left to the rules.
-var learnedLangs = []string{"en", "es"}
+const learnedMagic = "KLM1"
 
 // learnedModels are the built-in models, by base language.
 var learnedModels = sync.OnceValue(func() map[string]*learnedModel {
@@ -96,7 +91,6 @@ func encodeLearned(digest [32]byte, models []*learnedModel) []byte {
 		out = append(out, m.lang...)
 		out = binary.LittleEndian.AppendUint32(out, math.Float32bits(m.bias))
 		out = binary.LittleEndian.AppendUint32(out, math.Float32bits(m.threshold))
-		out = binary.LittleEndian.AppendUint32(out, math.Float32bits(m.other))
 		out = binary.LittleEndian.AppendUint32(out, math.Float32bits(m.scale))
 		out = binary.LittleEndian.AppendUint32(out, learnedBuckets)
 		for _, w := range m.weights {
@@ -118,19 +112,18 @@ func decodeLearned(b []byte) (map[string]*learnedModel, [32]byte, error) {
 	b = b[40:]
 	out := map[string]*learnedModel{}
 	for range n {
-		if len(b) < 1 || len(b) < 1+int(b[0])+20 {
+		if len(b) < 1 || len(b) < 1+int(b[0])+16 {
 			return nil, digest, errLearnedFile
 		}
 		m := &learnedModel{lang: string(b[1 : 1+b[0]])}
 		b = b[1+b[0]:]
 		m.bias = math.Float32frombits(binary.LittleEndian.Uint32(b))
 		m.threshold = math.Float32frombits(binary.LittleEndian.Uint32(b[4:]))
-		m.other = math.Float32frombits(binary.LittleEndian.Uint32(b[8:]))
-		m.scale = math.Float32frombits(binary.LittleEndian.Uint32(b[12:]))
-		if binary.LittleEndian.Uint32(b[16:]) != learnedBuckets || len(b) < 20+2*learnedBuckets {
+		m.scale = math.Float32frombits(binary.LittleEndian.Uint32(b[8:]))
+		if binary.LittleEndian.Uint32(b[12:]) != learnedBuckets || len(b) < 16+2*learnedBuckets {
 			return nil, digest, fmt.Errorf("%w: model %s has another size", errLearnedFile, m.lang)
 		}
-		b = b[20:]
+		b = b[16:]
 		for i := range m.weights {
 			m.weights[i] = int16(binary.LittleEndian.Uint16(b[2*i:]))
 		}
@@ -252,39 +245,18 @@ func (m *learnedModel) score(feats []uint32, spans []int32) float32 {
 // nets without it; Default has it on). Call it before the net is shared.
 func (n *Net) UseLearned(on bool) { n.learned = on }
 
-// learnedVerdict is the learned check of a message no rule fired on. The
-// model of the client's language reads it first; then, because people
-// switch languages, the model of each other language reads it too, at that
-// model's threshold for a client of another language (other): no lower
-// than its own, and above every ordinary answer and near miss of the other
-// languages' training data, so that a Spanish answer read by the English
-// model, or the reverse, adds no false check the data shows. The verdict
-// names the model that raised it. A client whose language has no model is
-// left to the rules.
+// learnedVerdict is the learned check of a message no rule fired on.
 func (n *Net) learnedVerdict(lang string, ts *tokens) (Verdict, bool) {
 	if !n.learned {
 		return Verdict{}, false
 	}
-	models := learnedModels()
-	own := models[lang]
-	if own == nil {
+	m := learnedModels()[lang]
+	if m == nil {
 		return Verdict{}, false
 	}
 	ts.feats, ts.spans = features(ts, ts.feats[:0], ts.spans[:0])
-	if len(ts.feats) == 0 {
+	if m.score(ts.feats, ts.spans) < m.threshold {
 		return Verdict{}, false
 	}
-	if own.score(ts.feats, ts.spans) >= own.threshold {
-		return learnedCheck(lang), true
-	}
-	for _, l := range learnedLangs {
-		if m := models[l]; l != lang && m != nil && m.score(ts.feats, ts.spans) >= m.other {
-			return learnedCheck(l), true
-		}
-	}
-	return Verdict{}, false
-}
-
-func learnedCheck(lang string) Verdict {
-	return Verdict{Tier: TierCheck, Rule: lang + ".learned", Category: LearnedCategory, Language: lang}
+	return Verdict{Tier: TierCheck, Rule: lang + ".learned", Category: LearnedCategory, Language: lang}, true
 }

@@ -24,6 +24,9 @@ var update = flag.Bool("update", false, "write learned/model.bin from the traini
 
 const learnedFile = "learned/model.bin"
 
+// learnedLangs are the languages with a model; others are left to the rules.
+var learnedLangs = []string{"en", "es"}
+
 // Training settings. lambda is the L2 penalty; the targets are the most
 // false checks cross-validation may show on ordinary answers and on the near
 // misses of the corpus when the threshold is chosen.
@@ -175,45 +178,19 @@ func train(exs []example) *floatModel {
 	return m
 }
 
-// roundUp is a threshold as float32, rounded up, never down, so that
-// float32 keeps what cross-validation chose.
-func roundUp(threshold float64) float32 {
-	t := float32(threshold)
-	if float64(t) < threshold {
-		t = math.Nextafter32(t, float32(math.Inf(1)))
-	}
-	return t
-}
-
-// otherThreshold is the threshold of lang's model for a client of another
-// language: its own threshold, or just above the highest score it gives an
-// ordinary answer or a near miss of another language that the rules leave
-// quiet, if that is higher. The model never trained on those messages, so
-// they are held out for it.
-func otherThreshold(m *floatModel, own float64, lang string, cvs map[string]crossValidated) float64 {
-	t := own
-	for other, cv := range cvs {
-		if other == lang {
-			continue
-		}
-		for i := range cv.exs {
-			if e := &cv.exs[i]; e.kind != "crisis" && !e.ruled {
-				if s := m.verdictScore(e); s >= t {
-					t = math.Nextafter(s, math.Inf(1))
-				}
-			}
-		}
-	}
-	return t
-}
-
 // quantize rounds a model's weights to int16 with one scale.
 func quantize(lang string, f *floatModel, threshold float64) *learnedModel {
 	maxAbs := 0.0
 	for _, w := range f.w {
 		maxAbs = max(maxAbs, math.Abs(w))
 	}
-	m := &learnedModel{lang: lang, bias: float32(f.bias), threshold: roundUp(threshold)}
+	// The threshold is rounded up, never down, so that float32 keeps what
+	// cross-validation chose.
+	t := float32(threshold)
+	if float64(t) < threshold {
+		t = math.Nextafter32(t, float32(math.Inf(1)))
+	}
+	m := &learnedModel{lang: lang, bias: float32(f.bias), threshold: t}
 	scale := maxAbs / 32767
 	if scale == 0 {
 		scale = 1
@@ -390,18 +367,13 @@ func buildLearned(tb testing.TB) ([]byte, map[string]crossValidated, map[string]
 	var models []*learnedModel
 	var all []byte
 	cvs, thresholds := map[string]crossValidated{}, map[string]float64{}
-	full := map[string]*floatModel{}
 	for _, lang := range learnedLangs {
 		exs, raw := trainingData(tb, lang)
 		all = append(all, raw...)
 		cv := crossValidate(exs)
-		cvs[lang], thresholds[lang] = cv, cv.threshold()
-		full[lang] = train(exs)
-	}
-	for _, lang := range learnedLangs {
-		m := quantize(lang, full[lang], thresholds[lang])
-		m.other = roundUp(otherThreshold(full[lang], thresholds[lang], lang, cvs))
-		models = append(models, m)
+		t := cv.threshold()
+		cvs[lang], thresholds[lang] = cv, t
+		models = append(models, quantize(lang, train(exs), t))
 	}
 	return encodeLearned(sha256.Sum256(all), models), cvs, thresholds
 }
@@ -455,7 +427,7 @@ func TestLearnedModelFile(t *testing.T) {
 					off++
 				}
 			}
-			if off > 0 || math.Abs(float64(g.threshold-w.threshold)) > 1e-3 || math.Abs(float64(g.other-w.other)) > 1e-3 || math.Abs(float64(g.bias-w.bias)) > 1e-3 {
+			if off > 0 || math.Abs(float64(g.threshold-w.threshold)) > 1e-3 || math.Abs(float64(g.bias-w.bias)) > 1e-3 {
 				t.Errorf("%s: the %s model differs from what the data makes (%d weights): run go generate ./safety", learnedFile, lang, off)
 			}
 		}
@@ -509,9 +481,8 @@ func TestLearnedCrossValidated(t *testing.T) {
 // TestLearnedOnlyRaisesToCheck holds the learned check to its place under
 // the rules, on every training message: when a rule fires its verdict is
 // kept; when none does, the verdict is none or a check named en.learned or
-// es.learned (the other language's model only on a crisis message: on the
-// other messages of a language its threshold is above them all); a
-// language without a model, or a net without the check, is the rules alone.
+// es.learned; a language without a model, or a net without the check, is
+// the rules alone.
 func TestLearnedOnlyRaisesToCheck(t *testing.T) {
 	rules, err := Compile(DefaultRules(), nil)
 	if err != nil {
@@ -533,8 +504,8 @@ func TestLearnedOnlyRaisesToCheck(t *testing.T) {
 					t.Errorf("%s %q: rules say %+v, with the learned check %+v", lang, e.text, r, v)
 				}
 			case v.Tier == TierNone:
-			case v != learnedCheck(lang) && (!e.crisis || v != learnedCheck(map[string]string{"en": "es", "es": "en"}[lang])):
-				t.Errorf("%s %q (%s): learned verdict %+v", lang, e.text, e.kind, v)
+			case v != (Verdict{Tier: TierCheck, Rule: lang + ".learned", Category: LearnedCategory, Language: lang}):
+				t.Errorf("%s %q: learned verdict %+v", lang, e.text, v)
 			default:
 				raised[lang]++
 				if o := learned.Classify("de", e.text); o.Tier != TierNone {
@@ -601,37 +572,5 @@ func TestLearnedReadsEachSentence(t *testing.T) {
 	ts.tokenize("I walked to the park and slept well. I don't")
 	if _, spans := features(&ts, nil, nil); len(spans) != 2 {
 		t.Errorf("spans %v, want only the first sentence (the fragment is too short)", spans)
-	}
-}
-
-// TestLearnedOtherLanguage: a client whose language is Spanish writing in
-// English (or the reverse) is read by the other language's model too, at
-// its threshold for another language, and the verdict names that model; a
-// language without a model stays with the rules.
-func TestLearnedOtherLanguage(t *testing.T) {
-	models := learnedModels()
-	for _, m := range models {
-		if m.other < m.threshold {
-			t.Errorf("%s: threshold for another language %.3f is below its own %.3f", m.lang, m.other, m.threshold)
-		}
-		t.Logf("%s: threshold %.3f, for a client of another language %.3f", m.lang, m.threshold, m.other)
-	}
-	for _, c := range []struct{ client, model, text string }{
-		{"es", "en", "I want to run away from everything"},
-		{"es-MX", "en", "Today was long. I want to run away from everything and not come back."},
-	} {
-		var ts tokens
-		ts.tokenize(c.text)
-		f, s := features(&ts, nil, nil)
-		own := models[baseLanguage(c.client)]
-		if own.score(f, s) >= own.threshold {
-			t.Fatalf("the %s model raises %q itself: pick another example", own.lang, c.text)
-		}
-		if v := Default().Classify(c.client, c.text); v != learnedCheck(c.model) {
-			t.Errorf("Classify(%s, %q) = %+v, want %+v", c.client, c.text, v, learnedCheck(c.model))
-		}
-		if v := Default().Classify("de", c.text); v.Tier != TierNone {
-			t.Errorf("Classify(de, %q) = %+v, want none (no model for de)", c.text, v)
-		}
 	}
 }
