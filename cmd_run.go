@@ -73,6 +73,14 @@ func (a *app) prepareRun(ctx context.Context) (startOptions, error) {
 			return opts, err
 		}
 	}
+	if a.web != nil {
+		// The workspace is optional: a port in use turns it off for this
+		// run, and never holds back the conversation.
+		if opts.web, err = listen("web.listen", cfg.Web.Listen); err != nil {
+			a.log.Error("the web workspace is off for this run", "err", err)
+			opts.web, err = nil, nil
+		}
+	}
 	me, err := getMe(ctx, a.bot.Sender, a.bot.API)
 	if ctx.Err() != nil {
 		return opts, nil
@@ -97,7 +105,7 @@ func (a *app) prepareRun(ctx context.Context) (startOptions, error) {
 
 // closeListeners closes the listeners of opts that prepareRun opened.
 func closeListeners(opts startOptions) {
-	for _, ln := range []net.Listener{opts.admin, opts.webhook} {
+	for _, ln := range []net.Listener{opts.admin, opts.webhook, opts.web} {
 		if ln != nil {
 			ln.Close()
 		}

@@ -40,6 +40,7 @@ func (c Config) Validate() error {
 	c.validatePeople(p)
 	c.validateSafety(p)
 	c.validateOperations(p)
+	c.validateWeb(p)
 	return p.orNil()
 }
 
@@ -362,4 +363,25 @@ func parseClock(s string) (hour, minute int, ok bool) {
 		return 0, 0, false
 	}
 	return hour, minute, true
+}
+
+// validateWeb checks the web workspace's keys.
+func (c Config) validateWeb(p *ConfigError) {
+	w := c.Web
+	if w.Listen != "" {
+		if _, _, err := splitListen(w.Listen); err != nil {
+			p.addKey("web.listen", "want host:port such as 127.0.0.1:8091, or \"\" for off, got %q: %v", w.Listen, err)
+		} else if w.Listen == c.Admin.Listen {
+			p.addKey("web.listen", "is also admin.listen (%s): give each its own port", w.Listen)
+		}
+	}
+	if w.BaseURL != "" {
+		u, err := url.Parse(w.BaseURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+			p.addKey("web.base_url", "want the address coaches open, such as https://kindling.example.org or http://localhost:8091, got %q", w.BaseURL)
+		}
+	}
+	if w.SessionTTL < Duration(5*time.Minute) || w.SessionTTL > Duration(30*day) {
+		p.addKey("web.session_ttl", "must be between 5m and 30d, got %q", w.SessionTTL)
+	}
 }

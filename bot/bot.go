@@ -64,6 +64,9 @@ type Bot struct {
 	Coaches    []Coach
 	// Username is the bot's Telegram username, for invite links.
 	Username string
+	// WebURL is the address of the coach's web workspace (web.base_url),
+	// for the links of /web; empty when the workspace is off.
+	WebURL string
 
 	// Safety notices crisis language; CrisisMessage is said instead of
 	// the usual acknowledgement when it does, by language.

@@ -590,7 +590,7 @@ func keyboard(rows [][]store.Button) *models.InlineKeyboardMarkup {
 	for _, row := range rows {
 		var r []models.InlineKeyboardButton
 		for _, btn := range row {
-			r = append(r, models.InlineKeyboardButton{Text: btn.Text, CallbackData: btn.Data})
+			r = append(r, models.InlineKeyboardButton{Text: btn.Text, CallbackData: btn.Data, URL: btn.URL})
 		}
 		k.InlineKeyboard = append(k.InlineKeyboard, r)
 	}

@@ -1,0 +1,36 @@
+package main
+
+import (
+	"errors"
+	"path/filepath"
+	"time"
+
+	"kindling/bot"
+	"kindling/prompts"
+	"kindling/web"
+)
+
+// newWeb is the coach's web workspace over a's database, prompts and bot,
+// or nil when web.listen is off.
+func newWeb(a *app, popts prompts.Options, now func() time.Time) (*web.Server, error) {
+	base := a.cfg.WebURL()
+	if base == "" {
+		return nil, nil
+	}
+	var coaches []web.Coach
+	for _, c := range a.cfg.EffectiveCoaches() {
+		coaches = append(coaches, web.Coach{ID: c.ID, Name: c.Name, TimeZone: c.Timezone})
+	}
+	opts := web.Options{
+		DB: a.db, BaseURL: base, SessionTTL: time.Duration(a.cfg.Web.SessionTTL), Coaches: coaches,
+		Prompts: a.prompts, PromptsDir: a.cfg.Prompts.Dir, PromptOptions: popts,
+		Alerts:   a.bot,
+		NotYours: func(err error) bool { return errors.Is(err, bot.ErrNotYourAlert) },
+		DataDir:  filepath.Dir(a.cfg.Store.Path),
+		Now:      now, Logger: a.log,
+	}
+	if a.bot.Reload != nil {
+		opts.Reload = a.bot.Reload // the same reload as /reload
+	}
+	return web.New(opts)
+}

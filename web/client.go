@@ -1,0 +1,355 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"kindling/prompts"
+	"kindling/report"
+	"kindling/store"
+)
+
+type clientData struct {
+	ID                  int64
+	Name, Username      string
+	Status              string
+	Sequence, Language  string
+	TimeZone, SendTime  string
+	HasDay              bool
+	Day                 int
+	SessionDate         string
+	Month, Prev, Next   string // "November 2026"; "2026-10", "2026-12" ("" past today)
+	MonthParam          string
+	Sessions            []sessionView
+	Charts              []chartView
+	Alerts              []alertView
+	Strip               []stripDay
+	Days                []dayView
+	Answers, Unanswered int
+}
+
+type sessionView struct {
+	Date, Intention, Note string
+	InMonth               bool
+}
+
+type stripDay struct {
+	Date, Label, Anchor string
+	Answered, Session   bool
+	Future              bool
+}
+
+type dayView struct {
+	Anchor, Heading string
+	Items           []itemView
+}
+
+type itemView struct {
+	Question   string
+	Answer     string
+	Kind       string
+	At         string
+	Edits      []editView
+	VoiceURL   string
+	VoiceLen   string
+	Journal    bool
+	Flagged    bool
+	Unanswered bool
+}
+
+type editView struct{ At, Answer string }
+
+// clientID reads the {id} of the path; the client must be the coach's
+// own, or the answer is 404 as for a client that does not exist.
+func (s *Server) ownClient(tx *store.Tx, r *http.Request, coach int64) (store.Client, bool, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id == 0 {
+		return store.Client{}, false, nil
+	}
+	c, err := tx.Client(id)
+	if errors.Is(err, store.ErrNotFound) {
+		return c, false, nil
+	}
+	if err != nil {
+		return c, false, err
+	}
+	return c, c.Coach == coach, nil
+}
+
+// clientPage shows one client's month.
+func (s *Server) clientPage(w http.ResponseWriter, r *http.Request, sess *session) {
+	var d clientData
+	found := false
+	err := s.opts.DB.View(func(tx *store.Tx) error {
+		c, ok, err := s.ownClient(tx, r, sess.Coach)
+		if err != nil || !ok {
+			return err
+		}
+		found = true
+		d, err = s.clientMonth(tx, c, r.URL.Query().Get("month"), sess.coach)
+		return err
+	})
+	if err != nil {
+		s.fail(w, r, "client page", err)
+		return
+	}
+	if !found {
+		s.notFound(w, r)
+		return
+	}
+	if !s.recordView(w, r, d.ID, sess.Coach, "client") {
+		return
+	}
+	s.render(w, r, "client", sess, pageData{Title: d.Name, Nav: "clients", Data: d})
+}
+
+// recordView writes the audit record of a view; without it nothing is
+// shown.
+func (s *Server) recordView(w http.ResponseWriter, r *http.Request, chatID, coach int64, what string) bool {
+	err := s.opts.DB.Update(func(tx *store.Tx) error {
+		return tx.AddWebView(store.WebView{ChatID: chatID, Coach: coach, At: s.opts.Now(), What: what})
+	})
+	if err != nil {
+		s.fail(w, r, "record the view", err)
+		return false
+	}
+	return true
+}
+
+// clientMonth gathers the page of client c for month ("2006-01"; empty:
+// the client's current month).
+func (s *Server) clientMonth(tx *store.Tx, c store.Client, month string, co Coach) (clientData, error) {
+	now := s.opts.Now()
+	loc := s.zone(c.TimeZone)
+	coachLoc := s.zone(co.TimeZone)
+	today := dateOf(now.In(loc))
+	first, err := time.Parse("2006-01", month)
+	if err != nil {
+		first, _ = time.Parse("2006-01", today[:7])
+	}
+	next := first.AddDate(0, 1, 0)
+	d := clientData{
+		ID: c.ChatID, Name: c.Name, Username: c.Username, Status: statusWord(c, now),
+		Sequence: c.Sequence, Language: c.Language, TimeZone: c.TimeZone, SendTime: c.SendTime,
+		Month: first.Format("January 2006"), MonthParam: first.Format("2006-01"),
+		Prev: first.AddDate(0, -1, 0).Format("2006-01"),
+	}
+	if next.Format("2006-01") <= today[:7] {
+		d.Next = next.Format("2006-01")
+	}
+	monthOf := func(date string) bool { return strings.HasPrefix(date, d.MonthParam) }
+
+	sessions, err := tx.Sessions(c.ChatID)
+	if err != nil {
+		return d, err
+	}
+	sessionDays := map[string]bool{}
+	for i := len(sessions) - 1; i >= 0; i-- {
+		ss := sessions[i]
+		d.Sessions = append(d.Sessions, sessionView{Date: longDate(ss.Date), Intention: ss.Intention, Note: ss.Note, InMonth: monthOf(ss.Date)})
+		sessionDays[ss.Date] = true
+	}
+	if len(sessions) > 0 {
+		last := sessions[len(sessions)-1]
+		d.HasDay, d.Day, d.SessionDate = true, daysBetween(last.Date, today), longDate(last.Date)
+	}
+
+	replies, err := tx.Replies(c.ChatID, time.Time{})
+	if err != nil {
+		return d, err
+	}
+	deliveries, err := tx.Deliveries(c.ChatID)
+	if err != nil {
+		return d, err
+	}
+	set := s.opts.Prompts()
+	scales := map[string]report.ScaleInfo{}
+	if seq, ok := set.Sequence(c.Sequence, c.Language); ok {
+		for _, rp := range replies {
+			if _, done := scales[rp.QuestionID]; done || rp.Value == nil {
+				continue
+			}
+			if q, ok := seq.Question(rp.QuestionID); ok && q.Kind == prompts.KindScale {
+				scales[q.ID] = report.ScaleInfo{Title: prompts.Render(q.Label, prompts.Vars{Name: c.Name}), Min: q.Scale.Min, Max: q.Scale.Max, Low: q.Scale.Low, High: q.Scale.High}
+			}
+		}
+	}
+	for _, ch := range report.ChartsFrom(replies, deliveries, scales) {
+		points := 0
+		for _, se := range ch.Series {
+			points += len(se.Points)
+		}
+		if points >= 2 {
+			d.Charts = append(d.Charts, drawChart(ch))
+		}
+	}
+
+	alerts, err := tx.Alerts(c.ChatID)
+	if err != nil {
+		return d, err
+	}
+	for i := len(alerts) - 1; i >= 0; i-- {
+		d.Alerts = append(d.Alerts, s.alertView(alerts[i], c.Name, coachLoc))
+	}
+	sortAlerts(d.Alerts)
+
+	// The month's days: what was asked (from the deliveries) and every
+	// reply of the day, journal entries included.
+	byDay := map[string]*dayView{}
+	day := func(date string) *dayView {
+		if dv, ok := byDay[date]; ok {
+			return dv
+		}
+		dv := &dayView{Anchor: "d" + date, Heading: longDate(date)}
+		byDay[date] = dv
+		return dv
+	}
+	type askedKey struct {
+		date string
+		day  int
+		q    string
+	}
+	answered := map[askedKey]bool{}
+	for _, rp := range replies {
+		date := rp.LocalDate
+		if date == "" {
+			date = dateOf(rp.At.In(loc))
+		}
+		if !monthOf(date) {
+			continue
+		}
+		answered[askedKey{rp.LocalDate, rp.Day, rp.QuestionID}] = true
+		it := itemView{Question: rp.Question, Answer: rp.Answer, Kind: rp.Kind, At: rp.At.In(coachLoc).Format("15:04"),
+			Journal: rp.QuestionID == "", Flagged: rp.Flagged}
+		if it.Journal {
+			it.Question = "Journal"
+		}
+		for _, e := range rp.Edits {
+			it.Edits = append(it.Edits, editView{At: e.At.In(coachLoc).Format("2 Jan 15:04"), Answer: e.Answer})
+		}
+		if rp.Voice != nil && rp.Voice.Path != "" {
+			it.VoiceURL = s.base.Path + "/clients/" + strconv.FormatInt(c.ChatID, 10) + "/voice/" + strconv.FormatUint(rp.ID, 10)
+			it.VoiceLen = strconv.Itoa(rp.Voice.Duration) + " s"
+		}
+		dv := day(date)
+		dv.Items = append(dv.Items, it)
+		d.Answers++
+	}
+	for _, dl := range deliveries {
+		if !monthOf(dl.LocalDate) {
+			continue
+		}
+		dv := day(dl.LocalDate)
+		dv.Heading = longDate(dl.LocalDate) + " · day " + strconv.Itoa(dl.Day)
+		for _, q := range dl.Questions {
+			if answered[askedKey{dl.LocalDate, dl.Day, q}] {
+				continue
+			}
+			text := dl.Asked[q]
+			if text == "" {
+				text = q
+			}
+			dv.Items = append(dv.Items, itemView{Question: text, Unanswered: true})
+			d.Unanswered++
+		}
+	}
+	for t := first; t.Before(next); t = t.AddDate(0, 0, 1) {
+		date := dateOf(t)
+		dv, has := byDay[date]
+		sd := stripDay{Date: date, Label: strconv.Itoa(t.Day()), Session: sessionDays[date], Future: date > today}
+		if has {
+			sd.Anchor = dv.Anchor
+			for _, it := range dv.Items {
+				if !it.Unanswered {
+					sd.Answered = true
+				}
+			}
+		}
+		d.Strip = append(d.Strip, sd)
+	}
+	dates := make([]string, 0, len(byDay))
+	for date := range byDay {
+		dates = append(dates, date)
+	}
+	slices.Sort(dates)
+	for i := len(dates) - 1; i >= 0; i-- {
+		d.Days = append(d.Days, *byDay[dates[i]])
+	}
+	return d, nil
+}
+
+func parseDate(s string) (time.Time, error) { return time.Parse(dateLayout, s) }
+
+// longDate writes 2006-01-02 as "Mon 2 Jan 2006".
+func longDate(s string) string {
+	t, err := parseDate(s)
+	if err != nil {
+		return s
+	}
+	return t.Format("Mon 2 Jan 2006")
+}
+
+// voice plays a voice note of the coach's own client.
+func (s *Server) voice(w http.ResponseWriter, r *http.Request, sess *session) {
+	var rp store.Reply
+	found := false
+	err := s.opts.DB.View(func(tx *store.Tx) error {
+		c, ok, err := s.ownClient(tx, r, sess.Coach)
+		if err != nil || !ok {
+			return err
+		}
+		id, err := strconv.ParseUint(r.PathValue("reply"), 10, 64)
+		if err != nil {
+			return nil
+		}
+		rp, err = tx.Reply(c.ChatID, id)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		found = err == nil && rp.Voice != nil && rp.Voice.Path != ""
+		return err
+	})
+	if err != nil {
+		s.fail(w, r, "voice note", err)
+		return
+	}
+	if !found || s.opts.DataDir == "" {
+		s.notFound(w, r)
+		return
+	}
+	// The path was written by kindling; still, nothing outside the data
+	// folder is served.
+	root, err := filepath.Abs(s.opts.DataDir)
+	if err != nil {
+		s.fail(w, r, "voice note", err)
+		return
+	}
+	path := filepath.Join(root, filepath.FromSlash(rp.Voice.Path))
+	if rel, err := filepath.Rel(root, path); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		s.notFound(w, r)
+		return
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		s.opts.Logger.Warn("web: voice note file missing", "chat", rp.ChatID, "reply", rp.ID)
+		s.notFound(w, r)
+		return
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		s.fail(w, r, "voice note", err)
+		return
+	}
+	if !s.recordView(w, r, rp.ChatID, sess.Coach, "voice") {
+		return
+	}
+	w.Header().Set("Content-Type", "audio/ogg")
+	http.ServeContent(w, r, "", fi.ModTime(), f)
+}

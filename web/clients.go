@@ -1,0 +1,189 @@
+package web
+
+import (
+	"errors"
+	"html/template"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"kindling/prompts"
+	"kindling/store"
+)
+
+// moodQuestion is the question whose answers draw the mood line.
+const moodQuestion = "mood"
+
+// clientRow is one line of the clients page.
+type clientRow struct {
+	ID          int64
+	Name        string
+	Username    string
+	Status      string
+	Paused      bool
+	HasDay      bool
+	Day         int
+	SessionDate string
+	LastAnswer  string // "today", "3 days ago", "" for never
+	Mood        template.HTML
+	MoodText    string // the mood line in words, for screen readers and without SVG
+	OpenAlerts  int
+	// Band is the band of the latest scored check-in ("" until there is
+	// one, or without check-ins).
+	Band string
+}
+
+type clientsData struct {
+	Rows     []clientRow
+	HasBands bool
+	Today    string
+}
+
+// clientsPage lists the coach's own clients.
+func (s *Server) clientsPage(w http.ResponseWriter, r *http.Request, sess *session) {
+	d, err := s.clients(sess.Coach)
+	if err != nil {
+		s.fail(w, r, "clients", err)
+		return
+	}
+	s.render(w, r, "clients", sess, pageData{Title: "Your clients", Nav: "clients", Data: d})
+}
+
+// clients reads the coach's clients through the coach index, in one read
+// transaction.
+func (s *Server) clients(coach int64) (clientsData, error) {
+	now := s.opts.Now()
+	set := s.opts.Prompts()
+	scales := map[string]*prompts.Scale{}
+	var d clientsData
+	err := s.opts.DB.View(func(tx *store.Tx) error {
+		d.Rows = d.Rows[:0]
+		return tx.CoachClients(coach, func(c store.Client) error {
+			row, err := s.clientRow(tx, c, now, set, scales)
+			if err != nil {
+				return err
+			}
+			if row.Band != "" {
+				d.HasBands = true
+			}
+			d.Rows = append(d.Rows, row)
+			return nil
+		})
+	})
+	sort.SliceStable(d.Rows, func(i, j int) bool {
+		a, b := d.Rows[i], d.Rows[j]
+		if (a.OpenAlerts > 0) != (b.OpenAlerts > 0) {
+			return a.OpenAlerts > 0
+		}
+		return strings.ToLower(a.Name) < strings.ToLower(b.Name)
+	})
+	return d, err
+}
+
+func (s *Server) clientRow(tx *store.Tx, c store.Client, now time.Time, set *prompts.Set, scales map[string]*prompts.Scale) (clientRow, error) {
+	loc := s.zone(c.TimeZone)
+	today := dateOf(now.In(loc))
+	row := clientRow{ID: c.ChatID, Name: c.Name, Username: c.Username, Status: statusWord(c, now), Paused: c.Status != store.StatusActive}
+	if sess, err := tx.LatestSession(c.ChatID); err == nil {
+		row.HasDay, row.Day, row.SessionDate = true, daysBetween(sess.Date, today), sess.Date
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return row, err
+	}
+	if last, err := tx.LatestReply(c.ChatID); err == nil {
+		row.LastAnswer = ago(daysBetween(dateOf(last.At.In(loc)), today))
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return row, err
+	}
+	from := now.In(loc).AddDate(0, 0, -29)
+	var pts []moodPoint
+	err := tx.QuestionAnswers(c.ChatID, dateOf(from), moodQuestion, func(rp store.Reply) error {
+		if rp.Value != nil {
+			pts = append(pts, moodPoint{Day: daysBetween(dateOf(from), rp.LocalDate), Value: *rp.Value})
+		}
+		return nil
+	})
+	if err != nil {
+		return row, err
+	}
+	lo, hi := 1, 10
+	if sc := scaleOf(set, c, moodQuestion, scales); sc != nil {
+		lo, hi = sc.Min, sc.Max
+	}
+	row.Mood, row.MoodText = moodLine(pts, lo, hi)
+	alerts, err := tx.Alerts(c.ChatID)
+	if err != nil {
+		return row, err
+	}
+	for _, a := range alerts {
+		if a.Open() {
+			row.OpenAlerts++
+		}
+	}
+	if s.opts.CheckinBand != nil {
+		if row.Band, err = s.opts.CheckinBand(tx, c.ChatID); err != nil {
+			return row, err
+		}
+	}
+	return row, nil
+}
+
+// scaleOf is the scale of question id in the client's sequence, nil when
+// it has none; scales caches it per sequence and language.
+func scaleOf(set *prompts.Set, c store.Client, id string, scales map[string]*prompts.Scale) *prompts.Scale {
+	key := c.Sequence + "\x00" + c.Language + "\x00" + id
+	if sc, ok := scales[key]; ok {
+		return sc
+	}
+	var sc *prompts.Scale
+	if seq, ok := set.Sequence(c.Sequence, c.Language); ok {
+		if q, ok := seq.Question(id); ok && q.Scale != nil {
+			sc = q.Scale
+		}
+	}
+	scales[key] = sc
+	return sc
+}
+
+// statusWord says where the client stands, in words.
+func statusWord(c store.Client, now time.Time) string {
+	switch {
+	case c.Setup != "":
+		return "setting up"
+	case c.Status == store.StatusPaused && !c.PausedUntil.IsZero() && c.PausedUntil.After(now):
+		return "paused until " + c.PausedUntil.Format("2 Jan")
+	case c.Status == store.StatusPaused:
+		return "paused"
+	case c.Status == store.StatusStopped:
+		return "stopped"
+	case c.Status == store.StatusUnreachable:
+		return "unreachable"
+	}
+	return "active"
+}
+
+const dateLayout = "2006-01-02"
+
+func dateOf(t time.Time) string { return t.Format(dateLayout) }
+
+// daysBetween is the number of days from date a to date b (2006-01-02),
+// 0 when either cannot be read.
+func daysBetween(a, b string) int {
+	ta, err1 := time.Parse(dateLayout, a)
+	tb, err2 := time.Parse(dateLayout, b)
+	if err1 != nil || err2 != nil {
+		return 0
+	}
+	return int(tb.Sub(ta).Round(time.Hour).Hours() / 24)
+}
+
+// ago says how many days back n days is.
+func ago(n int) string {
+	switch {
+	case n <= 0:
+		return "today"
+	case n == 1:
+		return "yesterday"
+	}
+	return itoa(n) + " days ago"
+}

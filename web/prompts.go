@@ -1,0 +1,427 @@
+package web
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"kindling/prompts"
+	"kindling/store"
+)
+
+// monthDays is how many days since the session the month view shows
+// (day 0 to 30), as `kindling preview` does by default.
+const monthDays = 30
+
+type promptsData struct {
+	Dir       string
+	Editable  bool
+	Sequences []sequenceView
+	Files     []string
+	Saves     []saveView
+}
+
+type sequenceView struct {
+	ID, Language, Name, File string
+	Anchor                   string
+	Days                     []stepView
+}
+
+type stepView struct {
+	Day       int
+	Repeat    bool
+	At        string
+	Intro     string
+	Questions []questionView
+}
+
+type questionView struct {
+	ID, Text, Kind, Answers string
+}
+
+type saveView struct {
+	At, Coach, File string
+	Bytes           int
+}
+
+// promptsPage shows every sequence as a month, per language, and the
+// files that can be edited.
+func (s *Server) promptsPage(w http.ResponseWriter, r *http.Request, sess *session) {
+	set := s.opts.Prompts()
+	d := promptsData{Dir: s.opts.PromptsDir, Editable: s.opts.PromptsDir != ""}
+	for _, seq := range set.Sequences() {
+		sv := sequenceView{ID: seq.ID, Language: seq.Language, Name: seq.Name, File: seq.File, Anchor: "s-" + seq.ID + "-" + seq.Language}
+		for day := 0; day <= monthDays; day++ {
+			st, ok := seq.StepFor(day)
+			if !ok {
+				continue
+			}
+			v := stepView{Day: day, Repeat: seq.IsRepeat(day), At: st.At, Intro: st.Intro}
+			for _, q := range st.Questions {
+				v.Questions = append(v.Questions, questionView{ID: q.ID, Text: q.Text, Kind: string(q.Kind), Answers: answersOf(q)})
+			}
+			sv.Days = append(sv.Days, v)
+		}
+		d.Sequences = append(d.Sequences, sv)
+	}
+	if d.Editable {
+		files, err := s.promptFiles()
+		if err != nil {
+			s.fail(w, r, "list prompt files", err)
+			return
+		}
+		d.Files = files
+	}
+	loc := s.zone(sess.coach.TimeZone)
+	err := s.opts.DB.View(func(tx *store.Tx) error {
+		saves, err := tx.PromptSaves(20)
+		for _, p := range saves {
+			d.Saves = append(d.Saves, saveView{At: p.At.In(loc).Format("Mon 2 Jan 2006, 15:04"), Coach: s.coachName(p.Coach), File: p.File, Bytes: p.Bytes})
+		}
+		return err
+	})
+	if err != nil {
+		s.fail(w, r, "prompt saves", err)
+		return
+	}
+	s.render(w, r, "prompts", sess, pageData{Title: "Prompts", Nav: "prompts", Data: d})
+}
+
+func (s *Server) coachName(id int64) string {
+	if c, ok := s.coaches[id]; ok {
+		return c.Name
+	}
+	return fmt.Sprintf("coach %d", id)
+}
+
+// answersOf says how a question is answered.
+func answersOf(q prompts.Question) string {
+	switch {
+	case q.Scale != nil:
+		s := fmt.Sprintf("%d to %d", q.Scale.Min, q.Scale.Max)
+		if q.Scale.Low != "" || q.Scale.High != "" {
+			s += " (" + q.Scale.Low + " … " + q.Scale.High + ")"
+		}
+		return s
+	case q.Choice != nil:
+		var labels []string
+		for _, o := range q.Choice.Options {
+			labels = append(labels, o.Label)
+		}
+		s := strings.Join(labels, " · ")
+		if q.Choice.Multiple {
+			s += " (several may be chosen)"
+		}
+		return s
+	}
+	return "in their own words"
+}
+
+// promptFiles are the files of the prompts folder that the loader reads.
+func (s *Server) promptFiles() ([]string, error) {
+	entries, err := os.ReadDir(s.opts.PromptsDir)
+	if err != nil {
+		return nil, fmt.Errorf("read prompts folder: %w", err)
+	}
+	var out []string
+	for _, e := range entries {
+		if e.Type().IsRegular() && isPromptFile(e.Name()) {
+			out = append(out, e.Name())
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// isPromptFile is the loader's rule: a YAML file, not hidden, not an
+// editor's backup.
+func isPromptFile(name string) bool {
+	if name == "" || strings.ContainsAny(name, `/\`) || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "~") ||
+		strings.HasSuffix(name, "~") || strings.HasPrefix(name, "#") {
+		return false
+	}
+	ext := strings.ToLower(filepath.Ext(name))
+	return ext == ".yaml" || ext == ".yml"
+}
+
+type editData struct {
+	File     string
+	Text     string
+	Base     string // sha256 of the file on disk when the editor opened it
+	Checked  string // sha256 of the text the check passed; "" until one did
+	Ran      bool   // a check ran
+	OK       bool
+	Lines    []listingLine
+	Others   []string // problems of other files, or of the whole set
+	Warnings int
+	Errors   int
+	Diff     []diffLine
+	NoChange bool
+	Notice   string
+	Saved    bool
+	Reload   []string // problems the reload after the save reported
+}
+
+type listingLine struct {
+	N        int
+	Text     string
+	Problems []prompts.Problem
+}
+
+func hashOf(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// editable answers the file named in a request, or false (having said
+// why) when it cannot be edited here.
+func (s *Server) editable(w http.ResponseWriter, r *http.Request, sess *session, name string) ([]byte, bool) {
+	if s.opts.PromptsDir == "" {
+		s.render(w, r, "message", sess, pageData{Title: "Prompts", Nav: "prompts", Data: message{
+			Heading: "The built-in prompts cannot be edited here",
+			Text:    "Set prompts.dir in config.yaml (or KINDLING_PROMPTS_DIR) to a folder of prompt files, for example a copy of prompts/sequences from kindling's source, and restart kindling. Then each file can be edited on this page.",
+			Link:    s.base.Path + "/prompts", LinkText: "Back to the prompts",
+		}})
+		return nil, false
+	}
+	if !isPromptFile(name) {
+		s.notFound(w, r)
+		return nil, false
+	}
+	data, err := os.ReadFile(filepath.Join(s.opts.PromptsDir, name))
+	if errors.Is(err, fs.ErrNotExist) {
+		s.notFound(w, r)
+		return nil, false
+	}
+	if err != nil {
+		s.fail(w, r, "read prompt file", err)
+		return nil, false
+	}
+	return data, true
+}
+
+// promptEditPage opens a file in the editor.
+func (s *Server) promptEditPage(w http.ResponseWriter, r *http.Request, sess *session) {
+	name := r.URL.Query().Get("file")
+	data, ok := s.editable(w, r, sess, name)
+	if !ok {
+		return
+	}
+	s.render(w, r, "edit", sess, pageData{Title: "Edit " + name, Nav: "prompts",
+		Data: editData{File: name, Text: string(data), Base: hashOf(data)}})
+}
+
+// promptEdit checks the edited text (action "check") or saves it
+// (action "save"): saved only when it loads without errors with the
+// folder's other files, when its change was shown first, and when the
+// file did not change on disk meanwhile.
+func (s *Server) promptEdit(w http.ResponseWriter, r *http.Request, sess *session) {
+	name := r.PostFormValue("file")
+	s.promptMu.Lock()
+	defer s.promptMu.Unlock()
+	current, ok := s.editable(w, r, sess, name)
+	if !ok {
+		return
+	}
+	text := strings.ReplaceAll(r.PostFormValue("text"), "\r\n", "\n") // browsers send CRLF
+	if bytes.Contains(current, []byte("\r\n")) {
+		text = strings.ReplaceAll(text, "\n", "\r\n")
+	}
+	d := editData{File: name, Text: text, Base: r.PostFormValue("base")}
+	if d.Base != hashOf(current) {
+		d.Notice = "This file changed on the server since you opened it (someone else saved it, or it was edited there). The change below is against the file as it is now; check it, then save again."
+		d.Base = hashOf(current)
+	}
+	problems, others, err := s.check(name, []byte(text))
+	if err != nil {
+		s.fail(w, r, "check prompt file", err)
+		return
+	}
+	d.Ran = true
+	d.Lines = listing(text, problems)
+	d.Others = others
+	for _, p := range problems {
+		if p.Warning {
+			d.Warnings++
+		} else {
+			d.Errors++
+		}
+	}
+	d.OK = d.Errors == 0 && len(others) == 0
+	d.Diff = lineDiff(string(current), text, 3)
+	d.NoChange = text == string(current)
+	wantSave := r.PostFormValue("action") == "save"
+	if d.OK && !d.NoChange {
+		if wantSave && d.Notice == "" && r.PostFormValue("checked") == hashOf([]byte(text)) {
+			s.save(w, r, sess, d)
+			return
+		}
+		if wantSave && d.Notice == "" {
+			d.Notice = "The text changed after its check: here is the change as it is now. Save again to keep it."
+		}
+		d.Checked = hashOf([]byte(text))
+	}
+	status := http.StatusOK
+	if !d.OK {
+		status = http.StatusUnprocessableEntity
+	}
+	w.WriteHeader(status)
+	s.render(w, r, "edit", sess, pageData{Title: "Edit " + name, Nav: "prompts", Data: d})
+}
+
+// check loads the folder's files with name replaced by data: the problems
+// of that file, and those of any other file or of the set as a whole
+// (warnings of other files are left out).
+func (s *Server) check(name string, data []byte) (own []prompts.Problem, others []string, err error) {
+	files := map[string][]byte{}
+	names, err := s.promptFiles()
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, n := range names {
+		if n == name {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(s.opts.PromptsDir, n))
+		if err != nil {
+			return nil, nil, fmt.Errorf("read prompt file %s: %w", n, err)
+		}
+		files[n] = b
+	}
+	files[name] = data
+	set, err := prompts.LoadFiles(files, s.opts.PromptOptions)
+	var all []prompts.Problem
+	var le *prompts.LoadError
+	switch {
+	case errors.As(err, &le):
+		all = le.Problems
+	case err != nil:
+		return nil, []string{err.Error()}, nil
+	default:
+		all = set.Warnings()
+	}
+	for _, p := range all {
+		switch {
+		case p.File == name:
+			own = append(own, p)
+		case !p.Warning:
+			others = append(others, p.String())
+		}
+	}
+	return own, others, nil
+}
+
+// listing numbers the lines of text and puts each problem under its line;
+// problems of the whole file go before line 1.
+func listing(text string, problems []prompts.Problem) []listingLine {
+	lines := splitLines(text)
+	out := make([]listingLine, len(lines)+1)
+	for i, l := range lines {
+		out[i+1] = listingLine{N: i + 1, Text: l}
+	}
+	for _, p := range problems {
+		n := p.Line
+		if n < 0 || n > len(lines) {
+			n = 0
+		}
+		out[n].Problems = append(out[n].Problems, p)
+	}
+	if len(out[0].Problems) == 0 {
+		out = out[1:]
+	}
+	return out
+}
+
+// save writes the checked text into the prompts folder atomically,
+// records who saved it, and reloads the prompts at once.
+func (s *Server) save(w http.ResponseWriter, r *http.Request, sess *session, d editData) {
+	path := filepath.Join(s.opts.PromptsDir, d.File)
+	data := []byte(d.Text)
+	if err := writeVerified(path, data); err != nil {
+		s.opts.Logger.Error("web: save prompt file", "file", d.File, "err", err)
+		w.WriteHeader(http.StatusInternalServerError)
+		d.Notice = "The file could not be written: " + err.Error() + ". Nothing was changed. The folder may be read-only for kindling; the person who runs it can check."
+		s.render(w, r, "edit", sess, pageData{Title: "Edit " + d.File, Nav: "prompts", Data: d})
+		return
+	}
+	err := s.opts.DB.Update(func(tx *store.Tx) error {
+		return tx.AddPromptSave(store.PromptSave{Coach: sess.Coach, At: s.opts.Now(), File: d.File, Bytes: len(data), SHA256: hashOf(data)})
+	})
+	if err != nil {
+		// The file is saved; the record of it is not. Say so.
+		s.opts.Logger.Error("web: record prompt save", "file", d.File, "coach", sess.Coach, "err", err)
+	}
+	s.opts.Logger.Info("web: prompt file saved", "file", d.File, "coach", sess.Coach, "bytes", len(data))
+	d.Saved = true
+	d.Base, d.Checked, d.Diff = hashOf(data), "", nil
+	if s.opts.Reload != nil {
+		ok, problems := s.opts.Reload()
+		if !ok {
+			d.Reload = problems
+		}
+	}
+	if err != nil {
+		d.Notice = "Saved, but the record of this save could not be written to the database."
+	}
+	s.render(w, r, "edit", sess, pageData{Title: "Edit " + d.File, Nav: "prompts", Data: d})
+}
+
+// writeVerified replaces path with data: a hidden temporary file in the
+// same folder (which the prompt loader skips), synced, read back, then
+// renamed over the old file, and the folder synced. The old file's mode
+// is kept.
+func writeVerified(path string, data []byte) error {
+	dir, name := filepath.Dir(path), filepath.Base(path)
+	mode := os.FileMode(0o644)
+	if fi, err := os.Stat(path); err == nil {
+		mode = fi.Mode().Perm()
+	}
+	f, err := os.CreateTemp(dir, "."+name+".saving-*")
+	if err != nil {
+		return fmt.Errorf("create temporary file: %w", err)
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp) // after the rename, there is nothing left to remove
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", tmp, err)
+	}
+	if err := f.Chmod(mode); err != nil {
+		f.Close()
+		return fmt.Errorf("chmod %s: %w", tmp, err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("sync %s: %w", tmp, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("close %s: %w", tmp, err)
+	}
+	back, err := os.ReadFile(tmp)
+	if err != nil {
+		return fmt.Errorf("read back %s: %w", tmp, err)
+	}
+	if !bytes.Equal(back, data) {
+		return fmt.Errorf("read back %s: the file does not hold what was written", tmp)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("replace %s: %w", path, err)
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("sync folder %s: %w", dir, err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("sync folder %s: %w", dir, err)
+	}
+	return nil
+}
