@@ -160,6 +160,7 @@ type editData struct {
 	Ran      bool   // a check ran
 	OK       bool
 	Lines    []listingLine
+	First    int // the line of the first error, 0 for none
 	Others   []string // problems of other files, or of the whole set
 	Warnings int
 	Errors   int
@@ -251,9 +252,12 @@ func (s *Server) promptEdit(w http.ResponseWriter, r *http.Request, sess *sessio
 	for _, p := range problems {
 		if p.Warning {
 			d.Warnings++
-		} else {
-			d.Errors++
+			continue
 		}
+		if d.Errors == 0 && p.Line > 0 {
+			d.First = p.Line
+		}
+		d.Errors++
 	}
 	d.OK = d.Errors == 0 && len(others) == 0
 	d.Diff = lineDiff(string(current), text, 3)

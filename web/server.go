@@ -273,14 +273,16 @@ func (s *Server) signedIn(h func(http.ResponseWriter, *http.Request, *session)) 
 }
 
 // sameOrigin refuses a form posted from another site, when the browser
-// says where it came from.
+// says where it came from: Sec-Fetch-Site where it sends it, else Origin.
+// (With Referrer-Policy no-referrer, a browser sends "Origin: null" even
+// for its own forms; the CSRF token still has to match.)
 func (s *Server) sameOrigin(r *http.Request) bool {
-	if site := r.Header.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" && site != "none" {
-		return false
+	if site := r.Header.Get("Sec-Fetch-Site"); site != "" {
+		return site == "same-origin" || site == "none"
 	}
 	origin := r.Header.Get("Origin")
 	if origin == "" || origin == "null" {
-		return origin == ""
+		return true
 	}
 	u, err := url.Parse(origin)
 	return err == nil && s.hostAllowed(u.Host)
