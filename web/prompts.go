@@ -160,7 +160,7 @@ type editData struct {
 	Ran      bool   // a check ran
 	OK       bool
 	Lines    []listingLine
-	First    int // the line of the first error, 0 for none
+	First    int      // the line of the first error, 0 for none
 	Others   []string // problems of other files, or of the whole set
 	Warnings int
 	Errors   int
