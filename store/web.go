@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -342,4 +343,83 @@ func (tx *Tx) QuestionAnswers(chatID int64, from, questionID string, fn func(Rep
 		}
 	}
 	return nil
+}
+
+// ScaleAnswer is the number a reply gave on a scale, on its local date.
+type ScaleAnswer struct {
+	LocalDate string `json:"local_date"`
+	Value     *int   `json:"value"`
+}
+
+// ScaleAnswers is QuestionAnswers for the numbers only, which is what a
+// trend line needs: the local date comes from the step index, the value
+// from the reply's "value" field, found in the stored JSON without
+// decoding the rest (a quote inside a JSON string is always escaped, so
+// the key cannot be mistaken for the client's words). A reply whose value
+// cannot be read that way is decoded whole.
+func (tx *Tx) ScaleAnswers(chatID int64, from, questionID string, fn func(ScaleAnswer) error) error {
+	prefix := chatKey(chatID)
+	want := append([]byte(questionID), 0)
+	replies := tx.b(bucketReplies).Cursor() // one cursor for every reply read
+	key := make([]byte, 16)
+	copy(key, prefix)
+	c := tx.b(bucketReplySteps).Cursor()
+	for k, _ := c.Seek(cat(prefix, []byte(from))); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		const head = 8 + len(dateLayout) + 4
+		if len(k) < head+1+8 {
+			return fmt.Errorf("%w: reply step key %x", ErrCorrupt, k)
+		}
+		if !bytes.Equal(k[head:len(k)-8], want) {
+			continue
+		}
+		copy(key[8:], k[len(k)-8:])
+		rk, v := replies.Seek(key)
+		if !bytes.Equal(rk, key) {
+			return fmt.Errorf("%w: step index names a missing reply %x", ErrCorrupt, key)
+		}
+		a := ScaleAnswer{LocalDate: string(k[8 : 8+len(dateLayout)])}
+		if n, ok := jsonInt(v, `"value":`); ok {
+			a.Value = &n
+		} else if bytes.Contains(v, []byte(`"value":`)) {
+			if err := decode(v, &a, "reply", key); err != nil {
+				return err
+			}
+		}
+		if err := fn(a); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// jsonInt reads the integer after field (such as `"value":`) in a JSON
+// object written by encoding/json.
+func jsonInt(v []byte, field string) (int, bool) {
+	i := bytes.Index(v, []byte(field))
+	if i < 0 {
+		return 0, false
+	}
+	rest := v[i+len(field):]
+	end := 0
+	for end < len(rest) && (rest[end] == '-' || (rest[end] >= '0' && rest[end] <= '9')) {
+		end++
+	}
+	n, err := strconv.Atoi(string(rest[:end]))
+	return n, err == nil
+}
+
+// LatestReplyAt is when the client's latest reply was written (the At of
+// LatestReply), read from the reply time index alone; false when they
+// have none.
+func (tx *Tx) LatestReplyAt(chatID int64) (time.Time, bool, error) {
+	k, _ := last(tx.b(bucketReplyTimes), chatKey(chatID))
+	if k == nil {
+		return time.Time{}, false, nil
+	}
+	if len(k) != replyTimeKeyLen {
+		return time.Time{}, false, fmt.Errorf("latest reply %d: %w: reply time key %x", chatID, ErrCorrupt, k)
+	}
+	secs := int64(be64(k[8:16]) ^ (1 << 63))
+	ns := int64(binary.BigEndian.Uint32(k[16:20]))
+	return time.Unix(secs, ns).UTC(), true, nil
 }

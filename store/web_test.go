@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -189,5 +190,54 @@ func TestExportOfOneCoach(t *testing.T) {
 	buf.Reset()
 	if err := db.Export(&buf, store.ExportOptions{Coach: 99, Format: "json"}); err != nil || buf.String() != "[]\n" {
 		t.Errorf("export of a coach without clients: %q %v, want an empty list", buf.String(), err)
+	}
+}
+
+func TestScaleAnswersAndLatestReplyAt(t *testing.T) {
+	db := mustOpen(t)
+	seven, three := 7, 3
+	update(t, db, func(tx *store.Tx) error {
+		if err := tx.PutClient(client(5, time.Time{})); err != nil {
+			return err
+		}
+		for _, r := range []store.Reply{
+			{ChatID: 5, At: t0, LocalDate: "2026-03-01", Day: 1, QuestionID: "mood", Kind: "scale", Answer: "7", Value: &seven},
+			// The client's words hold the field's name: it is not read as the value.
+			{ChatID: 5, At: t0.Add(time.Hour), LocalDate: "2026-03-01", Day: 1, QuestionID: "note", Kind: "text", Answer: `my "value": 99`},
+			{ChatID: 5, At: t0.Add(24 * time.Hour), LocalDate: "2026-03-02", Day: 2, QuestionID: "mood", Kind: "text", Answer: `"value":12`},
+			{ChatID: 5, At: t0.Add(48*time.Hour + 5), LocalDate: "2026-03-03", Day: 3, QuestionID: "mood", Kind: "scale", Answer: "3", Value: &three},
+		} {
+			if err := tx.AddReply(&r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	var got []string
+	var at time.Time
+	view(t, db, func(tx *store.Tx) error {
+		err := tx.ScaleAnswers(5, "2026-03-01", "mood", func(a store.ScaleAnswer) error {
+			v := "nil"
+			if a.Value != nil {
+				v = fmt.Sprint(*a.Value)
+			}
+			got = append(got, a.LocalDate+"="+v)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		var ok bool
+		at, ok, err = tx.LatestReplyAt(5)
+		if !ok {
+			t.Error("no latest reply")
+		}
+		return err
+	})
+	if want := "[2026-03-01=7 2026-03-02=nil 2026-03-03=3]"; fmt.Sprint(got) != want {
+		t.Errorf("scale answers %v, want %s", got, want)
+	}
+	if !at.Equal(t0.Add(48*time.Hour + 5)) {
+		t.Errorf("latest reply at %s", at)
 	}
 }

@@ -90,16 +90,17 @@ func (s *Server) clientRow(tx *store.Tx, c store.Client, now time.Time, set *pro
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return row, err
 	}
-	if last, err := tx.LatestReply(c.ChatID); err == nil {
-		row.LastAnswer = ago(daysBetween(dateOf(last.At.In(loc)), today))
-	} else if !errors.Is(err, store.ErrNotFound) {
+	if at, ok, err := tx.LatestReplyAt(c.ChatID); err != nil {
 		return row, err
+	} else if ok {
+		row.LastAnswer = ago(daysBetween(dateOf(at.In(loc)), today))
 	}
-	from := now.In(loc).AddDate(0, 0, -29)
+	from := dateOf(now.In(loc).AddDate(0, 0, -29))
+	fromDay, _ := parseDate(from)
 	var pts []moodPoint
-	err := tx.QuestionAnswers(c.ChatID, dateOf(from), moodQuestion, func(rp store.Reply) error {
-		if rp.Value != nil {
-			pts = append(pts, moodPoint{Day: daysBetween(dateOf(from), rp.LocalDate), Value: *rp.Value})
+	err := tx.ScaleAnswers(c.ChatID, from, moodQuestion, func(a store.ScaleAnswer) error {
+		if d, err := parseDate(a.LocalDate); err == nil && a.Value != nil {
+			pts = append(pts, moodPoint{Day: int(d.Sub(fromDay).Round(time.Hour).Hours() / 24), Value: *a.Value})
 		}
 		return nil
 	})

@@ -175,6 +175,7 @@ type listingLine struct {
 	N        int
 	Text     string
 	Problems []prompts.Problem
+	Error    bool // one of the problems is an error, not a warning
 }
 
 func hashOf(b []byte) string {
@@ -337,6 +338,7 @@ func listing(text string, problems []prompts.Problem) []listingLine {
 			n = 0
 		}
 		out[n].Problems = append(out[n].Problems, p)
+		out[n].Error = out[n].Error || !p.Warning
 	}
 	if len(out[0].Problems) == 0 {
 		out = out[1:]
