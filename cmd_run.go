@@ -77,7 +77,7 @@ func (a *app) prepareRun(ctx context.Context) (startOptions, error) {
 		// The workspace is optional: a port in use turns it off for this
 		// run, and never holds back the conversation.
 		if opts.web, err = listen("web.listen", cfg.Web.Listen); err != nil {
-			a.log.Error("the web workspace is off for this run", "err", err)
+			a.log.Warn("the web workspace is off for this run", "err", err)
 			opts.web, err = nil, nil
 		}
 	}
@@ -90,6 +90,9 @@ func (a *app) prepareRun(ctx context.Context) (startOptions, error) {
 	}
 	a.bot.Username = me.Username
 	a.logStarting(me.Username, opts.admin)
+	if opts.web != nil {
+		a.log.Info("web workspace", "listen", opts.web.Addr().String(), "url", cfg.WebURL())
+	}
 	if opts.webhook != nil {
 		if err := setWebhook(ctx, a.bot.Sender, a.bot.API, cfg.Telegram.Webhook); err != nil && ctx.Err() == nil {
 			return opts, fmt.Errorf("telegram.webhook.url: setWebhook: %w", err)

@@ -3,6 +3,8 @@ package store_test
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -240,4 +242,39 @@ func TestScaleAnswersAndLatestReplyAt(t *testing.T) {
 	if !at.Equal(t0.Add(48*time.Hour + 5)) {
 		t.Errorf("latest reply at %s", at)
 	}
+}
+
+// TestWebRecordsNeedNoMigration: the web workspace's records live in the
+// kv bucket, which every schema since version 1 has: a file written by
+// raw bbolt at schema 1 opens (migrated as before, to SchemaVersion, no
+// further) and takes sessions, links and views; Check finds it whole.
+func TestWebRecordsNeedNoMigration(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "old.db")
+	writeV1(t, path, 10)
+	db := mustOpenAt(t, path, store.Options{})
+	update(t, db, func(tx *store.Tx) error {
+		if err := tx.PutWebLink("code", store.WebLink{Coach: 9, CreatedAt: t0, ExpiresAt: t0.Add(time.Minute)}); err != nil {
+			return err
+		}
+		if err := tx.PutWebSession("token", store.WebSession{Coach: 9, CSRF: "c", CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}); err != nil {
+			return err
+		}
+		return tx.AddWebView(store.WebView{ChatID: 1, Coach: 9, At: t0, What: "client"})
+	})
+	if err := db.Check(); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got := rawSchema(t, path); got != strconv.Itoa(store.SchemaVersion) {
+		t.Errorf("schema %s after web records, want %d", got, store.SchemaVersion)
+	}
+	db = mustOpenAt(t, path, store.Options{})
+	view(t, db, func(tx *store.Tx) error {
+		if s, err := tx.WebSession("token", t0); err != nil || s.Coach != 9 {
+			t.Errorf("session after reopening: %+v %v", s, err)
+		}
+		return nil
+	})
 }
