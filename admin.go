@@ -30,7 +30,7 @@ func newAdmin(a *app, started time.Time) *admin.Server {
 		Database:     a.db.Path(),
 		Facts:        appFacts{a},
 		Backup:       a.db,
-		BackupName:   backupName,
+		BackupName:   store.BackupName,
 		Export:       a.db,
 		Audit: func(w io.Writer, since time.Time) error {
 			return writeAudit(w, a.db, since, coachNames(a.cfg))

@@ -507,7 +507,7 @@ func TestAdminAddressOfTheBinary(t *testing.T) {
 		"KINDLING_ENROLLMENT=open",
 		"KINDLING_LOG_FORMAT=json",
 	)
-	start := func() (*exec.Cmd, *logBuffer) { return startAdminBinary(t, bin, env, addr) }
+	start := func() (*exec.Cmd, *logBuffer) { return startAdminBinary(t, env, addr) }
 	stop := func(cmd *exec.Cmd) { stopBinary(t, cmd) }
 	get := func(host, token, path string) int {
 		req, err := http.NewRequest(http.MethodGet, "http://"+addr+path, nil)
@@ -607,24 +607,12 @@ func TestAdminAddressOfTheBinary(t *testing.T) {
 	stop(cmd)
 }
 
-// startBinary starts `kindling run` with env and waits until /healthz on
-// addr answers 200. The process is killed at the end of the test if it
-// still runs.
-func startAdminBinary(t *testing.T, bin string, env []string, addr string) (*exec.Cmd, *logBuffer) {
+// startAdminBinary starts `kindling run` on defaults and env, and waits
+// until /healthz on addr answers 200.
+func startAdminBinary(t *testing.T, env []string, addr string) (*exec.Cmd, *logBuffer) {
 	t.Helper()
-	cmd := exec.Command(bin, "run", "--config", os.DevNull)
-	cmd.Env = env
 	out := &logBuffer{}
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			_ = cmd.Process.Kill()
-			_ = cmd.Wait()
-		}
-	})
+	cmd := startKindling(t, t.TempDir(), binaryRun{configFile: os.DevNull, env: env, out: out})
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		resp, err := http.Get("http://" + addr + "/healthz")

@@ -44,7 +44,7 @@ type app struct {
 	sched      *schedule.Scheduler
 	poller     *bot.Poller
 	metrics    *metrics
-	ledger     *forgetLedger
+	ledger     *store.ForgetLedger
 	forgotMu   sync.Mutex
 	forgot     bool       // a client erased their data since the last compaction
 	cond       conditions // what /healthz reports as degraded (lastgood.go)
@@ -268,18 +268,18 @@ func (a *app) close() {
 
 // startErasureAndAdmin does what needs the open database before anything
 // runs: it opens the forget ledger and erases again the clients it names
-// (see eraseForgottenAgain), and, when admin.listen is on and admin.token
+// (see store.DB.EraseForgottenAgain), and, when admin.listen is on and admin.token
 // is not set, takes the admin token from its file beside the database,
 // making one at first start.
 func (a *app) startErasureAndAdmin() error {
-	l, err := openForgetLedger(forgetLedgerPath(a.cfg.Store.Path), a.log)
+	l, err := store.OpenForgetLedger(store.ForgetLedgerPath(a.cfg.Store.Path), a.log)
 	if err != nil {
 		return err
 	}
 	a.ledger = l
 	// A restored file that still holds people who asked to be erased is
 	// not served: an error here stops the start.
-	n, err := eraseForgottenAgain(a.db, l, filepath.Join(filepath.Dir(a.cfg.Store.Path), "voice"))
+	n, err := a.db.EraseForgottenAgain(l, filepath.Join(filepath.Dir(a.cfg.Store.Path), "voice"))
 	if err != nil {
 		return err
 	}
@@ -451,7 +451,7 @@ func (a *app) startBackground(ctx context.Context, wg *sync.WaitGroup) {
 	}
 	wg.Go(func() { a.checkFile(ctx) }) // reads the whole file: after the start, in the background
 	if a.cfg.Backup.Schedule != "" {
-		bk := &backups{DB: a.db, Dir: a.cfg.BackupDir(), Keep: a.cfg.Backup.Keep, Recipients: a.recipients, Log: a.log, Metrics: a.metrics}
+		bk := &store.Backups{DB: a.db, Dir: a.cfg.BackupDir(), Keep: a.cfg.Backup.Keep, Recipients: a.recipients, Log: a.log, Observe: a.metrics.backupDone}
 		wg.Go(func() {
 			if err := bk.Run(ctx, a.cfg.Backup.Schedule); err != nil {
 				a.log.Error("backups", "err", err)

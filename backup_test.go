@@ -64,7 +64,7 @@ func TestBackupWhileWriting(t *testing.T) {
 		}
 	}
 
-	bk := &backups{DB: r.a.db, Dir: r.a.cfg.BackupDir(), Keep: 5, Log: r.a.log, Metrics: r.a.metrics}
+	bk := &store.Backups{DB: r.a.db, Dir: r.a.cfg.BackupDir(), Keep: 5, Log: r.a.log, Observe: r.a.metrics.backupDone}
 	type taken struct {
 		path   string
 		before []string
@@ -83,7 +83,9 @@ func TestBackupWhileWriting(t *testing.T) {
 		} else {
 			path = filepath.Join(t.TempDir(), "streamed.db")
 			resp := r.get("/backup", false)
-			if _, err := backupFromAdmin(resp, path); err != nil {
+			_, err := store.WriteBackup(path, resp.Body)
+			resp.Body.Close()
+			if err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -142,49 +144,6 @@ func testutilCounter(t *testing.T, r *rig, name string, labels ...string) float6
 	return value(scrape(t, r), name, labels...)
 }
 
-func TestBackupRotation(t *testing.T) {
-	r := startRig(t, nil)
-	dir := filepath.Join(t.TempDir(), "backups")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	// An operator's own files, and the leftover of a crash mid-backup.
-	start := time.Date(2026, 3, 1, 3, 30, 0, 0, time.UTC)
-	for _, name := range []string{"kindling-before-upgrade.db", "notes.txt", backupName(start.Add(-time.Hour)) + ".tmp"} {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte("x"), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	clock := start
-	bk := &backups{DB: r.a.db, Dir: dir, Keep: 3, Log: r.a.log, Metrics: r.a.metrics, Now: func() time.Time { return clock }}
-	var made []string
-	for i := range 5 {
-		clock = start.Add(time.Duration(i) * 24 * time.Hour)
-		path, err := bk.Once()
-		if err != nil {
-			t.Fatal(err)
-		}
-		made = append(made, filepath.Base(path))
-	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, e := range entries {
-		names = append(names, e.Name())
-	}
-	want := append([]string{"kindling-before-upgrade.db"}, made[2:]...)
-	want = append(want, "notes.txt")
-	slices.Sort(want)
-	if !slices.Equal(names, want) {
-		t.Errorf("backup folder holds\n%s\nwant\n%s", strings.Join(names, "\n"), strings.Join(want, "\n"))
-	}
-	if made[0] != "kindling-2026-03-01T033000Z.db" {
-		t.Errorf("backup named %s", made[0])
-	}
-}
-
 // TestBackupDirUnwritable runs the automatic backups into a folder that
 // cannot be created: each failure is logged and counted, and the bot goes
 // on answering.
@@ -194,7 +153,7 @@ func TestBackupDirUnwritable(t *testing.T) {
 	if err := os.WriteFile(file, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	bk := &backups{DB: r.a.db, Dir: filepath.Join(file, "backups"), Keep: 3, Log: r.a.log, Metrics: r.a.metrics}
+	bk := &store.Backups{DB: r.a.db, Dir: filepath.Join(file, "backups"), Keep: 3, Log: r.a.log, Observe: r.a.metrics.backupDone}
 	ctx, cancel := context.WithCancel(context.Background())
 	stopped := make(chan error, 1)
 	go func() { stopped <- bk.Run(ctx, "@every 1s") }()
@@ -241,7 +200,7 @@ func TestBackupEncrypted(t *testing.T) {
 	want := answerCount(t, r)
 	dir := filepath.Join(t.TempDir(), "backups")
 	clock := time.Date(2026, 3, 1, 3, 30, 0, 0, time.UTC)
-	bk := &backups{DB: r.a.db, Dir: dir, Keep: 2, Recipients: recipients, Log: r.a.log, Metrics: r.a.metrics,
+	bk := &store.Backups{DB: r.a.db, Dir: dir, Keep: 2, Recipients: recipients, Log: r.a.log, Observe: r.a.metrics.backupDone,
 		Now: func() time.Time { return clock }}
 	path, err := bk.Once()
 	if err != nil {
@@ -295,7 +254,7 @@ func TestBackupEncrypted(t *testing.T) {
 	}
 
 	// Rotation counts encrypted backups, and cleans their leftovers.
-	if err := os.WriteFile(filepath.Join(dir, backupName(clock.Add(-time.Hour))+".age.tmp"), []byte("x"), 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, store.BackupName(clock.Add(-time.Hour))+".age.tmp"), []byte("x"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	for i := 1; i <= 2; i++ {

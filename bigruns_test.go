@@ -52,46 +52,8 @@ const (
 // startBig starts the built binary with config (YAML) against srv, the
 // store at dbPath, its log in dir.
 func startBig(t *testing.T, srv *telegramtest.Server, dir, dbPath, config string) *exec.Cmd {
-	t.Helper()
-	bin, err := crashBinary()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := filepath.Join(dir, "config.yaml")
-	if err := os.WriteFile(cfg, []byte(config), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, "run", "--config", cfg)
-	cmd.Env = append(os.Environ(),
-		"KINDLING_TELEGRAM_TOKEN="+srv.Token(),
-		"KINDLING_TELEGRAM_API_URL="+srv.URL(),
-		"KINDLING_TELEGRAM_POLL_TIMEOUT=2s",
-		"KINDLING_STORE_PATH="+dbPath,
-		"KINDLING_LOG_LEVEL=info",
-	)
-	logf, err := os.OpenFile(filepath.Join(dir, "kindling.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { logf.Close() })
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			_ = cmd.Process.Kill()
-			_ = cmd.Wait()
-		}
-		if t.Failed() {
-			b, _ := os.ReadFile(filepath.Join(dir, "kindling.log"))
-			if len(b) > 20000 {
-				b = b[len(b)-20000:]
-			}
-			t.Logf("kindling log (end):\n%s", b)
-		}
-	})
-	return cmd
+	return startKindling(t, dir, binaryRun{srv: srv, config: config, logLevel: "info",
+		env: []string{"KINDLING_STORE_PATH=" + dbPath}, appendLog: true, logTail: 20000})
 }
 
 // stopBig ends the binary with SIGTERM and waits for it, at most 60 s.

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -13,8 +14,31 @@ import (
 	"strconv"
 	"time"
 
+	"kindling/admin"
 	"kindling/store"
 )
+
+// finalError ends an offline command although the database file could
+// still be tried: the kindling that holds it refused the request (an
+// export of a client it does not know, say), or its answer failed halfway.
+type finalError struct{ err error }
+
+func (e *finalError) Error() string { return e.err.Error() }
+func (e *finalError) Unwrap() error { return e.err }
+
+// askAdmin asks the kindling running on cfg's admin.listen for
+// path?query: the response to stream; admin.ErrNoServer when nothing
+// answers there; *finalError when the kindling there refused; any other
+// error when something else answered or the request failed (see
+// admin.Client.Get).
+func askAdmin(ctx context.Context, cfg Config, path string, query url.Values) (*http.Response, error) {
+	c := admin.Client{Listen: cfg.Admin.Listen, Token: cfg.Admin.Token, StorePath: cfg.Store.Path}
+	resp, err := c.Get(ctx, path, query)
+	if refused := (*admin.RefusedError)(nil); errors.As(err, &refused) {
+		return nil, &finalError{refused}
+	}
+	return resp, err
+}
 
 // offline is a command that reads the database: export or backup.
 type offline struct {
@@ -49,7 +73,7 @@ func runOffline(ctx context.Context, args []string, e cmdEnv, c offline) error {
 			return nil
 		case errors.As(err, &final):
 			return err
-		case !errors.Is(err, errNoAdmin):
+		case !errors.Is(err, admin.ErrNoServer):
 			adminErr = err
 		}
 	}
@@ -89,7 +113,7 @@ func cmdExport(ctx context.Context, args []string, e cmdEnv) error {
 		},
 		check: func(cfg Config, fs *flag.FlagSet) error {
 			var err error
-			opts, err = exportOptions(strconv.FormatInt(*client, 10), *since, *format)
+			opts, err = admin.ExportOptions(strconv.FormatInt(*client, 10), *since, *format)
 			return err
 		},
 		admin: func(ctx context.Context, cfg Config) error {
@@ -187,7 +211,7 @@ func cmdBackup(ctx context.Context, args []string, e cmdEnv) error {
 				return exitError(2)
 			}
 			dst = fs.Arg(0)
-			if abs(dst) == abs(cfg.Store.Path) {
+			if store.SamePath(dst, cfg.Store.Path) {
 				return errors.New("the backup file cannot be the database itself")
 			}
 			return nil
@@ -197,7 +221,8 @@ func cmdBackup(ctx context.Context, args []string, e cmdEnv) error {
 			if err != nil {
 				return err
 			}
-			if _, err := backupFromAdmin(resp, dst); err != nil {
+			defer resp.Body.Close()
+			if _, err := store.WriteBackup(dst, resp.Body); err != nil {
 				return &finalError{fmt.Errorf("backup from the running bot: %w", err)}
 			}
 			fmt.Fprintln(e.stdout, "backup written and verified:", dst, "(a hot copy from the running bot)")

@@ -9,30 +9,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
+	"kindling/schedule"
 	"kindling/store"
 	"kindling/telegramtest"
 )
-
-// clock is a fake clock the demo moves forward by hand.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	c.now = t
-	c.mu.Unlock()
-}
 
 // demoAnswers are what the simulated client writes, one per free-text
 // question, in order.
@@ -84,7 +66,7 @@ func cmdDemo(ctx context.Context, args []string, e cmdEnv) (err error) {
 		return err
 	}
 	defer func() {
-		if serr := d.a.Stop(time.Now(), nil); err == nil {
+		if serr := d.a.Stop(time.Now(), secondSignal(ctx)); err == nil {
 			err = serr
 		}
 	}()
@@ -109,7 +91,7 @@ func startDemo(ctx context.Context, srv *telegramtest.Server, path string, out i
 	if err != nil {
 		return nil, err
 	}
-	clk := &clock{now: time.Date(2026, 3, 1, 17, 30, 0, 0, zone)}
+	clk := telegramtest.NewClock(time.Date(2026, 3, 1, 17, 30, 0, 0, zone))
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	a, err := newApp(ctx, cfg, log, appOptions{now: clk.Now, perChat: -1, callTimeout: 10 * time.Second})
 	if err != nil {
@@ -192,7 +174,7 @@ type demo struct {
 	ctx      context.Context
 	srv      *telegramtest.Server
 	a        *app
-	clk      *clock
+	clk      *telegramtest.Clock
 	user     *telegramtest.User
 	out      io.Writer
 	seen     int // bot messages already printed
@@ -369,10 +351,8 @@ func (d *demo) currentDay() int {
 		if err != nil {
 			return err
 		}
-		from, _ := time.Parse("2006-01-02", s.Date)
-		to, _ := time.Parse("2006-01-02", d.clk.Now().In(loc).Format("2006-01-02"))
-		day = int(to.Sub(from).Hours() / 24)
-		return nil
+		day, err = schedule.DaysBetween(s.Date, schedule.LocalDate(d.clk.Now(), loc))
+		return err
 	})
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return -1

@@ -12,6 +12,7 @@ import (
 	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
 
+	"kindling/admin"
 	"kindling/bot"
 	"kindling/store"
 )
@@ -172,8 +173,8 @@ func cmdHealthcheck(ctx context.Context, args []string, e cmdEnv) error {
 	if err != nil {
 		return err
 	}
-	base, err := adminBase(cfg.Admin.Listen)
-	if errors.Is(err, errNoAdmin) {
+	base, err := admin.BaseURL(cfg.Admin.Listen)
+	if errors.Is(err, admin.ErrNoServer) {
 		return errors.New("admin.listen is off: there is no /healthz to ask")
 	}
 	if err != nil {

@@ -42,7 +42,10 @@ func safetyTest(t *testing.T, bin, dir, stdin string, args ...string) (stdout, s
 // bad one is refused with every problem and exit status 1.
 func TestSafetyTestCommand(t *testing.T) {
 	dir := t.TempDir()
-	bin := kindlingBinary(t, dir)
+	bin, err := crashBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	t.Run("corpus, built-in rules", func(t *testing.T) {
 		net := safety.Default()

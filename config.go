@@ -16,6 +16,9 @@ import (
 
 	"filippo.io/age"
 	"gopkg.in/yaml.v3"
+
+	"kindling/internal/yamlx"
+	"kindling/schedule"
 )
 
 // DefaultAPIURL is Telegram's own Bot API server.
@@ -294,9 +297,9 @@ func (c Config) LogLevel() slog.Level {
 // The end may be before the start: the quiet hours then span midnight.
 func (c Config) QuietHours() (start, end string, ok bool) {
 	start, end, found := strings.Cut(c.Schedule.QuietHours, "-")
-	_, _, okStart := parseClock(start)
-	_, _, okEnd := parseClock(end)
-	if !found || !okStart || !okEnd || start == end {
+	_, _, errStart := schedule.ParseClock(start)
+	_, _, errEnd := schedule.ParseClock(end)
+	if !found || errStart != nil || errEnd != nil || start == end {
 		return "", "", false
 	}
 	return start, end, true
@@ -464,7 +467,7 @@ func (d Duration) MarshalYAML() (any, error) { return d.String(), nil }
 // UnmarshalYAML reads d as ParseDuration does.
 func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	if n.Kind != yaml.ScalarNode {
-		return fmt.Errorf("line %d: want a duration such as 90s, 45m, 6h or 14d, got %s", n.Line, describe(n))
+		return fmt.Errorf("line %d: want a duration such as 90s, 45m, 6h or 14d, got %s", n.Line, yamlx.Describe(n))
 	}
 	return d.UnmarshalText([]byte(n.Value))
 }

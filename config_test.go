@@ -15,6 +15,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"kindling/internal/yamlx"
 	"kindling/safety"
 )
 
@@ -117,7 +118,7 @@ func TestConfigYAMLDocumentsEveryKey(t *testing.T) {
 	var walk func(n *yaml.Node, path string)
 	walk = func(n *yaml.Node, path string) {
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			p := joinKey(path, n.Content[i].Value)
+			p := yamlx.JoinKey(path, n.Content[i].Value)
 			present[p] = true
 			if n.Content[i+1].Kind == yaml.MappingNode {
 				walk(n.Content[i+1], p)
@@ -209,7 +210,7 @@ func TestParseConfigMapsReplacePerLanguage(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := c.Safety.Phrases
-	d.decode(&n, reflect.ValueOf(&c).Elem(), "")
+	d.Decode(&n, reflect.ValueOf(&c).Elem(), "")
 	want := map[string][]string{"en": {"x"}, "de": {"c"}}
 	if !reflect.DeepEqual(c.Safety.Phrases, want) {
 		t.Errorf("phrases = %v, want %v", c.Safety.Phrases, want)
@@ -384,6 +385,16 @@ func TestConfigValidate(t *testing.T) {
 		}},
 		{"quiet hours", func(c *Config) { c.Schedule.QuietHours = "22:00 to 08:00" },
 			[]string{`schedule.quiet_hours: want HH:MM-HH:MM such as 22:00-08:00, or "" for none, got "22:00 to 08:00"`}},
+		{"clock edge cases", func(c *Config) {
+			c.Schedule.DefaultTime = " 07:00"
+			c.Coaches = []Coach{{ID: 1, Name: "A", Timezone: "UTC", DigestTime: "7:5"}, {ID: 2, Name: "B", Timezone: "UTC", DigestTime: "+9:00"}}
+		}, []string{
+			`schedule.default_time: want HH:MM (24-hour clock) such as 09:00, got " 07:00"`,
+			`coaches[0].digest_time: want HH:MM (24-hour clock) such as 09:00, got "7:5"`,
+			`coaches[1].digest_time: want HH:MM (24-hour clock) such as 09:00, got "+9:00"`,
+		}},
+		{"quiet hours with spaces inside", func(c *Config) { c.Schedule.QuietHours = "22:00 -08:00" },
+			[]string{`schedule.quiet_hours: want HH:MM-HH:MM such as 22:00-08:00, or "" for none, got "22:00 -08:00"`}},
 		{"no quiet hours, one-digit hour", func(c *Config) { c.Schedule.QuietHours, c.Schedule.DefaultTime = "", "7:30" }, nil},
 		{"coaches", func(c *Config) {
 			c.Coaches = []Coach{{ID: 42, Name: "Ana"}, {ID: 42, Name: " "}, {ID: -5, Name: "C"}, {ID: 42, Name: "D"}}

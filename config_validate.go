@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"kindling/admin"
+	"kindling/internal/yamlx"
+	"kindling/schedule"
 
 	"github.com/robfig/cron/v3"
 )
@@ -95,10 +97,10 @@ func (c Config) validateSchedule(p *ConfigError) {
 	}
 	if s.QuietHours != "" {
 		start, end, ok := strings.Cut(s.QuietHours, "-")
-		_, _, okStart := parseClock(start)
-		_, _, okEnd := parseClock(end)
+		_, _, errStart := schedule.ParseClock(start)
+		_, _, errEnd := schedule.ParseClock(end)
 		switch {
-		case !ok || !okStart || !okEnd:
+		case !ok || errStart != nil || errEnd != nil:
 			p.addKey("schedule.quiet_hours", "want HH:MM-HH:MM such as 22:00-08:00, or \"\" for none, got %q", s.QuietHours)
 		case start == end:
 			p.addKey("schedule.quiet_hours", "start and end are the same; use \"\" for no quiet hours, got %q", s.QuietHours)
@@ -148,7 +150,7 @@ func (c Config) validateSafety(p *ConfigError) {
 		p.addKey("safety.rules_mode", "want extend or replace, got %q", c.Safety.RulesMode)
 	}
 	for _, lang := range slices.Sorted(maps.Keys(c.Safety.Phrases)) {
-		key := joinKey("safety.phrases", lang)
+		key := yamlx.JoinKey("safety.phrases", lang)
 		if !languageCode.MatchString(lang) {
 			p.addKey(key, "want a language code such as en or de as the key")
 		}
@@ -159,7 +161,7 @@ func (c Config) validateSafety(p *ConfigError) {
 		}
 	}
 	for _, lang := range slices.Sorted(maps.Keys(c.Safety.CrisisMessage)) {
-		key := joinKey("safety.crisis_message", lang)
+		key := yamlx.JoinKey("safety.crisis_message", lang)
 		msg := c.Safety.CrisisMessage[lang]
 		switch {
 		case !languageCode.MatchString(lang):
@@ -328,7 +330,7 @@ func missing(err error) bool {
 }
 
 func checkClock(p *ConfigError, key, s string) {
-	if _, _, ok := parseClock(s); !ok {
+	if _, _, err := schedule.ParseClock(s); err != nil {
 		p.addKey(key, "want HH:MM (24-hour clock) such as 09:00, got %q", s)
 	}
 }
@@ -345,24 +347,6 @@ func checkZone(p *ConfigError, key, name string) {
 	if _, err := time.LoadLocation(name); err != nil {
 		p.addKey(key, "unknown time zone %q (want an IANA name such as Europe/Berlin)", name)
 	}
-}
-
-// parseClock parses "HH:MM" (the hour may have one digit) on a 24-hour clock.
-// It is stricter than schedule.ParseClock, which trims spaces and lets
-// strconv take a sign ("+9:00"): the config refuses both, and must go on
-// refusing them.
-func parseClock(s string) (hour, minute int, ok bool) {
-	h, m, found := strings.Cut(s, ":")
-	if !found || len(h) < 1 || len(h) > 2 || len(m) != 2 {
-		return 0, 0, false
-	}
-	hour, err1 := strconv.Atoi(h)
-	minute, err2 := strconv.Atoi(m)
-	if err1 != nil || err2 != nil || h[0] == '+' || h[0] == '-' || m[0] == '+' || m[0] == '-' ||
-		hour < 0 || hour > 23 || minute < 0 || minute > 59 {
-		return 0, 0, false
-	}
-	return hour, minute, true
 }
 
 // validateWeb checks the web workspace's keys.

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -16,59 +15,9 @@ import (
 	"kindling/telegramtest"
 )
 
-// crashBinary builds the kindling binary once per test run.
-var crashBinary = sync.OnceValues(func() (string, error) {
-	dir, err := os.MkdirTemp("", "kindling-bin-")
-	if err != nil {
-		return "", err
-	}
-	bin := filepath.Join(dir, "kindling")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		return "", fmt.Errorf("go build: %v\n%s", err, out)
-	}
-	return bin, nil
-})
-
 // crashRun starts the built binary against a fake Telegram.
-func crashRun(t *testing.T, srv *telegramtest.Server, dir string) *exec.Cmd {
-	return crashRunTB(t, srv, dir)
-}
-
-func crashRunTB(t testing.TB, srv *telegramtest.Server, dir string) *exec.Cmd {
-	t.Helper()
-	bin, err := crashBinary()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := filepath.Join(dir, "config.yaml")
-	if err := os.WriteFile(cfg, []byte("admin:\n  listen: \"\"\nbackup:\n  schedule: \"\"\nenrollment: open\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, "run", "--config", cfg)
-	cmd.Env = append(os.Environ(),
-		"KINDLING_TELEGRAM_TOKEN="+srv.Token(),
-		"KINDLING_TELEGRAM_API_URL="+srv.URL(),
-		"KINDLING_TELEGRAM_POLL_TIMEOUT=2s",
-		"KINDLING_STORE_PATH="+filepath.Join(dir, "kindling.db"),
-		"KINDLING_LOG_LEVEL=warn",
-	)
-	logf, err := os.Create(filepath.Join(dir, "kindling.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { logf.Close() })
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			_ = cmd.Process.Kill()
-			_ = cmd.Wait()
-		}
-	})
-	return cmd
+func crashRun(t testing.TB, srv *telegramtest.Server, dir string) *exec.Cmd {
+	return startKindling(t, dir, binaryRun{srv: srv, logLevel: "warn"})
 }
 
 // sentAnswer is one message a simulated client sent.

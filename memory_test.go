@@ -73,7 +73,7 @@ func BenchmarkRunMemory100k(b *testing.B) {
 		}
 		srv := telegramtest.New()
 		b.StartTimer()
-		cmd := crashRunTB(b, srv, dir)
+		cmd := crashRun(b, srv, dir)
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 		// Polling has begun once getUpdates is called twice: start-up,
 		// the first tick and the first (empty) poll are behind it.

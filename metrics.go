@@ -57,13 +57,6 @@ func newMetrics(a *app) *metrics {
 	for _, r := range backupResults {
 		m.backups.WithLabelValues(r)
 	}
-	sender := func() bot.SenderStats { return a.bot.Sender.Stats() }
-	counter := func(name, help string, f func() float64) prometheus.Collector {
-		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, f)
-	}
-	gauge := func(name, help string, f func() float64) prometheus.Collector {
-		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, f)
-	}
 	m.reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
@@ -72,7 +65,25 @@ func newMetrics(a *app) *metrics {
 			Name: "kindling_build_info", Help: "Always 1; the version label says which kindling runs.",
 			ConstLabels: prometheus.Labels{"version": version()},
 		}, func() float64 { return 1 }),
+	)
+	m.reg.MustRegister(senderMetrics(a)...)
+	m.reg.MustRegister(botMetrics(a)...)
+	m.reg.MustRegister(storeMetrics(a)...)
+	return m
+}
 
+func counter(name, help string, f func() float64) prometheus.Collector {
+	return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, f)
+}
+
+func gauge(name, help string, f func() float64) prometheus.Collector {
+	return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, f)
+}
+
+// senderMetrics read the sender's counters at scrape time.
+func senderMetrics(a *app) []prometheus.Collector {
+	sender := func() bot.SenderStats { return a.bot.Sender.Stats() }
+	return []prometheus.Collector{
 		counter("kindling_messages_sent_total", "Telegram calls that succeeded through the sender: messages sent, edited, button presses answered.",
 			func() float64 { return float64(sender().Sent) }),
 		&failedCollector{
@@ -86,6 +97,14 @@ func newMetrics(a *app) *metrics {
 		gauge("kindling_telegram_last_success_timestamp_seconds", "When Telegram last answered a call successfully (Unix time; 0: not yet).",
 			func() float64 { return unixSeconds(sender().LastSuccess) }),
 
+		counter("kindling_telegram_retry_after_capped_total", "429 answers whose retry_after was longer than telegram.max_pause; calls were tried again after max_pause.",
+			func() float64 { return float64(sender().LongRetryAfter) }),
+	}
+}
+
+// botMetrics read the conversation's counters at scrape time.
+func botMetrics(a *app) []prometheus.Collector {
+	return []prometheus.Collector{
 		counter("kindling_updates_processed_total", "Telegram updates whose effect was stored.",
 			func() float64 { return float64(a.bot.Stats().UpdatesProcessed) }),
 		counter("kindling_updates_failed_total", "Attempts to store an update that failed (Telegram delivers the update again).",
@@ -103,7 +122,12 @@ func newMetrics(a *app) *metrics {
 		},
 		counter("kindling_webhook_refused_total", "Webhook requests refused: wrong secret, body too large, not an update.",
 			func() float64 { return float64(a.bot.Stats().WebhookRefused) }),
+	}
+}
 
+// storeMetrics read the store, the outbox and the schedule at scrape time.
+func storeMetrics(a *app) []prometheus.Collector {
+	return []prometheus.Collector{
 		counter("kindling_store_write_errors_total", "Writes the database refused for a reason of the storage: a full disk, an I/O error, a read-only file system.",
 			func() float64 { return float64(a.db.StorageStats().WriteErrors) }),
 		gauge("kindling_store_refusing_writes", "1 while the database refuses writes (from a refused write until one succeeds a minute after the last refused), else 0.",
@@ -113,8 +137,6 @@ func newMetrics(a *app) *metrics {
 				}
 				return 0
 			}),
-		counter("kindling_telegram_retry_after_capped_total", "429 answers whose retry_after was longer than telegram.max_pause; calls were tried again after max_pause.",
-			func() float64 { return float64(sender().LongRetryAfter) }),
 
 		gauge("kindling_outbox_messages", "Messages waiting in the outbox to be sent (a broadcast in progress, or Telegram unreachable).",
 			func() float64 {
@@ -131,8 +153,17 @@ func newMetrics(a *app) *metrics {
 			overdue: prometheus.NewDesc("kindling_clients_overdue", "Clients due more than schedule.catch_up ago: their step will be skipped.", nil, nil),
 			a:       a,
 		},
-	)
-	return m
+	}
+}
+
+// backupDone counts one automatic backup by its result.
+func (m *metrics) backupDone(err error) {
+	if err != nil {
+		m.backups.WithLabelValues("failed").Inc()
+		return
+	}
+	m.backups.WithLabelValues("ok").Inc()
+	m.lastBackup.SetToCurrentTime()
 }
 
 func unixSeconds(t time.Time) float64 {

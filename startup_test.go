@@ -14,46 +14,9 @@ import (
 )
 
 // startBinary starts the built binary against srv with the store in dir,
-// as crashRunTB does, with extra environment variables.
+// as crashRun does, logging at info, with extra environment variables.
 func startBinary(t *testing.T, srv *telegramtest.Server, dir string, env ...string) *exec.Cmd {
-	t.Helper()
-	bin, err := crashBinary()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := filepath.Join(dir, "config.yaml")
-	if err := os.WriteFile(cfg, []byte("admin:\n  listen: \"\"\nbackup:\n  schedule: \"\"\nenrollment: open\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, "run", "--config", cfg)
-	cmd.Env = append(os.Environ(),
-		"KINDLING_TELEGRAM_TOKEN="+srv.Token(),
-		"KINDLING_TELEGRAM_API_URL="+srv.URL(),
-		"KINDLING_TELEGRAM_POLL_TIMEOUT=2s",
-		"KINDLING_STORE_PATH="+filepath.Join(dir, "kindling.db"),
-		"KINDLING_LOG_LEVEL=info",
-	)
-	cmd.Env = append(cmd.Env, env...)
-	logf, err := os.Create(filepath.Join(dir, "kindling.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { logf.Close() })
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			_ = cmd.Process.Kill()
-			_ = cmd.Wait()
-		}
-		if t.Failed() {
-			b, _ := os.ReadFile(filepath.Join(dir, "kindling.log"))
-			t.Logf("kindling log:\n%s", b)
-		}
-	})
-	return cmd
+	return startKindling(t, dir, binaryRun{srv: srv, logLevel: "info", env: env, logTail: -1})
 }
 
 // TestOptionalCallsDoNotHoldBackStart: whatever setMyCommands answers

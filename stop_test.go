@@ -71,17 +71,6 @@ func (p *slowTelegram) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(answer)
 }
 
-// kindlingBinary builds kindling into dir.
-func kindlingBinary(t *testing.T, dir string) string {
-	t.Helper()
-	bin := filepath.Join(dir, "kindling")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
 // seedBroadcast stores n clients whose day-1 step is due now: starting
 // kindling sends each of them one message.
 func seedBroadcast(t *testing.T, path string, srv *telegramtest.Server, first int64, n int) {
@@ -126,22 +115,19 @@ type process struct {
 	exited chan struct{}
 }
 
-func startKindling(t *testing.T, bin, config, token, logPath string) *process {
+// startProcess starts the built binary with the config file config,
+// logging to logPath, and waits for its exit in the background.
+func startProcess(t *testing.T, config, token, logPath string) *process {
 	t.Helper()
 	f, err := os.Create(logPath)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { f.Close() })
-	cmd := exec.Command(bin, "run", "--config", config)
-	cmd.Env = append(os.Environ(), "KINDLING_TELEGRAM_TOKEN="+token)
-	cmd.Stdout, cmd.Stderr = f, f
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	cmd := startKindling(t, filepath.Dir(logPath), binaryRun{configFile: config, env: []string{"KINDLING_TELEGRAM_TOKEN=" + token}, out: f})
 	p := &process{cmd: cmd, log: logPath, exited: make(chan struct{})}
 	go func() { _ = cmd.Wait(); close(p.exited) }()
-	t.Cleanup(func() {
+	t.Cleanup(func() { // before startKindling's own: the process is waited for here
 		select {
 		case <-p.exited:
 		default:
@@ -201,7 +187,6 @@ func TestSIGTERMDuringBroadcast(t *testing.T) {
 	}
 	const clients, first = 5000, int64(100000)
 	dir := t.TempDir()
-	bin := kindlingBinary(t, dir)
 	srv := telegramtest.NewTB(t)
 	proxy := &slowTelegram{target: srv.URL(), latency: 20 * time.Millisecond}
 	front := httptest.NewServer(proxy)
@@ -230,7 +215,7 @@ log:
 	}
 
 	// The first run: SIGTERM once a tenth of the messages are out.
-	run1 := startKindling(t, bin, config, srv.Token(), filepath.Join(dir, "run1.log"))
+	run1 := startProcess(t, config, srv.Token(), filepath.Join(dir, "run1.log"))
 	waitUntilTrue(t, 60*time.Second, "the broadcast to start", func() bool { return proxy.sent.Load() >= clients/10 })
 	took := run1.stop(t)
 	sentInRun1 := proxy.sent.Load()
@@ -250,11 +235,11 @@ log:
 	t.Logf("first run: stopped in %s; %d messages sent, %d left in the outbox", took.Round(time.Millisecond), sentInRun1, left)
 
 	// The second run sends the rest; a third kindling is refused meanwhile.
-	run2 := startKindling(t, bin, config, srv.Token(), filepath.Join(dir, "run2.log"))
+	run2 := startProcess(t, config, srv.Token(), filepath.Join(dir, "run2.log"))
 	waitUntilTrue(t, 30*time.Second, "the second run to start", func() bool {
 		return strings.Contains(run2.output(t), `"msg":"kindling starting"`)
 	})
-	run3 := startKindling(t, bin, config, srv.Token(), filepath.Join(dir, "run3.log"))
+	run3 := startProcess(t, config, srv.Token(), filepath.Join(dir, "run3.log"))
 	select {
 	case <-run3.exited:
 	case <-time.After(15 * time.Second):
@@ -322,7 +307,6 @@ func TestSecondSignal(t *testing.T) {
 	}
 	const clients, first = 1000, int64(100000)
 	dir := t.TempDir()
-	bin := kindlingBinary(t, dir)
 	srv := telegramtest.NewTB(t)
 	proxy := &slowTelegram{target: srv.URL(), latency: 1500 * time.Millisecond} // the first stop would wait for these
 	front := httptest.NewServer(proxy)
@@ -334,7 +318,7 @@ func TestSecondSignal(t *testing.T) {
 	if err := os.WriteFile(config, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	p := startKindling(t, bin, config, srv.Token(), filepath.Join(dir, "run.log"))
+	p := startProcess(t, config, srv.Token(), filepath.Join(dir, "run.log"))
 	waitUntilTrue(t, 30*time.Second, "the first sends", func() bool { return proxy.arrived.Load() > 0 })
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)

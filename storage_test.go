@@ -6,11 +6,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"kindling/internal/fulldisk"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -18,31 +18,6 @@ import (
 	"kindling/store"
 	"kindling/telegramtest"
 )
-
-// limitFileSize makes writes of this process past size bytes of a file
-// fail (EFBIG), as a full disk fails them, until lift. No root needed.
-func limitFileSize(t *testing.T, size int64) (lift func()) {
-	t.Helper()
-	var old syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_FSIZE, &old); err != nil {
-		t.Fatal(err)
-	}
-	limit := old
-	limit.Cur = uint64(size)
-	if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &limit); err != nil {
-		t.Skipf("cannot limit the file size here: %v", err)
-	}
-	var once sync.Once
-	lift = func() {
-		once.Do(func() {
-			if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &old); err != nil {
-				t.Fatal(err)
-			}
-		})
-	}
-	t.Cleanup(lift)
-	return lift
-}
 
 // TestStoreRefusingWritesIsReported: while the database cannot grow,
 // /healthz says it refuses writes (its own small probe still fits), the
@@ -56,7 +31,7 @@ func TestStoreRefusingWritesIsReported(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lift := limitFileSize(t, used)
+	lift := fulldisk.Limit(t, used)
 	answer := strings.Repeat("🌿", 15000) // 60 KB: more than the free pages inside the file hold
 	u.Send(answer)
 	waitUntilTrue(t, 20*time.Second, "writes to be refused several times", func() bool {

@@ -9,8 +9,9 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"strings"
+
+	"kindling/store"
 )
 
 // tokenSuffix names the file beside the database that holds the admin
@@ -51,45 +52,11 @@ func EnsureToken(storePath string, log *slog.Logger) (string, error) {
 		return "", fmt.Errorf("admin token: %w", err)
 	}
 	tok = base64.RawURLEncoding.EncodeToString(raw)
-	if err := writeToken(path, tok); err != nil {
+	if _, err := store.WriteFileAtomic(path, strings.NewReader(tok+"\n")); err != nil {
 		return "", fmt.Errorf("admin token %s: %w", path, err)
 	}
 	log.Info("admin token written for kindling export and backup", "path", path)
 	return tok, nil
-}
-
-// writeToken writes tok to path through path.tmp (0600), synced and
-// renamed, then syncs the folder so that the rename survives a crash.
-func writeToken(path, tok string) error {
-	tmp := path + ".tmp"
-	err := writeSynced(tmp, tok+"\n")
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		_ = os.Remove(tmp)
-		return err
-	}
-	if d, err := os.Open(filepath.Dir(path)); err == nil {
-		_ = d.Sync()
-		_ = d.Close()
-	}
-	return nil
-}
-
-func writeSynced(name, s string) error {
-	f, err := os.OpenFile(name, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	if _, err := io.WriteString(f, s); err != nil {
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		return err
-	}
-	return f.Close()
 }
 
 // maxToken bounds what ReadToken reads.

@@ -11,19 +11,33 @@ import (
 // dateLayout is how a civil (local) date is written everywhere in kindling.
 const dateLayout = "2006-01-02"
 
-// ParseClock reads a 24-hour "HH:MM" time of day.
+// ParseClock reads a 24-hour "HH:MM" time of day, the hour of one or two
+// digits: "09:00", "9:05" and "23:59" are times; "24:00", "7:5", "+9:00",
+// "09:+5" and " 07:00" are not. It is the one rule for a time of day written
+// in kindling's files and records (config, stored send times): nothing is
+// trimmed or signed, so a value read back is the value that was checked.
+// What a person types in a chat is read more freely by the bot.
 func ParseClock(s string) (hour, minute int, err error) {
-	s = strings.TrimSpace(s)
 	h, m, ok := strings.Cut(s, ":")
-	if !ok || len(h) < 1 || len(h) > 2 || len(m) != 2 {
+	if !ok || len(h) < 1 || len(h) > 2 || len(m) != 2 || !digits(h) || !digits(m) {
 		return 0, 0, fmt.Errorf("time of day %q: want HH:MM", s)
 	}
-	hour, err1 := strconv.Atoi(h)
-	minute, err2 := strconv.Atoi(m)
-	if err1 != nil || err2 != nil || hour < 0 || hour > 23 || minute < 0 || minute > 59 {
+	hour, _ = strconv.Atoi(h)
+	minute, _ = strconv.Atoi(m)
+	if hour > 23 || minute > 59 {
 		return 0, 0, fmt.Errorf("time of day %q: want HH:MM between 00:00 and 23:59", s)
 	}
 	return hour, minute, nil
+}
+
+// digits reports whether s is made of ASCII digits only.
+func digits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // LocalDate is the civil date of t in loc, as "2006-01-02".

@@ -14,6 +14,8 @@
 // is handed, so tests pass fixed times. The clock helpers (ParseClock,
 // LocalDate, DaysBetween, AddDays, At, Window) read "HH:MM" times and do
 // civil-date arithmetic that stays right across daylight-saving changes.
+// ParseClock is the one rule for a time of day written in a file or a
+// record: the config validates its HH:MM keys with it.
 //
 // # Caveats
 //

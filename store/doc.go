@@ -40,6 +40,26 @@ same transaction, so a replayed update is recognised and skipped:
 Backup, BackupFile and Export work while other transactions run. Compact
 works on a file no process holds; CompactInPlace on the open DB.
 
+# Files beside the database
+
+The store also owns the files it writes next to the database, and writes
+each of them the one way: WriteFileAtomic (a temporary file, 0600, synced,
+renamed, the folder synced), and for a copy of a database WriteBackup,
+which verifies the copy as well. BackupFile, the backup a running kindling
+streams to the CLI and the forget ledger all go through it.
+
+Backups makes the automatic backups, on a cron schedule (Run) or one at a
+time (Once): named
+kindling-<UTC time>.db, encrypted with age to .db.age when it has
+recipients (the plain copy is made and verified beside the database, never
+in Dir), the oldest beyond Keep removed, and only files so named: an
+operator's own copies in the same folder are never touched.
+
+The forget ledger (ForgetLedger, at ForgetLedgerPath) outlives every copy
+of the database: it records only when a keyed hash of a chat id erased
+their data, and EraseForgottenAgain erases such clients from a restored
+backup at start.
+
 # Layout
 
 Keys are big-endian; values are JSON (a `bbolt` CLI dump stays readable and
@@ -92,7 +112,7 @@ reused. After Forget, run CompactInPlace (the running bot) or Compact (while
 stopped) to remove them; CompactInPlace briefly releases the file lock and
 overwrites the old file with zeros, which does not reach old blocks on
 copy-on-write file systems. Backups made before the forget still hold the
-data.
+data until one is restored: then EraseForgottenAgain removes it.
 
 kv entries are opaque to the store. Forget removes those whose key is the
 chat id in decimal or starts with it and ':'; keep client state to that

@@ -36,54 +36,19 @@ func (db *DB) Backup(w io.Writer) (int64, error) {
 
 // BackupFile writes a consistent copy of the database to path: into
 // path.tmp (0600), synced, renamed over path, then verified by opening it
-// read-only and running Check.
+// read-only and running Check (see WriteBackup).
 func (db *DB) BackupFile(path string) error {
 	if abs(path) == abs(db.path) {
 		return fmt.Errorf("backup %s: cannot back up onto the database itself", path)
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return fmt.Errorf("backup %s: %w", path, err)
-	}
-	tmp := path + ".tmp"
-	if err := db.writeFile(tmp); err != nil {
-		_ = os.Remove(tmp)
-		return fmt.Errorf("backup %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		_ = os.Remove(tmp)
-		return fmt.Errorf("backup %s: %w", path, err)
-	}
-	if err := syncDir(filepath.Dir(path)); err != nil {
-		return fmt.Errorf("backup %s: %w", path, err)
-	}
-	copy, err := Open(path, Options{ReadOnly: true})
-	if err != nil {
-		return fmt.Errorf("backup %s: verify: %w", path, err)
-	}
-	defer copy.Close()
-	if err := copy.Check(); err != nil {
-		return fmt.Errorf("backup %s: verify: %w", path, err)
-	}
-	return nil
+	_, err := writeBackup(path, db.Backup)
+	return err
 }
 
-func (db *DB) writeFile(name string) error {
-	f, err := os.OpenFile(name, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	if err := f.Chmod(0o600); err != nil {
-		return err
-	}
-	if _, err := db.Backup(f); err != nil {
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		return err
-	}
-	return f.Close()
-}
+// SamePath reports whether two paths name the same file by their
+// absolute, cleaned form (links are not followed): the check that keeps a
+// backup or a salvage from being written over the database it copies.
+func SamePath(a, b string) bool { return abs(a) == abs(b) }
 
 func abs(p string) string {
 	a, err := filepath.Abs(p)

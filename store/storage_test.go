@@ -4,6 +4,7 @@ package store_test
 
 import (
 	"errors"
+	"kindling/internal/fulldisk"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,33 +15,6 @@ import (
 
 	"kindling/store"
 )
-
-// limitFileSize makes writes of this process that would grow a file past
-// size fail with EFBIG, as a full disk fails them with ENOSPC, until the
-// returned function lifts the limit. (Go ignores SIGXFSZ, so the write
-// returns the error.) No root is needed.
-func limitFileSize(t *testing.T, size int64) (lift func()) {
-	t.Helper()
-	var old syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_FSIZE, &old); err != nil {
-		t.Fatal(err)
-	}
-	limit := old
-	limit.Cur = uint64(size)
-	if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &limit); err != nil {
-		t.Skipf("cannot limit the file size here: %v", err)
-	}
-	var once sync.Once
-	lift = func() {
-		once.Do(func() {
-			if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &old); err != nil {
-				t.Fatal(err)
-			}
-		})
-	}
-	t.Cleanup(lift)
-	return lift
-}
 
 // TestStorageErrorsAreRecognised: a write the file system refuses wraps
 // ErrStorage (whatever its text), is counted, and starts one spell told
@@ -73,7 +47,7 @@ func TestStorageErrorsAreRecognised(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lift := limitFileSize(t, fi.Size())
+	lift := fulldisk.Limit(t, fi.Size())
 	answer := strings.Repeat("words kept with care ", 20000) // 400 KB: the file must grow
 	for i := range 3 {
 		r := store.Reply{ChatID: 42, Kind: "journal", Answer: answer}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -128,24 +127,6 @@ func TestDelayRespectsTheClient(t *testing.T) {
 	}
 }
 
-// clock is a fake time source for LimitRate.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 func TestLimitRate(t *testing.T) {
 	send := func(t *testing.T, b *bot.Bot, chat int64) error {
 		t.Helper()
@@ -162,7 +143,7 @@ func TestLimitRate(t *testing.T) {
 
 	t.Run("per chat", func(t *testing.T) {
 		srv := telegramtest.NewTB(t)
-		clk := &clock{now: time.Date(2026, 3, 8, 9, 0, 0, 0, time.UTC)}
+		clk := telegramtest.NewClock(time.Date(2026, 3, 8, 9, 0, 0, 0, time.UTC))
 		srv.Now = clk.Now
 		b := newBot(t, srv)
 		srv.User(1, "A", "en")
@@ -189,7 +170,7 @@ func TestLimitRate(t *testing.T) {
 	})
 	t.Run("global", func(t *testing.T) {
 		srv := telegramtest.NewTB(t)
-		clk := &clock{now: time.Date(2026, 3, 8, 9, 0, 0, 0, time.UTC)}
+		clk := telegramtest.NewClock(time.Date(2026, 3, 8, 9, 0, 0, 0, time.UTC))
 		srv.Now = clk.Now
 		b := newBot(t, srv)
 		for id := int64(1); id <= 4; id++ {

@@ -315,7 +315,7 @@ func TestChatActionAndGetMe(t *testing.T) {
 
 func TestDeleteMessage(t *testing.T) {
 	srv := telegramtest.NewTB(t)
-	clk := &clock{now: time.Date(2026, 3, 29, 1, 30, 0, 0, time.UTC)}
+	clk := telegramtest.NewClock(time.Date(2026, 3, 29, 1, 30, 0, 0, time.UTC))
 	srv.Now = clk.Now
 	b := newBot(t, srv)
 	ctx := bounded(t)

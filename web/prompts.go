@@ -380,54 +380,26 @@ func (s *Server) save(w http.ResponseWriter, r *http.Request, sess *session, d e
 	s.render(w, r, "edit", sess, pageData{Title: "Edit " + d.File, Nav: "prompts", Data: d})
 }
 
-// writeVerified replaces path with data: a hidden temporary file in the
-// same folder (which the prompt loader skips), synced, read back, then
-// renamed over the old file, and the folder synced. The old file's mode
-// is kept.
+// writeVerified replaces path with data through store.WriteFileAtomic
+// (the one atomic write of kindling: a temporary file beside it, synced,
+// renamed over it), keeps the old file's mode, and reads the file back.
 func writeVerified(path string, data []byte) error {
-	dir, name := filepath.Dir(path), filepath.Base(path)
 	mode := os.FileMode(0o644)
 	if fi, err := os.Stat(path); err == nil {
 		mode = fi.Mode().Perm()
 	}
-	f, err := os.CreateTemp(dir, "."+name+".saving-*")
+	if _, err := store.WriteFileAtomic(path, bytes.NewReader(data)); err != nil {
+		return err
+	}
+	if err := os.Chmod(path, mode); err != nil {
+		return fmt.Errorf("chmod %s: %w", path, err)
+	}
+	back, err := os.ReadFile(path)
 	if err != nil {
-		return fmt.Errorf("create temporary file: %w", err)
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // after the rename, there is nothing left to remove
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", tmp, err)
-	}
-	if err := f.Chmod(mode); err != nil {
-		f.Close()
-		return fmt.Errorf("chmod %s: %w", tmp, err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("sync %s: %w", tmp, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("close %s: %w", tmp, err)
-	}
-	back, err := os.ReadFile(tmp)
-	if err != nil {
-		return fmt.Errorf("read back %s: %w", tmp, err)
+		return fmt.Errorf("read back %s: %w", path, err)
 	}
 	if !bytes.Equal(back, data) {
-		return fmt.Errorf("read back %s: the file does not hold what was written", tmp)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("replace %s: %w", path, err)
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("sync folder %s: %w", dir, err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("sync folder %s: %w", dir, err)
+		return fmt.Errorf("read back %s: the file does not hold what was written", path)
 	}
 	return nil
 }

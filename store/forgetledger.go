@@ -1,4 +1,4 @@
-package main
+package store
 
 import (
 	"bytes"
@@ -17,8 +17,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"kindling/store"
 )
 
 // The forget ledger is a small text file beside the database
@@ -33,19 +31,19 @@ import (
 // a chat id to test. Lines are only ever appended, each synced before the
 // erasure it records is committed. At start, every client of the database
 // whom the ledger says erased their data after their record there was
-// made is erased again (eraseForgottenAgain): that is how an erasure
+// made is erased again (DB.EraseForgottenAgain): that is how an erasure
 // reaches a backup restored as the database.
 const (
 	ledgerSuffix = ".forget-ledger"
 	ledgerMagic  = "kindling forget ledger 1"
 )
 
-// forgetLedgerPath is the forget ledger of the database at storePath.
-func forgetLedgerPath(storePath string) string { return storePath + ledgerSuffix }
+// ForgetLedgerPath is the forget ledger of the database at storePath.
+func ForgetLedgerPath(storePath string) string { return storePath + ledgerSuffix }
 
-// forgetLedger appends erasures to the ledger file and answers when a
+// ForgetLedger appends erasures to the ledger file and answers when a
 // chat id was last erased.
-type forgetLedger struct {
+type ForgetLedger struct {
 	path string
 	key  []byte
 
@@ -54,13 +52,13 @@ type forgetLedger struct {
 	latest map[string]time.Time // hash (hex) -> the latest erasure
 }
 
-// openForgetLedger opens the ledger at path, first writing its header
+// OpenForgetLedger opens the ledger at path, first writing its header
 // with a new key when there is none. A last line cut short by a crash is
 // removed (its erasure was never committed: see Record); any other line
 // it cannot read is logged and skipped. A header it cannot read is an
 // error: appending to a ledger whose key is lost would record nothing
 // anyone could match.
-func openForgetLedger(path string, log *slog.Logger) (*forgetLedger, error) {
+func OpenForgetLedger(path string, log *slog.Logger) (*ForgetLedger, error) {
 	if err := createLedger(path); err != nil {
 		return nil, fmt.Errorf("forget ledger %s: %w", path, err)
 	}
@@ -68,7 +66,7 @@ func openForgetLedger(path string, log *slog.Logger) (*forgetLedger, error) {
 	if err != nil {
 		return nil, fmt.Errorf("forget ledger %s: %w", path, err)
 	}
-	l := &forgetLedger{path: path, latest: map[string]time.Time{}}
+	l := &ForgetLedger{path: path, latest: map[string]time.Time{}}
 	whole := data
 	if i := bytes.LastIndexByte(data, '\n'); i < len(data)-1 {
 		whole = data[:i+1]
@@ -120,22 +118,8 @@ func createLedger(path string) error {
 	if _, err := rand.Read(key); err != nil {
 		return err
 	}
-	tmp := path + ".tmp"
-	header := ledgerMagic + "\nkey " + hex.EncodeToString(key) + "\n"
-	if _, err := writeSynced(tmp, strings.NewReader(header)); err != nil {
-		_ = os.Remove(tmp)
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		_ = os.Remove(tmp)
-		return err
-	}
-	d, err := os.Open(filepath.Dir(path))
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
+	_, err := WriteFileAtomic(path, strings.NewReader(ledgerMagic+"\nkey "+hex.EncodeToString(key)+"\n"))
+	return err
 }
 
 func parseLedgerLine(line string) (time.Time, string, bool) {
@@ -151,7 +135,7 @@ func parseLedgerLine(line string) (time.Time, string, bool) {
 }
 
 // hash is the keyed hash of a chat id, as the ledger writes it.
-func (l *forgetLedger) hash(chatID int64) string {
+func (l *ForgetLedger) hash(chatID int64) string {
 	m := hmac.New(sha256.New, l.key)
 	_ = binary.Write(m, binary.BigEndian, chatID)
 	return hex.EncodeToString(m.Sum(nil))
@@ -164,7 +148,7 @@ func (l *forgetLedger) hash(chatID int64) string {
 // erasure is not committed (the update is handled again). Recording an
 // erasure that is then not committed costs nothing: the client is erased
 // again at the next start, as they asked.
-func (l *forgetLedger) Record(chatID int64, at time.Time) error {
+func (l *ForgetLedger) Record(chatID int64, at time.Time) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.f == nil {
@@ -185,21 +169,21 @@ func (l *forgetLedger) Record(chatID int64, at time.Time) error {
 }
 
 // ForgottenAt is when chatID last erased their data; false if never.
-func (l *forgetLedger) ForgottenAt(chatID int64) (time.Time, bool) {
+func (l *ForgetLedger) ForgottenAt(chatID int64) (time.Time, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	at, ok := l.latest[l.hash(chatID)]
 	return at, ok
 }
 
-func (l *forgetLedger) empty() bool {
+func (l *ForgetLedger) empty() bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return len(l.latest) == 0
 }
 
 // Close closes the ledger file.
-func (l *forgetLedger) Close() error {
+func (l *ForgetLedger) Close() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.f == nil {
@@ -210,20 +194,20 @@ func (l *forgetLedger) Close() error {
 	return err
 }
 
-// eraseForgottenAgain erases from db every client whom the ledger says
+// EraseForgottenAgain erases from db every client whom the ledger says
 // erased their data after their record there was made, with their voice
 // notes under voiceDir. Such clients are in the database only when it is
 // a copy older than their erasure: a restored backup. Someone who erased
 // their data and later started again has a record made (and consent
 // given) after the erasure, and is kept. It returns how many it erased;
 // the caller compacts the file so that no freed page keeps their words.
-func eraseForgottenAgain(db *store.DB, l *forgetLedger, voiceDir string) (int, error) {
+func (db *DB) EraseForgottenAgain(l *ForgetLedger, voiceDir string) (int, error) {
 	if l.empty() {
 		return 0, nil // nobody ever erased their data: no client to read
 	}
 	var doomed []int64
-	err := db.View(func(tx *store.Tx) error {
-		return tx.Clients(func(c store.Client) error {
+	err := db.View(func(tx *Tx) error {
+		return tx.Clients(func(c Client) error {
 			at, ok := l.ForgottenAt(c.ChatID)
 			if ok && !c.CreatedAt.After(at) && !c.ConsentAt.After(at) {
 				doomed = append(doomed, c.ChatID)

@@ -1,4 +1,4 @@
-package main
+package store
 
 import (
 	"context"
@@ -16,8 +16,6 @@ import (
 
 	"filippo.io/age"
 	"github.com/robfig/cron/v3"
-
-	"kindling/store"
 )
 
 // Backup files are named kindling-<UTC time>.db, or .db.age when they are
@@ -30,7 +28,7 @@ const (
 	backupTime   = "2006-01-02T150405Z"
 )
 
-func backupName(t time.Time) string {
+func BackupName(t time.Time) string {
 	return backupPrefix + t.UTC().Format(backupTime) + backupSuffix
 }
 
@@ -50,30 +48,35 @@ func backupTimeOf(name string) (time.Time, bool) {
 	return t, err == nil
 }
 
-// backups makes the automatic backups: on each beat of backup.schedule a
-// hot copy of the database into Dir, verified, then the oldest beyond Keep
-// removed. A failure is logged and counted; the bot runs on.
+// Backups makes the automatic backups: each Once (on every beat of Run's
+// schedule) writes a hot copy of the database into Dir, verified, then
+// removes the oldest beyond Keep. A failure is logged and told to Observe;
+// the caller runs on.
 //
 // With Recipients, each copy is encrypted to them with age: it is written
 // and verified beside the database first (where the same data already
 // is), then encrypted into Dir, and the plain copy removed. Dir, often
 // another disk or a synced folder, never holds an unencrypted byte.
-type backups struct {
-	DB         *store.DB
+type Backups struct {
+	DB         *DB
 	Dir        string
 	Keep       int
-	Recipients []age.Recipient // backup.encrypt_to; none = unencrypted
+	Recipients []age.Recipient // none = unencrypted
 	Log        *slog.Logger
-	Metrics    *metrics
-	Now        func() time.Time
+	Now        func() time.Time // names the files; nil is time.Now
+	// Observe, when set, is told the result of each Once: nil when a
+	// backup was written and verified.
+	Observe func(err error)
 
 	mu sync.Mutex // one backup at a time
 }
 
 // Run makes a backup on every beat of spec, a standard cron expression in
-// the server's local time zone (or "CRON_TZ=Area/City ..."), until ctx ends.
-func (b *backups) Run(ctx context.Context, spec string) error {
-	// A plain copy a crash left beside the database goes at once.
+// the server's local time zone (or "CRON_TZ=Area/City ..."), until ctx
+// ends; a backup being written is finished first. The unencrypted copy an
+// encrypted backup interrupted by a crash left beside the database is
+// removed at once.
+func (b *Backups) Run(ctx context.Context, spec string) error {
 	if err := b.removePlainCopy(); err != nil {
 		b.Log.Error("remove the unencrypted copy an interrupted backup left", "err", err)
 	}
@@ -85,24 +88,23 @@ func (b *backups) Run(ctx context.Context, spec string) error {
 	c.Start()
 	b.Log.Info("backups scheduled", "dir", b.Dir, "schedule", spec, "keep", b.Keep, "encrypted", len(b.Recipients) > 0, "next", c.Entry(id).Next.Format(time.RFC3339))
 	<-ctx.Done()
-	<-c.Stop().Done() // a backup being written is finished
+	<-c.Stop().Done()
 	return nil
 }
 
 // Once writes and verifies one backup, then removes the oldest beyond
 // Keep. It returns the new file's path.
-func (b *backups) Once() (string, error) {
+func (b *Backups) Once() (string, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	began := time.Now()
 	path, err := b.write()
 	if err != nil {
 		b.Log.Error("backup failed; the bot runs on", "dir", b.Dir, "err", err)
-		b.Metrics.backups.WithLabelValues("failed").Inc()
+		b.observe(err)
 		return "", err
 	}
-	b.Metrics.backups.WithLabelValues("ok").Inc()
-	b.Metrics.lastBackup.SetToCurrentTime()
+	b.observe(nil)
 	removed, rerr := b.rotate()
 	size := int64(-1)
 	if fi, err := os.Stat(path); err == nil {
@@ -115,7 +117,13 @@ func (b *backups) Once() (string, error) {
 	return path, nil
 }
 
-func (b *backups) write() (string, error) {
+func (b *Backups) observe(err error) {
+	if b.Observe != nil {
+		b.Observe(err)
+	}
+}
+
+func (b *Backups) write() (string, error) {
 	now := time.Now
 	if b.Now != nil {
 		now = b.Now
@@ -123,7 +131,7 @@ func (b *backups) write() (string, error) {
 	if err := os.MkdirAll(b.Dir, 0o700); err != nil {
 		return "", fmt.Errorf("backup.dir: %w", err)
 	}
-	path := filepath.Join(b.Dir, backupName(now()))
+	path := filepath.Join(b.Dir, BackupName(now()))
 	if len(b.Recipients) > 0 {
 		return b.writeEncrypted(path + ageSuffix)
 	}
@@ -137,18 +145,18 @@ func (b *backups) write() (string, error) {
 
 // plainCopy is where an encrypted backup is first written and verified:
 // beside the database, on the disk that already holds the same data.
-func (b *backups) plainCopy() string { return b.DB.Path() + ".backup" }
+func (b *Backups) plainCopy() string { return b.DB.Path() + ".backup" }
 
 // removePlainCopy removes the plain copy and the temporary file
 // BackupFile writes it through.
-func (b *backups) removePlainCopy() error {
+func (b *Backups) removePlainCopy() error {
 	return errors.Join(removeIfThere(b.plainCopy()), removeIfThere(b.plainCopy()+".tmp"))
 }
 
 // writeEncrypted writes a verified copy of the database beside it,
 // encrypts it to b.Recipients into path.tmp, syncs it, renames it to path
 // and removes the plain copy.
-func (b *backups) writeEncrypted(path string) (string, error) {
+func (b *Backups) writeEncrypted(path string) (string, error) {
 	plain := b.plainCopy()
 	defer func() {
 		if err := b.removePlainCopy(); err != nil {
@@ -213,7 +221,7 @@ func removeIfThere(path string) error {
 
 // rotate removes the oldest backups beyond Keep, and temporary files a
 // crash in the middle of a backup left behind.
-func (b *backups) rotate() (int, error) {
+func (b *Backups) rotate() (int, error) {
 	entries, err := os.ReadDir(b.Dir)
 	if err != nil {
 		return 0, err
