@@ -46,7 +46,7 @@ func newAdmin(a *app, started time.Time) *admin.Server {
 type appFacts struct{ a *app }
 
 func (f appFacts) LastTick() time.Time            { return f.a.sched.LastTick() }
-func (f appFacts) LastTelegramSuccess() time.Time { return f.a.bot.Sender.Stats().LastSuccess }
+func (f appFacts) LastTelegramSuccess() time.Time { return f.a.sender.Stats().LastSuccess }
 func (f appFacts) Degraded() []string             { return f.a.degraded() }
 
 func (f appFacts) Probe() error {

@@ -15,13 +15,13 @@ import (
 	"time"
 
 	"filippo.io/age"
-	tgbot "github.com/go-telegram/bot"
 
 	"kindling/bot"
 	"kindling/prompts"
 	"kindling/safety"
 	"kindling/schedule"
 	"kindling/store"
+	"kindling/telegram"
 	"kindling/web"
 )
 
@@ -33,7 +33,9 @@ type app struct {
 	cfg        Config
 	log        *slog.Logger
 	recipients []age.Recipient // backup.encrypt_to
-	tg         *bot.Client
+	tg         *telegram.Client
+	api        *telegram.API    // on tg
+	sender     *telegram.Sender // paces every Telegram call
 	stages     stopStages
 	running    *running // set by Start, taken by Stop
 	db         *store.DB
@@ -42,7 +44,7 @@ type app struct {
 	bot        *bot.Bot
 	web        *web.Server // nil when web.listen is off
 	sched      *schedule.Scheduler
-	poller     *bot.Poller
+	poller     *telegram.Poller
 	metrics    *metrics
 	ledger     *store.ForgetLedger
 	forgotMu   sync.Mutex
@@ -177,26 +179,28 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger, opts appOptions) 
 	if timeout == 0 {
 		timeout = time.Duration(cfg.Telegram.PollTimeout) + 15*time.Second
 	}
-	a.tg = bot.NewClient(timeout)
-	api, err := a.tg.API(cfg.Telegram.Token, cfg.Telegram.APIURL)
+	a.tg = telegram.NewClient(timeout)
+	a.api, err = a.tg.API(cfg.Telegram.Token, cfg.Telegram.APIURL)
 	if err != nil {
 		a.close()
 		return nil, err
 	}
-	a.bot = a.newBot(api, net, now, opts.perChat)
+	a.sender = &telegram.Sender{Rate: float64(cfg.Telegram.RatePerSecond), PerChat: opts.perChat,
+		MaxPause: time.Duration(cfg.Telegram.MaxPause), Logger: log}
+	a.bot = a.newBot(net, now)
 	a.sched.Conversation = a.bot
 	if a.web, err = newWeb(a, popts, now); err != nil {
 		a.close()
 		return nil, err
 	}
-	a.poller = &bot.Poller{URL: cfg.Telegram.APIURL, Token: cfg.Telegram.Token, Timeout: time.Duration(cfg.Telegram.PollTimeout)}
+	a.poller = &telegram.Poller{URL: cfg.Telegram.APIURL, Token: cfg.Telegram.Token, Timeout: time.Duration(cfg.Telegram.PollTimeout)}
 	a.metrics = newMetrics(a)
 	a.tellPromptFallback()
 	return a, nil
 }
 
 // newBot is the conversation as the configuration sets it up.
-func (a *app) newBot(api *tgbot.Bot, net *safety.Net, now func() time.Time, perChat time.Duration) *bot.Bot {
+func (a *app) newBot(net *safety.Net, now func() time.Time) *bot.Bot {
 	cfg, log := a.cfg, a.log
 	crisis := maps.Clone(safety.DefaultCrisisMessage)
 	maps.Copy(crisis, cfg.Safety.CrisisMessage)
@@ -204,31 +208,25 @@ func (a *app) newBot(api *tgbot.Bot, net *safety.Net, now func() time.Time, perC
 	for _, c := range cfg.EffectiveCoaches() {
 		coaches = append(coaches, bot.Coach{ID: c.ID, Name: c.Name, TimeZone: c.Timezone, DigestTime: c.DigestTime})
 	}
-	b := &bot.Bot{
-		DB: a.db, Prompts: a.prompts, Planner: a.sched, API: api, Logger: log, Now: now,
-		Sender: &bot.Sender{Rate: float64(cfg.Telegram.RatePerSecond), PerChat: perChat,
-			MaxPause: time.Duration(cfg.Telegram.MaxPause), Logger: log},
+	deps := bot.Deps{
+		DB: a.db, Prompts: a.prompts, Planner: a.sched, API: a.api, Sender: a.sender, Logger: log, Now: now,
+		Safety:     net,
+		Forgetting: a.ledger.Record,
+		Forgotten:  func(int64) { a.forgotMu.Lock(); a.forgot = true; a.forgotMu.Unlock() },
+	}
+	if a.watcher != nil {
+		deps.Reload = a.reloadPrompts
+	}
+	b := bot.New(bot.Options{Deps: deps, Settings: bot.Settings{
 		DefaultSequence: cfg.Prompts.DefaultSequence, DefaultLanguage: cfg.Prompts.DefaultLanguage,
 		DefaultTime: cfg.Schedule.DefaultTime, DefaultTimeZone: cfg.Schedule.DefaultTimezone,
-		DataDir: filepath.Dir(cfg.Store.Path), WebURL: cfg.WebURL(),
+		DataDir:    filepath.Dir(cfg.Store.Path), WebURL: cfg.WebURL(),
 		Enrollment: bot.Enrollment(cfg.Enrollment), InviteTTL: time.Duration(cfg.Invites.TTL), Coaches: coaches,
-		Safety: net, CrisisMessage: crisis, ForwardableCoachCopies: !cfg.Coaching.ProtectContent,
+		CrisisMessage: crisis, ForwardableCoachCopies: !cfg.Coaching.ProtectContent,
 		LowestMoodTwice: cfg.Safety.LowestMoodTwice, LowestMoodCheck: cfg.Safety.LowestMoodCheck,
 		EscalateTo: cfg.Safety.EscalateTo, EscalateAfter: time.Duration(cfg.Safety.EscalateAfter),
 		CheckTimeout: time.Duration(cfg.Safety.CheckTimeout),
-		Forgetting:   a.ledger.Record,
-		Forgotten:    func(int64) { a.forgotMu.Lock(); a.forgot = true; a.forgotMu.Unlock() },
-	}
-	if a.watcher != nil {
-		b.Reload = func() (bool, []string) {
-			ch := a.watcher.Reload()
-			var lines []string
-			for _, p := range ch.Problems {
-				lines = append(lines, p.String())
-			}
-			return ch.OK, lines
-		}
-	}
+	}})
 	if len(coaches) == 0 && len(cfg.Safety.EscalateTo) == 0 {
 		log.Warn("no coaches and no safety.escalate_to configured: nobody is alerted when the safety net fires (clients are shown the helplines only)")
 	}

@@ -9,12 +9,11 @@ import (
 	"net/http"
 	"time"
 
-	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
 
 	"kindling/admin"
-	"kindling/bot"
 	"kindling/store"
+	"kindling/telegram"
 )
 
 // webhookConnections is the max_connections given to setWebhook: one,
@@ -82,26 +81,23 @@ func (a *app) prepareRun(ctx context.Context) (startOptions, error) {
 			opts.web, err = nil, nil
 		}
 	}
-	me, err := getMe(ctx, a.bot.Sender, a.bot.API)
+	me, err := getMe(ctx, a.sender, a.api)
 	if ctx.Err() != nil {
 		return opts, nil
 	}
 	if err != nil {
 		return opts, fmt.Errorf("telegram: %w (is the token right, and telegram.api_url reachable?)", err)
 	}
-	a.bot.Username = me.Username
+	a.bot.SetUsername(me.Username)
 	a.logStarting(me.Username, opts.admin)
 	if opts.web != nil {
 		a.log.Info("web workspace", "listen", opts.web.Addr().String(), "url", cfg.WebURL())
 	}
 	if opts.webhook != nil {
-		if err := setWebhook(ctx, a.bot.Sender, a.bot.API, cfg.Telegram.Webhook); err != nil && ctx.Err() == nil {
+		if err := setWebhook(ctx, a.sender, a.api, cfg.Telegram.Webhook); err != nil && ctx.Err() == nil {
 			return opts, fmt.Errorf("telegram.webhook.url: setWebhook: %w", err)
 		}
-	} else if err := a.bot.Sender.Do(ctx, 0, func(ctx context.Context) error {
-		_, err := a.bot.API.DeleteWebhook(ctx, &tgbot.DeleteWebhookParams{})
-		return err
-	}); err != nil {
+	} else if err := a.sender.Do(ctx, 0, a.api.DeleteWebhook); err != nil {
 		a.log.Warn("delete webhook", "err", err)
 	}
 	return opts, nil
@@ -142,7 +138,7 @@ func promptsSource(cfg Config) string {
 }
 
 // getMe checks the token and learns the bot's username (for invite links).
-func getMe(ctx context.Context, s *bot.Sender, api *tgbot.Bot) (*models.User, error) {
+func getMe(ctx context.Context, s *telegram.Sender, api *telegram.API) (*models.User, error) {
 	var me *models.User
 	err := s.Do(ctx, 0, func(ctx context.Context) error {
 		var err error
@@ -154,15 +150,9 @@ func getMe(ctx context.Context, s *bot.Sender, api *tgbot.Bot) (*models.User, er
 
 // setWebhook points Telegram at the webhook: the URL, the secret it must
 // send, the kinds of update kindling handles, one connection at a time.
-func setWebhook(ctx context.Context, s *bot.Sender, api *tgbot.Bot, w WebhookConfig) error {
+func setWebhook(ctx context.Context, s *telegram.Sender, api *telegram.API, w WebhookConfig) error {
 	return s.Do(ctx, 0, func(ctx context.Context) error {
-		_, err := api.SetWebhook(ctx, &tgbot.SetWebhookParams{
-			URL:            w.URL,
-			SecretToken:    w.SecretToken,
-			AllowedUpdates: bot.AllowedUpdates(),
-			MaxConnections: webhookConnections,
-		})
-		return err
+		return api.SetWebhook(ctx, w.URL, w.SecretToken, webhookConnections)
 	})
 }
 

@@ -11,9 +11,10 @@ import (
 
 	"kindling/bot"
 	"kindling/store"
+	"kindling/telegram"
 )
 
-// failureReasons are the reasons bot.Sender counts failed Telegram calls
+// failureReasons are the reasons telegram.Sender counts failed Telegram calls
 // under; each is exported from the start, at zero, so that a rate() over
 // it works before the first failure.
 var failureReasons = []string{"chat_not_found", "network", "rejected", "server", "unauthorized", "unreachable"}
@@ -82,7 +83,7 @@ func gauge(name, help string, f func() float64) prometheus.Collector {
 
 // senderMetrics read the sender's counters at scrape time.
 func senderMetrics(a *app) []prometheus.Collector {
-	sender := func() bot.SenderStats { return a.bot.Sender.Stats() }
+	sender := func() telegram.SenderStats { return a.sender.Stats() }
 	return []prometheus.Collector{
 		counter("kindling_messages_sent_total", "Telegram calls that succeeded through the sender: messages sent, edited, button presses answered.",
 			func() float64 { return float64(sender().Sent) }),
@@ -176,7 +177,7 @@ func unixSeconds(t time.Time) float64 {
 // failedCollector exports the sender's failures with a reason label.
 type failedCollector struct {
 	desc  *prometheus.Desc
-	stats func() bot.SenderStats
+	stats func() telegram.SenderStats
 }
 
 func (c *failedCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }

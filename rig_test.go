@@ -71,8 +71,8 @@ func startRig(t *testing.T, edit func(*Config)) *rig {
 	}
 	r.a = a
 	a.poller.Timeout = time.Second
-	a.bot.Sender.RetryAfterUnit = 10 * time.Millisecond
-	a.bot.Sender.Backoff, a.bot.Sender.MaxBackoff = time.Millisecond, 10*time.Millisecond
+	a.sender.RetryAfterUnit = 10 * time.Millisecond
+	a.sender.Backoff, a.sender.MaxBackoff = time.Millisecond, 10*time.Millisecond
 	a.Start(startOptions{})
 	r.ad = newAdmin(a, time.Now())
 	r.admin = httptest.NewServer(r.ad.Handler())

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"kindling/bot"
+	"kindling/telegram"
 	"kindling/telegramtest"
 )
 
@@ -36,7 +36,7 @@ func TestRunWebhook(t *testing.T) {
 	dir := t.TempDir()
 	u := srv.User(5001, "Maya", "en")
 	u.Send("/start")
-	p := &bot.Poller{URL: srv.URL(), Token: srv.Token()}
+	p := &telegram.Poller{URL: srv.URL(), Token: srv.Token()}
 	ups, err := p.Fetch(context.Background(), 0)
 	if err != nil || len(ups) != 1 {
 		t.Fatalf("fetch: %v %d", err, len(ups))
@@ -77,7 +77,7 @@ func TestRunWebhook(t *testing.T) {
 	}
 	w := srv.Webhook()
 	if w.URL != env["KINDLING_TELEGRAM_WEBHOOK_URL"] || w.SecretToken != secret || w.MaxConnections != 1 ||
-		!slices.Equal(w.AllowedUpdates, bot.AllowedUpdates()) {
+		!slices.Equal(w.AllowedUpdates, telegram.AllowedUpdates()) {
 		t.Errorf("webhook set as %+v", w)
 	}
 
@@ -86,7 +86,7 @@ func TestRunWebhook(t *testing.T) {
 		var resp *http.Response
 		for range 50 { // the listener may still be starting
 			req, _ := http.NewRequest(http.MethodPost, "http://"+hook+"/telegram", bytes.NewReader(update))
-			req.Header.Set(bot.SecretHeader, secret)
+			req.Header.Set(telegram.SecretHeader, secret)
 			resp, err = http.DefaultClient.Do(req)
 			if err == nil {
 				break

@@ -29,8 +29,20 @@ func newWeb(a *app, popts prompts.Options, now func() time.Time) (*web.Server, e
 		DataDir:  filepath.Dir(a.cfg.Store.Path),
 		Now:      now, Logger: a.log,
 	}
-	if a.bot.Reload != nil {
-		opts.Reload = a.bot.Reload // the same reload as /reload
+	if a.watcher != nil {
+		opts.Reload = a.reloadPrompts // the same reload as /reload
 	}
 	return web.New(opts)
+}
+
+// reloadPrompts reloads the prompts folder now, as /reload and a save in
+// the web workspace do: whether the new set is active and, if not, every
+// problem.
+func (a *app) reloadPrompts() (bool, []string) {
+	ch := a.watcher.Reload()
+	var lines []string
+	for _, p := range ch.Problems {
+		lines = append(lines, p.String())
+	}
+	return ch.OK, lines
 }

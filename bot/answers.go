@@ -6,12 +6,12 @@ import (
 	"strconv"
 	"strings"
 
-	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
 
 	"kindling/prompts"
 	"kindling/safety"
 	"kindling/store"
+	"kindling/telegram"
 )
 
 // maxAnswer is the longest answer kept, in characters. Telegram itself
@@ -93,11 +93,10 @@ func pressedLabel(q *models.CallbackQuery) string {
 // answerPress answers a button press once the transaction committed.
 func (b *Bot) answerPress(fx *effects, id, text string) {
 	fx.then(func(ctx context.Context) {
-		err := b.Sender.Do(ctx, 0, func(ctx context.Context) error {
-			_, err := b.API.AnswerCallbackQuery(ctx, &tgbot.AnswerCallbackQueryParams{CallbackQueryID: id, Text: text})
-			return err
+		err := b.sender.Do(ctx, 0, func(ctx context.Context) error {
+			return b.api.AnswerCallback(ctx, id, text)
 		})
-		if err != nil && !errors.Is(err, ErrRejected) {
+		if err != nil && !errors.Is(err, telegram.ErrRejected) {
 			b.logger().Warn("answer button press", "err", err)
 		}
 	})
@@ -118,13 +117,10 @@ func (b *Bot) showChosen(fx *effects, chatID int64, messageID int, label string)
 
 func (b *Bot) editMarkup(fx *effects, chatID int64, messageID int, markup *models.InlineKeyboardMarkup) {
 	fx.then(func(ctx context.Context) {
-		err := b.Sender.Do(ctx, 0, func(ctx context.Context) error {
-			_, err := b.API.EditMessageReplyMarkup(ctx, &tgbot.EditMessageReplyMarkupParams{
-				ChatID: chatID, MessageID: messageID, ReplyMarkup: markup,
-			})
-			return err
+		err := b.sender.Do(ctx, 0, func(ctx context.Context) error {
+			return b.api.EditKeyboard(ctx, chatID, messageID, markup)
 		})
-		if err != nil && !errors.Is(err, ErrRejected) {
+		if err != nil && !errors.Is(err, telegram.ErrRejected) {
 			b.logger().Warn("edit keyboard", "chat", chatID, "err", err)
 		}
 	})
@@ -286,7 +282,7 @@ func hasAnswer(tx *store.Tx, chatID int64, d *store.Delivery, qid string) (bool,
 // one has closed, is kept and acknowledged.
 func (b *Bot) recordAnswer(tx *store.Tx, fx *effects, c *store.Client, d *store.Delivery, q prompts.Question, r store.Reply) error {
 	r.ChatID = c.ChatID
-	r.At = b.Now()
+	r.At = b.now()
 	r.LocalDate, r.Day, r.SessionDate = d.LocalDate, d.Day, d.SessionDate
 	r.QuestionID = q.ID
 	r.Question = d.Asked[q.ID]
@@ -369,7 +365,7 @@ func (b *Bot) lowestOf(r *store.Reply) (int, bool) {
 
 // scaleQuestion finds a scale question by id in the current prompts.
 func (b *Bot) scaleQuestion(id string) (prompts.Question, bool) {
-	for _, seq := range b.Prompts().Sequences() {
+	for _, seq := range b.prompts().Sequences() {
 		if q, ok := seq.Question(id); ok && q.Kind == prompts.KindScale {
 			return q, true
 		}
@@ -381,9 +377,9 @@ func (b *Bot) scaleQuestion(id string) (prompts.Question, bool) {
 // first, then the configured message with the helplines, then line (who
 // is being reached; empty when no one is).
 func (b *Bot) crisisText(c *store.Client, line string) string {
-	msg := b.CrisisMessage[prompts.BaseLanguage(c.Language)]
+	msg := b.cfg.CrisisMessage[prompts.BaseLanguage(c.Language)]
 	if msg == "" {
-		msg = b.CrisisMessage[prompts.BaseLanguage(b.DefaultLanguage)]
+		msg = b.cfg.CrisisMessage[prompts.BaseLanguage(b.cfg.DefaultLanguage)]
 	}
 	if msg == "" {
 		msg = safety.DefaultCrisisMessage["en"]
@@ -399,7 +395,7 @@ func (b *Bot) crisisText(c *store.Client, line string) string {
 // configured.
 func (b *Bot) coachesOf(c *store.Client) []int64 {
 	var ids, all []int64
-	for _, co := range b.Coaches {
+	for _, co := range b.cfg.Coaches {
 		all = append(all, co.ID)
 		if c.Coach == 0 || co.ID == c.Coach {
 			ids = append(ids, co.ID)

@@ -11,6 +11,7 @@ import (
 
 	"kindling/bot"
 	"kindling/store"
+	"kindling/telegram"
 	"kindling/telegramtest"
 )
 
@@ -171,12 +172,14 @@ func BenchmarkAnswerHistory(b *testing.B) {
 	const old, fresh = int64(5001), int64(5002)
 	srv.User(old, "Sam", "en")
 	srv.User(fresh, "Sam", "en")
-	api, err := bot.NewAPI(srv.Token(), srv.URL(), 10*time.Second)
+	api, err := telegram.NewAPI(srv.Token(), srv.URL(), 10*time.Second)
 	if err != nil {
 		b.Fatal(err)
 	}
-	r.bot.API = api
-	r.bot.Sender = &bot.Sender{Rate: 1e6, PerChat: -1}
+	o := r.opts
+	o.API, o.Sender = api, &telegram.Sender{Rate: 1e6, PerChat: -1}
+	r.bot = bot.New(o)
+	r.sched.Conversation = r.bot
 	seedHistory(b, r.db, old, historyDays)
 	seedHistory(b, r.db, fresh, 0)
 	var held time.Duration

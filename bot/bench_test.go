@@ -19,6 +19,7 @@ import (
 	"kindling/prompts"
 	"kindling/schedule"
 	"kindling/store"
+	"kindling/telegram"
 	"kindling/telegramtest"
 )
 
@@ -86,16 +87,18 @@ func runSend(b *testing.B, srv *telegramtest.Server, limit int) sendRun {
 	}()
 	at := time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC)
 	seedDue(b, db, benchClients, at)
-	api, err := bot.NewAPI(srv.Token(), srv.URL(), 10*time.Second)
+	api, err := telegram.NewAPI(srv.Token(), srv.URL(), 10*time.Second)
 	if err != nil {
 		b.Fatal(err)
 	}
 	set := prompts.Default()
 	sched := &schedule.Scheduler{DB: db, Prompts: func() *prompts.Set { return set }, CatchUp: 6 * time.Hour,
 		DefaultTime: "09:00", DefaultSequence: "after-session", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	k := &bot.Bot{DB: db, Prompts: sched.Prompts, Planner: sched, API: api, Now: func() time.Time { return at },
-		Sender: &bot.Sender{Rate: rate, PerChat: time.Second}, Logger: sched.Logger,
-		DefaultSequence: "after-session", DefaultLanguage: "en", DefaultTime: "09:00", DefaultTimeZone: "UTC"}
+	k := bot.New(bot.Options{
+		Deps: bot.Deps{DB: db, Prompts: sched.Prompts, Planner: sched, API: api, Now: func() time.Time { return at },
+			Sender: &telegram.Sender{Rate: rate, PerChat: time.Second}, Logger: sched.Logger},
+		Settings: bot.Settings{DefaultSequence: "after-session", DefaultLanguage: "en", DefaultTime: "09:00", DefaultTimeZone: "UTC"},
+	})
 	sched.Conversation = k
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

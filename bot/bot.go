@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"path/filepath"
 	"slices"
@@ -13,12 +14,12 @@ import (
 	"sync/atomic"
 	"time"
 
-	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
 
 	"kindling/prompts"
 	"kindling/schedule"
 	"kindling/store"
+	"kindling/telegram"
 )
 
 // Planner is what the bot needs from the schedule.
@@ -40,18 +41,52 @@ type Coach struct {
 	DigestTime string
 }
 
-// Bot holds what the conversation needs. Set the fields, then call Run
-// (or Poll and Drain separately).
-type Bot struct {
+// API is the handful of Telegram calls the conversation and the outbox
+// drain make; *telegram.API is the real one. Every call goes through the
+// Sender (rate, per chat, 429, retries), which reads the errors as
+// telegram's.
+type API interface {
+	SendText(ctx context.Context, m telegram.Text) (int, error)
+	SendDocument(ctx context.Context, d telegram.Document) (int, error)
+	SendPhoto(ctx context.Context, p telegram.Photo) error
+	AnswerCallback(ctx context.Context, queryID, text string) error
+	EditKeyboard(ctx context.Context, chatID int64, messageID int, markup *models.InlineKeyboardMarkup) error
+	SetCommands(ctx context.Context, m telegram.Menu) error
+	GetFile(ctx context.Context, fileID string) (*models.File, error)
+	Download(ctx context.Context, f *models.File) (io.ReadCloser, error)
+}
+
+// Deps are what the bot works with.
+type Deps struct {
 	DB      *store.DB
 	Prompts func() *prompts.Set
 	Planner Planner
-	API     *tgbot.Bot
-	Sender  *Sender
-	Logger  *slog.Logger
-	// Now is the clock; tests and the demo replace it.
+	API     API
+	// Sender paces every Telegram call (default: a Sender with its
+	// defaults).
+	Sender *telegram.Sender
+	Logger *slog.Logger // default slog.Default()
+	// Now is the clock (default time.Now); tests and the demo replace it.
 	Now func() time.Time
+	// Safety notices crisis language (nil: no safety net).
+	Safety Classifier
 
+	// Reload reloads the prompt files for /reload; it reports whether the
+	// new set is active and, if not, every problem.
+	Reload func() (bool, []string)
+	// Forgetting is called inside the transaction that erases a client,
+	// before their records are deleted, with the bot's time. An error
+	// aborts the erasure and the update is handled again. kindling records
+	// the erasure in its forget ledger here, so that the record is on disk
+	// before the erasure is.
+	Forgetting func(chatID int64, at time.Time) error
+	// Forgotten is told when a client erased their data, so the running
+	// bot can compact the database file at a quiet moment.
+	Forgotten func(chatID int64)
+}
+
+// Settings are the choices the configuration makes for the conversation.
+type Settings struct {
 	DefaultSequence string
 	DefaultLanguage string
 	DefaultTime     string
@@ -62,15 +97,15 @@ type Bot struct {
 	Enrollment Enrollment
 	InviteTTL  time.Duration
 	Coaches    []Coach
-	// Username is the bot's Telegram username, for invite links.
+	// Username is the bot's Telegram username, for invite links; see
+	// also SetUsername.
 	Username string
 	// WebURL is the address of the coach's web workspace (web.base_url),
 	// for the links of /web; empty when the workspace is off.
 	WebURL string
 
-	// Safety notices crisis language; CrisisMessage is said instead of
-	// the usual acknowledgement when it does, by language.
-	Safety        Classifier
+	// CrisisMessage is said instead of the usual acknowledgement when the
+	// safety net notices crisis language, by language.
 	CrisisMessage map[string]string
 	// LowestMoodTwice makes the lowest mood twice in a row an alert;
 	// LowestMoodCheck makes the lowest mood once a safety check.
@@ -90,29 +125,38 @@ type Bot struct {
 	// DocumentLimit is the largest file sent as one document (0: 49 MB,
 	// under Telegram's 50 MB); a larger /mydata archive goes in parts.
 	DocumentLimit int64
-
-	// Reload reloads the prompt files for /reload; it reports whether the
-	// new set is active and, if not, every problem.
-	Reload func() (bool, []string)
-	// Forgetting is called inside the transaction that erases a client,
-	// before their records are deleted, with the bot's time. An error
-	// aborts the erasure and the update is handled again. kindling records
-	// the erasure in its forget ledger here, so that the record is on disk
-	// before the erasure is.
-	Forgetting func(chatID int64, at time.Time) error
-	// Forgotten is told when a client erased their data, so the running
-	// bot can compact the database file at a quiet moment.
-	Forgotten func(chatID int64)
 	// NotFoundRetry is how long the messages of a chat Telegram did not
 	// find wait before they are tried again (default one minute).
 	NotFoundRetry time.Duration
+}
+
+// Options are what New needs: the dependencies and the settings.
+type Options struct {
+	Deps
+	Settings
+}
+
+// Bot is the conversation. Make one with New, then call Poll (or serve
+// WebhookHandler) and Drain.
+type Bot struct {
+	db            *store.DB
+	prompts       func() *prompts.Set
+	planner       Planner
+	api           API
+	sender        *telegram.Sender
+	log           *slog.Logger
+	now           func() time.Time
+	safety        Classifier
+	reloadPrompts func() (bool, []string)
+	forgetting    func(chatID int64, at time.Time) error
+	forgotten     func(chatID int64)
+	cfg           Settings
 
 	wake       chan struct{}
 	writeHeld  func(time.Duration) // told how long each update's write transaction ran; tests set it
 	afterRead  func()              // called between the read and the write transaction of an update; tests set it
 	handleMu   sync.Mutex
 	background sync.WaitGroup
-	once       sync.Once
 	stats      counters // see Stats
 	// unfound holds the chats Telegram last answered "chat not found"
 	// (or a 403 that is not a block), each with the time of its next try
@@ -123,43 +167,37 @@ type Bot struct {
 	// outbox a moment before its worker is done with it (its document
 	// file removed), and WaitIdle waits for that too.
 	sending atomic.Int64
-	// json sends the outbox's text messages (see sendjson.go).
-	jsonOnce sync.Once
-	json     *jsonAPI
 }
 
-func (b *Bot) init() {
-	b.once.Do(func() {
-		b.wake = make(chan struct{}, 1)
-		if b.Now == nil {
-			b.Now = time.Now
-		}
-		if b.Sender == nil {
-			b.Sender = &Sender{}
-		}
-	})
-}
-
-func (b *Bot) logger() *slog.Logger {
-	if b.Logger != nil {
-		return b.Logger
+// New makes the bot of o. The store, the prompts and the planner are
+// required; so is the API for anything that reaches Telegram.
+func New(o Options) *Bot {
+	b := &Bot{
+		db: o.DB, prompts: o.Prompts, planner: o.Planner, api: o.API,
+		sender: o.Sender, log: o.Logger, now: o.Now, safety: o.Safety,
+		reloadPrompts: o.Reload, forgetting: o.Forgetting, forgotten: o.Forgotten,
+		cfg:  o.Settings,
+		wake: make(chan struct{}, 1),
 	}
-	return slog.Default()
+	if b.sender == nil {
+		b.sender = &telegram.Sender{}
+	}
+	if b.log == nil {
+		b.log = slog.Default()
+	}
+	if b.now == nil {
+		b.now = time.Now
+	}
+	b.cfg.Coaches = slices.Clone(b.cfg.Coaches)
+	b.cfg.EscalateTo = slices.Clone(b.cfg.EscalateTo)
+	return b
 }
 
-// Run reads updates and sends the outbox until ctx ends.
-func (b *Bot) Run(ctx context.Context, p *Poller) error {
-	b.init()
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		b.Drain(ctx)
-	}()
-	err := b.Poll(ctx, p)
-	wg.Wait()
-	return err
-}
+// SetUsername sets the bot's Telegram username, learned from getMe, for
+// invite links. Call it before updates are read.
+func (b *Bot) SetUsername(name string) { b.cfg.Username = name }
+
+func (b *Bot) logger() *slog.Logger { return b.log }
 
 // commandTries is how many times SetCommands calls setMyCommands for
 // one menu.
@@ -175,8 +213,7 @@ const commandTries = 3
 // (waiting as a 429 asks, up to MaxPause) before a failure is logged. Run
 // it in the background once updates are being read.
 func (b *Bot) SetCommands(ctx context.Context) {
-	b.init()
-	set := b.Prompts()
+	set := b.prompts()
 	langs := []string{""} // the default: anyone whose language has no menu of its own
 	for _, l := range append(set.Languages(), prompts.Default().Languages()...) {
 		if !slices.Contains(langs, l) {
@@ -184,15 +221,14 @@ func (b *Bot) SetCommands(ctx context.Context) {
 		}
 	}
 	for _, lang := range langs {
-		words := set.Messages(cmp.Or(lang, b.DefaultLanguage))
-		if !b.setMenu(ctx, &tgbot.SetMyCommandsParams{Commands: menu(words, "menu_", clientCommands), LanguageCode: lang}) {
+		words := set.Messages(cmp.Or(lang, b.cfg.DefaultLanguage))
+		if !b.setMenu(ctx, telegram.Menu{Commands: menu(words, "menu_", clientCommands), Language: lang}) {
 			return
 		}
-		for _, co := range b.Coaches {
+		for _, co := range b.cfg.Coaches {
 			// A coach's private chat with the bot has their user id.
-			scope := &models.BotCommandScopeChat{ChatID: co.ID}
 			cmds := menu(words, "menu_coach_", coachCommands)
-			if !b.setMenu(ctx, &tgbot.SetMyCommandsParams{Commands: cmds, Scope: scope, LanguageCode: lang}) {
+			if !b.setMenu(ctx, telegram.Menu{Commands: cmds, ChatID: co.ID, Language: lang}) {
 				return
 			}
 		}
@@ -217,31 +253,34 @@ func menu(words prompts.Messages, prefix string, names []string) []models.BotCom
 // reports false when the other menus should not be tried: ctx ended, or
 // the call kept failing in a way that is not about this menu (a refused
 // menu, a 400, is logged and the others are still set).
-func (b *Bot) setMenu(ctx context.Context, p *tgbot.SetMyCommandsParams) bool {
-	wait := b.Sender.Backoff
+func (b *Bot) setMenu(ctx context.Context, m telegram.Menu) bool {
+	wait := b.sender.Backoff
 	if wait <= 0 {
 		wait = time.Second
 	}
 	for try := 1; ; try++ {
-		_, err := b.API.SetMyCommands(ctx, p)
+		err := b.api.SetCommands(ctx, m)
 		if err == nil {
 			return true
 		}
 		if ctx.Err() != nil {
 			return false
 		}
-		var tooMany *tgbot.TooManyRequestsError
-		rejected := errors.Is(err, tgbot.ErrorBadRequest) || errors.Is(err, tgbot.ErrorForbidden)
-		if try == commandTries || rejected || errors.Is(err, tgbot.ErrorUnauthorized) {
-			b.logger().Warn("register command menu", "language", p.LanguageCode, "coach_menu", p.Scope != nil, "tries", try, "err", err)
-			return errors.Is(err, tgbot.ErrorBadRequest)
+		rejected := telegram.IsBadRequest(err) || telegram.IsForbidden(err)
+		if try == commandTries || rejected || telegram.IsUnauthorized(err) {
+			b.logger().Warn("register command menu", "language", m.Language, "coach_menu", m.ChatID != 0, "tries", try, "err", err)
+			return telegram.IsBadRequest(err)
 		}
 		d := wait
-		if errors.As(err, &tooMany) {
-			d = b.Sender.pauseFor(tooMany.RetryAfter, "setMyCommands")
+		if retryAfter, ok := telegram.RetryAfter(err); ok {
+			d = b.sender.PauseFor(retryAfter, "setMyCommands")
 		}
-		if !sleep(ctx, d) {
+		t := time.NewTimer(d)
+		select {
+		case <-ctx.Done():
+			t.Stop()
 			return false
+		case <-t.C:
 		}
 		wait *= 2
 	}
@@ -273,7 +312,6 @@ func (e *effects) then(f func(ctx context.Context)) { e.after = append(e.after, 
 // transaction first (see readFirst), so that the write transaction, which
 // records the update and enqueues the reply, stays short.
 func (b *Bot) Handle(ctx context.Context, u *models.Update) error {
-	b.init()
 	b.handleMu.Lock()
 	defer b.handleMu.Unlock()
 	var fx effects
@@ -281,7 +319,7 @@ func (b *Bot) Handle(ctx context.Context, u *models.Update) error {
 	if b.afterRead != nil {
 		b.afterRead()
 	}
-	applied, err := b.DB.ApplyUpdate(u.ID, func(tx *store.Tx) error {
+	applied, err := b.db.ApplyUpdate(u.ID, func(tx *store.Tx) error {
 		start := time.Now()
 		defer b.wrote(start)
 		fx = effects{}
@@ -363,7 +401,7 @@ func (b *Bot) reachable(tx *store.Tx, chatID int64) error {
 	c.ChatNotFoundAt = time.Time{}
 	if c.Status == store.StatusUnreachable {
 		c.Status = store.StatusActive
-		if err := b.Planner.Reschedule(tx, &c, b.Now()); err != nil {
+		if err := b.planner.Reschedule(tx, &c, b.now()); err != nil {
 			return err
 		}
 	}
@@ -408,7 +446,7 @@ func fitMessage(s string) string {
 
 // words returns the bot's messages in a language.
 func (b *Bot) words(lang string) prompts.Messages {
-	return b.Prompts().Messages(lang)
+	return b.prompts().Messages(lang)
 }
 
 func (b *Bot) text(lang, key string, v prompts.Vars) string {
@@ -442,7 +480,7 @@ func (b *Bot) onMembership(tx *store.Tx, m *models.ChatMemberUpdated) error {
 	default:
 		return nil
 	}
-	if err := b.Planner.Reschedule(tx, &c, b.Now()); err != nil {
+	if err := b.planner.Reschedule(tx, &c, b.now()); err != nil {
 		return err
 	}
 	return tx.PutClient(c)
@@ -450,7 +488,7 @@ func (b *Bot) onMembership(tx *store.Tx, m *models.ChatMemberUpdated) error {
 
 // voiceDir is where voice notes are kept, below the data folder.
 func (b *Bot) voiceDir() string {
-	return filepath.Join(b.DataDir, "voice")
+	return filepath.Join(b.cfg.DataDir, "voice")
 }
 
 // firstName is how kindling addresses a person.
@@ -465,7 +503,6 @@ func firstName(u *models.User) string {
 // It is called by the schedule inside the transaction that moves the
 // client's due time.
 func (b *Bot) StartStep(tx *store.Tx, c *store.Client, s schedule.Step) error {
-	b.init()
 	d := store.Delivery{
 		ChatID:      c.ChatID,
 		LocalDate:   s.LocalDate,
@@ -516,7 +553,6 @@ func (b *Bot) StartStep(tx *store.Tx, c *store.Client, s schedule.Step) error {
 
 // Remind enqueues the one gentle reminder of an open step.
 func (b *Bot) Remind(tx *store.Tx, c *store.Client, d *store.Delivery, now time.Time) error {
-	b.init()
 	fx := effects{bulk: true}
 	vars, err := b.vars(tx, c, d.Day)
 	if err != nil {
@@ -532,7 +568,7 @@ func (b *Bot) Remind(tx *store.Tx, c *store.Client, d *store.Delivery, now time.
 // vars are the placeholder values for a client on a day.
 func (b *Bot) vars(tx *store.Tx, c *store.Client, day int) (prompts.Vars, error) {
 	v := prompts.Vars{Name: c.Name, Day: day, TimeZone: c.TimeZone, Time: c.SendTime}
-	for _, co := range b.Coaches {
+	for _, co := range b.cfg.Coaches {
 		if co.ID == c.Coach {
 			v.Coach = co.Name
 		}

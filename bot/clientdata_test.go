@@ -16,10 +16,10 @@ import (
 	"testing"
 	"time"
 
-	"kindling/bot"
 	"kindling/prompts"
 	"kindling/report"
 	"kindling/store"
+	"kindling/telegram"
 	"kindling/telegramtest"
 )
 
@@ -662,7 +662,7 @@ func TestForgetWhileCoachCopyPending(t *testing.T) {
 	t.Parallel()
 	// Retries spaced as in production, shortened: the client erases their
 	// data between two tries of the coach's export.
-	h, dana, _ := coached(t, withSender(func(s *bot.Sender) {
+	h, dana, _ := coached(t, withSender(func(s *telegram.Sender) {
 		s.Attempts, s.Backoff, s.MaxBackoff = 6, 300*time.Millisecond, time.Second
 	}))
 	ana := enrolWith(t, h, dana, 8001, "Ana", "en")

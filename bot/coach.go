@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -29,7 +28,7 @@ func (b *Bot) coach(u *models.User) (Coach, bool) {
 	if u == nil {
 		return Coach{}, false
 	}
-	for _, c := range b.Coaches {
+	for _, c := range b.cfg.Coaches {
 		if c.ID == u.ID {
 			return c, true
 		}
@@ -44,7 +43,7 @@ func (b *Bot) coach(u *models.User) (Coach, bool) {
 func (b *Bot) onCoachCommand(tx *store.Tx, m *models.Message, name, args string, fx *effects) (bool, error) {
 	co, _ := b.coach(m.From)
 	chat := m.Chat.ID
-	lang := b.DefaultLanguage
+	lang := b.cfg.DefaultLanguage
 	if m.From != nil && m.From.LanguageCode != "" {
 		lang = m.From.LanguageCode
 	}
@@ -92,8 +91,8 @@ func (b *Bot) invite(tx *store.Tx, fx *effects, co Coach, chat int64, lang, note
 		return fmt.Errorf("invite code: %w", err)
 	}
 	code := base64.RawURLEncoding.EncodeToString(raw[:])
-	now := b.Now()
-	ttl := b.InviteTTL
+	now := b.now()
+	ttl := b.cfg.InviteTTL
 	if ttl <= 0 {
 		ttl = 14 * 24 * time.Hour
 	}
@@ -101,7 +100,7 @@ func (b *Bot) invite(tx *store.Tx, fx *effects, co Coach, chat int64, lang, note
 	if err := tx.PutInvite(inv); err != nil {
 		return err
 	}
-	link := "https://t.me/" + b.Username + "?start=" + code
+	link := "https://t.me/" + b.cfg.Username + "?start=" + code
 	v := prompts.Vars{Name: co.Name, Until: b.words(lang).DateYear(inv.ExpiresAt.UTC())}
 	return b.say(tx, fx, chat, b.text(lang, "coach_invite", v)+"\n\n"+link)
 }
@@ -207,7 +206,7 @@ func (b *Bot) listClients(tx *store.Tx, fx *effects, co Coach, chat int64, lang 
 	if len(cs) == 0 {
 		return b.say(tx, fx, chat, b.text(lang, "coach_no_clients", prompts.Vars{Name: co.Name}))
 	}
-	now := b.Now()
+	now := b.now()
 	var blocks []string
 	for _, c := range cs {
 		line, err := b.clientSummary(tx, c, now, lang)
@@ -305,7 +304,7 @@ func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 // journalOf shows a client's answers day by day, with each question as
 // it was asked, split into messages that fit Telegram.
 func (b *Bot) journalOf(tx *store.Tx, fx *effects, chat int64, lang string, c store.Client, days int) error {
-	rs, err := tx.Replies(c.ChatID, b.Now().AddDate(0, 0, -days))
+	rs, err := tx.Replies(c.ChatID, b.now().AddDate(0, 0, -days))
 	if err != nil {
 		return err
 	}
@@ -369,7 +368,7 @@ func (b *Bot) coachCopy(chat int64) store.Outgoing {
 
 // protectCoachCopies reports whether what coaches receive about clients
 // is sent with protect_content.
-func (b *Bot) protectCoachCopies() bool { return !b.ForwardableCoachCopies }
+func (b *Bot) protectCoachCopies() bool { return !b.cfg.ForwardableCoachCopies }
 
 // sayLongAs is sayLong with each message made from like (its chat, the
 // client it is about, protection).
@@ -406,16 +405,16 @@ func (b *Bot) exportOf(tx *store.Tx, fx *effects, chat int64, lang string, c sto
 	if err := tx.Export(&buf, store.ExportOptions{ChatID: c.ChatID, Format: "csv"}); err != nil {
 		return err
 	}
-	name := "kindling-" + strconv.FormatInt(c.ChatID, 10) + "-" + b.Now().Format("2006-01-02") + ".csv"
+	name := "kindling-" + strconv.FormatInt(c.ChatID, 10) + "-" + b.now().Format("2006-01-02") + ".csv"
 	return b.enqueue(tx, fx, &store.Outgoing{ChatID: chat, Text: b.text(lang, "coach_export", prompts.Vars{Name: c.Name}), DocumentName: name, Document: buf.Bytes(), About: c.ChatID})
 }
 
 // reload reloads the prompt files now and reports the outcome.
 func (b *Bot) reload(tx *store.Tx, fx *effects, chat int64, lang string) error {
-	if b.Reload == nil {
+	if b.reloadPrompts == nil {
 		return b.say(tx, fx, chat, b.text(lang, "coach_reload_builtin", prompts.Vars{}))
 	}
-	ok, problems := b.Reload()
+	ok, problems := b.reloadPrompts()
 	if ok {
 		return b.say(tx, fx, chat, b.text(lang, "coach_reload_ok", prompts.Vars{}))
 	}
@@ -427,7 +426,7 @@ func (b *Bot) reload(tx *store.Tx, fx *effects, chat int64, lang string) error {
 func (b *Bot) onInviteWhileEnrolled(tx *store.Tx, fx *effects, c *store.Client, code string) error {
 	v := prompts.Vars{Name: c.Name}
 	inv, err := tx.Invite(code)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && (inv.UsedBy != 0 || !b.Now().Before(inv.ExpiresAt))) {
+	if errors.Is(err, store.ErrNotFound) || (err == nil && (inv.UsedBy != 0 || !b.now().Before(inv.ExpiresAt))) {
 		return b.say(tx, fx, c.ChatID, b.text(c.Language, "welcome_back", v))
 	}
 	if err != nil {
@@ -436,7 +435,7 @@ func (b *Bot) onInviteWhileEnrolled(tx *store.Tx, fx *effects, c *store.Client, 
 	if inv.Coach == c.Coach {
 		return b.say(tx, fx, c.ChatID, b.text(c.Language, "welcome_back", v))
 	}
-	for _, co := range b.Coaches {
+	for _, co := range b.cfg.Coaches {
 		if co.ID == inv.Coach {
 			v.Coach = co.Name
 		}
@@ -475,7 +474,7 @@ func (b *Bot) onMovePress(tx *store.Tx, q *models.CallbackQuery, chat int64, mes
 	if err != nil {
 		return err
 	}
-	inv.UsedBy, inv.UsedAt = chat, b.Now()
+	inv.UsedBy, inv.UsedAt = chat, b.now()
 	if err := tx.PutInvite(inv); err != nil {
 		return err
 	}
@@ -483,7 +482,7 @@ func (b *Bot) onMovePress(tx *store.Tx, q *models.CallbackQuery, chat int64, mes
 	if err := tx.PutClient(c); err != nil {
 		return err
 	}
-	for _, co := range b.Coaches {
+	for _, co := range b.cfg.Coaches {
 		if co.ID == c.Coach {
 			v.Coach = co.Name
 		}
@@ -494,12 +493,11 @@ func (b *Bot) onMovePress(tx *store.Tx, q *models.CallbackQuery, chat int64, mes
 // TellCoaches sends every coach the same lines (such as the problems of a
 // prompt reload), packed into as few messages as fit.
 func (b *Bot) TellCoaches(lines []string) error {
-	b.init()
 	var fx effects
-	err := b.DB.Update(func(tx *store.Tx) error {
+	err := b.db.Update(func(tx *store.Tx) error {
 		fx = effects{}
-		for _, co := range b.Coaches {
-			if err := b.sayLong(tx, &fx, co.ID, b.text(b.DefaultLanguage, "coach_prompts_broken", prompts.Vars{Name: co.Name}), lines); err != nil {
+		for _, co := range b.cfg.Coaches {
+			if err := b.sayLong(tx, &fx, co.ID, b.text(b.cfg.DefaultLanguage, "coach_prompts_broken", prompts.Vars{Name: co.Name}), lines); err != nil {
 				return err
 			}
 		}
@@ -509,167 +507,4 @@ func (b *Bot) TellCoaches(lines []string) error {
 		b.Wake()
 	}
 	return err
-}
-
-// digestState is what a coach's last digest covered, kept in the store.
-type digestState struct {
-	Date  string    `json:"date"`  // the coach's local date of the last digest
-	Until time.Time `json:"until"` // answers up to this moment were counted
-}
-
-// Digests sends each coach whose digest time has come today their daily
-// digest: new answers and flags per client since the last one. Nothing is
-// sent when there is nothing new. Each coach gets at most one a day.
-//
-// The answers are counted in a read transaction; the write transaction
-// only records each digest and enqueues it, and skips a coach whose
-// digest of the day another run recorded meanwhile.
-func (b *Bot) Digests(now time.Time) error {
-	b.init()
-	var plans []digestPlan
-	err := b.DB.View(func(tx *store.Tx) error {
-		plans = plans[:0]
-		for _, co := range b.Coaches {
-			p, due, err := b.digest(tx, co, now)
-			if err != nil {
-				return err
-			}
-			if due {
-				plans = append(plans, p)
-			}
-		}
-		return nil
-	})
-	if err != nil || len(plans) == 0 {
-		return err
-	}
-	sent := false
-	err = b.DB.Update(func(tx *store.Tx) error {
-		sent = false
-		for _, p := range plans {
-			fx := effects{bulk: true}
-			if err := b.sendDigest(tx, &fx, p, now); err != nil {
-				return err
-			}
-			sent = sent || fx.sent
-		}
-		return nil
-	})
-	if err == nil && sent {
-		b.Wake()
-	}
-	return err
-}
-
-// digestPlan is one coach's digest, counted and waiting to be recorded.
-type digestPlan struct {
-	co    Coach
-	key   string // the coach's entry in the digest namespace
-	today string // the coach's local date
-	lines []string
-}
-
-// sendDigest records a coach's digest of today and enqueues it, unless
-// one was already recorded today.
-func (b *Bot) sendDigest(tx *store.Tx, fx *effects, p digestPlan, now time.Time) error {
-	if raw, ok := tx.Get("digest", p.key); ok {
-		var st digestState
-		if json.Unmarshal(raw, &st) == nil && st.Date == p.today {
-			return nil
-		}
-	}
-	raw, err := json.Marshal(digestState{Date: p.today, Until: now})
-	if err != nil {
-		return err
-	}
-	if err := tx.Put("digest", p.key, raw); err != nil {
-		return err
-	}
-	if len(p.lines) == 0 {
-		return nil
-	}
-	lang := b.DefaultLanguage
-	lines := append(p.lines[:len(p.lines):len(p.lines)], b.text(lang, "coach_digest_footer", prompts.Vars{}))
-	return b.sayLongAs(tx, fx, b.coachCopy(p.co.ID), b.text(lang, "coach_digest", prompts.Vars{Name: p.co.Name}), lines)
-}
-
-// digest counts a coach's digest, in a read transaction. due is false
-// when the coach's digest time has not come today or their digest of
-// today was already sent.
-func (b *Bot) digest(tx *store.Tx, co Coach, now time.Time) (p digestPlan, due bool, err error) {
-	zone := co.TimeZone
-	if zone == "" {
-		zone = b.DefaultTimeZone
-	}
-	loc, err := loadZone(zone)
-	if err != nil {
-		loc = time.UTC
-	}
-	at := co.DigestTime
-	if at == "" {
-		at = "18:00"
-	}
-	h, m, err := parseClock(at)
-	if err != nil {
-		return p, false, nil
-	}
-	local := now.In(loc)
-	if local.Hour()*60+local.Minute() < h*60+m {
-		return p, false, nil
-	}
-	key := strconv.FormatInt(co.ID, 10)
-	var st digestState
-	if raw, ok := tx.Get("digest", key); ok {
-		if err := json.Unmarshal(raw, &st); err != nil {
-			st = digestState{}
-		}
-	}
-	today := local.Format("2006-01-02")
-	if st.Date == today {
-		return p, false, nil
-	}
-	p = digestPlan{co: co, key: key, today: today}
-	since := st.Until
-	if since.IsZero() {
-		since = now.Add(-24 * time.Hour)
-	}
-	cs, err := coachClients(tx, co.ID)
-	if err != nil {
-		return p, false, err
-	}
-	for _, c := range cs {
-		rs, err := tx.Replies(c.ChatID, since)
-		if err != nil {
-			return p, false, err
-		}
-		answers, flagged := 0, 0
-		for _, r := range rs {
-			if !r.At.After(since) || r.At.After(now) {
-				continue
-			}
-			answers++
-			if r.Flagged {
-				flagged++
-			}
-		}
-		alerts, checks, err := alertsSince(tx, c.ChatID, since, now)
-		if err != nil {
-			return p, false, err
-		}
-		if answers == 0 && alerts == 0 && checks == 0 {
-			continue
-		}
-		line := fmt.Sprintf("• %s: %d new", c.Name, answers)
-		if flagged > 0 {
-			line += fmt.Sprintf(", ⚠ %d flagged", flagged)
-		}
-		if alerts > 0 {
-			line += fmt.Sprintf(", ⚠ %d safety alerts", alerts)
-		}
-		if checks > 0 {
-			line += fmt.Sprintf(", %d safety checks asked (/alerts)", checks)
-		}
-		p.lines = append(p.lines, line)
-	}
-	return p, true, nil
 }

@@ -42,13 +42,7 @@ func (b *Bot) onCommand(tx *store.Tx, m *models.Message, name, args string, fx *
 	}
 	c, err := tx.Client(chatID)
 	if errors.Is(err, store.ErrNotFound) {
-		if name == "help" {
-			return b.say(tx, fx, chatID, b.text(lang, "help", prompts.Vars{Name: firstName(m.From)}))
-		}
-		if isKnown(name) {
-			return b.say(tx, fx, chatID, b.text(lang, "not_started", prompts.Vars{Name: firstName(m.From)}))
-		}
-		return b.say(tx, fx, chatID, b.text(lang, "unknown_command", prompts.Vars{}))
+		return b.commandBeforeStart(tx, fx, m, name, lang)
 	}
 	if err != nil {
 		return err
@@ -61,44 +55,12 @@ func (b *Bot) onCommand(tx *store.Tx, m *models.Message, name, args string, fx *
 		}
 	}
 	v := prompts.Vars{Name: c.Name, Time: c.SendTime, TimeZone: c.TimeZone}
-	now := b.Now()
+	now := b.now()
 	switch name {
 	case "help":
 		return b.say(tx, fx, chatID, b.text(c.Language, "help", v))
 	case "today":
-		if c.Setup != "" {
-			return b.askSetup(tx, fx, &c)
-		}
-		if c.Status == store.StatusStopped {
-			return b.say(tx, fx, chatID, b.text(c.Language, "today_stopped", v))
-		}
-		started, err := b.Planner.StartToday(tx, &c, now)
-		if err != nil {
-			return err
-		}
-		if started {
-			fx.sent = true
-			return tx.PutClient(c)
-		}
-		if _, open, err := openDelivery(tx, chatID); err != nil {
-			return err
-		} else if open {
-			return b.say(tx, fx, chatID, b.text(c.Language, "today_open", v))
-		}
-		if at, later, err := b.laterToday(tx, &c, now); err != nil {
-			return err
-		} else if later {
-			v.Time = at
-			return b.say(tx, fx, chatID, b.text(c.Language, "today_later", v))
-		}
-		given, err := b.givenToday(tx, &c, now)
-		if err != nil {
-			return err
-		}
-		if given {
-			return b.say(tx, fx, chatID, b.text(c.Language, "today_already", v))
-		}
-		return b.say(tx, fx, chatID, b.text(c.Language, "today_nothing", v))
+		return b.today(tx, fx, &c, v, now)
 	case "session":
 		if args == "" {
 			return b.startFlow(tx, fx, &c, "session")
@@ -120,22 +82,10 @@ func (b *Bot) onCommand(tx *store.Tx, m *models.Message, name, args string, fx *
 		if c.Status == store.StatusStopped || c.Status == store.StatusPaused || c.Status == store.StatusUnreachable {
 			c.Status, c.PausedUntil = store.StatusActive, time.Time{}
 		}
-		if err := b.Planner.Reschedule(tx, &c, now); err != nil {
-			return err
-		}
-		if err := tx.PutClient(c); err != nil {
-			return err
-		}
-		return b.say(tx, fx, chatID, b.text(c.Language, "resumed", v))
+		return b.setStatus(tx, fx, &c, v, now, "resumed")
 	case "stop":
 		c.Status, c.PausedUntil = store.StatusStopped, time.Time{}
-		if err := b.Planner.Reschedule(tx, &c, now); err != nil {
-			return err
-		}
-		if err := tx.PutClient(c); err != nil {
-			return err
-		}
-		return b.say(tx, fx, chatID, b.text(c.Language, "stopped", v))
+		return b.setStatus(tx, fx, &c, v, now, "stopped")
 	case "intention":
 		return b.setIntention(tx, fx, &c, args)
 	case "safetyplan":
@@ -150,6 +100,68 @@ func (b *Bot) onCommand(tx *store.Tx, m *models.Message, name, args string, fx *
 		return b.sendProgress(tx, fx, &c)
 	}
 	return b.say(tx, fx, chatID, b.text(c.Language, "unknown_command", v))
+}
+
+// today answers /today: today's step now if there is one to give, or
+// why not.
+func (b *Bot) today(tx *store.Tx, fx *effects, c *store.Client, v prompts.Vars, now time.Time) error {
+	chatID := c.ChatID
+	if c.Setup != "" {
+		return b.askSetup(tx, fx, c)
+	}
+	if c.Status == store.StatusStopped {
+		return b.say(tx, fx, chatID, b.text(c.Language, "today_stopped", v))
+	}
+	started, err := b.planner.StartToday(tx, c, now)
+	if err != nil {
+		return err
+	}
+	if started {
+		fx.sent = true
+		return tx.PutClient(*c)
+	}
+	if _, open, err := openDelivery(tx, chatID); err != nil {
+		return err
+	} else if open {
+		return b.say(tx, fx, chatID, b.text(c.Language, "today_open", v))
+	}
+	if at, later, err := b.laterToday(tx, c, now); err != nil {
+		return err
+	} else if later {
+		v.Time = at
+		return b.say(tx, fx, chatID, b.text(c.Language, "today_later", v))
+	}
+	given, err := b.givenToday(tx, c, now)
+	if err != nil {
+		return err
+	}
+	if given {
+		return b.say(tx, fx, chatID, b.text(c.Language, "today_already", v))
+	}
+	return b.say(tx, fx, chatID, b.text(c.Language, "today_nothing", v))
+}
+
+// setStatus stores the client's new status, reschedules them and says
+// the message of key.
+func (b *Bot) setStatus(tx *store.Tx, fx *effects, c *store.Client, v prompts.Vars, now time.Time, key string) error {
+	if err := b.planner.Reschedule(tx, c, now); err != nil {
+		return err
+	}
+	if err := tx.PutClient(*c); err != nil {
+		return err
+	}
+	return b.say(tx, fx, c.ChatID, b.text(c.Language, key, v))
+}
+
+// commandBeforeStart answers a command from someone who has not started.
+func (b *Bot) commandBeforeStart(tx *store.Tx, fx *effects, m *models.Message, name, lang string) error {
+	switch {
+	case name == "help":
+		return b.say(tx, fx, m.Chat.ID, b.text(lang, "help", prompts.Vars{Name: firstName(m.From)}))
+	case isKnown(name):
+		return b.say(tx, fx, m.Chat.ID, b.text(lang, "not_started", prompts.Vars{Name: firstName(m.From)}))
+	}
+	return b.say(tx, fx, m.Chat.ID, b.text(lang, "unknown_command", prompts.Vars{}))
 }
 
 func isKnown(name string) bool {
@@ -170,7 +182,7 @@ func (b *Bot) givenToday(tx *store.Tx, c *store.Client, now time.Time) (bool, er
 // (day 0's evening) and that hour has not come, with the local time it
 // comes at: /today does not send it early.
 func (b *Bot) laterToday(tx *store.Tx, c *store.Client, now time.Time) (string, bool, error) {
-	step, ok, err := b.Planner.Today(tx, c, now)
+	step, ok, err := b.planner.Today(tx, c, now)
 	if err != nil || !ok || step.At.IsZero() || !now.Before(step.At) {
 		return "", false, err
 	}
@@ -198,11 +210,11 @@ func (b *Bot) pause(tx *store.Tx, fx *effects, c *store.Client, args string) err
 		}
 		// Until the start of the local day n days from now: that day's
 		// questions come as usual.
-		now := b.Now().In(loc)
+		now := b.now().In(loc)
 		c.PausedUntil = time.Date(now.Year(), now.Month(), now.Day()+n, 0, 0, 0, 0, loc)
 		v.Until = b.formatDay(c.Language, c.PausedUntil)
 	}
-	if err := b.Planner.Reschedule(tx, c, b.Now()); err != nil {
+	if err := b.planner.Reschedule(tx, c, b.now()); err != nil {
 		return err
 	}
 	if err := tx.PutClient(*c); err != nil {

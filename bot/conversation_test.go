@@ -138,50 +138,6 @@ func TestNothingStoredBeforeConsent(t *testing.T) {
 	}
 }
 
-func TestOnboardingTyped(t *testing.T) {
-	h := newHarness(t, startingAt(ny("2026-03-01 07:00")))
-	u := h.user(1002, "Ben")
-	h.send(u, "/start")
-	h.press(u, "c|yes")
-	h.send(u, "Mars/Base")
-	if got, want := h.lastText(u.ID()), words("timezone_invalid", prompts.Vars{Name: "Ben", TimeZone: "Mars/Base"}); got != want {
-		t.Fatalf("bad zone: %q, want %q", got, want)
-	}
-	h.send(u, "europe/paris")
-	h.send(u, "25:00")
-	if got, want := h.lastText(u.ID()), words("time_invalid", prompts.Vars{Name: "Ben"}); got != want {
-		t.Fatalf("bad time: %q, want %q", got, want)
-	}
-	h.send(u, "7:45")
-	h.send(u, "31 Feb")
-	if c := h.client(u.ID()); c.Setup != "session" || len(h.sessions(u.ID())) != 0 {
-		t.Fatalf("after 31 Feb: setup %q, sessions %v; want still asking, none stored", c.Setup, h.sessions(u.ID()))
-	}
-	h.send(u, "2026-02-27")
-	c := h.client(u.ID())
-	if c.Setup != "" || c.TimeZone != "Europe/Paris" || c.SendTime != "07:45" {
-		t.Fatalf("after onboarding: %+v", c)
-	}
-	want := words("setup_done", prompts.Vars{Name: "Ben", Time: "07:45", TimeZone: "Europe/Paris", Date: "Fri 27 Feb 2026"})
-	if got := h.lastText(u.ID()); got != want {
-		t.Fatalf("setup done:\n%s\nwant\n%s", got, want)
-	}
-	// It is 13:00 in Paris on day 2 of the session, which has a step:
-	// its 07:45 slot passed less than schedule.catch_up ago, so it is due
-	// at once and the next tick asks it.
-	paris := mustZone("Europe/Paris")
-	now := h.clock.Now()
-	if !c.Due.Equal(now) {
-		t.Fatalf("due %s, want now (%s)", c.Due.In(paris), now.In(paris))
-	}
-	if st := h.tick(now.Add(time.Minute)); st.Started != 1 {
-		t.Fatalf("tick started %d steps, want day 2's", st.Started)
-	}
-	if ds := h.deliveries(u.ID()); len(ds) != 1 || ds[0].Day != 2 || ds[0].LocalDate != "2026-03-01" {
-		t.Fatalf("deliveries %+v, want day 2 on 1 March", ds)
-	}
-}
-
 func TestScalePress(t *testing.T) {
 	h, u := onboarded(t)
 	m := dayZero(t, h, u)
@@ -565,55 +521,6 @@ func TestUnexpectedMessages(t *testing.T) {
 			t.Fatal("kindling answered in a channel")
 		}
 	})
-}
-
-func TestSettingsCommands(t *testing.T) {
-	h, u := onboarded(t)
-	for _, tc := range []struct {
-		text     string
-		want     string // the answer
-		zone     string // the client's zone afterwards
-		sendTime string
-	}{
-		{"/timezone Mars/Base", words("timezone_invalid", prompts.Vars{Name: "Ana", TimeZone: "Mars/Base"}), "America/New_York", "09:00"},
-		{"/timezone Local", words("timezone_invalid", prompts.Vars{Name: "Ana", TimeZone: "Local"}), "America/New_York", "09:00"},
-		{"/timezone ../../etc/passwd", words("timezone_invalid", prompts.Vars{Name: "Ana", TimeZone: "../../etc/passwd"}), "America/New_York", "09:00"},
-		{"/timezone europe/berlin", words("timezone_set", prompts.Vars{Name: "Ana", TimeZone: "Europe/Berlin"}), "Europe/Berlin", "09:00"},
-		{"/time 25:00", words("time_invalid", prompts.Vars{Name: "Ana"}), "Europe/Berlin", "09:00"},
-		{"/time 9:75", words("time_invalid", prompts.Vars{Name: "Ana"}), "Europe/Berlin", "09:00"},
-		{"/time 7:30", words("time_set", prompts.Vars{Name: "Ana", Time: "07:30"}), "Europe/Berlin", "07:30"},
-	} {
-		t.Run(tc.text, func(t *testing.T) {
-			h.send(u, tc.text)
-			if got := h.lastText(u.ID()); got != tc.want {
-				t.Fatalf("%s: %q, want %q", tc.text, got, tc.want)
-			}
-			c := h.client(u.ID())
-			if c.TimeZone != tc.zone || c.SendTime != tc.sendTime {
-				t.Fatalf("%s: zone %q time %q, want %q %q", tc.text, c.TimeZone, c.SendTime, tc.zone, tc.sendTime)
-			}
-		})
-	}
-	// The next step is now due at 07:30 in Berlin: day 0's evening step is
-	// at 19:00 Berlin time today.
-	berlin := mustZone("Europe/Berlin")
-	if got, want := h.client(u.ID()).Due, time.Date(2026, 3, 1, 19, 0, 0, 0, berlin); !got.Equal(want) {
-		t.Fatalf("due %s, want %s", got.In(berlin), want)
-	}
-	// /timezone alone asks, and the next message answers.
-	h.send(u, "/timezone")
-	h.send(u, "Asia/Kolkata")
-	if c := h.client(u.ID()); c.TimeZone != "Asia/Kolkata" || c.Flow != "" {
-		t.Fatalf("after /timezone and a name: zone %q flow %q", c.TimeZone, c.Flow)
-	}
-}
-
-func TestHelp(t *testing.T) {
-	h, u := onboarded(t)
-	h.send(u, "/help")
-	if got, want := h.lastText(u.ID()), words("help", prompts.Vars{Name: "Ana"}); got != want {
-		t.Fatalf("/help: %q", got)
-	}
 }
 
 // TestVoiceBeforeConsentIsNotKept: nothing about a person is kept before

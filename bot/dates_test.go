@@ -9,12 +9,14 @@ import (
 )
 
 // TestSessionCommandDates logs sessions with /session on 1 March 2026 at
-// 07:00 in New York (the client's zone, where it is already 12:00 UTC).
+// 07:00 in New York (the client's zone, where it is already 12:00 UTC),
+// on the recording fake.
 func TestSessionCommandDates(t *testing.T) {
-	h, u := onboarded(t)
+	k := onboardedTalk(t)
+	const ana = int64(1001)
 	dates := func() []string {
 		var out []string
-		for _, s := range h.sessions(u.ID()) {
+		for _, s := range k.sessions(ana) {
 			out = append(out, s.Date)
 		}
 		return out
@@ -46,8 +48,8 @@ func TestSessionCommandDates(t *testing.T) {
 	} {
 		t.Run(tc.input, func(t *testing.T) {
 			before := dates()
-			h.send(u, "/session "+tc.input)
-			got := h.lastText(u.ID())
+			k.send(ana, "Ana", "/session "+tc.input)
+			got := k.lastText(ana)
 			after := dates()
 			if tc.date == "" {
 				if !slices.Equal(before, after) {
@@ -68,7 +70,7 @@ func TestSessionCommandDates(t *testing.T) {
 		})
 	}
 	// The latest session counts: the sequence restarts from it.
-	if c := h.client(u.ID()); c.Status != store.StatusActive || c.Due.IsZero() {
+	if c := k.client(ana); c.Status != store.StatusActive || c.Due.IsZero() {
 		t.Fatalf("after /session: status %s due %s", c.Status, c.Due)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	stdlog "log"
 	"log/slog"
@@ -23,6 +24,7 @@ import (
 	"kindling/safety"
 	"kindling/schedule"
 	"kindling/store"
+	"kindling/telegram"
 	"kindling/telegramtest"
 )
 
@@ -72,12 +74,12 @@ type harnessConfig struct {
 	catchUp     time.Duration
 	remindAfter time.Duration
 	quiet       string
-	sender      func(s *bot.Sender)
+	sender      func(s *telegram.Sender)
 	beforeStart func(h *harness)
 	proxy       func(next http.Handler) http.Handler
 	classifier  func(net *safety.Net) bot.Classifier
 	escalateTo  []int64
-	bot         func(b *bot.Bot)
+	bot         func(o *bot.Options)
 }
 
 type option func(*harnessConfig)
@@ -88,8 +90,8 @@ func withClassifier(f func(net *safety.Net) bot.Classifier) option {
 	return func(c *harnessConfig) { c.classifier = f }
 }
 
-// withBot changes the bot's settings before it starts.
-func withBot(f func(b *bot.Bot)) option { return func(c *harnessConfig) { c.bot = f } }
+// withBot changes the bot's options before it is made.
+func withBot(f func(o *bot.Options)) option { return func(c *harnessConfig) { c.bot = f } }
 
 // withEscalateTo sets the chats an alert escalates to.
 func withEscalateTo(ids ...int64) option { return func(c *harnessConfig) { c.escalateTo = ids } }
@@ -103,7 +105,7 @@ func withEnrollment(mode bot.Enrollment) option {
 
 func withCoaches(cs ...bot.Coach) option { return func(c *harnessConfig) { c.coaches = cs } }
 
-func withSender(f func(s *bot.Sender)) option { return func(c *harnessConfig) { c.sender = f } }
+func withSender(f func(s *telegram.Sender)) option { return func(c *harnessConfig) { c.sender = f } }
 
 // withProxy puts an HTTP handler between the bot and the fake Telegram,
 // for faults the fake cannot inject.
@@ -131,16 +133,15 @@ type harness struct {
 	db     *store.DB
 	sched  *schedule.Scheduler
 	bot    *bot.Bot
-	sender *bot.Sender
+	sender *telegram.Sender
 
 	ctx     context.Context // of the running bot
-	cancel  context.CancelFunc
-	wg      sync.WaitGroup
+	halt    func()          // stops it
 	running bool
 }
 
-func newHarness(t *testing.T, opts ...option) *harness {
-	t.Helper()
+// defaultConfig is the harness's configuration, as opts change it.
+func defaultConfig(opts []option) harnessConfig {
 	cfg := harnessConfig{
 		start:       time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC),
 		enrollment:  bot.EnrollOpen,
@@ -152,6 +153,12 @@ func newHarness(t *testing.T, opts ...option) *harness {
 	for _, o := range opts {
 		o(&cfg)
 	}
+	return cfg
+}
+
+func newHarness(t *testing.T, opts ...option) *harness {
+	t.Helper()
+	cfg := defaultConfig(opts)
 	h := &harness{t: t, cfg: cfg, clock: &fakeClock{now: cfg.start}, log: &lockedBuffer{}}
 	h.srv = telegramtest.NewTB(t)
 	h.srv.Now = h.clock.Now
@@ -186,70 +193,19 @@ func newHarness(t *testing.T, opts ...option) *harness {
 // then Poll and Drain run until stop.
 func (h *harness) start() {
 	h.t.Helper()
-	db, err := store.Open(h.dbPath, store.Options{Timeout: time.Second, Now: h.clock.Now})
+	db, err := store.Open(h.dbPath, store.Options{Timeout: time.Second, Now: h.clock.Now, BatchDelay: time.Millisecond})
 	if err != nil {
 		h.t.Fatalf("open store: %v", err)
 	}
 	h.db = db
-	log := slog.New(slog.NewTextHandler(h.log, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	set := h.cfg.set
-	promptSet := func() *prompts.Set { return set }
-	quiet, err := schedule.ParseWindow(h.cfg.quiet)
+	api, err := telegram.NewAPI(h.srv.Token(), h.apiURL, 10*time.Second)
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	h.sched = &schedule.Scheduler{
-		DB: db, Prompts: promptSet, Logger: log,
-		CatchUp: h.cfg.catchUp, RemindAfter: h.cfg.remindAfter, Quiet: quiet,
-		DefaultTime: "09:00", DefaultSequence: "after-session",
-	}
-	net, err := safety.New(safety.DefaultPhrases)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	api, err := bot.NewAPI(h.srv.Token(), h.apiURL, 10*time.Second)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	h.sender = &bot.Sender{Rate: 1000, PerChat: -1, Backoff: time.Millisecond, MaxBackoff: 20 * time.Millisecond, RetryAfterUnit: 10 * time.Millisecond, Logger: log}
-	if h.cfg.sender != nil {
-		h.cfg.sender(h.sender)
-	}
-	var classifier bot.Classifier = net
-	if h.cfg.classifier != nil {
-		classifier = h.cfg.classifier(net)
-	}
-	h.bot = &bot.Bot{
-		DB: db, Prompts: promptSet, Planner: h.sched, API: api, Logger: log, Now: h.clock.Now,
-		Sender:          h.sender,
-		DefaultSequence: "after-session", DefaultLanguage: "en",
-		DefaultTime: "09:00", DefaultTimeZone: "UTC",
-		DataDir:    filepath.Dir(h.dbPath),
-		Enrollment: h.cfg.enrollment, InviteTTL: 14 * 24 * time.Hour, Coaches: h.cfg.coaches,
-		Username: "kindling_test_bot", NotFoundRetry: 20 * time.Millisecond,
-		Safety: classifier, CrisisMessage: maps.Clone(safety.DefaultCrisisMessage),
-		LowestMoodTwice: true, LowestMoodCheck: true,
-		EscalateTo: h.cfg.escalateTo, EscalateAfter: 15 * time.Minute, CheckTimeout: 30 * time.Minute,
-	}
-	if h.cfg.bot != nil {
-		h.cfg.bot(h.bot)
-	}
-	h.sched.Conversation = h.bot
-	poller := &bot.Poller{URL: h.apiURL, Token: h.srv.Token(), Timeout: 5 * time.Second, RetryWait: 20 * time.Millisecond}
-
-	h.ctx, h.cancel = context.WithCancel(context.Background())
-	h.bot.SetCommands(h.ctx)
-	h.wg.Add(2)
-	go func() {
-		defer h.wg.Done()
-		if err := h.bot.Poll(h.ctx, poller); err != nil {
-			h.log.Write([]byte("poll: " + err.Error() + "\n"))
-		}
-	}()
-	go func() {
-		defer h.wg.Done()
-		h.bot.Drain(h.ctx)
-	}()
+	h.sender = testSender(h.cfg, h.log)
+	h.bot, h.sched = newTestBot(h.t, h.cfg, db, api, h.sender, h.clock, h.log)
+	poller := &telegram.Poller{URL: h.apiURL, Token: h.srv.Token(), Timeout: 5 * time.Second, RetryWait: 20 * time.Millisecond}
+	h.ctx, h.halt = runBot(h.bot, poller, h.log)
 	h.running = true
 }
 
@@ -260,19 +216,101 @@ func (h *harness) stop() {
 		return
 	}
 	h.running = false
-	h.cancel()
-	h.wg.Wait()
+	h.halt()
 	// The poller uses http.DefaultTransport: a connection it dialled and
 	// never used would hold the fake's Close for 5 s (http.Server.Shutdown
 	// waits that long for connections that sent no request).
 	if tr, ok := http.DefaultTransport.(*http.Transport); ok {
 		tr.CloseIdleConnections()
 	}
-	if err := h.db.Check(); err != nil {
-		h.t.Errorf("store check: %v", err)
+	closeStore(h.t, h.db)
+}
+
+// testSender is the harness's Sender: fast, as cfg changes it.
+func testSender(cfg harnessConfig, log io.Writer) *telegram.Sender {
+	s := &telegram.Sender{Rate: 1000, PerChat: -1, Backoff: time.Millisecond, MaxBackoff: 20 * time.Millisecond,
+		RetryAfterUnit: 10 * time.Millisecond, Logger: testLogger(log)}
+	if cfg.sender != nil {
+		cfg.sender(s)
 	}
-	if err := h.db.Close(); err != nil {
-		h.t.Errorf("close store: %v", err)
+	return s
+}
+
+func testLogger(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// newTestBot is the bot (and its schedule) of cfg on db, as app.go wires
+// them, talking to Telegram through api.
+func newTestBot(t testing.TB, cfg harnessConfig, db *store.DB, api bot.API, sender *telegram.Sender, clock *fakeClock, log io.Writer) (*bot.Bot, *schedule.Scheduler) {
+	t.Helper()
+	logger := testLogger(log)
+	set := cfg.set
+	promptSet := func() *prompts.Set { return set }
+	quiet, err := schedule.ParseWindow(cfg.quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sched := &schedule.Scheduler{
+		DB: db, Prompts: promptSet, Logger: logger,
+		CatchUp: cfg.catchUp, RemindAfter: cfg.remindAfter, Quiet: quiet,
+		DefaultTime: "09:00", DefaultSequence: "after-session",
+	}
+	net, err := safety.New(safety.DefaultPhrases)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var classifier bot.Classifier = net
+	if cfg.classifier != nil {
+		classifier = cfg.classifier(net)
+	}
+	opts := bot.Options{
+		Deps: bot.Deps{DB: db, Prompts: promptSet, Planner: sched, API: api, Logger: logger, Now: clock.Now,
+			Sender: sender, Safety: classifier},
+		Settings: bot.Settings{
+			DefaultSequence: "after-session", DefaultLanguage: "en",
+			DefaultTime: "09:00", DefaultTimeZone: "UTC",
+			DataDir:    filepath.Dir(db.Path()),
+			Enrollment: cfg.enrollment, InviteTTL: 14 * 24 * time.Hour, Coaches: cfg.coaches,
+			Username: "kindling_test_bot", NotFoundRetry: 20 * time.Millisecond,
+			CrisisMessage:   maps.Clone(safety.DefaultCrisisMessage),
+			LowestMoodTwice: true, LowestMoodCheck: true,
+			EscalateTo: cfg.escalateTo, EscalateAfter: 15 * time.Minute, CheckTimeout: 30 * time.Minute,
+		},
+	}
+	if cfg.bot != nil {
+		cfg.bot(&opts)
+	}
+	b := bot.New(opts)
+	sched.Conversation = b
+	return b, sched
+}
+
+// runBot runs b as app.go does: the command menus are registered, then
+// Drain runs, and Poll with p when p is not nil. stop ends both and
+// waits for them.
+func runBot(b *bot.Bot, p *telegram.Poller, log io.Writer) (ctx context.Context, stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	b.SetCommands(ctx)
+	var wg sync.WaitGroup
+	if p != nil {
+		wg.Go(func() {
+			if err := b.Poll(ctx, p); err != nil {
+				fmt.Fprintf(log, "poll: %v\n", err)
+			}
+		})
+	}
+	wg.Go(func() { b.Drain(ctx) })
+	return ctx, func() { cancel(); wg.Wait() }
+}
+
+// closeStore checks the store and closes it.
+func closeStore(t testing.TB, db *store.DB) {
+	if err := db.Check(); err != nil {
+		t.Errorf("store check: %v", err)
+	}
+	if err := db.Close(); err != nil {
+		t.Errorf("close store: %v", err)
 	}
 }
 

@@ -156,7 +156,7 @@ func textAnswer(q prompts.Question, text string) (store.Reply, bool) {
 // journal keeps words sent when no question is open.
 func (b *Bot) journal(tx *store.Tx, fx *effects, c *store.Client, r store.Reply) error {
 	r.ChatID = c.ChatID
-	r.At = b.Now()
+	r.At = b.now()
 	r.Answer = clipRunes(r.Answer, maxAnswer)
 	if s, err := tx.LatestSession(c.ChatID); err == nil {
 		r.SessionDate = s.Date
@@ -248,11 +248,11 @@ func (b *Bot) onEdit(tx *store.Tx, m *models.Message, fx *effects) error {
 		if !fits {
 			return nil
 		}
-		r.Edits = append(r.Edits, store.Edit{At: b.Now(), Answer: r.Answer})
+		r.Edits = append(r.Edits, store.Edit{At: b.now(), Answer: r.Answer})
 		r.Answer, r.Value = nr.Answer, nr.Value
 		return tx.PutReply(r)
 	}
-	r.Edits = append(r.Edits, store.Edit{At: b.Now(), Answer: r.Answer})
+	r.Edits = append(r.Edits, store.Edit{At: b.now(), Answer: r.Answer})
 	r.Answer = clipRunes(m.Text, maxAnswer)
 	wasFlagged := r.Flagged
 	v, err := b.verdictOf(tx, &c, &r)

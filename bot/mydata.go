@@ -1,25 +1,23 @@
 package bot
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
-	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
 
 	"kindling/prompts"
 	"kindling/report"
 	"kindling/safety"
 	"kindling/store"
+	"kindling/telegram"
 )
 
 // maxVoiceBytes bounds a voice note kept on disk (Telegram's own limit
@@ -28,9 +26,6 @@ const maxVoiceBytes = 20 << 20
 
 // voiceTimeout bounds one voice note's download.
 const voiceTimeout = 2 * time.Minute
-
-// voiceClient downloads voice notes; unlike http.DefaultClient it gives up.
-var voiceClient = &http.Client{Timeout: voiceTimeout}
 
 // fetchVoice downloads a stored voice answer's audio in the background and
 // records where it was saved. If the client erased their data meanwhile,
@@ -47,7 +42,7 @@ func (b *Bot) fetchVoice(chatID int64, messageID int, fileID string) {
 			return
 		}
 		kept := false
-		err = b.DB.Batch(func(tx *store.Tx) error {
+		err = b.db.Batch(func(tx *store.Tx) error {
 			kept = false
 			r, err := tx.ReplyByMessage(chatID, messageID)
 			if errors.Is(err, store.ErrNotFound) {
@@ -61,7 +56,7 @@ func (b *Bot) fetchVoice(chatID int64, messageID int, fileID string) {
 			return tx.PutReply(r)
 		})
 		if err != nil || !kept {
-			if rmErr := os.Remove(filepath.Join(b.DataDir, rel)); rmErr != nil {
+			if rmErr := os.Remove(filepath.Join(b.cfg.DataDir, rel)); rmErr != nil {
 				b.logger().Warn("remove voice note", "chat", chatID, "err", rmErr)
 			}
 		}
@@ -78,28 +73,21 @@ func (b *Bot) WaitBackground() { b.background.Wait() }
 // Telegram's storage. The path returned is relative to DataDir.
 func (b *Bot) downloadVoice(ctx context.Context, chatID int64, messageID int, fileID string) (string, int64, error) {
 	var f *models.File
-	err := b.Sender.Do(ctx, 0, func(ctx context.Context) error {
+	err := b.sender.Do(ctx, 0, func(ctx context.Context) error {
 		var err error
-		f, err = b.API.GetFile(ctx, &tgbot.GetFileParams{FileID: fileID})
+		f, err = b.api.GetFile(ctx, fileID)
 		return err
 	})
 	if err != nil {
 		return "", 0, fmt.Errorf("get file: %w", err)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.API.FileDownloadLink(f), nil)
+	body, err := b.api.Download(ctx, f)
 	if err != nil {
-		return "", 0, errors.New("download voice: bad file link")
+		return "", 0, fmt.Errorf("download voice: %w", err)
 	}
-	resp, err := voiceClient.Do(req)
-	if err != nil {
-		return "", 0, errors.New("download voice: request failed")
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return "", 0, fmt.Errorf("download voice: status %d", resp.StatusCode)
-	}
+	defer body.Close()
 	rel := filepath.Join("voice", strconv.FormatInt(chatID, 10), strconv.Itoa(messageID)+".ogg")
-	path := filepath.Join(b.DataDir, rel)
+	path := filepath.Join(b.cfg.DataDir, rel)
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return "", 0, fmt.Errorf("download voice: %w", err)
 	}
@@ -108,7 +96,7 @@ func (b *Bot) downloadVoice(ctx context.Context, chatID int64, messageID int, fi
 	if err != nil {
 		return "", 0, fmt.Errorf("download voice: %w", err)
 	}
-	n, err := io.Copy(out, io.LimitReader(resp.Body, maxVoiceBytes))
+	n, err := io.Copy(out, io.LimitReader(body, maxVoiceBytes))
 	if err == nil {
 		err = out.Sync()
 	}
@@ -149,7 +137,7 @@ func clientData(tx *store.Tx, c *store.Client, now time.Time) (report.Data, erro
 // as a PDF and their voice notes, with a README. An archive larger than
 // Telegram takes as one document goes out in parts, each a zip of its own.
 func (b *Bot) sendMyData(tx *store.Tx, fx *effects, c *store.Client) error {
-	data, err := clientData(tx, c, b.Now())
+	data, err := clientData(tx, c, b.now())
 	if err != nil {
 		return err
 	}
@@ -212,8 +200,8 @@ func (b *Bot) sendMyData(tx *store.Tx, fx *effects, c *store.Client) error {
 const defaultDocumentLimit = 49 << 20
 
 func (b *Bot) documentLimit() int64 {
-	if b.DocumentLimit > 0 {
-		return b.DocumentLimit
+	if b.cfg.DocumentLimit > 0 {
+		return b.cfg.DocumentLimit
 	}
 	return defaultDocumentLimit
 }
@@ -256,7 +244,7 @@ func (b *Bot) voiceFiles(replies []store.Reply) (files []report.ArchiveFile, mis
 			missing = append(missing, r)
 			continue
 		}
-		path := filepath.Join(b.DataDir, rel)
+		path := filepath.Join(b.cfg.DataDir, rel)
 		st, err := os.Stat(path)
 		if err != nil || !st.Mode().IsRegular() {
 			missing = append(missing, r)
@@ -279,7 +267,7 @@ func (b *Bot) sendProgress(tx *store.Tx, fx *effects, c *store.Client) error {
 		return err
 	}
 	scales := map[string]report.ScaleInfo{}
-	if seq, ok := b.Prompts().Sequence(c.Sequence, c.Language); ok {
+	if seq, ok := b.prompts().Sequence(c.Sequence, c.Language); ok {
 		for _, r := range replies {
 			if q, ok := seq.Question(r.QuestionID); ok && q.Kind == prompts.KindScale {
 				scales[q.ID] = report.ScaleInfo{Title: prompts.Render(q.Label, prompts.Vars{Name: c.Name}), Min: q.Scale.Min, Max: q.Scale.Max, Low: q.Scale.Low, High: q.Scale.High}
@@ -310,12 +298,8 @@ func (b *Bot) sendProgress(tx *store.Tx, fx *effects, c *store.Client) error {
 	caption := b.text(c.Language, "progress_caption", v)
 	fx.then(func(ctx context.Context) {
 		for _, png := range charts {
-			err := b.Sender.Do(ctx, chatID, func(ctx context.Context) error {
-				_, err := b.API.SendPhoto(ctx, &tgbot.SendPhotoParams{
-					ChatID: chatID, Caption: caption,
-					Photo: &models.InputFileUpload{Filename: "progress.png", Data: bytes.NewReader(png)},
-				})
-				return err
+			err := b.sender.Do(ctx, chatID, func(ctx context.Context) error {
+				return b.api.SendPhoto(ctx, telegram.Photo{ChatID: chatID, Name: "progress.png", Data: png, Caption: caption})
 			})
 			if err != nil {
 				b.logger().Warn("send progress chart", "chat", chatID, "err", err)
@@ -367,7 +351,7 @@ func (b *Bot) letterFrame(tx *store.Tx, c *store.Client, sequence, lang string, 
 		return frame, vars, false, err
 	}
 	vars.Intention, vars.Date = session.Intention, session.Date // this session's, not the latest
-	seq, ok := b.Prompts().Sequence(sequence, lang)
+	seq, ok := b.prompts().Sequence(sequence, lang)
 	if !ok {
 		return frame, vars, false, nil
 	}
@@ -406,7 +390,7 @@ const forgetWindow = 24 * time.Hour
 // askForget asks the client to confirm erasing everything.
 func (b *Bot) askForget(tx *store.Tx, fx *effects, c *store.Client) error {
 	v := prompts.Vars{Name: c.Name}
-	stamp := strconv.FormatInt(b.Now().Unix(), 36)
+	stamp := strconv.FormatInt(b.now().Unix(), 36)
 	return b.enqueue(tx, fx, &store.Outgoing{
 		ChatID: c.ChatID, Text: b.text(c.Language, "forget_ask", v),
 		Keyboard: [][]store.Button{{
@@ -436,13 +420,13 @@ func (b *Bot) onForgetPress(tx *store.Tx, q *models.CallbackQuery, chatID int64,
 		return b.say(tx, fx, chatID, b.text(c.Language, "forget_kept", prompts.Vars{Name: c.Name}))
 	}
 	sec, err := strconv.ParseInt(stamp, 36, 64)
-	if err != nil || b.Now().Sub(time.Unix(sec, 0)) > forgetWindow {
+	if err != nil || b.now().Sub(time.Unix(sec, 0)) > forgetWindow {
 		b.answerPress(fx, q.ID, "")
 		return b.say(tx, fx, chatID, b.text(c.Language, "forget_stale", prompts.Vars{Name: c.Name}))
 	}
 	b.answerPress(fx, q.ID, "")
-	if b.Forgetting != nil {
-		if err := b.Forgetting(chatID, b.Now()); err != nil {
+	if b.forgetting != nil {
+		if err := b.forgetting(chatID, b.now()); err != nil {
 			return fmt.Errorf("record the erasure: %w", err)
 		}
 	}
@@ -461,8 +445,8 @@ func (b *Bot) onForgetPress(tx *store.Tx, q *models.CallbackQuery, chatID int64,
 	if err := b.say(tx, fx, chatID, b.text(c.Language, "forget_done", prompts.Vars{})); err != nil {
 		return err
 	}
-	if b.Forgotten != nil {
-		fx.then(func(context.Context) { b.Forgotten(chatID) })
+	if b.forgotten != nil {
+		fx.then(func(context.Context) { b.forgotten(chatID) })
 	}
 	return nil
 }

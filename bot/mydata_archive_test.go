@@ -256,7 +256,7 @@ func TestMyDataArchive(t *testing.T) {
 func TestMyDataArchiveInParts(t *testing.T) {
 	t.Parallel()
 	const limit = 45_000 // each voice note fits a part; the two letters do not fit with them
-	h, ana := enrolledAt(t, 1001, "Ana", withBot(func(b *bot.Bot) { b.DocumentLimit = limit }))
+	h, ana := enrolledAt(t, 1001, "Ana", withBot(func(o *bot.Options) { o.DocumentLimit = limit }))
 	first, second := twoSessions(t, h, ana)
 	d := storedData(t, h, ana.ID())
 

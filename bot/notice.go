@@ -8,12 +8,11 @@ import (
 // TellCoachesDamage sends every coach, in the default language, that the
 // database file has damaged pages, one line per page.
 func (b *Bot) TellCoachesDamage(lines []string) error {
-	b.init()
 	var fx effects
-	err := b.DB.Update(func(tx *store.Tx) error {
+	err := b.db.Update(func(tx *store.Tx) error {
 		fx = effects{}
-		for _, co := range b.Coaches {
-			if err := b.sayLong(tx, &fx, co.ID, b.text(b.DefaultLanguage, "coach_database_damaged", prompts.Vars{}), lines); err != nil {
+		for _, co := range b.cfg.Coaches {
+			if err := b.sayLong(tx, &fx, co.ID, b.text(b.cfg.DefaultLanguage, "coach_database_damaged", prompts.Vars{}), lines); err != nil {
 				return err
 			}
 		}

@@ -54,7 +54,7 @@ func (b *Bot) onStart(tx *store.Tx, m *models.Message, code string, fx *effects)
 	case !errors.Is(err, store.ErrNotFound):
 		return err
 	}
-	if b.Enrollment != EnrollOpen || code != "" {
+	if b.cfg.Enrollment != EnrollOpen || code != "" {
 		if refusal, err := b.checkInvite(tx, code, lang); err != nil {
 			return err
 		} else if refusal != "" {
@@ -94,7 +94,7 @@ func (b *Bot) checkInvite(tx *store.Tx, code, lang string) (string, error) {
 	if inv.UsedBy != 0 {
 		return b.text(lang, "invite_used", prompts.Vars{}), nil
 	}
-	if !inv.ExpiresAt.IsZero() && !b.Now().Before(inv.ExpiresAt) {
+	if !inv.ExpiresAt.IsZero() && !b.now().Before(inv.ExpiresAt) {
 		return b.text(lang, "invite_expired", prompts.Vars{}), nil
 	}
 	return "", nil
@@ -115,7 +115,7 @@ func (b *Bot) onConsent(tx *store.Tx, q *models.CallbackQuery, chatID int64, mes
 		return b.say(tx, fx, chatID, b.text(lang, "consent_declined", prompts.Vars{Name: q.From.FirstName}))
 	}
 	var coach int64
-	if b.Enrollment != EnrollOpen || code != "" {
+	if b.cfg.Enrollment != EnrollOpen || code != "" {
 		refusal, err := b.checkInvite(tx, code, lang)
 		if err != nil {
 			return err
@@ -127,20 +127,20 @@ func (b *Bot) onConsent(tx *store.Tx, q *models.CallbackQuery, chatID int64, mes
 		if err != nil {
 			return err
 		}
-		inv.UsedBy, inv.UsedAt = chatID, b.Now()
+		inv.UsedBy, inv.UsedAt = chatID, b.now()
 		if err := tx.PutInvite(inv); err != nil {
 			return err
 		}
 		coach = inv.Coach
 	}
-	now := b.Now()
+	now := b.now()
 	if lang == "" {
-		lang = b.DefaultLanguage
+		lang = b.cfg.DefaultLanguage
 	}
 	c := store.Client{
 		ChatID: chatID, UserID: q.From.ID, Name: strings.TrimSpace(q.From.FirstName), Username: q.From.Username,
-		Language: prompts.BaseLanguage(lang), TimeZone: b.DefaultTimeZone, SendTime: b.DefaultTime,
-		Sequence: b.DefaultSequence, Status: store.StatusActive, Coach: coach,
+		Language: prompts.BaseLanguage(lang), TimeZone: b.cfg.DefaultTimeZone, SendTime: b.cfg.DefaultTime,
+		Sequence: b.cfg.DefaultSequence, Status: store.StatusActive, Coach: coach,
 		ConsentAt: now, CreatedAt: now, Setup: "timezone",
 	}
 	if err := tx.PutClient(c); err != nil {
@@ -209,12 +209,51 @@ func setupKind(step string) callbackKind {
 	return ""
 }
 
+// setSessionDay records the session date the client typed (or chose),
+// keeping an intention given before it. It reports true, with the
+// reply enqueued, when the date was refused.
+func (b *Bot) setSessionDay(tx *store.Tx, fx *effects, c *store.Client, input string, v *prompts.Vars, now time.Time) (bool, error) {
+	loc, err := loadZone(c.TimeZone)
+	if err != nil {
+		loc = time.UTC
+	}
+	date, problem := parseSessionDate(input, now.In(loc))
+	if problem != "" {
+		return true, b.say(tx, fx, c.ChatID, b.text(c.Language, problem, *v))
+	}
+	s := store.Session{ChatID: c.ChatID, Date: date, CreatedAt: now}
+	latest, err := tx.LatestSession(c.ChatID)
+	hadLatest := err == nil
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return false, err
+	}
+	if old, found, err := sessionOn(tx, c.ChatID, date); err != nil {
+		return false, err
+	} else if found {
+		s = old
+	}
+	if intention := c.FlowData["intention"]; intention != "" && s.Intention == "" {
+		s.Intention = intention
+		delete(c.FlowData, "intention")
+	}
+	if err := tx.AddSession(s); err != nil {
+		return false, err
+	}
+	v.Date = b.formatDate(c.Language, date)
+	if c.Setup != "" {
+		c.Setup = ""
+	} else if err := b.sessionLogged(tx, fx, c, date, latest, hadLatest); err != nil {
+		return false, err
+	}
+	return false, nil
+}
+
 // onSetupInput takes a time zone (kindZone), a time (kindTime) or a
 // session date (kindSessionDay), typed or pressed, during onboarding or later.
 func (b *Bot) onSetupInput(tx *store.Tx, c *store.Client, kind callbackKind, input string, fx *effects) error {
 	input = strings.TrimSpace(input)
 	v := prompts.Vars{Name: c.Name}
-	now := b.Now()
+	now := b.now()
 	onboarding := c.Setup != ""
 	switch kind {
 	case kindZone:
@@ -248,41 +287,12 @@ func (b *Bot) onSetupInput(tx *store.Tx, c *store.Client, kind callbackKind, inp
 			}
 		}
 	case kindSessionDay:
-		loc, err := loadZone(c.TimeZone)
-		if err != nil {
-			loc = time.UTC
-		}
-		date, problem := parseSessionDate(input, now.In(loc))
-		if problem != "" {
-			return b.say(tx, fx, c.ChatID, b.text(c.Language, problem, v))
-		}
-		s := store.Session{ChatID: c.ChatID, Date: date, CreatedAt: now}
-		latest, err := tx.LatestSession(c.ChatID)
-		hadLatest := err == nil
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			return err
-		}
-		if old, found, err := sessionOn(tx, c.ChatID, date); err != nil {
-			return err
-		} else if found {
-			s = old
-		}
-		if intention := c.FlowData["intention"]; intention != "" && s.Intention == "" {
-			s.Intention = intention
-			delete(c.FlowData, "intention")
-		}
-		if err := tx.AddSession(s); err != nil {
-			return err
-		}
-		v.Date = b.formatDate(c.Language, date)
-		if c.Setup != "" {
-			c.Setup = ""
-		} else if err := b.sessionLogged(tx, fx, c, date, latest, hadLatest); err != nil {
+		if stop, err := b.setSessionDay(tx, fx, c, input, &v, now); stop || err != nil {
 			return err
 		}
 	}
 	c.Flow = ""
-	if err := b.Planner.Reschedule(tx, c, now); err != nil {
+	if err := b.planner.Reschedule(tx, c, now); err != nil {
 		return err
 	}
 	if err := tx.PutClient(*c); err != nil {

@@ -1,14 +1,9 @@
 package bot
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"sync"
 	"time"
-
-	tgbot "github.com/go-telegram/bot"
-	"github.com/go-telegram/bot/models"
 
 	"kindling/store"
 )
@@ -26,7 +21,7 @@ const drainWorkers = 128
 // button press answered in between waits a fraction of a second, not
 // seconds, behind a broadcast.
 func (b *Bot) workers() int {
-	rate := b.Sender.Rate
+	rate := b.sender.Rate
 	if rate <= 0 {
 		rate = 25
 	}
@@ -35,7 +30,6 @@ func (b *Bot) workers() int {
 
 // Wake tells the drain loop that the outbox has new rows.
 func (b *Bot) Wake() {
-	b.init()
 	select {
 	case b.wake <- struct{}{}:
 	default:
@@ -52,8 +46,8 @@ const urgentRetryMax = 30 * time.Second
 const notFoundFor = 24 * time.Hour
 
 func (b *Bot) notFoundRetry() time.Duration {
-	if b.NotFoundRetry > 0 {
-		return b.NotFoundRetry
+	if b.cfg.NotFoundRetry > 0 {
+		return b.cfg.NotFoundRetry
 	}
 	return time.Minute
 }
@@ -69,7 +63,6 @@ func (b *Bot) notFoundRetry() time.Duration {
 // doing, go out through Sender.DoUrgent, and when Telegram does not take
 // them they are tried again within urgentRetryMax.
 func (b *Bot) Drain(ctx context.Context) {
-	b.init()
 	b.sweepDocuments()
 	workers := b.workers()
 	var (
@@ -219,7 +212,7 @@ func (l *urgentLane) nextRetry() (time.Duration, bool) {
 func (b *Bot) dispatchUrgent(ctx context.Context, wg *sync.WaitGroup, results chan<- drainResult, lane *urgentLane, inFlight map[uint64]bool) error {
 	var rows []store.Outgoing
 	seen := 0
-	err := b.DB.View(func(tx *store.Tx) error {
+	err := b.db.View(func(tx *store.Tx) error {
 		return tx.OutboxEach(true, func(r store.OutboxRow) (bool, error) {
 			seen++
 			if !inFlight[r.ID] {
@@ -293,21 +286,13 @@ type knownRow struct {
 	pass uint64 // the last pass that met the row
 }
 
-// dispatch reads the outbox and starts a worker for each chat that has
-// rows and none yet, up to drainWorkers. It reports how many workers it
-// started and whether rows are waiting.
-//
-// Each row is decoded once: rows being sent are skipped by their key,
-// and rows read on an earlier pass but not started yet are kept in read
-// (a row dropped since is found gone before it is sent: see
-// sendOutgoing). Rows no pass meets any more are forgotten.
-func (b *Bot) dispatch(ctx context.Context, wg *sync.WaitGroup, results chan<- drainResult, busy map[int64]bool, cooling map[int64]time.Time, inFlight map[uint64]bool, read *readRows, workers int) (int, bool, error) {
-	if len(busy) >= workers {
-		return 0, true, nil
-	}
+// readOutbox reads the next rows to send into read.scan, the first
+// drainBatch not in flight, decoding only rows it has not seen before,
+// and forgets the rows it no longer sees.
+func (b *Bot) readOutbox(read *readRows, inFlight map[uint64]bool) error {
 	read.pass++
 	read.scan = read.scan[:0]
-	err := b.DB.View(func(tx *store.Tx) error {
+	err := b.db.View(func(tx *store.Tx) error {
 		return tx.OutboxEach(false, func(r store.OutboxRow) (bool, error) {
 			if inFlight[r.ID] {
 				return true, nil
@@ -327,7 +312,7 @@ func (b *Bot) dispatch(ctx context.Context, wg *sync.WaitGroup, results chan<- d
 		})
 	})
 	if err != nil {
-		return 0, false, err
+		return err
 	}
 	if len(read.known) > len(read.scan) {
 		for id, k := range read.known {
@@ -335,6 +320,24 @@ func (b *Bot) dispatch(ctx context.Context, wg *sync.WaitGroup, results chan<- d
 				delete(read.known, id)
 			}
 		}
+	}
+	return nil
+}
+
+// dispatch reads the outbox and starts a worker for each chat that has
+// rows and none yet, up to drainWorkers. It reports how many workers it
+// started and whether rows are waiting.
+//
+// Each row is decoded once: rows being sent are skipped by their key,
+// and rows read on an earlier pass but not started yet are kept in read
+// (a row dropped since is found gone before it is sent: see
+// sendOutgoing). Rows no pass meets any more are forgotten.
+func (b *Bot) dispatch(ctx context.Context, wg *sync.WaitGroup, results chan<- drainResult, busy map[int64]bool, cooling map[int64]time.Time, inFlight map[uint64]bool, read *readRows, workers int) (int, bool, error) {
+	if len(busy) >= workers {
+		return 0, true, nil
+	}
+	if err := b.readOutbox(read, inFlight); err != nil {
+		return 0, false, err
 	}
 	now := time.Now()
 	for chat, at := range cooling {
@@ -386,217 +389,6 @@ func (b *Bot) dispatch(ctx context.Context, wg *sync.WaitGroup, results chan<- d
 	return len(groups), pending, nil
 }
 
-// sendChat sends one chat's rows in order, stopping at the first that
-// could not be sent so the order holds. It returns how many were settled,
-// and whether Telegram did not find the chat (so that it is tried again
-// later, not at once).
-func (b *Bot) sendChat(ctx context.Context, msgs []store.Outgoing) (int, bool) {
-	done := 0
-	for _, o := range msgs {
-		id, err := b.sendOutgoing(ctx, o)
-		switch {
-		case errors.Is(err, errGone):
-			done++
-		case err == nil:
-			told := false
-			if err := b.DB.Batch(func(tx *store.Tx) error {
-				if err := tx.Sent(o.ID, id); err != nil {
-					return err
-				}
-				if err := chatFound(tx, o.ChatID); err != nil {
-					return err
-				}
-				var err error
-				told, err = b.alertSent(tx, o, id)
-				return err
-			}); err != nil {
-				b.logger().Error("record sent message", "chat", o.ChatID, "err", err)
-				return done, false
-			}
-			b.removeDocument(o)
-			if told {
-				b.Wake()
-			}
-			done++
-		case errors.Is(err, ErrUnreachable):
-			b.logger().Warn("chat unreachable", "chat", o.ChatID)
-			b.alertUndelivered(o) // before the row goes: the outbox is never seen idle in between
-			if err := b.markUnreachable(o.ChatID); err != nil {
-				b.logger().Error("mark chat unreachable", "chat", o.ChatID, "err", err)
-			} else {
-				b.removeDocuments(o.ChatID)
-			}
-			return done + 1, false
-		case errors.Is(err, ErrChatNotFound):
-			// A coach who never opened the bot's chat is answered this way:
-			// an alert to them reaches the others now, and is still tried.
-			b.alertUndelivered(o)
-			gone, err := b.chatNotFound(o)
-			switch {
-			case err != nil:
-				b.logger().Error("record chat not found", "chat", o.ChatID, "err", err)
-			case gone:
-				b.logger().Warn("chat unreachable: telegram has not found it for a day", "chat", o.ChatID)
-				b.removeDocuments(o.ChatID)
-				return done + 1, false
-			default:
-				b.logger().Warn("telegram did not find the chat; trying again later", "chat", o.ChatID, "retry_in", b.notFoundRetry())
-			}
-			return done, true
-		case errors.Is(err, ErrRejected):
-			b.logger().Error("message rejected by telegram, dropped", "chat", o.ChatID, "err", err)
-			b.alertUndelivered(o)
-			if err := b.DB.Batch(func(tx *store.Tx) error { return tx.DropOutgoing(o.ID) }); err != nil {
-				return done, false
-			}
-			b.removeDocument(o)
-			done++
-		default:
-			if ctx.Err() == nil {
-				b.logger().Warn("send failed, will retry", "chat", o.ChatID, "err", err)
-				b.alertUndelivered(o) // others are told now; this row is still tried
-			}
-			return done, false
-		}
-	}
-	return done, false
-}
-
-// chatFound forgets that Telegram did not find the client's chat, now
-// that a message reached it.
-func chatFound(tx *store.Tx, chatID int64) error {
-	c, err := tx.Client(chatID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil
-	}
-	if err != nil || c.ChatNotFoundAt.IsZero() {
-		return err
-	}
-	c.ChatNotFoundAt = time.Time{}
-	return tx.PutClient(c)
-}
-
-// chatNotFound records that Telegram did not find the chat of row o. The
-// first time it is noted on the client; when it comes again notFoundFor
-// after that, the client is marked unreachable and gone is true. For a
-// chat that is not a client's (a coach's), the row is dropped once it is
-// notFoundFor old.
-func (b *Bot) chatNotFound(o store.Outgoing) (gone bool, err error) {
-	now := b.Now()
-	err = b.DB.Batch(func(tx *store.Tx) error {
-		gone = false // this function may run more than once
-		c, err := tx.Client(o.ChatID)
-		if errors.Is(err, store.ErrNotFound) {
-			if now.Sub(o.CreatedAt) >= notFoundFor {
-				gone = true
-				return tx.DropOutgoing(o.ID)
-			}
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if c.ChatNotFoundAt.IsZero() {
-			c.ChatNotFoundAt = now
-			return tx.PutClient(c)
-		}
-		if now.Sub(c.ChatNotFoundAt) < notFoundFor {
-			return nil
-		}
-		gone = true
-		return unreachable(tx, o.ChatID)
-	})
-	return gone, err
-}
-
-// markUnreachable stops a client's schedule and drops what was waiting
-// for them: Telegram will not deliver it.
-func (b *Bot) markUnreachable(chatID int64) error {
-	return b.DB.Batch(func(tx *store.Tx) error { return unreachable(tx, chatID) })
-}
-
-// unreachable marks the client unreachable in tx (see markUnreachable).
-func unreachable(tx *store.Tx, chatID int64) error {
-	if err := tx.DropChatOutbox(chatID); err != nil {
-		return err
-	}
-	c, err := tx.Client(chatID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	c.Status = store.StatusUnreachable
-	c.ChatNotFoundAt = time.Time{}
-	c.Due = time.Time{}
-	return tx.PutClient(c)
-}
-
-// sendOutgoing makes the Telegram call for one outbox row.
-func (b *Bot) sendOutgoing(ctx context.Context, o store.Outgoing) (int, error) {
-	doc, err := b.documentOf(o)
-	if err != nil {
-		return 0, err
-	}
-	var id int
-	do := b.Sender.Do
-	if o.Urgent {
-		do = b.Sender.DoUrgent
-	}
-	err = do(ctx, o.ChatID, func(ctx context.Context) error {
-		// Before every try: the row may have gone since it was read, as
-		// when its client erased their data (with everything about them).
-		waiting := true
-		if err := b.DB.View(func(tx *store.Tx) error { waiting = tx.Waiting(o.ID); return nil }); err != nil {
-			return err
-		}
-		if !waiting {
-			return errGone
-		}
-		if j := b.jsonAPI(); j != nil && doc == nil {
-			var err error
-			id, err = j.sendMessage(ctx, &o)
-			return err
-		}
-		var m *models.Message
-		var err error
-		if doc != nil {
-			m, err = b.API.SendDocument(ctx, &tgbot.SendDocumentParams{
-				ChatID:   o.ChatID,
-				Document: &models.InputFileUpload{Filename: o.DocumentName, Data: bytes.NewReader(doc)},
-				Caption:  o.Text, ProtectContent: o.Protect,
-			})
-		} else {
-			p := &tgbot.SendMessageParams{ChatID: o.ChatID, Text: o.Text, ParseMode: models.ParseMode(o.ParseMode), ProtectContent: o.Protect}
-			if len(o.Keyboard) > 0 {
-				p.ReplyMarkup = keyboard(o.Keyboard)
-			}
-			m, err = b.API.SendMessage(ctx, p)
-		}
-		if err != nil {
-			return err
-		}
-		if m != nil {
-			id = m.ID
-		}
-		return nil
-	})
-	return id, err
-}
-
-func keyboard(rows [][]store.Button) *models.InlineKeyboardMarkup {
-	k := &models.InlineKeyboardMarkup{}
-	for _, row := range rows {
-		var r []models.InlineKeyboardButton
-		for _, btn := range row {
-			r = append(r, models.InlineKeyboardButton{Text: btn.Text, CallbackData: btn.Data, URL: btn.URL})
-		}
-		k.InlineKeyboard = append(k.InlineKeyboard, r)
-	}
-	return k
-}
-
 // idleScan is how many outbox rows WaitIdle looks at.
 const idleScan = 256
 
@@ -605,7 +397,6 @@ const idleScan = 256
 // another try at a chat Telegram did not find) or ctx ends. The demo, the stop and
 // tests use it to let the conversation settle before moving on.
 func (b *Bot) WaitIdle(ctx context.Context) error {
-	b.init()
 	for {
 		var n int
 		// Rows are decoded only to learn their chat, and only when some
@@ -629,7 +420,7 @@ func (b *Bot) WaitIdle(ctx context.Context) error {
 			}
 			return n == 0 && seen < idleScan, nil
 		}
-		err := b.DB.View(func(tx *store.Tx) error {
+		err := b.db.View(func(tx *store.Tx) error {
 			if err := tx.OutboxEach(true, look); err != nil || n > 0 || seen >= idleScan {
 				return err
 			}

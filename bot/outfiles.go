@@ -10,6 +10,7 @@ import (
 	"strconv"
 
 	"kindling/store"
+	"kindling/telegram"
 )
 
 // Documents too large to keep inside an outbox row (the parts of a
@@ -27,7 +28,7 @@ import (
 // data.
 
 // outboxDir is where documents wait for their outbox rows.
-func (b *Bot) outboxDir() string { return filepath.Join(b.DataDir, "outbox") }
+func (b *Bot) outboxDir() string { return filepath.Join(b.cfg.DataDir, "outbox") }
 
 // keepDocument writes a document for chat into the outbox directory with
 // write, and returns its path relative to DataDir for
@@ -56,7 +57,7 @@ func (b *Bot) keepDocument(chat int64, write func(io.Writer) error) (string, err
 		_ = os.Remove(f.Name())
 		return "", fmt.Errorf("outbox document: %w", err)
 	}
-	rel, err := filepath.Rel(b.DataDir, f.Name())
+	rel, err := filepath.Rel(b.cfg.DataDir, f.Name())
 	if err != nil {
 		_ = os.Remove(f.Name())
 		return "", fmt.Errorf("outbox document: %w", err)
@@ -79,27 +80,27 @@ func syncDir(dir string) error {
 
 // documentOf returns the document an outbox row sends, nil for a plain
 // message. A file that is gone while its row still waits cannot be sent
-// by trying again: that is ErrRejected, and the row is dropped.
+// by trying again: that is telegram.ErrRejected, and the row is dropped.
 func (b *Bot) documentOf(o store.Outgoing) ([]byte, error) {
 	if o.DocumentFile == "" {
 		return o.Document, nil
 	}
 	if !filepath.IsLocal(o.DocumentFile) {
-		return nil, fmt.Errorf("%w: outbox document %q is outside the data folder", ErrRejected, o.DocumentFile)
+		return nil, fmt.Errorf("%w: outbox document %q is outside the data folder", telegram.ErrRejected, o.DocumentFile)
 	}
-	data, err := os.ReadFile(filepath.Join(b.DataDir, o.DocumentFile))
+	data, err := os.ReadFile(filepath.Join(b.cfg.DataDir, o.DocumentFile))
 	if err == nil {
 		return data, nil
 	}
 	waiting := true
-	if verr := b.DB.View(func(tx *store.Tx) error { waiting = tx.Waiting(o.ID); return nil }); verr != nil {
+	if verr := b.db.View(func(tx *store.Tx) error { waiting = tx.Waiting(o.ID); return nil }); verr != nil {
 		return nil, verr
 	}
 	if !waiting {
-		return nil, errGone // erased with its client, or sent meanwhile
+		return nil, telegram.ErrGone // erased with its client, or sent meanwhile
 	}
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%w: outbox document: %v", ErrRejected, err)
+		return nil, fmt.Errorf("%w: outbox document: %v", telegram.ErrRejected, err)
 	}
 	return nil, fmt.Errorf("outbox document: %w", err) // tried again
 }
@@ -109,14 +110,14 @@ func (b *Bot) removeDocument(o store.Outgoing) {
 	if o.DocumentFile == "" || !filepath.IsLocal(o.DocumentFile) {
 		return
 	}
-	if err := os.Remove(filepath.Join(b.DataDir, o.DocumentFile)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := os.Remove(filepath.Join(b.cfg.DataDir, o.DocumentFile)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		b.logger().Warn("remove sent outbox document", "chat", o.ChatID, "err", err)
 	}
 }
 
 // removeDocuments removes every document waiting for a chat.
 func (b *Bot) removeDocuments(chat int64) {
-	if b.DataDir == "" {
+	if b.cfg.DataDir == "" {
 		return
 	}
 	if err := os.RemoveAll(filepath.Join(b.outboxDir(), strconv.FormatInt(chat, 10))); err != nil {
@@ -128,7 +129,7 @@ func (b *Bot) removeDocuments(chat int64) {
 // handleMu, so no update is between writing a file and committing its
 // row.
 func (b *Bot) sweepDocuments() {
-	if b.DataDir == "" {
+	if b.cfg.DataDir == "" {
 		return
 	}
 	b.handleMu.Lock()
@@ -143,7 +144,7 @@ func (b *Bot) sweepDocuments() {
 		return
 	}
 	named := map[string]bool{}
-	err = b.DB.View(func(tx *store.Tx) error {
+	err = b.db.View(func(tx *store.Tx) error {
 		rows, err := tx.Outbox(1 << 20)
 		for _, o := range rows {
 			if o.DocumentFile != "" {
@@ -172,7 +173,7 @@ func (b *Bot) sweepDocuments() {
 				left++
 				continue
 			}
-			if err := os.RemoveAll(filepath.Join(b.DataDir, rel)); err != nil {
+			if err := os.RemoveAll(filepath.Join(b.cfg.DataDir, rel)); err != nil {
 				b.logger().Error("remove unsent outbox document", "err", err)
 				left++
 			}

@@ -14,7 +14,7 @@ import (
 
 	tgbot "github.com/go-telegram/bot"
 
-	"kindling/bot"
+	"kindling/telegram"
 	"kindling/telegramtest"
 )
 
@@ -23,8 +23,8 @@ func tooMany(retryAfter int) error {
 	return fmt.Errorf("send message: %w", &tgbot.TooManyRequestsError{Message: "too many requests", RetryAfter: retryAfter})
 }
 
-func quietSender() *bot.Sender {
-	return &bot.Sender{Rate: 1000, PerChat: -1, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+func quietSender() *telegram.Sender {
+	return &telegram.Sender{Rate: 1000, PerChat: -1, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 }
 
 // TestHugeRetryAfterIsCappedAtMaxPause: a 429 asking for 100,000 s
@@ -147,7 +147,7 @@ func TestUrgentCallIsHeldAtMost30s(t *testing.T) {
 // global rate, but it keeps one second after the last message to its chat.
 func TestUrgentCallKeepsPerChatSpacing(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		s := &bot.Sender{Rate: 1, PerChat: time.Second}
+		s := &telegram.Sender{Rate: 1, PerChat: time.Second}
 		ctx := context.Background()
 		start := time.Now()
 		for range 3 { // the global rate is now booked 3 s ahead
@@ -177,7 +177,7 @@ func TestUrgentCallKeepsPerChatSpacing(t *testing.T) {
 // holds polling for max_pause only; a client's message is then answered,
 // and the long retry_after is counted.
 func TestGetUpdatesHugeRetryAfter(t *testing.T) {
-	h := newHarness(t, withSender(func(s *bot.Sender) {
+	h := newHarness(t, withSender(func(s *telegram.Sender) {
 		s.RetryAfterUnit = time.Second // as Telegram means it
 		s.MaxPause = 300 * time.Millisecond
 	}))
@@ -213,7 +213,7 @@ func TestGetUpdatesHugeRetryAfter(t *testing.T) {
 // used to push the global rate's schedule a second ahead for everyone).
 func TestChatSpacingHoldsOnlyThatChat(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		s := &bot.Sender{Rate: 25, PerChat: time.Second}
+		s := &telegram.Sender{Rate: 25, PerChat: time.Second}
 		ctx := context.Background()
 		start := time.Now()
 		ok := func(context.Context) error { return nil }

@@ -5,15 +5,15 @@ import (
 	"testing"
 	"time"
 
-	"kindling/bot"
 	"kindling/store"
+	"kindling/telegram"
 )
 
 // TestConversationIsNotQueuedBehindABroadcast: while the morning's first
 // questions go out to 300 clients at a slow global rate, a client who
 // writes to kindling is answered at once, not after the broadcast.
 func TestConversationIsNotQueuedBehindABroadcast(t *testing.T) {
-	h := newHarness(t, startingAt(ny("2026-03-01 07:00")), withSender(func(s *bot.Sender) { s.Rate = 50 }))
+	h := newHarness(t, startingAt(ny("2026-03-01 07:00")), withSender(func(s *telegram.Sender) { s.Rate = 50 }))
 	talker := h.user(5001, "Tal")
 	h.onboard(talker, "America/New_York", "10:00", "2026-03-01")
 

@@ -84,7 +84,7 @@ func TestCoachCopiesAreProtected(t *testing.T) {
 // may forward and save what they receive.
 func TestCoachCopiesUnprotected(t *testing.T) {
 	t.Parallel()
-	got, mydata, _ := coachCopies(t, withBot(func(b *bot.Bot) { b.ForwardableCoachCopies = true }))
+	got, mydata, _ := coachCopies(t, withBot(func(o *bot.Options) { o.ForwardableCoachCopies = true }))
 	for what, m := range got {
 		if m.Protected {
 			t.Errorf("%s reached the coach protected though protection is off", what)

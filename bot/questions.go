@@ -117,7 +117,7 @@ func contains(list []string, s string) bool {
 // stepOf finds the step of a delivery in the current prompts. The step
 // may have changed since it was sent; missing questions are skipped.
 func (b *Bot) stepOf(d *store.Delivery) (*prompts.Sequence, prompts.Step, bool) {
-	seq, ok := b.Prompts().Sequence(d.Sequence, d.Language)
+	seq, ok := b.prompts().Sequence(d.Sequence, d.Language)
 	if !ok {
 		return nil, prompts.Step{}, false
 	}
@@ -127,7 +127,7 @@ func (b *Bot) stepOf(d *store.Delivery) (*prompts.Sequence, prompts.Step, bool) 
 
 // questionOf finds a question of a delivery by id.
 func (b *Bot) questionOf(d *store.Delivery, qid string) (prompts.Question, bool) {
-	seq, ok := b.Prompts().Sequence(d.Sequence, d.Language)
+	seq, ok := b.prompts().Sequence(d.Sequence, d.Language)
 	if !ok {
 		return prompts.Question{}, false
 	}

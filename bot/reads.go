@@ -39,7 +39,7 @@ func (b *Bot) readFirst(u *models.Update) *readResult {
 		return nil
 	}
 	var res *readResult
-	err := b.DB.View(func(tx *store.Tx) error {
+	err := b.db.View(func(tx *store.Tx) error {
 		res = &readResult{fx: effects{reading: true}}
 		if u.Message != nil {
 			m := u.Message

@@ -34,6 +34,8 @@ type readRig struct {
 	bot    *bot.Bot
 	dir    string // the bot's data folder
 	update atomic.Int64
+	opts   bot.Options // what bot was made of
+	sched  *schedule.Scheduler
 }
 
 func newReadRig(tb testing.TB) *readRig {
@@ -52,12 +54,15 @@ func newReadRig(tb testing.TB) *readRig {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	sched := &schedule.Scheduler{DB: db, Prompts: func() *prompts.Set { return set }, CatchUp: 6 * time.Hour,
 		DefaultTime: "09:00", DefaultSequence: "after-session", Logger: log}
-	k := &bot.Bot{DB: db, Prompts: sched.Prompts, Planner: sched, Logger: log, Now: clock.Now,
-		DataDir:         tb.TempDir(),
-		DefaultSequence: "after-session", DefaultLanguage: "en", DefaultTime: "09:00", DefaultTimeZone: "UTC",
-		Coaches: []bot.Coach{{ID: coachID, Name: "Ana", TimeZone: "UTC", DigestTime: "18:00"}}}
+	opts := bot.Options{
+		Deps: bot.Deps{DB: db, Prompts: sched.Prompts, Planner: sched, Logger: log, Now: clock.Now},
+		Settings: bot.Settings{DataDir: tb.TempDir(),
+			DefaultSequence: "after-session", DefaultLanguage: "en", DefaultTime: "09:00", DefaultTimeZone: "UTC",
+			Coaches: []bot.Coach{{ID: coachID, Name: "Ana", TimeZone: "UTC", DigestTime: "18:00"}}},
+	}
+	k := bot.New(opts)
 	sched.Conversation = k
-	return &readRig{db: db, bot: k, dir: k.DataDir}
+	return &readRig{db: db, bot: k, dir: opts.DataDir, opts: opts, sched: sched}
 }
 
 // seedCoach writes total clients, mine of them the rig's coach's (spread

@@ -189,7 +189,7 @@ func (b *Bot) afterSessionsChanged(tx *store.Tx, c *store.Client) error {
 	if err := closeOpenStep(tx, c.ChatID, latest); err != nil {
 		return err
 	}
-	if err := b.Planner.Reschedule(tx, c, b.Now()); err != nil {
+	if err := b.planner.Reschedule(tx, c, b.now()); err != nil {
 		return err
 	}
 	return tx.PutClient(*c)

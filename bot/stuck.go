@@ -6,12 +6,12 @@ import (
 	"sync"
 	"time"
 
-	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
 
 	"kindling/prompts"
 	"kindling/safety"
 	"kindling/store"
+	"kindling/telegram"
 )
 
 // crisisWhileStuck answers, without the store, a private message that
@@ -25,7 +25,7 @@ import (
 // through the sender's urgent path, in the background.
 func (b *Bot) crisisWhileStuck(ctx context.Context, u *models.Update) {
 	m := u.Message
-	if m == nil || m.Chat.Type != models.ChatTypePrivate || b.Safety == nil || b.isCoach(m.From) {
+	if m == nil || m.Chat.Type != models.ChatTypePrivate || b.safety == nil || b.isCoach(m.From) {
 		return
 	}
 	text := m.Text
@@ -36,7 +36,7 @@ func (b *Bot) crisisWhileStuck(ctx context.Context, u *models.Update) {
 	if m.From != nil {
 		lang = m.From.LanguageCode
 	}
-	v := b.Safety.Classify(lang, text)
+	v := b.safety.Classify(lang, text)
 	if v.Tier == safety.TierNone || !b.stuck.first(u.ID) {
 		return
 	}
@@ -47,15 +47,15 @@ func (b *Bot) crisisWhileStuck(ctx context.Context, u *models.Update) {
 	if m.From != nil && m.From.Username != "" {
 		who += " @" + m.From.Username
 	}
-	alert := b.text(b.DefaultLanguage, "alert_unstored", prompts.Vars{Name: who}) +
+	alert := b.text(b.cfg.DefaultLanguage, "alert_unstored", prompts.Vars{Name: who}) +
 		fmt.Sprintf(" (chat %d)", m.Chat.ID) + "\n\n«" + clipRunes(text, maxAlertWords) + "»"
-	targets := append([]int64{}, b.EscalateTo...)
-	for _, co := range b.Coaches {
+	targets := append([]int64{}, b.cfg.EscalateTo...)
+	for _, co := range b.cfg.Coaches {
 		targets = append(targets, co.ID)
 	}
 	send := func(chat int64, text string) {
-		err := b.Sender.DoUrgent(ctx, chat, func(ctx context.Context) error {
-			_, err := b.API.SendMessage(ctx, &tgbot.SendMessageParams{ChatID: chat, Text: text, ProtectContent: chat != m.Chat.ID && b.protectCoachCopies()})
+		err := b.sender.DoUrgent(ctx, chat, func(ctx context.Context) error {
+			_, err := b.api.SendText(ctx, telegram.Text{ChatID: chat, Text: text, Protect: chat != m.Chat.ID && b.protectCoachCopies()})
 			return err
 		})
 		if err != nil && ctx.Err() == nil {

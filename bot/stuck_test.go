@@ -44,8 +44,7 @@ func TestOneBrokenRecordDoesNotSilenceEveryone(t *testing.T) {
 	defer func() {
 		// Stop as h.stop does, without its consistency check.
 		h.running = false
-		h.cancel()
-		h.wg.Wait()
+		h.halt()
 		if err := h.db.Close(); err != nil {
 			t.Fatal(err)
 		}
@@ -98,6 +97,5 @@ func TestFailingStoreKeepsUpdates(t *testing.T) {
 		t.Errorf("pending updates = %d, want the unstored one kept", h.srv.Pending())
 	}
 	h.running = false
-	h.cancel()
-	h.wg.Wait()
+	h.halt()
 }

@@ -9,6 +9,7 @@ import (
 	"kindling/bot"
 	"kindling/prompts"
 	"kindling/store"
+	"kindling/telegram"
 	"kindling/telegramtest"
 )
 
@@ -18,7 +19,7 @@ import (
 const urgentHold = 300 * time.Millisecond
 
 func pausedHarness(t *testing.T, coach bot.Coach) *harness {
-	return newHarness(t, startingAt(ny("2026-03-01 07:00")), withCoaches(coach), withSender(func(s *bot.Sender) {
+	return newHarness(t, startingAt(ny("2026-03-01 07:00")), withCoaches(coach), withSender(func(s *telegram.Sender) {
 		s.RetryAfterUnit = time.Second // as Telegram means it
 		s.MaxPause = time.Minute
 		s.UrgentHold = urgentHold

@@ -24,7 +24,7 @@ var ErrNotYourAlert = errors.New("alert not sent to this coach")
 // webCommand answers /web with a one-time login link to the coach's web
 // workspace, and /web logout by ending every session of the coach.
 func (b *Bot) webCommand(tx *store.Tx, fx *effects, co Coach, chat int64, lang, args string) error {
-	now := b.Now()
+	now := b.now()
 	if strings.EqualFold(strings.TrimSpace(args), "logout") {
 		n, err := tx.DeleteWebSessions(co.ID, now)
 		if err != nil {
@@ -35,7 +35,7 @@ func (b *Bot) webCommand(tx *store.Tx, fx *effects, co Coach, chat int64, lang, 
 		}
 		return b.say(tx, fx, chat, b.text(lang, "web_signed_out", prompts.Vars{Name: co.Name}))
 	}
-	if b.WebURL == "" {
+	if b.cfg.WebURL == "" {
 		return b.say(tx, fx, chat, b.text(lang, "web_off", prompts.Vars{Name: co.Name}))
 	}
 	var raw [32]byte
@@ -49,7 +49,7 @@ func (b *Bot) webCommand(tx *store.Tx, fx *effects, co Coach, chat int64, lang, 
 	if err := tx.PutWebLink(code, store.WebLink{Coach: co.ID, CreatedAt: now, ExpiresAt: now.Add(WebLinkTTL)}); err != nil {
 		return err
 	}
-	link := strings.TrimSuffix(b.WebURL, "/") + "/login?code=" + code
+	link := strings.TrimSuffix(b.cfg.WebURL, "/") + "/login?code=" + code
 	text := b.text(lang, "web_link", prompts.Vars{Name: co.Name})
 	o := &store.Outgoing{ChatID: chat, Text: text, Protect: true}
 	if buttonHost(link) {
@@ -86,14 +86,13 @@ func (b *Bot) ResolveAlert(coach, chatID int64, at time.Time, note string) error
 }
 
 func (b *Bot) actOnAlert(coach, chatID int64, at time.Time, resolve bool, note string) error {
-	b.init()
 	co, ok := b.coachByID(coach)
 	if !ok {
 		return fmt.Errorf("alert %d: %w", chatID, ErrNotYourAlert)
 	}
-	lang := b.DefaultLanguage
+	lang := b.cfg.DefaultLanguage
 	var fx effects
-	err := b.DB.Update(func(tx *store.Tx) error {
+	err := b.db.Update(func(tx *store.Tx) error {
 		fx = effects{}
 		a, err := tx.Alert(chatID, at)
 		if err != nil {
@@ -106,7 +105,7 @@ func (b *Bot) actOnAlert(coach, chatID int64, at time.Time, resolve bool, note s
 		if a.Coach != coach && c.Coach != coach && !a.WasTold(coach) {
 			return fmt.Errorf("alert %d: %w", chatID, ErrNotYourAlert)
 		}
-		now := b.Now()
+		now := b.now()
 		v := prompts.Vars{Name: c.Name, Coach: co.Name}
 		if a.AckAt.IsZero() && a.ResolvedAt.IsZero() {
 			a.AckBy, a.AckName, a.AckAt, a.Due = coach, co.Name, now, time.Time{}
@@ -138,7 +137,7 @@ func (b *Bot) actOnAlert(coach, chatID int64, at time.Time, resolve bool, note s
 }
 
 func (b *Bot) coachByID(id int64) (Coach, bool) {
-	for _, c := range b.Coaches {
+	for _, c := range b.cfg.Coaches {
 		if c.ID == id {
 			return c, true
 		}

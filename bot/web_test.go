@@ -24,7 +24,7 @@ func lastMessage(t *testing.T, h *harness, chat int64) telegramtest.Message {
 func TestWebCommand(t *testing.T) {
 	coach := bot.Coach{ID: 9400, Name: "Dana", TimeZone: "UTC"}
 	t.Run("a one-time link as a button", func(t *testing.T) {
-		h := newHarness(t, withCoaches(coach), withBot(func(b *bot.Bot) { b.WebURL = "https://kindling.example.org" }))
+		h := newHarness(t, withCoaches(coach), withBot(func(o *bot.Options) { o.WebURL = "https://kindling.example.org" }))
 		u := h.user(coach.ID, "Dana")
 		h.send(u, "/web")
 		m := lastMessage(t, h, coach.ID)
@@ -49,7 +49,7 @@ func TestWebCommand(t *testing.T) {
 		}
 	})
 	t.Run("logout ends every session", func(t *testing.T) {
-		h := newHarness(t, withCoaches(coach), withBot(func(b *bot.Bot) { b.WebURL = "https://kindling.example.org" }))
+		h := newHarness(t, withCoaches(coach), withBot(func(o *bot.Options) { o.WebURL = "https://kindling.example.org" }))
 		if err := h.db.Update(func(tx *store.Tx) error {
 			for _, tok := range []string{"one", "two"} {
 				if err := tx.PutWebSession(tok, store.WebSession{Coach: coach.ID, CSRF: "x", ExpiresAt: h.clock.Now().Add(time.Hour)}); err != nil {
@@ -84,7 +84,7 @@ func TestWebCommand(t *testing.T) {
 		}
 	})
 	t.Run("a host without a dot gets the link in the text", func(t *testing.T) {
-		h := newHarness(t, withCoaches(coach), withBot(func(b *bot.Bot) { b.WebURL = "http://localhost:8091" }))
+		h := newHarness(t, withCoaches(coach), withBot(func(o *bot.Options) { o.WebURL = "http://localhost:8091" }))
 		h.send(h.user(coach.ID, "Dana"), "/web")
 		m := lastMessage(t, h, coach.ID)
 		if len(m.Keyboard) != 0 || !strings.Contains(m.Text, "http://localhost:8091/login?code=") {

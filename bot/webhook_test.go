@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	"kindling/prompts"
 	"kindling/schedule"
 	"kindling/store"
+	"kindling/telegram"
 	"kindling/telegramtest"
 )
 
@@ -33,6 +35,24 @@ type webhookRig struct {
 	bot  *bot.Bot
 	hook *httptest.Server
 	log  *lockedBuffer
+
+	opts    bot.Options
+	sched   *schedule.Scheduler
+	mu      sync.Mutex
+	handler http.Handler // the webhook of bot
+}
+
+// build makes the rig's bot on db and serves its webhook.
+func (r *webhookRig) build(db *store.DB) {
+	o := r.opts
+	o.DB = db
+	r.db = db
+	r.sched.DB = db
+	r.bot = bot.New(o)
+	r.sched.Conversation = r.bot
+	r.mu.Lock()
+	r.handler = bot.WebhookHandler(r.bot, webhookSecret)
+	r.mu.Unlock()
 }
 
 func newWebhookRig(t *testing.T) *webhookRig {
@@ -47,21 +67,29 @@ func newWebhookRig(t *testing.T) *webhookRig {
 	set := prompts.Default()
 	sched := &schedule.Scheduler{DB: db, Prompts: func() *prompts.Set { return set }, Logger: log,
 		CatchUp: 6 * time.Hour, DefaultTime: "09:00", DefaultSequence: "after-session"}
-	api, err := bot.NewAPI(r.srv.Token(), r.srv.URL(), 10*time.Second)
+	api, err := telegram.NewAPI(r.srv.Token(), r.srv.URL(), 10*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.bot = &bot.Bot{
-		DB: db, Prompts: sched.Prompts, Planner: sched, API: api, Logger: log,
-		Sender:          &bot.Sender{Rate: 1000, PerChat: -1},
-		DefaultSequence: "after-session", DefaultLanguage: "en", DefaultTime: "09:00", DefaultTimeZone: "UTC",
-		DataDir: filepath.Dir(r.path), Enrollment: "open", InviteTTL: time.Hour,
+	r.opts = bot.Options{
+		Deps: bot.Deps{Prompts: sched.Prompts, Planner: sched, API: api, Logger: log,
+			Sender: &telegram.Sender{Rate: 1000, PerChat: -1}},
+		Settings: bot.Settings{
+			DefaultSequence: "after-session", DefaultLanguage: "en", DefaultTime: "09:00", DefaultTimeZone: "UTC",
+			DataDir: filepath.Dir(r.path), Enrollment: "open", InviteTTL: time.Hour,
+		},
 	}
-	sched.Conversation = r.bot
-	r.hook = httptest.NewServer(bot.WebhookHandler(r.bot, webhookSecret))
+	r.sched = sched
+	r.build(db)
+	r.hook = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		r.mu.Lock()
+		h := r.handler
+		r.mu.Unlock()
+		h.ServeHTTP(w, req)
+	}))
 	t.Cleanup(func() {
 		r.hook.Close()
-		_ = r.bot.DB.Close()
+		_ = r.db.Close()
 		if t.Failed() {
 			t.Logf("bot log:\n%s", r.log.String())
 		}
@@ -73,7 +101,7 @@ func newWebhookRig(t *testing.T) *webhookRig {
 func (r *webhookRig) update(u *telegramtest.User, text string) []byte {
 	r.t.Helper()
 	u.Send(text)
-	p := &bot.Poller{URL: r.srv.URL(), Token: r.srv.Token()}
+	p := &telegram.Poller{URL: r.srv.URL(), Token: r.srv.Token()}
 	ups, err := p.Fetch(context.Background(), 0)
 	if err != nil || len(ups) == 0 {
 		r.t.Fatalf("fetch the update: %v (%d)", err, len(ups))
@@ -98,7 +126,7 @@ func (r *webhookRig) post(secret string, body []byte) int {
 	}
 	req.Header.Set("Content-Type", "application/json")
 	if secret != "" {
-		req.Header.Set(bot.SecretHeader, secret)
+		req.Header.Set(telegram.SecretHeader, secret)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -110,7 +138,7 @@ func (r *webhookRig) post(secret string, body []byte) int {
 
 func (r *webhookRig) offset() int64 {
 	r.t.Helper()
-	off, err := r.bot.DB.Offset()
+	off, err := r.db.Offset()
 	if err != nil {
 		r.t.Fatal(err)
 	}
@@ -120,7 +148,7 @@ func (r *webhookRig) offset() int64 {
 func (r *webhookRig) outbox() int {
 	r.t.Helper()
 	var n int
-	err := r.bot.DB.View(func(tx *store.Tx) error {
+	err := r.db.View(func(tx *store.Tx) error {
 		rows, err := tx.Outbox(0)
 		n = len(rows)
 		return err
@@ -171,7 +199,7 @@ func TestWebhookRefuses(t *testing.T) {
 	r := newWebhookRig(t)
 	u := r.srv.User(5001, "Maya", "en")
 	body := r.update(u, "my private sorrow")
-	huge := append([]byte(`{"update_id": 1, "message": {"text": "`), bytes.Repeat([]byte("a"), bot.MaxWebhookBody)...)
+	huge := append([]byte(`{"update_id": 1, "message": {"text": "`), bytes.Repeat([]byte("a"), telegram.MaxWebhookBody)...)
 	huge = append(huge, `"}}`...)
 	for _, c := range []struct {
 		name   string
@@ -224,7 +252,7 @@ func TestWebhookEmptySecretRefusesAll(t *testing.T) {
 	h := bot.WebhookHandler(r.bot, "")
 	for _, secret := range []string{"", "anything"} {
 		req := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))
-		req.Header.Set(bot.SecretHeader, secret)
+		req.Header.Set(telegram.SecretHeader, secret)
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, req)
 		if w.Code != http.StatusUnauthorized {
@@ -253,7 +281,7 @@ func TestWebhookStoreFailure(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.bot.DB = db
+	r.build(db)
 	if got := r.post(webhookSecret, body); got != http.StatusOK {
 		t.Fatalf("redelivered update: %d, want 200", got)
 	}

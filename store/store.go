@@ -66,6 +66,11 @@ type Options struct {
 	// RecoverAfter is how long after the last refused write a write must
 	// succeed for the spell to end (default one minute; see StorageStats).
 	RecoverAfter time.Duration
+
+	// BatchDelay is how long Batch waits for other writes to commit with
+	// (default bbolt's 10 ms). Tests that write one update at a time
+	// shorten it.
+	BatchDelay time.Duration
 }
 
 // DefaultTimeout is the lock wait used when Options.Timeout is zero.
@@ -162,6 +167,9 @@ func openBolt(path string, opts Options) (*bbolt.DB, error) {
 		b, err = bbolt.Open(path, 0o600, bopts)
 		if err != nil {
 			return err
+		}
+		if opts.BatchDelay > 0 {
+			b.MaxBatchDelay = opts.BatchDelay
 		}
 		return checkSize(b, file)
 	})

@@ -1,4 +1,4 @@
-package bot
+package telegram
 
 import (
 	"context"
@@ -31,21 +31,24 @@ type Client struct {
 	abort    context.CancelFunc
 }
 
-// NewClient makes a Client whose calls time out after timeout. It keeps
-// one idle connection per outbox worker instead of the default two.
+// idleConns is how many idle connections a Client keeps: one per worker
+// of the bot's outbox drain (128), instead of the default two.
+const idleConns = 128
+
+// NewClient makes a Client whose calls time out after timeout.
 func NewClient(timeout time.Duration) *Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConnsPerHost = drainWorkers
+	tr.MaxIdleConnsPerHost = idleConns
 	t := &Client{client: &http.Client{Timeout: timeout, Transport: tr}}
 	t.aborted, t.abort = context.WithCancel(context.Background())
 	return t
 }
 
-// API makes the Telegram library's client on top of t: the given Bot API
+// API makes kindling's Telegram client on top of t: the given Bot API
 // server, no getMe at start (the caller checks). Updates are not read
-// through it: see Poller. The outbox's text messages do not go through it
-// either, but straight through t (see sendjson.go).
-func (t *Client) API(token, serverURL string) (*tgbot.Bot, error) {
+// through it: see Poller. Text messages go as JSON straight through t
+// (see sendjson.go), everything else through the Telegram library.
+func (t *Client) API(token, serverURL string) (*API, error) {
 	api, err := tgbot.New(token,
 		tgbot.WithServerURL(strings.TrimRight(serverURL, "/")),
 		tgbot.WithSkipGetMe(),
@@ -55,8 +58,8 @@ func (t *Client) API(token, serverURL string) (*tgbot.Bot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("telegram client: %w", err)
 	}
-	registerJSON(api, &jsonAPI{client: t, base: strings.TrimRight(serverURL, "/") + "/bot" + token + "/", token: token})
-	return api, nil
+	j := &jsonAPI{client: t, base: strings.TrimRight(serverURL, "/") + "/bot" + token + "/", token: token}
+	return &API{lib: api, json: j}, nil
 }
 
 // Stop refuses every call from now on.

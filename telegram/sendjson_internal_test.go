@@ -1,4 +1,4 @@
-package bot
+package telegram
 
 import (
 	"context"
@@ -12,7 +12,6 @@ import (
 	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
 
-	"kindling/store"
 	"kindling/telegramtest"
 )
 
@@ -52,7 +51,7 @@ func TestAppendJSONString(t *testing.T) {
 // sends them a message: its own JSON path and go-telegram/bot.
 type jsonRig struct {
 	srv *telegramtest.Server
-	api *tgbot.Bot
+	api *API
 	j   *jsonAPI
 }
 
@@ -65,19 +64,15 @@ func newJSONRig(t *testing.T) *jsonRig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	j := jsonAPIOf(api)
-	if j == nil {
-		t.Fatal("NewAPI made a client without the JSON path")
-	}
-	return &jsonRig{srv: srv, api: api, j: j}
+	return &jsonRig{srv: srv, api: api, j: api.json}
 }
 
 // TestSendMessageJSON: a message with every field the outbox uses
 // arrives as sent, and its id comes back.
 func TestSendMessageJSON(t *testing.T) {
 	r := newJSONRig(t)
-	o := &store.Outgoing{ChatID: 42, Text: "How was the <b>night</b>? \"Rest\" \\ 🌿\nnew line \xff", ParseMode: "HTML", Protect: true,
-		Keyboard: [][]store.Button{{{Text: "1", Data: "s:1"}, {Text: "2 & \"two\"", Data: "s:2"}}, {{Text: "skip", Data: "k"}}}}
+	o := &Text{ChatID: 42, Text: "How was the <b>night</b>? \"Rest\" \\ 🌿\nnew line \xff", ParseMode: "HTML", Protect: true,
+		Keyboard: [][]Button{{{Text: "1", Data: "s:1"}, {Text: "2 & \"two\"", Data: "s:2"}}, {{Text: "skip", Data: "k"}}}}
 	id, err := r.j.sendMessage(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
@@ -146,9 +141,9 @@ func TestSendMessageJSONFaults(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			r := newJSONRig(t)
 			r.srv.Fail("sendMessage", 1, tc.fault)
-			_, errJSON := r.j.sendMessage(context.Background(), &store.Outgoing{ChatID: 42, Text: "hello"})
+			_, errJSON := r.j.sendMessage(context.Background(), &Text{ChatID: 42, Text: "hello"})
 			r.srv.Fail("sendMessage", 1, tc.fault)
-			_, errLib := r.api.SendMessage(context.Background(), &tgbot.SendMessageParams{ChatID: int64(42), Text: "hello"})
+			_, errLib := r.api.lib.SendMessage(context.Background(), &tgbot.SendMessageParams{ChatID: int64(42), Text: "hello"})
 			if got := classified(errJSON); got != tc.want {
 				t.Errorf("JSON path: %v read as %q, want %q", errJSON, got, tc.want)
 			}
@@ -162,7 +157,7 @@ func TestSendMessageJSONFaults(t *testing.T) {
 				r.srv.Fail("sendMessage", 1, tc.fault)
 				s := &Sender{Rate: 1000, PerChat: -1, Attempts: 1}
 				err := s.Do(context.Background(), 42, func(ctx context.Context) error {
-					_, err := r.j.sendMessage(ctx, &store.Outgoing{ChatID: 42, Text: "hello"})
+					_, err := r.j.sendMessage(ctx, &Text{ChatID: 42, Text: "hello"})
 					return err
 				})
 				if !errors.Is(err, want) {
@@ -170,7 +165,7 @@ func TestSendMessageJSONFaults(t *testing.T) {
 				}
 			}
 			// The next call goes through.
-			if _, err := r.j.sendMessage(context.Background(), &store.Outgoing{ChatID: 42, Text: "again"}); err != nil {
+			if _, err := r.j.sendMessage(context.Background(), &Text{ChatID: 42, Text: "again"}); err != nil {
 				t.Errorf("after the fault: %v", err)
 			}
 		})

@@ -1,4 +1,4 @@
-package bot
+package telegram
 
 import (
 	"context"
@@ -29,9 +29,10 @@ var ErrChatNotFound = errors.New("chat not found")
 // "chat not found"); sending it again would not help.
 var ErrRejected = errors.New("request rejected by telegram")
 
-// errGone means the message to send no longer exists (its outbox row was
-// dropped while the sender waited to retry); nothing is sent.
-var errGone = errors.New("outbox row gone")
+// ErrGone means the message to send no longer exists (its outbox row was
+// dropped while the sender waited to retry): a call that returns it is
+// not tried again.
+var ErrGone = errors.New("outbox row gone")
 
 // ServerError is a 5xx answer from the Bot API. It is produced by the
 // HTTP client the sender gives the Telegram library, so it survives the
@@ -41,11 +42,6 @@ type ServerError struct {
 }
 
 func (e *ServerError) Error() string { return fmt.Sprintf("telegram answered %d", e.Status) }
-
-// NewAPI makes the Telegram client kindling uses, on a new Client.
-func NewAPI(token, serverURL string, timeout time.Duration) (*tgbot.Bot, error) {
-	return NewClient(timeout).API(token, serverURL)
-}
 
 // SenderStats counts what the sender did; read with Stats.
 type SenderStats struct {
@@ -86,8 +82,8 @@ type Sender struct {
 	// UrgentHold is the longest a pause holds an urgent call before it is
 	// tried again (default 30s).
 	UrgentHold time.Duration
-	// Logger receives the retry_after answers cut to MaxPause (default
-	// slog.Default()).
+	// Logger receives the retry_after answers cut to MaxPause and the
+	// failures of getUpdates (default slog.Default()).
 	Logger *slog.Logger
 
 	mu          sync.Mutex
@@ -179,7 +175,7 @@ func (s *Sender) do(ctx context.Context, chatID int64, urgent bool, call func(co
 		switch {
 		case ctx.Err() != nil:
 			return ctx.Err()
-		case errors.Is(err, errGone):
+		case errors.Is(err, ErrGone):
 			return err
 		case errors.As(err, &tooMany):
 			s.tooMany.Add(1)
@@ -221,9 +217,27 @@ func isChatNotFound(err error) bool {
 	return errors.Is(err, tgbot.ErrorBadRequest) && strings.Contains(strings.ToLower(err.Error()), "chat not found")
 }
 
+// IsBadRequest reports whether Telegram answered a call with 400.
+func IsBadRequest(err error) bool { return errors.Is(err, tgbot.ErrorBadRequest) }
+
+// IsForbidden reports whether Telegram answered a call with 403.
+func IsForbidden(err error) bool { return errors.Is(err, tgbot.ErrorForbidden) }
+
+// IsUnauthorized reports whether Telegram refused the token (401).
+func IsUnauthorized(err error) bool { return errors.Is(err, tgbot.ErrorUnauthorized) }
+
+// RetryAfter is the retry_after of a 429 answer, if err is one.
+func RetryAfter(err error) (int, bool) {
+	var tooMany *tgbot.TooManyRequestsError
+	if errors.As(err, &tooMany) {
+		return tooMany.RetryAfter, true
+	}
+	return 0, false
+}
+
 // pause stops every call for retryAfter units from now, MaxPause at most.
 func (s *Sender) pause(retryAfter int) {
-	until := time.Now().Add(s.pauseFor(retryAfter, "send"))
+	until := time.Now().Add(s.PauseFor(retryAfter, "send"))
 	s.mu.Lock()
 	if until.After(s.pausedUntil) {
 		s.paused.Add(int64(until.Sub(maxTime(s.pausedUntil, time.Now()))))
@@ -232,10 +246,10 @@ func (s *Sender) pause(retryAfter int) {
 	s.mu.Unlock()
 }
 
-// pauseFor is how long to wait after a 429 of retryAfter units: that
+// PauseFor is how long to wait after a 429 of retryAfter units: that
 // long, at least one unit, at most MaxPause. A longer retry_after is
 // logged and counted; what names the call for the log.
-func (s *Sender) pauseFor(retryAfter int, what string) time.Duration {
+func (s *Sender) PauseFor(retryAfter int, what string) time.Duration {
 	unit := s.RetryAfterUnit
 	if unit <= 0 {
 		unit = time.Second
@@ -247,15 +261,18 @@ func (s *Sender) pauseFor(retryAfter int, what string) time.Duration {
 	d := time.Duration(max(retryAfter, 1)) * unit
 	if retryAfter > 0 && (d > limit || d/unit != time.Duration(retryAfter)) { // the second test catches overflow
 		s.long.Add(1)
-		logger := s.Logger
-		if logger == nil {
-			logger = slog.Default()
-		}
-		logger.Warn("telegram asked for a pause longer than telegram.max_pause; trying again after max_pause",
+		s.logger().Warn("telegram asked for a pause longer than telegram.max_pause; trying again after max_pause",
 			"call", what, "retry_after", retryAfter, "max_pause", limit)
 		d = limit
 	}
 	return d
+}
+
+func (s *Sender) logger() *slog.Logger {
+	if s.Logger != nil {
+		return s.Logger
+	}
+	return slog.Default()
 }
 
 func maxTime(a, b time.Time) time.Time {

@@ -1,4 +1,4 @@
-package bot
+package telegram
 
 import (
 	"bytes"
@@ -9,19 +9,15 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
 	"unicode/utf8"
-	"weak"
 
 	tgbot "github.com/go-telegram/bot"
-
-	"kindling/store"
 )
 
-// The outbox sends its text messages itself, as JSON of known length,
+// Text messages are sent here, as JSON of known length,
 // instead of through go-telegram/bot: the library streams every request
 // as multipart through an io.Pipe filled by a goroutine of its own, and
 // decodes every answer into a whole models.Message, which made a message
@@ -38,36 +34,6 @@ type jsonAPI struct {
 	client *Client
 	base   string // server URL + "/bot" + token + "/"
 	token  string // to keep it out of an error's URL
-}
-
-// jsonAPIs finds the jsonAPI of each library client made by Client.API,
-// so that a Bot given only the library client finds the Client under it.
-// An entry goes when its library client is collected.
-var jsonAPIs sync.Map // weak.Pointer[tgbot.Bot] -> *jsonAPI
-
-func registerJSON(api *tgbot.Bot, j *jsonAPI) {
-	key := weak.Make(api)
-	jsonAPIs.Store(key, j)
-	runtime.AddCleanup(api, func(k weak.Pointer[tgbot.Bot]) { jsonAPIs.Delete(k) }, key)
-}
-
-// jsonAPIOf is the jsonAPI under api, or nil when api was not made by
-// Client.API (the library is used for everything then).
-func jsonAPIOf(api *tgbot.Bot) *jsonAPI {
-	if api == nil {
-		return nil
-	}
-	j, ok := jsonAPIs.Load(weak.Make(api))
-	if !ok {
-		return nil
-	}
-	return j.(*jsonAPI)
-}
-
-// jsonAPI is the JSON path of b.API, looked up once.
-func (b *Bot) jsonAPI() *jsonAPI {
-	b.jsonOnce.Do(func() { b.json = jsonAPIOf(b.API) })
-	return b.json
 }
 
 // apiAnswer is the Bot API envelope, with only what a sent message's
@@ -91,9 +57,9 @@ const maxAPIAnswer = 1 << 20
 // answers holds the buffers answers are read into.
 var answers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-// sendMessage sends the text message of outbox row o and returns the id
-// Telegram gave it.
-func (j *jsonAPI) sendMessage(ctx context.Context, o *store.Outgoing) (int, error) {
+// sendMessage sends the text message o and returns the id Telegram gave
+// it.
+func (j *jsonAPI) sendMessage(ctx context.Context, o *Text) (int, error) {
 	const method = "sendMessage"
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, j.base+method, bytes.NewReader(messageJSON(o)))
 	if err != nil {
@@ -129,7 +95,7 @@ var jsonContentType = []string{"application/json"}
 
 // messageJSON is the body of sendMessage for o: the fields of the
 // library's SendMessageParams that the outbox uses, under the same names.
-func messageJSON(o *store.Outgoing) []byte {
+func messageJSON(o *Text) []byte {
 	n := 64 + len(o.Text)
 	for _, row := range o.Keyboard {
 		for _, btn := range row {
