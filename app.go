@@ -220,7 +220,7 @@ func (a *app) newBot(net *safety.Net, now func() time.Time) *bot.Bot {
 	b := bot.New(bot.Options{Deps: deps, Settings: bot.Settings{
 		DefaultSequence: cfg.Prompts.DefaultSequence, DefaultLanguage: cfg.Prompts.DefaultLanguage,
 		DefaultTime: cfg.Schedule.DefaultTime, DefaultTimeZone: cfg.Schedule.DefaultTimezone,
-		DataDir:    filepath.Dir(cfg.Store.Path), WebURL: cfg.WebURL(),
+		DataDir: filepath.Dir(cfg.Store.Path), WebURL: cfg.WebURL(),
 		Enrollment: bot.Enrollment(cfg.Enrollment), InviteTTL: time.Duration(cfg.Invites.TTL), Coaches: coaches,
 		CrisisMessage: crisis, ForwardableCoachCopies: !cfg.Coaching.ProtectContent,
 		LowestMoodTwice: cfg.Safety.LowestMoodTwice, LowestMoodCheck: cfg.Safety.LowestMoodCheck,

@@ -107,18 +107,15 @@ func (b *Bot) actOnAlert(coach, chatID int64, at time.Time, resolve bool, note s
 		}
 		now := b.now()
 		v := prompts.Vars{Name: c.Name, Coach: co.Name}
-		if a.AckAt.IsZero() && a.ResolvedAt.IsZero() {
-			a.AckBy, a.AckName, a.AckAt, a.Due = coach, co.Name, now, time.Time{}
-			fx.acked = append(fx.acked, now.Sub(a.At))
-			if !resolve {
-				if err := b.tellOthers(tx, &fx, &a, coach, b.text(lang, "alert_taken", v)); err != nil {
-					return err
-				}
+		if !resolve && a.AckAt.IsZero() && a.ResolvedAt.IsZero() {
+			acknowledgeAlert(&a, &fx, coach, co.Name, now)
+			if err := b.tellOthers(tx, &fx, &a, coach, b.text(lang, "alert_taken", v)); err != nil {
+				return err
 			}
 		}
 		if resolve {
 			if a.ResolvedAt.IsZero() {
-				a.ResolvedBy, a.ResolvedName, a.ResolvedAt, a.Due = coach, co.Name, now, time.Time{}
+				resolveAlert(&a, &fx, coach, co.Name, now)
 				if err := b.tellOthers(tx, &fx, &a, coach, b.text(lang, "alert_resolved_by", v)); err != nil {
 					return err
 				}
