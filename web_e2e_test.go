@@ -273,7 +273,12 @@ func TestWebWorkspaceInBrowser(t *testing.T) {
 		}
 		within(t, samCtx, "edit", chromedp.Navigate(edit), chromedp.WaitVisible(chromedp.CSS("#text")),
 			chromedp.SetValue(chromedp.CSS("#text"), strings.Join(lines, "\n")),
-			chromedp.Click(chromedp.CSS(`button[value="check"]`)), chromedp.WaitVisible(chromedp.CSS(".errors")))
+			// A key typed: the page's script checks the text as it is.
+			chromedp.SendKeys(chromedp.CSS("#text"), " "), chromedp.WaitVisible(chromedp.CSS("#live.errors")))
+		if live := read(t, samCtx, "the check while typing", chromedp.Text(chromedp.CSS("#live"))); !strings.Contains(live, fmt.Sprintf("Line %d:", line)) {
+			t.Errorf("the check while typing says %q, want the error at line %d", live, line)
+		}
+		within(t, samCtx, "check", chromedp.Click(chromedp.CSS(`button[value="check"]`)), chromedp.WaitVisible(chromedp.CSS(".errors")))
 		at := read(t, samCtx, "the problem line", chromedp.Text(chromedp.CSS(fmt.Sprintf("#L%d", line))))
 		if !strings.Contains(at, fmt.Sprintf("Error at line %d", line)) {
 			t.Errorf("line %d of the listing: %q, want its error", line, at)
@@ -290,6 +295,7 @@ func TestWebWorkspaceInBrowser(t *testing.T) {
 		within(t, samCtx, "edit", chromedp.Navigate(edit), chromedp.WaitVisible(chromedp.CSS("#text")),
 			chromedp.SetValue(chromedp.CSS("#text"), strings.Replace(string(orig), day1, newText, 1)),
 			chromedp.Click(chromedp.CSS(`button[value="check"]`)), chromedp.WaitVisible(chromedp.CSS("table.diff")))
+		within(t, samCtx, "scroll", chromedp.ScrollIntoView(chromedp.CSS("#diff-h")))
 		shots.shoot(t, samCtx, "6-prompt-diff")
 		within(t, samCtx, "save", chromedp.Click(chromedp.CSS(`button[value="save"]`)), chromedp.WaitVisible(chromedp.CSS("#saved")))
 		if msg := read(t, samCtx, "saved", chromedp.Text(chromedp.CSS("#saved"))); !strings.Contains(msg, "reloaded") {
@@ -357,10 +363,25 @@ func TestWebWorkspaceInBrowser(t *testing.T) {
 				}
 			}
 		}
+		// And the evening of the session, stored as the bot stores it, so
+		// that the chart has a line.
+		if err := r.a.db.Update(func(tx *store.Tx) error {
+			s, err := tx.LatestSession(maya.ID())
+			if err != nil {
+				return err
+			}
+			v := 4
+			return tx.AddReply(&store.Reply{ChatID: maya.ID(), At: time.Now().Add(-20 * time.Hour), LocalDate: s.Date, Day: 0, SessionDate: s.Date,
+				QuestionID: "mood", Question: "How are you feeling this evening, from 1 to 10?", Kind: "scale", Answer: "4", Value: &v})
+		}); err != nil {
+			t.Fatal(err)
+		}
 		within(t, samCtx, "clients", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS("table.clients")))
 		shots.shoot(t, samCtx, "8-clients-after")
 		within(t, samCtx, "client", chromedp.Navigate(base+"/clients/7101"), chromedp.WaitVisible(chromedp.CSS("ol.strip")))
 		shots.shoot(t, samCtx, "9-client-top")
+		within(t, samCtx, "scroll", chromedp.ScrollIntoView(chromedp.CSS("#charts-h")))
+		shots.shoot(t, samCtx, "9-client-charts")
 		within(t, samCtx, "scroll", chromedp.ScrollIntoView(chromedp.CSS("#days-h")))
 		shots.shoot(t, samCtx, "10-client-days")
 		within(t, samCtx, "alerts", chromedp.Navigate(base+"/alerts"), chromedp.WaitVisible(chromedp.CSS("main h1")))

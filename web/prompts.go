@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -280,6 +281,38 @@ func (s *Server) promptEdit(w http.ResponseWriter, r *http.Request, sess *sessio
 	}
 	w.WriteHeader(status)
 	s.render(w, r, "edit", sess, pageData{Title: "Edit " + name, Nav: "prompts", Data: d})
+}
+
+// promptCheck answers the editor's script, which checks the text while
+// it is typed: the problems of the file as JSON. Nothing is saved.
+func (s *Server) promptCheck(w http.ResponseWriter, r *http.Request, sess *session) {
+	name := r.PostFormValue("file")
+	if s.opts.PromptsDir == "" || !isPromptFile(name) {
+		s.notFound(w, r)
+		return
+	}
+	problems, others, err := s.check(name, []byte(strings.ReplaceAll(r.PostFormValue("text"), "\r\n", "\n")))
+	if err != nil {
+		s.fail(w, r, "check prompt file", err)
+		return
+	}
+	type problem struct {
+		Line    int    `json:"line,omitempty"`
+		Field   string `json:"field,omitempty"`
+		Message string `json:"message"`
+		Warning bool   `json:"warning,omitempty"`
+	}
+	out := struct {
+		Problems []problem `json:"problems"`
+		Others   []string  `json:"others"`
+	}{Problems: []problem{}, Others: others}
+	for _, p := range problems {
+		out.Problems = append(out.Problems, problem{Line: p.Line, Field: p.Field, Message: p.Message, Warning: p.Warning})
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if err := json.NewEncoder(w).Encode(out); err != nil {
+		s.opts.Logger.Warn("web: answer a check", "err", err)
+	}
 }
 
 // check loads the folder's files with name replaced by data: the problems

@@ -165,6 +165,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET "+p+"/prompts", s.signedIn(s.promptsPage))
 	m.HandleFunc("GET "+p+"/prompts/edit", s.signedIn(s.promptEditPage))
 	m.HandleFunc("POST "+p+"/prompts/edit", s.signedIn(s.promptEdit))
+	m.HandleFunc("POST "+p+"/prompts/check", s.signedIn(s.promptCheck))
 	m.HandleFunc("GET "+p+"/export", s.signedIn(s.exportPage))
 	m.HandleFunc("GET "+p+"/export/file", s.signedIn(s.exportFile))
 	m.HandleFunc("/", s.notFound)
@@ -176,7 +177,7 @@ func (s *Server) routes() {
 func (s *Server) guard(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self' data:; media-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self' data:; media-src 'self'; script-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "no-referrer")

@@ -96,7 +96,7 @@ func drawChart(c report.Chart) chartView {
 	if hi <= lo {
 		hi = lo + 1
 	}
-	const w, h, left, right, top, bottom = 640.0, 240.0, 36.0, 12.0, 12.0, 30.0
+	const w, h, left, right, top, bottom = 640.0, 260.0, 36.0, 12.0, 12.0, 46.0
 	x := func(day int) float64 { return left + float64(day)*(w-left-right)/float64(maxDay) }
 	y := func(v float64) float64 { return top + (float64(hi)-v)*(h-top-bottom)/float64(hi-lo) }
 	title := c.Title
@@ -118,9 +118,9 @@ func drawChart(c report.Chart) chartView {
 		step = 2
 	}
 	for d := 0; d <= maxDay; d += step {
-		fmt.Fprintf(&b, `<text x="%.1f" y="%g" font-size="12" fill="#4a443c" text-anchor="middle">%d</text>`, x(d), h-10, d)
+		fmt.Fprintf(&b, `<text x="%.1f" y="%g" font-size="12" fill="#4a443c" text-anchor="middle">%d</text>`, x(d), h-bottom+18, d)
 	}
-	fmt.Fprintf(&b, `<text x="%g" y="%g" font-size="12" fill="#4a443c" text-anchor="end">days since the session</text>`, w-right, h-10+0.0-14)
+	fmt.Fprintf(&b, `<text x="%g" y="%g" font-size="12" fill="#4a443c" text-anchor="end">days since the session</text>`, w-right, h-6)
 	for i, s := range series {
 		colour := palette[len(palette)-len(series)+i]
 		label := sessionLabel(s.Label)

@@ -689,3 +689,20 @@ func TestClientsPage(t *testing.T) {
 		}
 	}
 }
+
+func TestPromptCheckWhileTyping(t *testing.T) {
+	f := newFixture(t, nil)
+	b := f.browser()
+	b.signIn(coachA)
+	b.get("/prompts/edit?file=after-session.en.yaml")
+	resp, body := b.post("/prompts/check", url.Values{"file": {"after-session.en.yaml"}, "text": {"id: after-session\nlanguage: en\nname: x\ndays: nope\n"}})
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/json" || !strings.Contains(body, `"line":4`) {
+		t.Errorf("check: %s %q\n%s", resp.Status, resp.Header.Get("Content-Type"), body)
+	}
+	if resp, _ := b.post("/prompts/check", url.Values{"file": {"after-session.en.yaml"}, "text": {"x"}, "csrf": {"wrong"}}); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("check without the token: %s", resp.Status)
+	}
+	if resp, _ := b.get("/static/check.js"); resp.StatusCode != http.StatusOK {
+		t.Errorf("check.js: %s", resp.Status)
+	}
+}
