@@ -20,7 +20,7 @@ type loginData struct {
 // a program that fetches links to preview them would spend it. The coach
 // presses a button, which posts the form that signs them in.
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
-	if !s.limiter.allow(r.RemoteAddr) {
+	if !s.limiter.allow(remote(r)) {
 		s.tooMany(w, r)
 		return
 	}
@@ -66,7 +66,7 @@ func (s *Server) linkProblem(w http.ResponseWriter, r *http.Request, status int,
 }
 
 func (s *Server) tooMany(w http.ResponseWriter, r *http.Request) {
-	s.opts.Logger.Warn("web: too many sign-in attempts", "remote", r.RemoteAddr)
+	s.opts.Logger.Warn("web: too many sign-in attempts", "remote", remote(r))
 	w.Header().Set("Retry-After", "600")
 	s.linkProblem(w, r, http.StatusTooManyRequests, "Too many attempts",
 		"This browser tried to sign in many times in a short while. Please wait ten minutes, then send /web to the bot for a new link.")
@@ -81,7 +81,7 @@ func (s *Server) cookiePath() string {
 
 // login uses the link and opens a session.
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
-	if !s.limiter.allow(r.RemoteAddr) {
+	if !s.limiter.allow(remote(r)) {
 		s.tooMany(w, r)
 		return
 	}

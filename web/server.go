@@ -152,7 +152,13 @@ func (s *Server) routes() {
 	m := http.NewServeMux()
 	static, _ := fs.Sub(staticFS, "static")
 	files := http.StripPrefix(s.base.Path+"/static/", http.FileServerFS(static))
-	m.Handle("GET "+s.base.Path+"/static/", files)
+	m.Handle("GET "+s.base.Path+"/static/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/") { // no listing of the folder
+			s.notFound(w, r)
+			return
+		}
+		files.ServeHTTP(w, r)
+	}))
 	p := s.base.Path
 	m.HandleFunc("GET "+p+"/login", s.loginPage)
 	m.HandleFunc("POST "+p+"/login", s.login)
@@ -379,13 +385,29 @@ func newLimiter(n int, window time.Duration, now func() time.Time) *limiter {
 	return &limiter{n: n, window: window, now: now, seen: map[string][]time.Time{}}
 }
 
-// allow records an attempt from addr and reports whether it is within
-// the limit.
-func (l *limiter) allow(addr string) bool {
-	host, _, err := net.SplitHostPort(addr)
+// remote is who a request comes from, for the sign-in limit: the peer's
+// address, or, when the peer is a proxy on this machine, the address the
+// proxy added last to X-Forwarded-For (a client can write the earlier
+// ones itself, not that one).
+func remote(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
-		host = addr
+		host = r.RemoteAddr
 	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
+			parts := strings.Split(xff[len(xff)-1], ",")
+			if last := strings.TrimSpace(parts[len(parts)-1]); net.ParseIP(last) != nil {
+				return last
+			}
+		}
+	}
+	return host
+}
+
+// allow records an attempt from host and reports whether it is within
+// the limit.
+func (l *limiter) allow(host string) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()

@@ -563,9 +563,18 @@ func TestLoginAttemptsAreLimited(t *testing.T) {
 	if last.StatusCode != http.StatusTooManyRequests {
 		t.Errorf("21st attempt in ten minutes: %s, want 429", last.Status)
 	}
+	// Behind a proxy on this machine, each client address has its own count.
+	req, _ := http.NewRequest(http.MethodGet, f.http.URL+"/login?code=guess", nil)
+	req.Header.Set("X-Forwarded-For", "203.0.113.9, 198.51.100.7")
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusNotFound {
+		t.Errorf("another address behind the proxy: %v %v, want 404", resp.Status, err)
+	}
 	f.advance(11 * time.Minute)
 	if resp, _ := b.get("/login?code=guess"); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("after ten minutes: %s, want 404 (allowed again)", resp.Status)
+	}
+	if resp, _ := b.get("/static/"); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("the static folder: %s, want 404, no listing", resp.Status)
 	}
 }
 
