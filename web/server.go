@@ -195,6 +195,9 @@ func (s *Server) guard(next http.Handler) http.Handler {
 		if !strings.HasPrefix(r.URL.Path, s.base.Path+"/static/") {
 			h.Set("Cache-Control", "no-store")
 		}
+		// The largest form is a prompt file (at most 1 MiB as the loader
+		// reads it), as text, with its few fields.
+		r.Body = http.MaxBytesReader(w, r.Body, 3<<20)
 		if !s.hostAllowed(r.Host) {
 			s.opts.Logger.Warn("web: refused a request for another host", "host", r.Host, "remote", r.RemoteAddr)
 			http.Error(w, "this address does not serve that host", http.StatusMisdirectedRequest)
