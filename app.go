@@ -59,6 +59,9 @@ type appOptions struct {
 	// storeRecoverAfter shortens, for tests, how long the store must take
 	// writes after a refused one before it counts as healthy (0: a minute).
 	storeRecoverAfter time.Duration
+	// batchDelay shortens, for tests, how long a write waits for others to
+	// commit with it (0: bbolt's 10 ms).
+	batchDelay time.Duration
 	// callTimeout ends a Telegram call (0: telegram.poll_timeout + 15 s).
 	callTimeout time.Duration
 	// stop replaces the stages of Stop (nil: flushFor, abortAfter, stopTimeout).
@@ -123,8 +126,9 @@ func durationsInSeconds(_ []string, a slog.Attr) slog.Attr {
 // onStorage is told when writes begin to be refused and when they are
 // taken again, recoverAfter (0: a minute) after the last refused write
 // (see store.Options).
-func openStore(cfg Config, now func() time.Time, onStorage func(error), recoverAfter time.Duration) (*store.DB, error) {
-	return store.Open(cfg.Store.Path, store.Options{Timeout: time.Second, Now: now, OnStorage: onStorage, RecoverAfter: recoverAfter})
+func openStore(cfg Config, now func() time.Time, onStorage func(error), opts appOptions) (*store.DB, error) {
+	return store.Open(cfg.Store.Path, store.Options{Timeout: time.Second, Now: now, OnStorage: onStorage,
+		RecoverAfter: opts.storeRecoverAfter, BatchDelay: opts.batchDelay})
 }
 
 // newApp builds everything but starts nothing; Start starts it.
@@ -151,7 +155,7 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger, opts appOptions) 
 		a.close()
 		return nil, err
 	}
-	db, err := openStore(cfg, now, a.storageChanged, opts.storeRecoverAfter)
+	db, err := openStore(cfg, now, a.storageChanged, opts)
 	if err != nil {
 		a.close()
 		return nil, err

@@ -94,6 +94,8 @@ func TestKillNineLosesNoAnswer(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
+	// Mostly waiting on the binary: runs beside the other tests that wait.
+	t.Parallel()
 	srv := telegramtest.NewTB(t)
 	dir := t.TempDir()
 	path := filepath.Join(dir, "kindling.db")

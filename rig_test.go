@@ -64,13 +64,13 @@ func startRig(t *testing.T, edit func(*Config)) *rig {
 	log := slog.New(slog.NewTextHandler(r.log, nil))
 	// No flush at the stop: what a test leaves in the outbox stays there.
 	stages := stopStages{abort: abortAfter, timeout: stopTimeout}
-	a, err := newApp(context.Background(), cfg, log, appOptions{perChat: -1, storeRecoverAfter: 200 * time.Millisecond,
+	a, err := newApp(context.Background(), cfg, log, appOptions{perChat: -1, storeRecoverAfter: 200 * time.Millisecond, batchDelay: time.Millisecond,
 		callTimeout: 10 * time.Second, stop: &stages})
 	if err != nil {
 		t.Fatal(err)
 	}
 	r.a = a
-	a.poller.Timeout = time.Second
+	a.poller.Timeout, a.poller.RetryWait = time.Second, 100*time.Millisecond
 	a.sender.RetryAfterUnit = 10 * time.Millisecond
 	a.sender.Backoff, a.sender.MaxBackoff = time.Millisecond, 10*time.Millisecond
 	a.Start(startOptions{})

@@ -81,6 +81,8 @@ func TestHugeRetryAfterThroughTheBinary(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
+	// Mostly waiting on the binary: runs beside the other tests that wait.
+	t.Parallel()
 	srv := telegramtest.NewTB(t)
 	dir := t.TempDir()
 	u := srv.User(6201, "Ana", "en")
@@ -125,6 +127,8 @@ func TestCrisisReplyWithin30sThroughTheBinary(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary, and waits 30 s")
 	}
+	// Mostly waiting on the binary: runs beside the other tests that wait.
+	t.Parallel()
 	srv := telegramtest.NewTB(t)
 	u := srv.User(6301, "Ana", "en")
 	v := srv.User(6302, "Ben", "en")

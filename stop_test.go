@@ -185,6 +185,8 @@ func TestSIGTERMDuringBroadcast(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary and sends 5,000 messages (about 15 s)")
 	}
+	// Mostly waiting on the binary: runs beside the other tests that wait.
+	t.Parallel()
 	const clients, first = 5000, int64(100000)
 	dir := t.TempDir()
 	srv := telegramtest.NewTB(t)

@@ -99,6 +99,8 @@ func TestFullTmpfsThroughTheBinary(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
+	// Mostly waiting on the binary: runs beside the other tests that wait.
+	t.Parallel()
 	dir := t.TempDir()
 	mnt := filepath.Join(dir, "small")
 	if err := os.Mkdir(mnt, 0o700); err != nil {
