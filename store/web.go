@@ -318,45 +318,20 @@ func (tx *Tx) PromptSaves(limit int) ([]PromptSave, error) {
 	return out, nil
 }
 
-// QuestionAnswers calls fn with the client's replies to question
-// questionID of the deliveries of local date from (2006-01-02) on, in
-// local date order. It reads the step index and only those replies.
-func (tx *Tx) QuestionAnswers(chatID int64, from, questionID string, fn func(Reply) error) error {
-	prefix := chatKey(chatID)
-	want := append([]byte(questionID), 0)
-	c := tx.b(bucketReplySteps).Cursor()
-	for k, _ := c.Seek(cat(prefix, []byte(from))); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-		// chat id (8) + local date (10) + day (4) + question id + 0x00 + reply id (8)
-		const head = 8 + len(dateLayout) + 4
-		if len(k) < head+1+8 {
-			return fmt.Errorf("%w: reply step key %x", ErrCorrupt, k)
-		}
-		if !bytes.Equal(k[head:len(k)-8], want) {
-			continue
-		}
-		r, err := tx.Reply(chatID, be64(k[len(k)-8:]))
-		if err != nil {
-			return fmt.Errorf("%w: step index names a missing reply: %w", ErrCorrupt, err)
-		}
-		if err := fn(r); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // ScaleAnswer is the number a reply gave on a scale, on its local date.
 type ScaleAnswer struct {
 	LocalDate string `json:"local_date"`
 	Value     *int   `json:"value"`
 }
 
-// ScaleAnswers is QuestionAnswers for the numbers only, which is what a
-// trend line needs: the local date comes from the step index, the value
-// from the reply's "value" field, found in the stored JSON without
-// decoding the rest (a quote inside a JSON string is always escaped, so
-// the key cannot be mistaken for the client's words). A reply whose value
-// cannot be read that way is decoded whole.
+// ScaleAnswers calls fn with the client's answers to question questionID
+// of the deliveries of local date from (2006-01-02) on, in local date
+// order, each as just its number, which is what a trend line needs. The
+// local date comes from the step index, the value from the reply's
+// "value" field, found in the stored JSON without decoding the rest (a
+// quote inside a JSON string is always escaped, so the key cannot be
+// mistaken for the client's words). A reply whose value cannot be read
+// that way is decoded whole.
 func (tx *Tx) ScaleAnswers(chatID int64, from, questionID string, fn func(ScaleAnswer) error) error {
 	prefix := chatKey(chatID)
 	want := append([]byte(questionID), 0)
