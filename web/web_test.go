@@ -715,3 +715,55 @@ func TestPromptCheckWhileTyping(t *testing.T) {
 		t.Errorf("check.js: %s", resp.Status)
 	}
 }
+
+func TestVoiceNotesStayInTheDataFolder(t *testing.T) {
+	f := newFixture(t, nil)
+	if err := f.db.Update(func(tx *store.Tx) error {
+		return tx.AddReply(&store.Reply{ChatID: mayaID, At: t0, Kind: "voice", Voice: &store.Voice{FileID: "x", Path: "../../etc/passwd", Duration: 1}})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var id uint64
+	if err := f.db.View(func(tx *store.Tx) error {
+		r, err := tx.LatestReply(mayaID)
+		id = r.ID
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	b := f.browser()
+	b.signIn(coachA)
+	if resp, _ := b.get(fmt.Sprintf("/clients/%d/voice/%d", mayaID, id)); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("a voice path outside the data folder: %s, want 404", resp.Status)
+	}
+}
+
+func TestExportOfAllRecordsEachClient(t *testing.T) {
+	f := newFixture(t, nil)
+	b := f.browser()
+	b.signIn(coachA)
+	resp, body := b.get("/export/file?client=all&format=csv")
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Disposition"), `attachment; filename="kindling-all-2026-11-20.csv"`) ||
+		!strings.Contains(body, "the lake") || resp.Header.Get("Cache-Control") != "no-store" {
+		t.Errorf("export of all: %s %q\n%s", resp.Status, resp.Header.Get("Content-Disposition"), body)
+	}
+	var views []store.WebView
+	if err := f.db.View(func(tx *store.Tx) error { var err error; views, err = tx.WebViews(time.Time{}); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if len(views) != 1 || views[0].ChatID != mayaID || views[0].What != "export" {
+		t.Errorf("views after exporting all of coach A's clients: %+v", views)
+	}
+}
+
+func TestACoachNoLongerConfiguredIsSignedOut(t *testing.T) {
+	f := newFixture(t, nil)
+	b := f.browser()
+	b.signIn(coachB)
+	f.http.Close()
+	f.opts.Coaches = f.opts.Coaches[:1] // coach B left the configuration
+	f.start()
+	if resp, _ := b.get("/"); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("a removed coach's session: %s, want 401", resp.Status)
+	}
+}
