@@ -353,10 +353,14 @@ func checkZone(p *ConfigError, key, name string) {
 func (c Config) validateWeb(p *ConfigError) {
 	w := c.Web
 	if w.Listen != "" {
-		if _, _, err := splitListen(w.Listen); err != nil {
+		host, _, err := splitListen(w.Listen)
+		switch {
+		case err != nil:
 			p.addKey("web.listen", "want host:port such as 127.0.0.1:8091, or \"\" for off, got %q: %v", w.Listen, err)
-		} else if w.Listen == c.Admin.Listen {
+		case w.Listen == c.Admin.Listen:
 			p.addKey("web.listen", "is also admin.listen (%s): give each its own port", w.Listen)
+		case w.BaseURL == "" && (host == "" || net.ParseIP(host).IsUnspecified()):
+			p.addKey("web.base_url", "required when web.listen (%s) names no host: the address coaches open, such as https://kindling.example.org", w.Listen)
 		}
 	}
 	if w.BaseURL != "" {

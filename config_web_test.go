@@ -23,6 +23,9 @@ func TestWebConfig(t *testing.T) {
 			`web.listen: want host:port such as 127.0.0.1:8091, or "" for off, got "8091": missing port in address`}, ""},
 		{"the admin's port", func(c *Config) { c.Web.Listen = c.Admin.Listen }, []string{
 			`web.listen: is also admin.listen (127.0.0.1:8090): give each its own port`}, ""},
+		{"every address, no base url", func(c *Config) { c.Web.Listen = "0.0.0.0:8091" }, []string{
+			`web.base_url: required when web.listen (0.0.0.0:8091) names no host: the address coaches open, such as https://kindling.example.org`}, ""},
+		{"every address behind a proxy", func(c *Config) { c.Web.Listen, c.Web.BaseURL = ":8091", "https://k.example" }, nil, "https://k.example"},
 		{"base url", func(c *Config) { c.Web.BaseURL = "kindling.example.org" }, []string{
 			`web.base_url: want the address coaches open, such as https://kindling.example.org or http://localhost:8091, got "kindling.example.org"`}, ""},
 		{"session ttl", func(c *Config) { c.Web.SessionTTL = Duration(time.Minute) }, []string{

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"kindling/bot"
@@ -16,6 +17,9 @@ func newWeb(a *app, popts prompts.Options, now func() time.Time) (*web.Server, e
 	base := a.cfg.WebURL()
 	if base == "" {
 		return nil, nil
+	}
+	if host, _, err := splitListen(a.cfg.Web.Listen); err == nil && !isLoopback(host) && !strings.HasPrefix(base, "https://") {
+		a.log.Warn("web.listen is not a loopback address and web.base_url is not https: sign-in links and sessions cross the network in plain HTTP; put a TLS proxy in front", "web", a.cfg.Web.Listen)
 	}
 	var coaches []web.Coach
 	for _, c := range a.cfg.EffectiveCoaches() {

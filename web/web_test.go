@@ -767,3 +767,22 @@ func TestACoachNoLongerConfiguredIsSignedOut(t *testing.T) {
 		t.Errorf("a removed coach's session: %s, want 401", resp.Status)
 	}
 }
+
+func TestUnderAPath(t *testing.T) {
+	f := newFixture(t, func(o *web.Options) { o.BaseURL = "http://127.0.0.1:8091/kindling/" })
+	b := f.browser()
+	f.link(coachA, "path-code")
+	if resp, body := b.get("/kindling/login?code=path-code"); resp.StatusCode != http.StatusOK || !strings.Contains(body, `action="/kindling/login"`) || !strings.Contains(body, `href="/kindling/static/style.css"`) {
+		t.Fatalf("login page under a path: %s\n%s", resp.Status, body)
+	}
+	resp, _ := b.post("/kindling/login", url.Values{"code": {"path-code"}})
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/kindling/" {
+		t.Fatalf("sign in under a path: %s %q", resp.Status, resp.Header.Get("Location"))
+	}
+	if resp, body := b.get("/kindling/"); resp.StatusCode != http.StatusOK || !strings.Contains(body, `href="/kindling/clients/1001"`) {
+		t.Errorf("clients under a path: %s\n%s", resp.Status, body)
+	}
+	if resp, _ := b.get("/"); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("outside the path: %s, want 404", resp.Status)
+	}
+}
