@@ -114,7 +114,10 @@ func drawChart(c report.Chart) chartView {
 		fmt.Fprintf(&b, `<text x="%g" y="%.1f" font-size="12" fill="#4a443c" text-anchor="end">%d</text>`, left-6, y(float64(val))+4, val)
 	}
 	step := 7
-	if maxDay <= 14 {
+	switch {
+	case maxDay <= 7:
+		step = 1
+	case maxDay <= 14:
 		step = 2
 	}
 	for d := 0; d <= maxDay; d += step {
