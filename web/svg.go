@@ -96,7 +96,7 @@ func drawChart(c report.Chart) chartView {
 	if hi <= lo {
 		hi = lo + 1
 	}
-	const w, h, left, right, top, bottom = 640.0, 260.0, 36.0, 12.0, 12.0, 46.0
+	const w, h, left, right, top, bottom = 480.0, 230.0, 34.0, 12.0, 12.0, 48.0
 	x := func(day int) float64 { return left + float64(day)*(w-left-right)/float64(maxDay) }
 	y := func(v float64) float64 { return top + (float64(hi)-v)*(h-top-bottom)/float64(hi-lo) }
 	title := c.Title
@@ -111,7 +111,7 @@ func drawChart(c report.Chart) chartView {
 	// Grid: the scale's ends and middle, and every week.
 	for _, val := range []int{lo, (lo + hi) / 2, hi} {
 		fmt.Fprintf(&b, `<line x1="%g" y1="%.1f" x2="%g" y2="%.1f" stroke="#e4dfd7" stroke-width="1"/>`, left, y(float64(val)), w-right, y(float64(val)))
-		fmt.Fprintf(&b, `<text x="%g" y="%.1f" font-size="12" fill="#4a443c" text-anchor="end">%d</text>`, left-6, y(float64(val))+4, val)
+		fmt.Fprintf(&b, `<text x="%g" y="%.1f" font-size="14" fill="#4a443c" text-anchor="end">%d</text>`, left-6, y(float64(val))+4, val)
 	}
 	step := 7
 	switch {
@@ -121,9 +121,9 @@ func drawChart(c report.Chart) chartView {
 		step = 2
 	}
 	for d := 0; d <= maxDay; d += step {
-		fmt.Fprintf(&b, `<text x="%.1f" y="%g" font-size="12" fill="#4a443c" text-anchor="middle">%d</text>`, x(d), h-bottom+18, d)
+		fmt.Fprintf(&b, `<text x="%.1f" y="%g" font-size="14" fill="#4a443c" text-anchor="middle">%d</text>`, x(d), h-bottom+20, d)
 	}
-	fmt.Fprintf(&b, `<text x="%g" y="%g" font-size="12" fill="#4a443c" text-anchor="end">days since the session</text>`, w-right, h-6)
+	fmt.Fprintf(&b, `<text x="%g" y="%g" font-size="14" fill="#4a443c" text-anchor="end">days since the session</text>`, w-right, h-6)
 	for i, s := range series {
 		colour := palette[len(palette)-len(series)+i]
 		label := sessionLabel(s.Label)
