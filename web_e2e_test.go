@@ -388,6 +388,8 @@ func TestWebWorkspaceInBrowser(t *testing.T) {
 		shots.shoot(t, samCtx, "11-alerts")
 		within(t, samCtx, "prompts", chromedp.Navigate(base+"/prompts"), chromedp.WaitVisible(chromedp.CSS("article.sequence")))
 		shots.shoot(t, samCtx, "12-prompts")
+		within(t, samCtx, "scroll", chromedp.ScrollIntoView(chromedp.CSS("table.month")))
+		shots.shoot(t, samCtx, "12-prompts-month")
 		within(t, samCtx, "export", chromedp.Navigate(base+"/export"), chromedp.WaitVisible(chromedp.CSS("#client")))
 		shots.shoot(t, samCtx, "13-export")
 		within(t, samCtx, "sign out", chromedp.Click(chromedp.CSS(".signout button")), chromedp.WaitVisible(chromedp.CSS("section.note")))

@@ -30,14 +30,26 @@ type promptsData struct {
 	Saves     []saveView
 }
 
+// sequenceView is one sequence as a month: a row per day that has a
+// step in any language, a column per language, so that the languages
+// can be read side by side.
 type sequenceView struct {
-	ID, Language, Name, File string
-	Anchor                   string
-	Days                     []stepView
+	ID, Name  string
+	Anchor    string
+	Languages []languageView
+	Days      []dayRow
+}
+
+type languageView struct{ Language, Name, File string }
+
+type dayRow struct {
+	Day   int
+	Steps []stepView // one per language, in the order of Languages; Missing when none
 }
 
 type stepView struct {
-	Day       int
+	Language  string
+	Missing   bool
 	Repeat    bool
 	At        string
 	Intro     string
@@ -58,20 +70,40 @@ type saveView struct {
 func (s *Server) promptsPage(w http.ResponseWriter, r *http.Request, sess *session) {
 	set := s.opts.Prompts()
 	d := promptsData{Dir: s.opts.PromptsDir, Editable: s.opts.PromptsDir != ""}
-	for _, seq := range set.Sequences() {
-		sv := sequenceView{ID: seq.ID, Language: seq.Language, Name: seq.Name, File: seq.File, Anchor: "s-" + seq.ID + "-" + seq.Language}
-		for day := 0; day <= monthDays; day++ {
-			st, ok := seq.StepFor(day)
-			if !ok {
-				continue
-			}
-			v := stepView{Day: day, Repeat: seq.IsRepeat(day), At: st.At, Intro: st.Intro}
-			for _, q := range st.Questions {
-				v.Questions = append(v.Questions, questionView{ID: q.ID, Text: q.Text, Kind: string(q.Kind), Answers: answersOf(q)})
-			}
-			sv.Days = append(sv.Days, v)
+	byID := map[string]*sequenceView{}
+	var order []string
+	versions := map[string][]*prompts.Sequence{}
+	for _, seq := range set.Sequences() { // by id, then language
+		if _, ok := byID[seq.ID]; !ok {
+			byID[seq.ID] = &sequenceView{ID: seq.ID, Name: seq.Name, Anchor: "s-" + seq.ID}
+			order = append(order, seq.ID)
 		}
-		d.Sequences = append(d.Sequences, sv)
+		sv := byID[seq.ID]
+		sv.Languages = append(sv.Languages, languageView{Language: seq.Language, Name: seq.Name, File: seq.File})
+		versions[seq.ID] = append(versions[seq.ID], seq)
+	}
+	for _, id := range order {
+		sv := byID[id]
+		for day := 0; day <= monthDays; day++ {
+			row := dayRow{Day: day}
+			asked := false
+			for _, seq := range versions[id] {
+				st, ok := seq.StepFor(day)
+				v := stepView{Language: seq.Language, Missing: !ok}
+				if ok {
+					asked = true
+					v.Repeat, v.At, v.Intro = seq.IsRepeat(day), st.At, st.Intro
+					for _, q := range st.Questions {
+						v.Questions = append(v.Questions, questionView{ID: q.ID, Text: q.Text, Kind: string(q.Kind), Answers: answersOf(q)})
+					}
+				}
+				row.Steps = append(row.Steps, v)
+			}
+			if asked {
+				sv.Days = append(sv.Days, row)
+			}
+		}
+		d.Sequences = append(d.Sequences, *sv)
 	}
 	if d.Editable {
 		files, err := s.promptFiles()
