@@ -1,6 +1,8 @@
 package store_test
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -98,13 +100,24 @@ func TestWebSessions(t *testing.T) {
 		}
 		return nil
 	})
+	// An expired session is swept from the file, not only refused.
+	stored := func(token string) bool {
+		sum := sha256.Sum256([]byte(token))
+		var ok bool
+		view(t, db, func(tx *store.Tx) error { _, ok = tx.Get("web-session", hex.EncodeToString(sum[:])); return nil })
+		return ok
+	}
+	if !stored("b1") {
+		t.Fatal("b1 is not stored under the hash of its token")
+	}
+	update(t, db, func(tx *store.Tx) error { return tx.SweepWeb(t0.Add(30 * time.Minute)) })
+	if !stored("b1") {
+		t.Error("the sweep removed a live session")
+	}
 	update(t, db, func(tx *store.Tx) error { return tx.SweepWeb(t0.Add(3 * time.Hour)) })
-	view(t, db, func(tx *store.Tx) error {
-		if _, ok := tx.Get("web-session", ""); ok {
-			t.Error("odd entry")
-		}
-		return nil
-	})
+	if stored("b1") {
+		t.Error("the sweep kept an expired session")
+	}
 }
 
 func TestWebViewsGoWithTheClient(t *testing.T) {
