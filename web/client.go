@@ -65,7 +65,7 @@ type itemView struct {
 
 type editView struct{ At, Answer string }
 
-// clientID reads the {id} of the path; the client must be the coach's
+// ownClient reads the client of the {id} of the path; it must be the coach's
 // own, or the answer is 404 as for a client that does not exist.
 func (s *Server) ownClient(tx *store.Tx, r *http.Request, coach int64) (store.Client, bool, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
