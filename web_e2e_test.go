@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -396,6 +397,19 @@ func TestWebWorkspaceInBrowser(t *testing.T) {
 		within(t, samCtx, "after sign-out", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS("main h1")))
 		if h := read(t, samCtx, "heading", chromedp.Text(chromedp.CSS("main h1"))); !strings.Contains(h, "sign in from Telegram") {
 			t.Errorf("after signing out, the workspace says %q", h)
+		}
+	})
+
+	t.Run("metrics", func(t *testing.T) {
+		resp := r.get("/metrics", true)
+		body, _ := io.ReadAll(resp.Body)
+		for _, want := range []string{"kindling_web_signins_total 2", "kindling_web_links_refused_total 1", "kindling_web_prompt_saves_total 1"} {
+			if !strings.Contains(string(body), want+"\n") {
+				t.Errorf("metrics lack %q", want)
+			}
+		}
+		if !strings.Contains(string(body), "kindling_web_views_total ") || strings.Contains(string(body), "kindling_web_views_total 0\n") {
+			t.Error("no views counted")
 		}
 	})
 }

@@ -119,6 +119,7 @@ func (s *Server) recordView(w http.ResponseWriter, r *http.Request, chatID, coac
 		s.fail(w, r, "record the view", err)
 		return false
 	}
+	s.stats.views.Add(1)
 	return true
 }
 

@@ -61,11 +61,19 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) linkProblem(w http.ResponseWriter, r *http.Request, status int, heading, text string) {
+	switch status {
+	case http.StatusTooManyRequests:
+	case http.StatusForbidden: // the sign-in form without its token
+		s.stats.formsRefused.Add(1)
+	default:
+		s.stats.linksRefused.Add(1)
+	}
 	w.WriteHeader(status)
 	s.render(w, r, "message", nil, pageData{Title: heading, Data: message{Heading: heading, Text: text}})
 }
 
 func (s *Server) tooMany(w http.ResponseWriter, r *http.Request) {
+	s.stats.throttled.Add(1)
 	s.opts.Logger.Warn("web: too many sign-in attempts", "remote", remote(r))
 	w.Header().Set("Retry-After", "600")
 	s.linkProblem(w, r, http.StatusTooManyRequests, "Too many attempts",
@@ -126,6 +134,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, "sign in", err)
 		return
 	}
+	s.stats.signIns.Add(1)
 	s.opts.Logger.Info("web: a coach signed in", "coach", l.Coach)
 	http.SetCookie(w, &http.Cookie{Name: loginCookie, Value: "", Path: s.cookiePath(), MaxAge: -1,
 		HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteStrictMode})

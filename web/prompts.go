@@ -430,6 +430,7 @@ func (s *Server) save(w http.ResponseWriter, r *http.Request, sess *session, d e
 		// The file is saved; the record of it is not. Say so.
 		s.opts.Logger.Error("web: record prompt save", "file", d.File, "coach", sess.Coach, "err", err)
 	}
+	s.stats.promptSaves.Add(1)
 	s.opts.Logger.Info("web: prompt file saved", "file", d.File, "coach", sess.Coach, "bytes", len(data))
 	d.Saved = true
 	d.Base, d.Checked, d.Diff = hashOf(data), "", nil

@@ -82,6 +82,7 @@ type Server struct {
 	limiter  *limiter
 	promptMu sync.Mutex // one prompt save at a time
 	mux      *http.ServeMux
+	stats    counters
 }
 
 //go:embed templates/*.html
@@ -199,6 +200,7 @@ func (s *Server) guard(next http.Handler) http.Handler {
 		// reads it), as text, with its few fields.
 		r.Body = http.MaxBytesReader(w, r.Body, 3<<20)
 		if !s.hostAllowed(r.Host) {
+			s.stats.hostsRefused.Add(1)
 			s.opts.Logger.Warn("web: refused a request for another host", "host", r.Host, "remote", r.RemoteAddr)
 			http.Error(w, "this address does not serve that host", http.StatusMisdirectedRequest)
 			return
@@ -269,6 +271,7 @@ func (s *Server) signedIn(h func(http.ResponseWriter, *http.Request, *session)) 
 		sess := &session{token: ck.Value, WebSession: ws, coach: co}
 		if r.Method == http.MethodPost {
 			if !s.sameOrigin(r) || subtle.ConstantTimeCompare([]byte(r.PostFormValue("csrf")), []byte(ws.CSRF)) != 1 {
+				s.stats.formsRefused.Add(1)
 				s.opts.Logger.Warn("web: refused a form without its token", "path", r.URL.Path, "coach", co.ID)
 				w.WriteHeader(http.StatusForbidden)
 				s.render(w, r, "message", sess, pageData{Title: "Please try again", Data: message{
