@@ -36,7 +36,7 @@ type clientData struct {
 
 type sessionView struct {
 	Date, Intention, Note string
-	InMonth               bool
+	InMonth, Planned      bool
 }
 
 type stripDay struct {
@@ -153,12 +153,12 @@ func (s *Server) clientMonth(tx *store.Tx, c store.Client, month string, co Coac
 	sessionDays := map[string]bool{}
 	for i := len(sessions) - 1; i >= 0; i-- {
 		ss := sessions[i]
-		d.Sessions = append(d.Sessions, sessionView{Date: longDate(ss.Date), Intention: ss.Intention, Note: ss.Note, InMonth: monthOf(ss.Date)})
+		d.Sessions = append(d.Sessions, sessionView{Date: longDate(ss.Date), Intention: ss.Intention, Note: ss.Note,
+			InMonth: monthOf(ss.Date), Planned: ss.Date > today})
 		sessionDays[ss.Date] = true
-	}
-	if len(sessions) > 0 {
-		last := sessions[len(sessions)-1]
-		d.HasDay, d.Day, d.SessionDate = true, daysBetween(last.Date, today), longDate(last.Date)
+		if ss.Date <= today && !d.HasDay { // the one the days count from, not one logged ahead
+			d.HasDay, d.Day, d.SessionDate = true, daysBetween(ss.Date, today), longDate(ss.Date)
+		}
 	}
 
 	replies, err := tx.Replies(c.ChatID, time.Time{})

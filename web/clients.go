@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"html/template"
 	"net/http"
 	"sort"
@@ -25,6 +24,7 @@ type clientRow struct {
 	HasDay      bool
 	Day         int
 	SessionDate string
+	NextSession string // a session logged ahead, "" for none
 	LastAnswer  string // "today", "3 days ago", "" for never
 	Mood        template.HTML
 	MoodText    string // the mood line in words, for screen readers and without SVG
@@ -85,10 +85,15 @@ func (s *Server) clientRow(tx *store.Tx, c store.Client, now time.Time, set *pro
 	loc := s.zone(c.TimeZone)
 	today := dateOf(now.In(loc))
 	row := clientRow{ID: c.ChatID, Name: c.Name, Username: c.Username, Status: statusWord(c, now), Paused: c.Status != store.StatusActive}
-	if sess, err := tx.LatestSession(c.ChatID); err == nil {
-		row.HasDay, row.Day, row.SessionDate = true, daysBetween(sess.Date, today), sess.Date
-	} else if !errors.Is(err, store.ErrNotFound) {
+	counting, next, err := countingSession(tx, c.ChatID, today)
+	if err != nil {
 		return row, err
+	}
+	if counting != "" {
+		row.HasDay, row.Day, row.SessionDate = true, daysBetween(counting, today), counting
+	}
+	if next != "" {
+		row.NextSession = longDate(next)
 	}
 	if at, ok, err := tx.LatestReplyAt(c.ChatID); err != nil {
 		return row, err
@@ -98,7 +103,7 @@ func (s *Server) clientRow(tx *store.Tx, c store.Client, now time.Time, set *pro
 	from := dateOf(now.In(loc).AddDate(0, 0, -29))
 	fromDay, _ := parseDate(from)
 	var pts []moodPoint
-	err := tx.ScaleAnswers(c.ChatID, from, moodQuestion, func(a store.ScaleAnswer) error {
+	err = tx.ScaleAnswers(c.ChatID, from, moodQuestion, func(a store.ScaleAnswer) error {
 		if d, err := parseDate(a.LocalDate); err == nil && a.Value != nil {
 			pts = append(pts, moodPoint{Day: int(d.Sub(fromDay).Round(time.Hour).Hours() / 24), Value: *a.Value})
 		}
@@ -127,6 +132,24 @@ func (s *Server) clientRow(tx *store.Tx, c store.Client, now time.Time, set *pro
 		}
 	}
 	return row, nil
+}
+
+// countingSession is the date of the session the days count from today
+// (the latest on or before today, not one logged ahead), and the date of
+// the next one logged ahead; "" for none.
+func countingSession(tx *store.Tx, chatID int64, today string) (counting, next string, err error) {
+	sessions, err := tx.Sessions(chatID) // in date order; a client has few
+	if err != nil {
+		return "", "", err
+	}
+	for _, s := range sessions {
+		if s.Date <= today {
+			counting = s.Date
+		} else if next == "" {
+			next = s.Date
+		}
+	}
+	return counting, next, nil
 }
 
 // scaleOf is the scale of question id in the client's sequence, nil when

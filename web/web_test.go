@@ -786,3 +786,20 @@ func TestUnderAPath(t *testing.T) {
 		t.Errorf("outside the path: %s, want 404", resp.Status)
 	}
 }
+
+func TestASessionLoggedAheadDoesNotCountYet(t *testing.T) {
+	f := newFixture(t, nil)
+	if err := f.db.Update(func(tx *store.Tx) error {
+		return tx.AddSession(store.Session{ChatID: mayaID, Date: "2026-11-25", CreatedAt: t0})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	b := f.browser()
+	b.signIn(coachA)
+	if _, body := b.get("/"); !strings.Contains(body, "day 10") || !strings.Contains(body, "next session Wed 25 Nov 2026") {
+		t.Errorf("clients page with a session logged ahead:\n%s", body)
+	}
+	if _, body := b.get(fmt.Sprintf("/clients/%d", mayaID)); !strings.Contains(body, "day 10 since the session of Tue 10 Nov 2026") || !strings.Contains(body, "(logged ahead)") {
+		t.Errorf("client page with a session logged ahead:\n%s", body)
+	}
+}
