@@ -17,171 +17,223 @@ var mdEntityNames = map[string]string{
 // _*[]()~`>#+-=|{}.! outside an entity must be escaped with '\', and each
 // entity must be closed.
 func parseMarkdownV2(src string) (string, []wireEntity, parseError) {
-	const reserved = "_*[]()~`>#+-=|{}.!"
-	type open struct {
-		typ       string
-		start     int // UTF-16 offset in the output
-		byteStart int // byte offset in the source, for errors
+	p := &mdV2{src: src, lineStart: true, quoteStart: -1}
+	for p.i < len(src) {
+		if err := p.step(); err != "" {
+			return "", nil, err
+		}
 	}
-	var (
-		out   textBuilder
-		stack []open
-		ents  []wireEntity
-	)
-	inCode := func() bool {
-		return len(stack) > 0 && (stack[len(stack)-1].typ == "code" || stack[len(stack)-1].typ == "pre")
-	}
-	lineStart := true
-	quoteStart := -1
-	closeQuote := func() {
-		if quoteStart >= 0 && out.u16 > quoteStart {
-			ents = append(ents, wireEntity{Type: "blockquote", Offset: quoteStart, Length: out.u16 - quoteStart})
-		}
-		quoteStart = -1
-	}
-	for i := 0; i < len(src); {
-		c := src[i]
-		atLineStart := lineStart
-		lineStart = false
-		if c == '\\' && i+1 < len(src) && src[i+1] > 0 && src[i+1] <= 126 {
-			out.writeRune(rune(src[i+1]))
-			i += 2
-			continue
-		}
-		if c == '\n' && !inCode() {
-			lineStart = true
-			if i+1 >= len(src) || src[i+1] != '>' {
-				closeQuote()
-			}
-		}
-		if inCode() && c != '`' {
-			r, n := utf8.DecodeRuneInString(src[i:])
-			out.writeRune(r)
-			i += n
-			continue
-		}
-		if !strings.ContainsRune(reserved, rune(c)) {
-			r, n := utf8.DecodeRuneInString(src[i:])
-			out.writeRune(r)
-			i += n
-			if r == '\n' {
-				lineStart = true
-			}
-			continue
-		}
-		if c == '>' && atLineStart {
-			if quoteStart < 0 {
-				quoteStart = out.u16
-			}
-			i++
-			continue
-		}
-		isEnd := false
-		if len(stack) > 0 {
-			switch stack[len(stack)-1].typ {
-			case "bold":
-				isEnd = c == '*'
-			case "italic":
-				isEnd = c == '_' && !strings.HasPrefix(src[i:], "__")
-			case "underline":
-				isEnd = strings.HasPrefix(src[i:], "__")
-			case "strikethrough":
-				isEnd = c == '~'
-			case "spoiler":
-				isEnd = strings.HasPrefix(src[i:], "||")
-			case "code":
-				isEnd = c == '`'
-			case "pre":
-				isEnd = strings.HasPrefix(src[i:], "```")
-			case "text_link", "custom_emoji":
-				isEnd = c == ']'
-			}
-		}
-		if isEnd {
-			top := stack[len(stack)-1]
-			stack = stack[:len(stack)-1]
-			e := wireEntity{Type: top.typ, Offset: top.start, Length: out.u16 - top.start}
-			switch top.typ {
-			case "underline", "spoiler":
-				i += 2
-			case "pre":
-				i += 3
-			case "text_link", "custom_emoji":
-				i++
-				target := ""
-				if i < len(src) && src[i] == '(' {
-					end := i + 1
-					var link strings.Builder
-					for end < len(src) && src[end] != ')' {
-						if src[end] == '\\' && end+1 < len(src) {
-							end++
-						}
-						link.WriteByte(src[end])
-						end++
-					}
-					if end >= len(src) {
-						return "", nil, parseError(fmt.Sprintf("Can't find end of a url at byte offset %d", i))
-					}
-					target = link.String()
-					i = end + 1
-				}
-				if top.typ == "custom_emoji" {
-					e.CustomEmojiID = strings.TrimPrefix(target, "tg://emoji?id=")
-				} else {
-					e.URL = target
-				}
-			default:
-				i++
-			}
-			if e.Length > 0 && (e.Type != "text_link" || e.URL != "") {
-				ents = append(ents, e)
-			}
-			continue
-		}
-		typ := ""
-		begin := i
-		switch c {
-		case '_':
-			if strings.HasPrefix(src[i:], "__") {
-				typ, i = "underline", i+2
-			} else {
-				typ, i = "italic", i+1
-			}
-		case '*':
-			typ, i = "bold", i+1
-		case '~':
-			typ, i = "strikethrough", i+1
-		case '|':
-			if strings.HasPrefix(src[i:], "||") {
-				typ, i = "spoiler", i+2
-			}
-		case '[':
-			typ, i = "text_link", i+1
-		case '!':
-			if strings.HasPrefix(src[i:], "![") {
-				typ, i = "custom_emoji", i+2
-			}
-		case '`':
-			if strings.HasPrefix(src[i:], "```") {
-				typ, i = "pre", i+3
-				if nl := strings.IndexByte(src[i:], '\n'); nl >= 0 && !strings.ContainsAny(src[i:i+nl], " `") {
-					i += nl + 1 // the language line; Telegram keeps it as the entity's language
-				}
-			} else {
-				typ, i = "code", i+1
-			}
-		}
-		if typ == "" {
-			return "", nil, parseError(fmt.Sprintf("Character '%c' is reserved and must be escaped with the preceding '\\'", c))
-		}
-		stack = append(stack, open{typ: typ, start: out.u16, byteStart: begin})
-	}
-	closeQuote()
-	if len(stack) > 0 {
-		top := stack[len(stack)-1]
+	p.closeQuote()
+	if len(p.stack) > 0 {
+		top := p.stack[len(p.stack)-1]
 		return "", nil, parseError(fmt.Sprintf("Can't find end of %s entity at byte offset %d", mdEntityNames[top.typ], top.byteStart))
 	}
-	return out.b.String(), sortEntities(ents), ""
+	return p.out.b.String(), sortEntities(p.ents), ""
+}
+
+// mdReserved are the characters MarkdownV2 wants escaped outside entities.
+const mdReserved = "_*[]()~`>#+-=|{}.!"
+
+// mdOpen is an entity begun and not yet closed.
+type mdOpen struct {
+	typ       string
+	start     int // UTF-16 offset in the output
+	byteStart int // byte offset in the source, for errors
+}
+
+// mdV2 is the state of one MarkdownV2 parse: the source and where it is
+// read, the text written so far, the entities still open and those done.
+type mdV2 struct {
+	src        string
+	i          int
+	out        textBuilder
+	stack      []mdOpen
+	ents       []wireEntity
+	lineStart  bool
+	quoteStart int // UTF-16 offset of the open blockquote, -1 for none
+}
+
+func (p *mdV2) inCode() bool {
+	return len(p.stack) > 0 && (p.stack[len(p.stack)-1].typ == "code" || p.stack[len(p.stack)-1].typ == "pre")
+}
+
+func (p *mdV2) closeQuote() {
+	if p.quoteStart >= 0 && p.out.u16 > p.quoteStart {
+		p.ents = append(p.ents, wireEntity{Type: "blockquote", Offset: p.quoteStart, Length: p.out.u16 - p.quoteStart})
+	}
+	p.quoteStart = -1
+}
+
+// copyRune writes the rune at the read position as it is.
+func (p *mdV2) copyRune() rune {
+	r, n := utf8.DecodeRuneInString(p.src[p.i:])
+	p.out.writeRune(r)
+	p.i += n
+	return r
+}
+
+// step reads one character, an escape, or an entity's mark.
+func (p *mdV2) step() parseError {
+	src, c := p.src, p.src[p.i]
+	atLineStart := p.lineStart
+	p.lineStart = false
+	if c == '\\' && p.i+1 < len(src) && src[p.i+1] > 0 && src[p.i+1] <= 126 {
+		p.out.writeRune(rune(src[p.i+1]))
+		p.i += 2
+		return ""
+	}
+	if c == '\n' && !p.inCode() {
+		p.lineStart = true
+		if p.i+1 >= len(src) || src[p.i+1] != '>' {
+			p.closeQuote()
+		}
+	}
+	if p.inCode() && c != '`' {
+		p.copyRune()
+		return ""
+	}
+	if !strings.ContainsRune(mdReserved, rune(c)) {
+		if p.copyRune() == '\n' {
+			p.lineStart = true
+		}
+		return ""
+	}
+	if c == '>' && atLineStart {
+		if p.quoteStart < 0 {
+			p.quoteStart = p.out.u16
+		}
+		p.i++
+		return ""
+	}
+	if p.closesTop(c) {
+		return p.closeTop()
+	}
+	return p.openEntity(c)
+}
+
+// closesTop tells whether the mark at the read position ends the entity
+// open innermost.
+func (p *mdV2) closesTop(c byte) bool {
+	if len(p.stack) == 0 {
+		return false
+	}
+	rest := p.src[p.i:]
+	switch p.stack[len(p.stack)-1].typ {
+	case "bold":
+		return c == '*'
+	case "italic":
+		return c == '_' && !strings.HasPrefix(rest, "__")
+	case "underline":
+		return strings.HasPrefix(rest, "__")
+	case "strikethrough":
+		return c == '~'
+	case "spoiler":
+		return strings.HasPrefix(rest, "||")
+	case "code":
+		return c == '`'
+	case "pre":
+		return strings.HasPrefix(rest, "```")
+	case "text_link", "custom_emoji":
+		return c == ']'
+	}
+	return false
+}
+
+// closeTop ends the innermost entity at the read position, reading a
+// link's target after its text.
+func (p *mdV2) closeTop() parseError {
+	top := p.stack[len(p.stack)-1]
+	p.stack = p.stack[:len(p.stack)-1]
+	e := wireEntity{Type: top.typ, Offset: top.start, Length: p.out.u16 - top.start}
+	switch top.typ {
+	case "underline", "spoiler":
+		p.i += 2
+	case "pre":
+		p.i += 3
+	case "text_link", "custom_emoji":
+		p.i++
+		target, err := p.linkTarget()
+		if err != "" {
+			return err
+		}
+		if top.typ == "custom_emoji" {
+			e.CustomEmojiID = strings.TrimPrefix(target, "tg://emoji?id=")
+		} else {
+			e.URL = target
+		}
+	default:
+		p.i++
+	}
+	if e.Length > 0 && (e.Type != "text_link" || e.URL != "") {
+		p.ents = append(p.ents, e)
+	}
+	return ""
+}
+
+// linkTarget reads "(target)" at the read position, if there is one.
+func (p *mdV2) linkTarget() (string, parseError) {
+	src := p.src
+	if p.i >= len(src) || src[p.i] != '(' {
+		return "", ""
+	}
+	end := p.i + 1
+	var link strings.Builder
+	for end < len(src) && src[end] != ')' {
+		if src[end] == '\\' && end+1 < len(src) {
+			end++
+		}
+		link.WriteByte(src[end])
+		end++
+	}
+	if end >= len(src) {
+		return "", parseError(fmt.Sprintf("Can't find end of a url at byte offset %d", p.i))
+	}
+	p.i = end + 1
+	return link.String(), ""
+}
+
+// openEntity begins the entity whose mark is at the read position; a
+// reserved character that begins none is the error Telegram gives.
+func (p *mdV2) openEntity(c byte) parseError {
+	src, i := p.src, p.i
+	typ, begin := "", i
+	switch c {
+	case '_':
+		if strings.HasPrefix(src[i:], "__") {
+			typ, i = "underline", i+2
+		} else {
+			typ, i = "italic", i+1
+		}
+	case '*':
+		typ, i = "bold", i+1
+	case '~':
+		typ, i = "strikethrough", i+1
+	case '|':
+		if strings.HasPrefix(src[i:], "||") {
+			typ, i = "spoiler", i+2
+		}
+	case '[':
+		typ, i = "text_link", i+1
+	case '!':
+		if strings.HasPrefix(src[i:], "![") {
+			typ, i = "custom_emoji", i+2
+		}
+	case '`':
+		if strings.HasPrefix(src[i:], "```") {
+			typ, i = "pre", i+3
+			if nl := strings.IndexByte(src[i:], '\n'); nl >= 0 && !strings.ContainsAny(src[i:i+nl], " `") {
+				i += nl + 1 // the language line; Telegram keeps it as the entity's language
+			}
+		} else {
+			typ, i = "code", i+1
+		}
+	}
+	if typ == "" {
+		return parseError(fmt.Sprintf("Character '%c' is reserved and must be escaped with the preceding '\\'", c))
+	}
+	p.i = i
+	p.stack = append(p.stack, mdOpen{typ: typ, start: p.out.u16, byteStart: begin})
+	return ""
 }
 
 // parseMarkdown follows Telegram's legacy Markdown: *bold*, _italic_,

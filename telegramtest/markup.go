@@ -140,113 +140,149 @@ var htmlTags = map[string]string{
 // named entities &lt; &gt; &amp; &quot; and numeric ones are decoded, and
 // anything else that starts with '<' is an error with Telegram's wording.
 func parseHTML(src string) (string, []wireEntity, parseError) {
-	type open struct {
-		tag   string
-		start int
-		ent   wireEntity
-	}
-	var (
-		out   textBuilder
-		stack []open
-		ents  []wireEntity
-	)
-	for i := 0; i < len(src); {
-		c := src[i]
+	p := &htmlParse{src: src}
+	for p.i < len(src) {
+		c := src[p.i]
 		if c == '&' {
-			if r, n := htmlEntity(src[i:]); n > 0 {
-				out.writeRune(r)
-				i += n
+			if r, n := htmlEntity(src[p.i:]); n > 0 {
+				p.out.writeRune(r)
+				p.i += n
 				continue
 			}
 		}
 		if c != '<' {
-			r, n := utf8.DecodeRuneInString(src[i:])
-			out.writeRune(r)
-			i += n
+			r, n := utf8.DecodeRuneInString(src[p.i:])
+			p.out.writeRune(r)
+			p.i += n
 			continue
 		}
-		begin := i
+		var err parseError
+		if p.i+1 < len(src) && src[p.i+1] == '/' {
+			err = p.endTag()
+		} else {
+			err = p.startTag()
+		}
+		if err != "" {
+			return "", nil, err
+		}
+	}
+	if len(p.stack) > 0 {
+		return "", nil, parseError(fmt.Sprintf("Can't find end tag corresponding to start tag \"%s\"", p.stack[len(p.stack)-1].tag))
+	}
+	return p.out.b.String(), sortEntities(p.ents), ""
+}
+
+// htmlOpen is a tag begun and not yet closed, with the entity it makes.
+type htmlOpen struct {
+	tag   string
+	start int
+	ent   wireEntity
+}
+
+// htmlParse is the state of one HTML parse.
+type htmlParse struct {
+	src   string
+	i     int
+	out   textBuilder
+	stack []htmlOpen
+	ents  []wireEntity
+}
+
+// endTag reads "</name>" at the read position and closes the tag open
+// innermost, which it must match.
+func (p *htmlParse) endTag() parseError {
+	src, begin := p.src, p.i
+	i := p.i + 2
+	nameStart := i
+	for i < len(src) && src[i] != '>' {
 		i++
-		if i < len(src) && src[i] == '/' { // end tag
-			i++
-			nameStart := i
-			for i < len(src) && src[i] != '>' {
-				i++
-			}
-			if i >= len(src) {
-				return "", nil, parseError(fmt.Sprintf("Unclosed end tag at byte offset %d", begin))
-			}
-			name := strings.ToLower(strings.TrimSpace(src[nameStart:i]))
-			i++
-			if len(stack) == 0 {
-				return "", nil, parseError(fmt.Sprintf("Unexpected end tag at byte offset %d", begin))
-			}
-			top := stack[len(stack)-1]
-			if name != "" && name != top.tag {
-				return "", nil, parseError(fmt.Sprintf("Unmatched end tag at byte offset %d, expected \"</%s>\", found \"</%s>\"", begin, top.tag, name))
-			}
-			stack = stack[:len(stack)-1]
-			if top.ent.Type != "" && out.u16 > top.start {
-				e := top.ent
-				e.Offset, e.Length = top.start, out.u16-top.start
-				ents = append(ents, e)
-			}
-			continue
-		}
-		nameStart := i
-		for i < len(src) && src[i] != '>' && !isHTMLSpace(src[i]) {
-			i++
-		}
-		if i >= len(src) {
-			return "", nil, parseError(fmt.Sprintf("Unclosed start tag at byte offset %d", begin))
-		}
-		name := strings.ToLower(src[nameStart:i])
-		typ, supported := htmlTags[name]
-		if !supported {
-			return "", nil, parseError(fmt.Sprintf("Unsupported start tag \"%s\" at byte offset %d", name, begin))
-		}
-		attrs, next, perr := htmlAttributes(src, i, begin)
-		if perr != "" {
-			return "", nil, perr
-		}
-		i = next
-		ent := wireEntity{Type: typ}
-		switch name {
-		case "span":
-			if attrs["class"] != "tg-spoiler" {
-				return "", nil, parseError(fmt.Sprintf("Tag \"span\" must have class \"tg-spoiler\" at byte offset %d", begin))
-			}
-		case "a":
-			href := attrs["href"]
-			switch {
-			case href == "":
-				ent.Type = "" // a link without a target is plain text
-			case strings.HasPrefix(href, "tg://user?id="):
-				id, _ := strconv.ParseInt(strings.TrimPrefix(href, "tg://user?id="), 10, 64)
-				ent.Type, ent.User = "text_mention", &wireUser{ID: id}
-			default:
-				ent.URL = href
-			}
-		case "code":
-			if len(stack) > 0 && stack[len(stack)-1].tag == "pre" {
-				if lang, found := strings.CutPrefix(attrs["class"], "language-"); found {
-					stack[len(stack)-1].ent.Language = lang
-					ent.Type = "" // Telegram folds it into the enclosing pre
-				}
-			}
-		case "blockquote":
-			if _, found := attrs["expandable"]; found {
-				ent.Type = "expandable_blockquote"
-			}
-		case "tg-emoji":
-			ent.CustomEmojiID = attrs["emoji-id"]
-		}
-		stack = append(stack, open{tag: name, start: out.u16, ent: ent})
 	}
-	if len(stack) > 0 {
-		return "", nil, parseError(fmt.Sprintf("Can't find end tag corresponding to start tag \"%s\"", stack[len(stack)-1].tag))
+	if i >= len(src) {
+		return parseError(fmt.Sprintf("Unclosed end tag at byte offset %d", begin))
 	}
-	return out.b.String(), sortEntities(ents), ""
+	name := strings.ToLower(strings.TrimSpace(src[nameStart:i]))
+	p.i = i + 1
+	if len(p.stack) == 0 {
+		return parseError(fmt.Sprintf("Unexpected end tag at byte offset %d", begin))
+	}
+	top := p.stack[len(p.stack)-1]
+	if name != "" && name != top.tag {
+		return parseError(fmt.Sprintf("Unmatched end tag at byte offset %d, expected \"</%s>\", found \"</%s>\"", begin, top.tag, name))
+	}
+	p.stack = p.stack[:len(p.stack)-1]
+	if top.ent.Type != "" && p.out.u16 > top.start {
+		e := top.ent
+		e.Offset, e.Length = top.start, p.out.u16-top.start
+		p.ents = append(p.ents, e)
+	}
+	return ""
+}
+
+// startTag reads a supported start tag and its attributes at the read
+// position and opens it.
+func (p *htmlParse) startTag() parseError {
+	src, begin := p.src, p.i
+	i := p.i + 1
+	nameStart := i
+	for i < len(src) && src[i] != '>' && !isHTMLSpace(src[i]) {
+		i++
+	}
+	if i >= len(src) {
+		return parseError(fmt.Sprintf("Unclosed start tag at byte offset %d", begin))
+	}
+	name := strings.ToLower(src[nameStart:i])
+	typ, supported := htmlTags[name]
+	if !supported {
+		return parseError(fmt.Sprintf("Unsupported start tag \"%s\" at byte offset %d", name, begin))
+	}
+	attrs, next, perr := htmlAttributes(src, i, begin)
+	if perr != "" {
+		return perr
+	}
+	p.i = next
+	ent, err := p.tagEntity(name, typ, attrs, begin)
+	if err != "" {
+		return err
+	}
+	p.stack = append(p.stack, htmlOpen{tag: name, start: p.out.u16, ent: ent})
+	return ""
+}
+
+// tagEntity is the entity a start tag makes from its attributes; an empty
+// Type makes none.
+func (p *htmlParse) tagEntity(name, typ string, attrs map[string]string, begin int) (wireEntity, parseError) {
+	ent := wireEntity{Type: typ}
+	switch name {
+	case "span":
+		if attrs["class"] != "tg-spoiler" {
+			return ent, parseError(fmt.Sprintf("Tag \"span\" must have class \"tg-spoiler\" at byte offset %d", begin))
+		}
+	case "a":
+		href := attrs["href"]
+		switch {
+		case href == "":
+			ent.Type = "" // a link without a target is plain text
+		case strings.HasPrefix(href, "tg://user?id="):
+			id, _ := strconv.ParseInt(strings.TrimPrefix(href, "tg://user?id="), 10, 64)
+			ent.Type, ent.User = "text_mention", &wireUser{ID: id}
+		default:
+			ent.URL = href
+		}
+	case "code":
+		if len(p.stack) > 0 && p.stack[len(p.stack)-1].tag == "pre" {
+			if lang, found := strings.CutPrefix(attrs["class"], "language-"); found {
+				p.stack[len(p.stack)-1].ent.Language = lang
+				ent.Type = "" // Telegram folds it into the enclosing pre
+			}
+		}
+	case "blockquote":
+		if _, found := attrs["expandable"]; found {
+			ent.Type = "expandable_blockquote"
+		}
+	case "tg-emoji":
+		ent.CustomEmojiID = attrs["emoji-id"]
+	}
+	return ent, ""
 }
 
 func isHTMLSpace(c byte) bool {

@@ -413,27 +413,8 @@ func (s *Server) serveMethod(w http.ResponseWriter, r *http.Request, method stri
 	}
 
 	f := s.takeFault(name)
-	switch {
-	case f == nil:
-	case f.kind == faultReply:
-		s.finish(w, call, f.reply)
+	if !s.applyFault(w, r, call, f) {
 		return
-	case f.kind == faultDrop:
-		s.drop(w, call)
-		return
-	case f.kind == faultDelay:
-		t := time.NewTimer(f.delay)
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			t.Stop()
-			s.record(call, 0, "") // the client gave up: nothing is done
-			return
-		case <-s.closed:
-			t.Stop()
-			s.finish(w, call, apiErr(http.StatusServiceUnavailable, "Service Unavailable"))
-			return
-		}
 	}
 
 	req := &request{ctx: r.Context(), params: p, call: call}
@@ -453,6 +434,33 @@ func (s *Server) serveMethod(w http.ResponseWriter, r *http.Request, method stri
 		return
 	}
 	s.finish(w, call, rep)
+}
+
+// applyFault acts out a fault planned for the call before the method
+// runs; false means the call was answered (or dropped) by it.
+func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, call *Call, f *Fault) bool {
+	switch {
+	case f == nil:
+	case f.kind == faultReply:
+		s.finish(w, call, f.reply)
+		return false
+	case f.kind == faultDrop:
+		s.drop(w, call)
+		return false
+	case f.kind == faultDelay:
+		t := time.NewTimer(f.delay)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			s.record(call, 0, "") // the client gave up: nothing is done
+			return false
+		case <-s.closed:
+			s.finish(w, call, apiErr(http.StatusServiceUnavailable, "Service Unavailable"))
+			return false
+		}
+	}
+	return true
 }
 
 // record stores a finished call before its answer is written, so a test that

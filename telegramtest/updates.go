@@ -124,28 +124,11 @@ func (s *Server) deliverableLocked(limit int) []json.RawMessage {
 // getUpdates answers getUpdates, long polling for timeout seconds when
 // nothing is queued. answered is false when the client left first.
 func (s *Server) getUpdates(req *request) (rep reply, answered bool) {
-	p := req.params
-	offset, r := p.int64("offset")
-	if r != nil {
-		return *r, true
+	q, bad := readPollParams(req.params)
+	if bad != nil {
+		return *bad, true
 	}
-	limit, r := p.int64("limit")
-	if r != nil {
-		return *r, true
-	}
-	if limit <= 0 || limit > 100 {
-		limit = 100
-	}
-	timeout, r := p.int64("timeout")
-	if r != nil {
-		return *r, true
-	}
-	timeout = min(timeout, 24*60*60) // keeps the duration from overflowing
-	var allowed []string
-	setAllowed, err := p.json("allowed_updates", &allowed)
-	if setAllowed && err != nil {
-		return badRequest("can't parse allowed updates"), true
-	}
+	offset, limit, timeout, allowed, setAllowed := q.offset, q.limit, q.timeout, q.allowed, q.setAllowed
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -180,13 +163,21 @@ func (s *Server) getUpdates(req *request) (rep reply, answered bool) {
 		s.polling--
 		s.notifyLocked()
 	}()
+	return s.waitForUpdatesLocked(req, me, timer.C, int(limit))
+}
+
+// waitForUpdatesLocked holds a long poll until updates can be delivered,
+// the poll times out or the server closes (an answer), another poll kicks
+// this one (409), or the client goes away (no answer). s.mu is held on
+// entry and on return.
+func (s *Server) waitForUpdatesLocked(req *request, me *poller, timeout <-chan time.Time, limit int) (reply, bool) {
 	for {
 		wake := s.changed
 		s.mu.Unlock()
 		var done, gone, kicked bool
 		select {
 		case <-wake:
-		case <-timer.C:
+		case <-timeout:
 			done = true
 		case <-req.ctx.Done():
 			gone = true
@@ -202,9 +193,43 @@ func (s *Server) getUpdates(req *request) (rep reply, answered bool) {
 		case kicked:
 			return apiErr(http.StatusConflict, "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"), true
 		}
-		ups := s.deliverableLocked(int(limit))
+		ups := s.deliverableLocked(limit)
 		if len(ups) > 0 || done {
 			return ok(ups), true
 		}
 	}
+}
+
+// pollParams are getUpdates' parameters, read.
+type pollParams struct {
+	offset, limit, timeout int64
+	allowed                []string
+	setAllowed             bool
+}
+
+// readPollParams reads getUpdates' parameters as Telegram does: a limit
+// outside 1..100 is 100, and the timeout is capped at a day.
+func readPollParams(p params) (pollParams, *reply) {
+	var q pollParams
+	var r *reply
+	if q.offset, r = p.int64("offset"); r != nil {
+		return q, r
+	}
+	if q.limit, r = p.int64("limit"); r != nil {
+		return q, r
+	}
+	if q.limit <= 0 || q.limit > 100 {
+		q.limit = 100
+	}
+	if q.timeout, r = p.int64("timeout"); r != nil {
+		return q, r
+	}
+	q.timeout = min(q.timeout, 24*60*60) // keeps the duration from overflowing
+	set, err := p.json("allowed_updates", &q.allowed)
+	if set && err != nil {
+		bad := badRequest("can't parse allowed updates")
+		return q, &bad
+	}
+	q.setAllowed = set
+	return q, nil
 }
