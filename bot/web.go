@@ -46,7 +46,8 @@ func (b *Bot) webCommand(tx *store.Tx, fx *effects, co Coach, chat int64, lang, 
 	if err := tx.SweepWeb(now); err != nil {
 		return err
 	}
-	if err := tx.PutWebLink(code, store.WebLink{Coach: co.ID, CreatedAt: now, ExpiresAt: now.Add(WebLinkTTL)}); err != nil {
+	l := store.WebLink{Coach: co.ID, Language: prompts.BaseLanguage(lang), CreatedAt: now, ExpiresAt: now.Add(WebLinkTTL)}
+	if err := tx.PutWebLink(code, l); err != nil {
 		return err
 	}
 	link := strings.TrimSuffix(b.cfg.WebURL, "/") + "/login?code=" + code

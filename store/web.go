@@ -41,6 +41,7 @@ var (
 // WebLink is a one-time login link a coach asked for with /web.
 type WebLink struct {
 	Coach     int64     `json:"coach"`
+	Language  string    `json:"language,omitempty"` // the coach's Telegram language, for the pages
 	CreatedAt time.Time `json:"created_at"`
 	ExpiresAt time.Time `json:"expires_at"`
 	UsedAt    time.Time `json:"used_at,omitzero"`
@@ -49,7 +50,8 @@ type WebLink struct {
 // WebSession is a coach's signed-in browser.
 type WebSession struct {
 	Coach     int64     `json:"coach"`
-	CSRF      string    `json:"csrf"` // the token every form of the session carries
+	Language  string    `json:"language,omitempty"` // of the pages, as the link had it
+	CSRF      string    `json:"csrf"`               // the token every form of the session carries
 	CreatedAt time.Time `json:"created_at"`
 	ExpiresAt time.Time `json:"expires_at"`
 }

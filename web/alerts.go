@@ -33,26 +33,26 @@ type alertsData struct {
 }
 
 // alertView describes an alert for a coach in loc.
-func (s *Server) alertView(a store.Alert, name string, loc *time.Location) alertView {
+func (s *Server) alertView(a store.Alert, name string, loc *time.Location, w words) alertView {
 	v := alertView{
 		ChatID: a.ChatID, AtNanos: strconv.FormatInt(a.At.UnixNano(), 10), Client: name,
-		At: a.At.In(loc).Format("Mon 2 Jan 2006, 15:04"), Tier: a.Tier, Category: a.Category, Words: a.Words,
+		At: w.Date(a.At.In(loc)) + ", " + a.At.In(loc).Format("15:04"), Tier: a.Tier, Category: a.Category, Words: a.Words,
 		Open: a.Open(), CanAck: a.Open() && a.AckAt.IsZero() && a.Tier == store.TierAlert, Note: a.Note, when: a.At,
 	}
 	v.Key = "a" + strconv.FormatInt(a.ChatID, 10) + "-" + v.AtNanos
 	switch {
 	case !a.ResolvedAt.IsZero():
-		v.State = "resolved by " + a.ResolvedName + ", " + a.ResolvedAt.In(loc).Format("2 Jan 15:04")
+		v.State = w.F("resolved by %s, %s", a.ResolvedName, w.When(a.ResolvedAt, loc))
 	case !a.AckAt.IsZero():
-		v.State = a.AckName + " is on it (since " + a.AckAt.In(loc).Format("2 Jan 15:04") + ")"
+		v.State = w.F("%s is on it (since %s)", a.AckName, w.When(a.AckAt, loc))
 	case a.Tier == store.TierCheck && a.Check == store.CheckAsked:
-		v.State = "the client was asked directly; no answer yet"
+		v.State = w.T("the client was asked directly; no answer yet")
 	case a.Tier == store.TierCheck:
-		v.State = "the client answered the check: " + a.Check
+		v.State = w.F("the client answered the check: %s", a.Check)
 	case !a.EscalatedAt.IsZero():
-		v.State = "open, escalated to the other coaches and on-call chats"
+		v.State = w.T("open, escalated to the other coaches and on-call chats")
 	default:
-		v.State = "open: nobody has said they are on it"
+		v.State = w.T("open: nobody has said they are on it")
 	}
 	return v
 }
@@ -74,6 +74,7 @@ func sortAlerts(as []alertView) {
 // them, open ones first.
 func (s *Server) alertsPage(w http.ResponseWriter, r *http.Request, sess *session) {
 	loc := s.zone(sess.coach.TimeZone)
+	wd := s.words(sess.Language)
 	var all []alertView
 	err := s.opts.DB.View(func(tx *store.Tx) error {
 		all = all[:0]
@@ -93,7 +94,7 @@ func (s *Server) alertsPage(w http.ResponseWriter, r *http.Request, sess *sessio
 					return err
 				}
 			}
-			v := s.alertView(a, name, loc)
+			v := s.alertView(a, name, loc, wd)
 			if mine {
 				v.ClientLink = s.base.Path + "/clients/" + strconv.FormatInt(a.ChatID, 10)
 			}

@@ -92,7 +92,7 @@ func (s *Server) clientPage(w http.ResponseWriter, r *http.Request, sess *sessio
 			return err
 		}
 		found = true
-		d, err = s.clientMonth(tx, c, r.URL.Query().Get("month"), sess.coach)
+		d, err = s.clientMonth(tx, c, r.URL.Query().Get("month"), sess.coach, s.words(sess.Language))
 		return err
 	})
 	if err != nil {
@@ -125,7 +125,7 @@ func (s *Server) recordView(w http.ResponseWriter, r *http.Request, chatID, coac
 
 // clientMonth gathers the page of client c for month ("2006-01"; empty:
 // the client's current month).
-func (s *Server) clientMonth(tx *store.Tx, c store.Client, month string, co Coach) (clientData, error) {
+func (s *Server) clientMonth(tx *store.Tx, c store.Client, month string, co Coach, w words) (clientData, error) {
 	now := s.opts.Now()
 	loc := s.zone(c.TimeZone)
 	coachLoc := s.zone(co.TimeZone)
@@ -136,9 +136,9 @@ func (s *Server) clientMonth(tx *store.Tx, c store.Client, month string, co Coac
 	}
 	next := first.AddDate(0, 1, 0)
 	d := clientData{
-		ID: c.ChatID, Name: c.Name, Username: c.Username, Status: statusWord(c, now),
+		ID: c.ChatID, Name: c.Name, Username: c.Username, Status: statusWord(c, now, w),
 		Sequence: c.Sequence, Language: c.Language, TimeZone: c.TimeZone, SendTime: c.SendTime,
-		Month: first.Format("January 2006"), MonthParam: first.Format("2006-01"),
+		Month: monthName(first, w), MonthParam: first.Format("2006-01"),
 		Prev: first.AddDate(0, -1, 0).Format("2006-01"),
 	}
 	if next.Format("2006-01") <= today[:7] {
@@ -153,11 +153,11 @@ func (s *Server) clientMonth(tx *store.Tx, c store.Client, month string, co Coac
 	sessionDays := map[string]bool{}
 	for i := len(sessions) - 1; i >= 0; i-- {
 		ss := sessions[i]
-		d.Sessions = append(d.Sessions, sessionView{Date: longDate(ss.Date), Intention: ss.Intention, Note: ss.Note,
+		d.Sessions = append(d.Sessions, sessionView{Date: w.DateOf(ss.Date), Intention: ss.Intention, Note: ss.Note,
 			InMonth: monthOf(ss.Date), Planned: ss.Date > today})
 		sessionDays[ss.Date] = true
 		if ss.Date <= today && !d.HasDay { // the one the days count from, not one logged ahead
-			d.HasDay, d.Day, d.SessionDate = true, daysBetween(ss.Date, today), longDate(ss.Date)
+			d.HasDay, d.Day, d.SessionDate = true, daysBetween(ss.Date, today), w.DateOf(ss.Date)
 		}
 	}
 
@@ -187,7 +187,7 @@ func (s *Server) clientMonth(tx *store.Tx, c store.Client, month string, co Coac
 			points += len(se.Points)
 		}
 		if points >= 2 {
-			d.Charts = append(d.Charts, drawChart(ch))
+			d.Charts = append(d.Charts, drawChart(ch, w))
 		}
 	}
 
@@ -196,7 +196,7 @@ func (s *Server) clientMonth(tx *store.Tx, c store.Client, month string, co Coac
 		return d, err
 	}
 	for i := len(alerts) - 1; i >= 0; i-- {
-		d.Alerts = append(d.Alerts, s.alertView(alerts[i], c.Name, coachLoc))
+		d.Alerts = append(d.Alerts, s.alertView(alerts[i], c.Name, coachLoc, w))
 	}
 	sortAlerts(d.Alerts)
 
@@ -207,7 +207,7 @@ func (s *Server) clientMonth(tx *store.Tx, c store.Client, month string, co Coac
 		if dv, ok := byDay[date]; ok {
 			return dv
 		}
-		dv := &dayView{Anchor: "d" + date, Heading: longDate(date)}
+		dv := &dayView{Anchor: "d" + date, Heading: w.DateOf(date)}
 		byDay[date] = dv
 		return dv
 	}
@@ -229,10 +229,10 @@ func (s *Server) clientMonth(tx *store.Tx, c store.Client, month string, co Coac
 		it := itemView{Question: rp.Question, Answer: rp.Answer, Kind: rp.Kind, At: rp.At.In(coachLoc).Format("15:04"),
 			Journal: rp.QuestionID == "", Flagged: rp.Flagged}
 		if it.Journal {
-			it.Question = "Journal"
+			it.Question = w.T("Journal")
 		}
 		for _, e := range rp.Edits {
-			it.Edits = append(it.Edits, editView{At: e.At.In(coachLoc).Format("2 Jan 15:04"), Answer: e.Answer})
+			it.Edits = append(it.Edits, editView{At: w.When(e.At, coachLoc), Answer: e.Answer})
 		}
 		if rp.Voice != nil && rp.Voice.Path != "" {
 			it.VoiceURL = s.base.Path + "/clients/" + strconv.FormatInt(c.ChatID, 10) + "/voice/" + strconv.FormatUint(rp.ID, 10)
@@ -247,7 +247,7 @@ func (s *Server) clientMonth(tx *store.Tx, c store.Client, month string, co Coac
 			continue
 		}
 		dv := day(dl.LocalDate)
-		dv.Heading = longDate(dl.LocalDate) + " · day " + strconv.Itoa(dl.Day)
+		dv.Heading = w.F("%s · day %d", w.DateOf(dl.LocalDate), dl.Day)
 		for _, q := range dl.Questions {
 			if answered[askedKey{dl.LocalDate, dl.Day, q}] {
 				continue
@@ -287,13 +287,12 @@ func (s *Server) clientMonth(tx *store.Tx, c store.Client, month string, co Coac
 
 func parseDate(s string) (time.Time, error) { return time.Parse(dateLayout, s) }
 
-// longDate writes 2006-01-02 as "Mon 2 Jan 2006".
-func longDate(s string) string {
-	t, err := parseDate(s)
-	if err != nil {
-		return s
+// monthName is the month of first and its year, in the coach's words.
+func monthName(first time.Time, w words) string {
+	if w.Lang == "en" {
+		return first.Format("January 2006")
 	}
-	return t.Format("Mon 2 Jan 2006")
+	return w.T(first.Format("January")) + " " + first.Format("2006")
 }
 
 // voice plays a voice note of the coach's own client.

@@ -42,7 +42,7 @@ type clientsData struct {
 
 // clientsPage lists the coach's own clients.
 func (s *Server) clientsPage(w http.ResponseWriter, r *http.Request, sess *session) {
-	d, err := s.clients(sess.Coach)
+	d, err := s.clients(sess.Coach, s.words(sess.Language))
 	if err != nil {
 		s.fail(w, r, "clients", err)
 		return
@@ -52,7 +52,7 @@ func (s *Server) clientsPage(w http.ResponseWriter, r *http.Request, sess *sessi
 
 // clients reads the coach's clients through the coach index, in one read
 // transaction.
-func (s *Server) clients(coach int64) (clientsData, error) {
+func (s *Server) clients(coach int64, w words) (clientsData, error) {
 	now := s.opts.Now()
 	set := s.opts.Prompts()
 	scales := map[string]*prompts.Scale{}
@@ -60,7 +60,7 @@ func (s *Server) clients(coach int64) (clientsData, error) {
 	err := s.opts.DB.View(func(tx *store.Tx) error {
 		d.Rows = d.Rows[:0]
 		return tx.CoachClients(coach, func(c store.Client) error {
-			row, err := s.clientRow(tx, c, now, set, scales)
+			row, err := s.clientRow(tx, c, now, set, scales, w)
 			if err != nil {
 				return err
 			}
@@ -81,10 +81,10 @@ func (s *Server) clients(coach int64) (clientsData, error) {
 	return d, err
 }
 
-func (s *Server) clientRow(tx *store.Tx, c store.Client, now time.Time, set *prompts.Set, scales map[string]*prompts.Scale) (clientRow, error) {
+func (s *Server) clientRow(tx *store.Tx, c store.Client, now time.Time, set *prompts.Set, scales map[string]*prompts.Scale, w words) (clientRow, error) {
 	loc := s.zone(c.TimeZone)
 	today := dateOf(now.In(loc))
-	row := clientRow{ID: c.ChatID, Name: c.Name, Username: c.Username, Status: statusWord(c, now), Paused: c.Status != store.StatusActive}
+	row := clientRow{ID: c.ChatID, Name: c.Name, Username: c.Username, Status: statusWord(c, now, w), Paused: c.Status != store.StatusActive}
 	counting, next, err := countingSession(tx, c.ChatID, today)
 	if err != nil {
 		return row, err
@@ -93,12 +93,12 @@ func (s *Server) clientRow(tx *store.Tx, c store.Client, now time.Time, set *pro
 		row.HasDay, row.Day, row.SessionDate = true, daysBetween(counting, today), counting
 	}
 	if next != "" {
-		row.NextSession = longDate(next)
+		row.NextSession = w.DateOf(next)
 	}
 	if at, ok, err := tx.LatestReplyAt(c.ChatID); err != nil {
 		return row, err
 	} else if ok {
-		row.LastAnswer = ago(daysBetween(dateOf(at.In(loc)), today))
+		row.LastAnswer = ago(daysBetween(dateOf(at.In(loc)), today), w)
 	}
 	from := dateOf(now.In(loc).AddDate(0, 0, -29))
 	fromDay, _ := parseDate(from)
@@ -116,7 +116,7 @@ func (s *Server) clientRow(tx *store.Tx, c store.Client, now time.Time, set *pro
 	if sc := scaleOf(set, c, moodQuestion, scales); sc != nil {
 		lo, hi = sc.Min, sc.Max
 	}
-	row.Mood, row.MoodText = moodLine(pts, lo, hi)
+	row.Mood, row.MoodText = moodLine(pts, lo, hi, w)
 	alerts, err := tx.Alerts(c.ChatID)
 	if err != nil {
 		return row, err
@@ -170,20 +170,20 @@ func scaleOf(set *prompts.Set, c store.Client, id string, scales map[string]*pro
 }
 
 // statusWord says where the client stands, in words.
-func statusWord(c store.Client, now time.Time) string {
+func statusWord(c store.Client, now time.Time, w words) string {
 	switch {
 	case c.Setup != "":
-		return "setting up"
+		return w.T("setting up")
 	case c.Status == store.StatusPaused && !c.PausedUntil.IsZero() && c.PausedUntil.After(now):
-		return "paused until " + c.PausedUntil.Format("2 Jan")
+		return w.F("paused until %s", w.Date(c.PausedUntil.UTC()))
 	case c.Status == store.StatusPaused:
-		return "paused"
+		return w.T("paused")
 	case c.Status == store.StatusStopped:
-		return "stopped"
+		return w.T("stopped")
 	case c.Status == store.StatusUnreachable:
-		return "unreachable"
+		return w.T("unreachable")
 	}
-	return "active"
+	return w.T("active")
 }
 
 const dateLayout = "2006-01-02"
@@ -202,12 +202,12 @@ func daysBetween(a, b string) int {
 }
 
 // ago says how many days back n days is.
-func ago(n int) string {
+func ago(n int, w words) string {
 	switch {
 	case n <= 0:
-		return "today"
+		return w.T("today")
 	case n == 1:
-		return "yesterday"
+		return w.T("yesterday")
 	}
-	return itoa(n) + " days ago"
+	return w.F("%d days ago", n)
 }

@@ -57,7 +57,7 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 	}
 	http.SetCookie(w, &http.Cookie{Name: loginCookie, Value: token, Path: s.cookiePath(), MaxAge: 600,
 		HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteStrictMode})
-	s.render(w, r, "login", nil, pageData{Title: "Sign in", CSRF: token, Data: loginData{Code: code}})
+	s.render(w, r, "login", nil, pageData{W: s.words(l.Language), Title: "Sign in", CSRF: token, Data: loginData{Code: code}})
 }
 
 func (s *Server) linkProblem(w http.ResponseWriter, r *http.Request, status int, heading, text string) {
@@ -69,7 +69,8 @@ func (s *Server) linkProblem(w http.ResponseWriter, r *http.Request, status int,
 		s.stats.linksRefused.Add(1)
 	}
 	w.WriteHeader(status)
-	s.render(w, r, "message", nil, pageData{Title: heading, Data: message{Heading: heading, Text: text}})
+	wd := s.browserWords(r)
+	s.render(w, r, "message", nil, pageData{W: wd, Title: heading, Data: message{Heading: wd.T(heading), Text: wd.T(text)}})
 }
 
 func (s *Server) tooMany(w http.ResponseWriter, r *http.Request) {
@@ -115,7 +116,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		if _, ok := s.coaches[l.Coach]; !ok {
 			return store.ErrNotFound // a coach no longer in the configuration
 		}
-		return tx.PutWebSession(token, store.WebSession{Coach: l.Coach, CSRF: csrf, CreatedAt: now, ExpiresAt: now.Add(s.opts.SessionTTL)})
+		return tx.PutWebSession(token, store.WebSession{Coach: l.Coach, Language: l.Language, CSRF: csrf, CreatedAt: now, ExpiresAt: now.Add(s.opts.SessionTTL)})
 	})
 	switch {
 	case errors.Is(err, store.ErrLinkUsed):
@@ -151,8 +152,9 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, sess *session) {
 	}
 	http.SetCookie(w, &http.Cookie{Name: s.cookieName(), Value: "", Path: s.cookiePath(), MaxAge: -1,
 		HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteStrictMode})
-	s.render(w, r, "message", nil, pageData{Title: "Signed out", Data: message{
-		Heading: "You are signed out",
-		Text:    "This browser no longer opens your workspace. Send /web to the bot in Telegram when you want to come back.",
+	wd := s.words(sess.Language)
+	s.render(w, r, "message", nil, pageData{W: wd, Title: "Signed out", Data: message{
+		Heading: wd.T("You are signed out"),
+		Text:    wd.T("This browser no longer opens your workspace. Send /web to the bot in Telegram when you want to come back."),
 	}})
 }

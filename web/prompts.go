@@ -69,6 +69,7 @@ type saveView struct {
 // files that can be edited.
 func (s *Server) promptsPage(w http.ResponseWriter, r *http.Request, sess *session) {
 	set := s.opts.Prompts()
+	wd := s.words(sess.Language)
 	d := promptsData{Dir: s.opts.PromptsDir, Editable: s.opts.PromptsDir != ""}
 	byID := map[string]*sequenceView{}
 	var order []string
@@ -94,7 +95,7 @@ func (s *Server) promptsPage(w http.ResponseWriter, r *http.Request, sess *sessi
 					asked = true
 					v.Repeat, v.At, v.Intro = seq.IsRepeat(day), st.At, st.Intro
 					for _, q := range st.Questions {
-						v.Questions = append(v.Questions, questionView{ID: q.ID, Text: q.Text, Kind: string(q.Kind), Answers: answersOf(q)})
+						v.Questions = append(v.Questions, questionView{ID: q.ID, Text: q.Text, Kind: string(q.Kind), Answers: answersOf(q, wd)})
 					}
 				}
 				row.Steps = append(row.Steps, v)
@@ -117,7 +118,7 @@ func (s *Server) promptsPage(w http.ResponseWriter, r *http.Request, sess *sessi
 	err := s.opts.DB.View(func(tx *store.Tx) error {
 		saves, err := tx.PromptSaves(20)
 		for _, p := range saves {
-			d.Saves = append(d.Saves, saveView{At: p.At.In(loc).Format("Mon 2 Jan 2006, 15:04"), Coach: s.coachName(p.Coach), File: p.File, Bytes: p.Bytes})
+			d.Saves = append(d.Saves, saveView{At: wd.Date(p.At.In(loc)) + ", " + p.At.In(loc).Format("15:04"), Coach: s.coachName(p.Coach), File: p.File, Bytes: p.Bytes})
 		}
 		return err
 	})
@@ -136,10 +137,10 @@ func (s *Server) coachName(id int64) string {
 }
 
 // answersOf says how a question is answered.
-func answersOf(q prompts.Question) string {
+func answersOf(q prompts.Question, w words) string {
 	switch {
 	case q.Scale != nil:
-		s := fmt.Sprintf("%d to %d", q.Scale.Min, q.Scale.Max)
+		s := w.F("%d to %d", q.Scale.Min, q.Scale.Max)
 		if q.Scale.Low != "" || q.Scale.High != "" {
 			s += " (" + q.Scale.Low + " … " + q.Scale.High + ")"
 		}
@@ -151,11 +152,11 @@ func answersOf(q prompts.Question) string {
 		}
 		s := strings.Join(labels, " · ")
 		if q.Choice.Multiple {
-			s += " (several may be chosen)"
+			s += w.T(" (several may be chosen)")
 		}
 		return s
 	}
-	return "in their own words"
+	return w.T("in their own words")
 }
 
 // promptFiles are the files of the prompts folder that the loader reads.
@@ -220,10 +221,11 @@ func hashOf(b []byte) string {
 // why) when it cannot be edited here.
 func (s *Server) editable(w http.ResponseWriter, r *http.Request, sess *session, name string) ([]byte, bool) {
 	if s.opts.PromptsDir == "" {
+		wd := s.words(sess.Language)
 		s.render(w, r, "message", sess, pageData{Title: "Prompts", Nav: "prompts", Data: message{
-			Heading: "The built-in prompts cannot be edited here",
-			Text:    "Set prompts.dir in config.yaml (or KINDLING_PROMPTS_DIR) to a folder of prompt files, for example a copy of prompts/sequences from kindling's source, and restart kindling. Then each file can be edited on this page.",
-			Link:    s.base.Path + "/prompts", LinkText: "Back to the prompts",
+			Heading: wd.T("The built-in prompts cannot be edited here"),
+			Text:    wd.T("Set prompts.dir in config.yaml (or KINDLING_PROMPTS_DIR) to a folder of prompt files, for example a copy of prompts/sequences from kindling's source, and restart kindling. Then each file can be edited on this page."),
+			Link:    s.base.Path + "/prompts", LinkText: wd.T("Back to the prompts"),
 		}})
 		return nil, false
 	}
@@ -270,9 +272,10 @@ func (s *Server) promptEdit(w http.ResponseWriter, r *http.Request, sess *sessio
 	if bytes.Contains(current, []byte("\r\n")) {
 		text = strings.ReplaceAll(text, "\n", "\r\n")
 	}
+	wd := s.words(sess.Language)
 	d := editData{File: name, Text: text, Base: r.PostFormValue("base")}
 	if d.Base != hashOf(current) {
-		d.Notice = "This file changed on the server since you opened it (someone else saved it, or it was edited there). The change below is against the file as it is now; check it, then save again."
+		d.Notice = wd.T("This file changed on the server since you opened it (someone else saved it, or it was edited there). The change below is against the file as it is now; check it, then save again.")
 		d.Base = hashOf(current)
 	}
 	problems, others, err := s.check(name, []byte(text))
@@ -303,7 +306,7 @@ func (s *Server) promptEdit(w http.ResponseWriter, r *http.Request, sess *sessio
 			return
 		}
 		if wantSave && d.Notice == "" {
-			d.Notice = "The text changed after its check: here is the change as it is now. Save again to keep it."
+			d.Notice = wd.T("The text changed after its check: here is the change as it is now. Save again to keep it.")
 		}
 		d.Checked = hashOf([]byte(text))
 	}
@@ -419,7 +422,7 @@ func (s *Server) save(w http.ResponseWriter, r *http.Request, sess *session, d e
 	if err := writeVerified(path, data); err != nil {
 		s.opts.Logger.Error("web: save prompt file", "file", d.File, "err", err)
 		w.WriteHeader(http.StatusInternalServerError)
-		d.Notice = "The file could not be written: " + err.Error() + ". Nothing was changed. The folder may be read-only for kindling; the person who runs it can check."
+		d.Notice = s.words(sess.Language).F("The file could not be written: %s. Nothing was changed. The folder may be read-only for kindling; the person who runs it can check.", err.Error())
 		s.render(w, r, "edit", sess, pageData{Title: "Edit " + d.File, Nav: "prompts", Data: d})
 		return
 	}
@@ -441,7 +444,7 @@ func (s *Server) save(w http.ResponseWriter, r *http.Request, sess *session, d e
 		}
 	}
 	if err != nil {
-		d.Notice = "Saved, but the record of this save could not be written to the database."
+		d.Notice = s.words(sess.Language).T("Saved, but the record of this save could not be written to the database.")
 	}
 	s.render(w, r, "edit", sess, pageData{Title: "Edit " + d.File, Nav: "prompts", Data: d})
 }

@@ -274,9 +274,10 @@ func (s *Server) signedIn(h func(http.ResponseWriter, *http.Request, *session)) 
 				s.stats.formsRefused.Add(1)
 				s.opts.Logger.Warn("web: refused a form without its token", "path", r.URL.Path, "coach", co.ID)
 				w.WriteHeader(http.StatusForbidden)
+				wd := s.words(sess.Language)
 				s.render(w, r, "message", sess, pageData{Title: "Please try again", Data: message{
-					Heading: "That form had expired",
-					Text:    "The page was open for a long time, or came from somewhere else. Go back, reload the page and send it again.",
+					Heading: wd.T("That form had expired"),
+					Text:    wd.T("The page was open for a long time, or came from somewhere else. Go back, reload the page and send it again."),
 				}})
 				return
 			}
@@ -312,6 +313,7 @@ func randomToken() (string, error) {
 
 // pageData is what the layout needs of every page.
 type pageData struct {
+	W     words // the coach's language
 	Title string
 	Nav   string // the section shown as current
 	CSRF  string
@@ -336,6 +338,14 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, page string, ses
 	if sess != nil {
 		d.CSRF, d.Coach = sess.CSRF, sess.coach.Name
 	}
+	if d.W.msgs == nil {
+		if sess != nil {
+			d.W = s.words(sess.Language)
+		} else {
+			d.W = s.browserWords(r)
+		}
+	}
+	d.Title = d.W.T(d.Title)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	if err := t.Execute(w, d); err != nil {
 		s.opts.Logger.Error("web: render page", "page", page, "err", err)
@@ -347,18 +357,20 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, page string, ses
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, what string, err error) {
 	s.opts.Logger.Error("web: "+what, "path", r.URL.Path, "err", err)
 	w.WriteHeader(http.StatusInternalServerError)
-	s.render(w, r, "message", nil, pageData{Title: "Something went wrong", Data: message{
-		Heading: "Something went wrong",
-		Text:    "kindling could not show this page. Nothing was changed. The log of the server says more; please try again in a moment.",
+	wd := s.browserWords(r)
+	s.render(w, r, "message", nil, pageData{W: wd, Title: "Something went wrong", Data: message{
+		Heading: wd.T("Something went wrong"),
+		Text:    wd.T("kindling could not show this page. Nothing was changed. The log of the server says more; please try again in a moment."),
 	}})
 }
 
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNotFound)
-	s.render(w, r, "message", nil, pageData{Title: "Not found", Data: message{
-		Heading: "There is nothing here",
-		Text:    "This page does not exist, or is not yours to see.",
-		Link:    s.base.Path + "/", LinkText: "Back to your clients",
+	wd := s.browserWords(r)
+	s.render(w, r, "message", nil, pageData{W: wd, Title: "Not found", Data: message{
+		Heading: wd.T("There is nothing here"),
+		Text:    wd.T("This page does not exist, or is not yours to see."),
+		Link:    s.base.Path + "/", LinkText: wd.T("Back to your clients"),
 	}})
 }
 

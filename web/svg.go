@@ -19,9 +19,9 @@ type moodPoint struct{ Day, Value int }
 
 // moodLine draws the last 30 days of mood answers as a small line, and
 // says the same in words. No answers: no line.
-func moodLine(pts []moodPoint, lo, hi int) (template.HTML, string) {
+func moodLine(pts []moodPoint, lo, hi int, wd words) (template.HTML, string) {
 	if len(pts) == 0 {
-		return "", "no mood answers in 30 days"
+		return "", wd.T("no mood answers in 30 days")
 	}
 	if hi <= lo {
 		hi = lo + 1
@@ -38,8 +38,11 @@ func moodLine(pts []moodPoint, lo, hi int) (template.HTML, string) {
 		least, most = min(least, p.Value), max(most, p.Value)
 	}
 	last := pts[len(pts)-1]
-	words := fmt.Sprintf("%d mood %s in 30 days, from %d to %d; latest %d (scale %d to %d)",
-		len(pts), plural(len(pts), "answer", "answers"), least, most, last.Value, lo, hi)
+	format := "%d mood answers in 30 days, from %d to %d; latest %d (scale %d to %d)"
+	if len(pts) == 1 {
+		format = "%d mood answer in 30 days, from %d to %d; latest %d (scale %d to %d)"
+	}
+	words := wd.F(format, len(pts), least, most, last.Value, lo, hi)
 	fmt.Fprintf(&b, `<svg class="spark" viewBox="0 0 %g %g" width="%g" height="%g" role="img" aria-label="%s">`,
 		w, h, w, h, template.HTMLEscapeString(words))
 	fmt.Fprintf(&b, `<line x1="%g" y1="%g" x2="%g" y2="%g" stroke="#d9d4cc" stroke-width="1"/>`, pad, h-pad, w-pad, h-pad)
@@ -78,7 +81,7 @@ type chartRow struct {
 
 // drawChart draws a report.Chart: one line per session, from day 0, on
 // the question's scale.
-func drawChart(c report.Chart) chartView {
+func drawChart(c report.Chart, wd words) chartView {
 	series := c.Series
 	if len(series) > report.MaxSeries {
 		series = series[len(series)-report.MaxSeries:]
@@ -101,13 +104,12 @@ func drawChart(c report.Chart) chartView {
 	y := func(v float64) float64 { return top + (float64(hi)-v)*(h-top-bottom)/float64(hi-lo) }
 	title := c.Title
 	if title == "" {
-		title = "Answers on a scale"
+		title = wd.T("Answers on a scale")
 	}
 	v := chartView{Title: title}
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg class="chart" viewBox="0 0 %g %g" role="img" aria-label="%s">`, w, h,
-		template.HTMLEscapeString(fmt.Sprintf("%s: %d %s, days 0 to %d, scale %d to %d; the values are in the table below",
-			title, len(series), plural(len(series), "session", "sessions"), maxDay, lo, hi)))
+		template.HTMLEscapeString(wd.F(chartLabel(len(series)), title, len(series), maxDay, lo, hi)))
 	// Grid: the scale's ends and middle, and every week.
 	for _, val := range []int{lo, (lo + hi) / 2, hi} {
 		fmt.Fprintf(&b, `<line x1="%g" y1="%.1f" x2="%g" y2="%.1f" stroke="#e4dfd7" stroke-width="1"/>`, left, y(float64(val)), w-right, y(float64(val)))
@@ -123,10 +125,10 @@ func drawChart(c report.Chart) chartView {
 	for d := 0; d <= maxDay; d += step {
 		fmt.Fprintf(&b, `<text x="%.1f" y="%g" font-size="14" fill="#4a443c" text-anchor="middle">%d</text>`, x(d), h-bottom+20, d)
 	}
-	fmt.Fprintf(&b, `<text x="%g" y="%g" font-size="14" fill="#4a443c" text-anchor="end">days since the session</text>`, w-right, h-6)
+	fmt.Fprintf(&b, `<text x="%g" y="%g" font-size="14" fill="#4a443c" text-anchor="end">%s</text>`, w-right, h-6, template.HTMLEscapeString(wd.T("days since the session")))
 	for i, s := range series {
 		colour := palette[len(palette)-len(series)+i]
-		label := sessionLabel(s.Label)
+		label := sessionLabel(s.Label, wd)
 		v.Legend = append(v.Legend, legendItem{Label: label, Colour: colour})
 		var vals []string
 		for _, seg := range s.Segments() {
@@ -142,7 +144,7 @@ func drawChart(c report.Chart) chartView {
 			}
 			for _, p := range seg {
 				fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="3.5" fill="%s"/>`, x(p.Day), y(p.Value), colour)
-				vals = append(vals, fmt.Sprintf("day %d: %g", p.Day, p.Value))
+				vals = append(vals, wd.F("day %d: %s", p.Day, strconv.FormatFloat(p.Value, 'f', -1, 64)))
 			}
 		}
 		v.Rows = append(v.Rows, chartRow{Session: label, Values: strings.Join(vals, ", ")})
@@ -152,17 +154,18 @@ func drawChart(c report.Chart) chartView {
 	return v
 }
 
-// sessionLabel writes a series' session date as "session of 2 Mar 2026".
-func sessionLabel(date string) string {
-	if t, err := parseDate(date); err == nil {
-		return "session of " + t.Format("2 Jan 2006")
+// chartLabel is the format of a chart's label for screen readers.
+func chartLabel(sessions int) string {
+	if sessions == 1 {
+		return "%s: %d session, days 0 to %d, scale %d to %d; the values are in the table below"
 	}
-	return date
+	return "%s: %d sessions, days 0 to %d, scale %d to %d; the values are in the table below"
 }
 
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
+// sessionLabel writes a series' session date as "session of 2 Mar 2026".
+func sessionLabel(date string, w words) string {
+	if _, err := parseDate(date); err == nil {
+		return w.F("session of %s", w.DateOf(date))
 	}
-	return many
+	return date
 }

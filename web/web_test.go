@@ -803,3 +803,50 @@ func TestASessionLoggedAheadDoesNotCountYet(t *testing.T) {
 		t.Errorf("client page with a session logged ahead:\n%s", body)
 	}
 }
+
+func TestPagesInTheCoachsLanguage(t *testing.T) {
+	f := newFixture(t, nil)
+	b := f.browser()
+	if err := f.db.Update(func(tx *store.Tx) error {
+		return tx.PutWebLink("es-code", store.WebLink{Coach: coachA, Language: "es", CreatedAt: t0, ExpiresAt: t0.Add(time.Minute)})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, body := b.get("/login?code=es-code"); !strings.Contains(body, `<html lang="es">`) || !strings.Contains(body, "Abrir el espacio de trabajo") {
+		t.Fatalf("the sign-in page of a Spanish-speaking coach:\n%s", body)
+	}
+	b.post("/login", url.Values{"code": {"es-code"}})
+	pages := map[string][]string{
+		"/":                                {"Tus clientes", "día 10", "Cerrar sesión", "1 alerta abierta"},
+		fmt.Sprintf("/clients/%d", mayaID): {"día 10 desde la sesión del mar 10 de nov de 2026", "noviembre 2026", "Día a día", "Editado 1 vez"},
+		"/alerts":                          {"Alertas de seguridad", "Me ocupo yo", "Resolver"},
+		"/prompts":                         {"Las secuencias, día a día", "Día 0", "con sus propias palabras"},
+		"/export":                          {"Todos mis clientes", "Descargar"},
+		"/prompts/edit?file=after-session.en.yaml": {"Comprobar y mostrar el cambio"},
+	}
+	for path, want := range pages {
+		_, body := b.get(path)
+		for _, w := range want {
+			if !strings.Contains(body, w) {
+				t.Errorf("%s in Spanish lacks %q", path, w)
+			}
+		}
+		for _, english := range []string{"Your clients", "Sign out", "Day by day", "Safety alerts", "Download", ">Day "} {
+			if strings.Contains(body, english) {
+				t.Errorf("%s in Spanish still says %q", path, english)
+			}
+		}
+	}
+	// Before anyone signs in, the browser's language is used.
+	req, _ := http.NewRequest(http.MethodGet, f.http.URL+"/login?code=nothing", nil)
+	req.Header.Set("Accept-Language", "es-MX,es;q=0.9,en;q=0.5")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), "Este enlace no abre nada") {
+		t.Errorf("an unknown link for a Spanish browser:\n%s", body)
+	}
+}
