@@ -198,7 +198,7 @@ func TestWebWorkspaceInBrowser(t *testing.T) {
 	t.Cleanup(func() { srv.Close() })
 
 	sam := r.srv.User(9500, "Sam", "en")
-	robin := r.srv.User(9600, "Robin", "en")
+	robin := r.srv.User(9600, "Robin", "es") // Robin's workspace is in Spanish
 	maya := inviteClient(t, r, sam, 7101, "Maya")
 	maya.Send("The lake keeps coming back to me, quiet and wide.")
 	r.settle()
@@ -243,9 +243,12 @@ func TestWebWorkspaceInBrowser(t *testing.T) {
 		}
 		robinCtx := newProfile(t, browserCtx)
 		within(t, robinCtx, "Robin signs in", chromedp.Navigate(webLink(t, r, robin)), chromedp.Click(chromedp.CSS("#open")), chromedp.WaitVisible(chromedp.CSS("table.clients")))
-		if body := read(t, robinCtx, "Robin's clients", chromedp.Text(chromedp.CSS("main"))); !strings.Contains(body, "Noah") || strings.Contains(body, "Maya") {
+		if body := read(t, robinCtx, "Robin's clients", chromedp.Text(chromedp.CSS("main"))); !strings.Contains(body, "Noah") || strings.Contains(body, "Maya") || !strings.Contains(body, "Tus clientes") {
 			t.Errorf("Robin's clients page:\n%s", body)
 		}
+		shots.shoot(t, robinCtx, "14-clients-es")
+		within(t, robinCtx, "Noah's page", chromedp.Navigate(base+"/clients/7201"), chromedp.WaitVisible(chromedp.CSS("ol.strip")))
+		shots.shoot(t, robinCtx, "15-client-es")
 		within(t, robinCtx, "Sam's client", chromedp.Navigate(base+"/clients/7101"), chromedp.WaitVisible(chromedp.CSS("main h1")))
 		if body := read(t, robinCtx, "page", chromedp.Text(chromedp.CSS("main"))); strings.Contains(body, "lake") {
 			t.Errorf("Robin sees Maya's words:\n%s", body)
