@@ -24,7 +24,9 @@ type clientRow struct {
 	HasDay      bool
 	Day         int
 	SessionDate string
-	NextSession string // a session logged ahead, "" for none
+	DayText     string // "day 12", in the coach's words
+	NextSession string // "next session Wed 25 Nov 2026", "" for none
+	AlertsText  string // "2 open alerts", "" for none
 	LastAnswer  string // "today", "3 days ago", "" for never
 	Mood        template.HTML
 	MoodText    string // the mood line in words, for screen readers and without SVG
@@ -37,7 +39,11 @@ type clientRow struct {
 type clientsData struct {
 	Rows     []clientRow
 	HasBands bool
-	Today    string
+	L        clientLabels // the column names, in the coach's words once for every row
+}
+
+type clientLabels struct {
+	Client, Day, LastAnswer, Mood, CheckIn, Alerts, Status, NoSession, NoneYet, NoneOpen string
 }
 
 // clientsPage lists the coach's own clients.
@@ -56,7 +62,11 @@ func (s *Server) clients(coach int64, w words) (clientsData, error) {
 	now := s.opts.Now()
 	set := s.opts.Prompts()
 	scales := map[string]*prompts.Scale{}
-	var d clientsData
+	d := clientsData{L: clientLabels{
+		Client: w.T("Client"), Day: w.T("Day"), LastAnswer: w.T("Last answer"), Mood: w.T("Mood, 30 days"),
+		CheckIn: w.T("Check-in"), Alerts: w.T("Alerts"), Status: w.T("Status"),
+		NoSession: w.T("no session yet"), NoneYet: w.T("none yet"), NoneOpen: w.T("none open"),
+	}}
 	err := s.opts.DB.View(func(tx *store.Tx) error {
 		d.Rows = d.Rows[:0]
 		return tx.CoachClients(coach, func(c store.Client) error {
@@ -91,9 +101,10 @@ func (s *Server) clientRow(tx *store.Tx, c store.Client, now time.Time, set *pro
 	}
 	if counting != "" {
 		row.HasDay, row.Day, row.SessionDate = true, daysBetween(counting, today), counting
+		row.DayText = w.F("day %d", row.Day)
 	}
 	if next != "" {
-		row.NextSession = w.DateOf(next)
+		row.NextSession = w.F("next session %s", w.DateOf(next))
 	}
 	if at, ok, err := tx.LatestReplyAt(c.ChatID); err != nil {
 		return row, err
@@ -125,6 +136,9 @@ func (s *Server) clientRow(tx *store.Tx, c store.Client, now time.Time, set *pro
 		if a.Open() {
 			row.OpenAlerts++
 		}
+	}
+	if row.OpenAlerts > 0 {
+		row.AlertsText = w.N(row.OpenAlerts, "%d open alert", "%d open alerts")
 	}
 	if s.opts.CheckinBand != nil {
 		if row.Band, err = s.opts.CheckinBand(tx, c.ChatID); err != nil {
