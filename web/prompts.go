@@ -252,7 +252,7 @@ func (s *Server) promptEditPage(w http.ResponseWriter, r *http.Request, sess *se
 	if !ok {
 		return
 	}
-	s.render(w, r, "edit", sess, pageData{Title: "Edit " + name, Nav: "prompts",
+	s.render(w, r, "edit", sess, pageData{Title: s.words(sess.Language).F("Edit %s", name), Nav: "prompts",
 		Data: editData{File: name, Text: string(data), Base: hashOf(data)}})
 }
 
@@ -315,7 +315,7 @@ func (s *Server) promptEdit(w http.ResponseWriter, r *http.Request, sess *sessio
 		status = http.StatusUnprocessableEntity
 	}
 	w.WriteHeader(status)
-	s.render(w, r, "edit", sess, pageData{Title: "Edit " + name, Nav: "prompts", Data: d})
+	s.render(w, r, "edit", sess, pageData{Title: s.words(sess.Language).F("Edit %s", name), Nav: "prompts", Data: d})
 }
 
 // promptCheck answers the editor's script, which checks the text while
@@ -423,7 +423,7 @@ func (s *Server) save(w http.ResponseWriter, r *http.Request, sess *session, d e
 		s.opts.Logger.Error("web: save prompt file", "file", d.File, "err", err)
 		w.WriteHeader(http.StatusInternalServerError)
 		d.Notice = s.words(sess.Language).F("The file could not be written: %s. Nothing was changed. The folder may be read-only for kindling; the person who runs it can check.", err.Error())
-		s.render(w, r, "edit", sess, pageData{Title: "Edit " + d.File, Nav: "prompts", Data: d})
+		s.render(w, r, "edit", sess, pageData{Title: s.words(sess.Language).F("Edit %s", d.File), Nav: "prompts", Data: d})
 		return
 	}
 	err := s.opts.DB.Update(func(tx *store.Tx) error {
@@ -446,7 +446,7 @@ func (s *Server) save(w http.ResponseWriter, r *http.Request, sess *session, d e
 	if err != nil {
 		d.Notice = s.words(sess.Language).T("Saved, but the record of this save could not be written to the database.")
 	}
-	s.render(w, r, "edit", sess, pageData{Title: "Edit " + d.File, Nav: "prompts", Data: d})
+	s.render(w, r, "edit", sess, pageData{Title: s.words(sess.Language).F("Edit %s", d.File), Nav: "prompts", Data: d})
 }
 
 // writeVerified replaces path with data through store.WriteFileAtomic
