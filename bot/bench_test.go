@@ -160,11 +160,30 @@ func newFake() *telegramtest.Server {
 	return srv
 }
 
+// plainBody is the body of bare sendMessage call i: a short text to
+// client i.
+func plainBody(i int) []byte {
+	body, _ := json.Marshal(map[string]any{"chat_id": 100000 + i, "text": strings.Repeat("How are you feeling today? ", 4)})
+	return body
+}
+
+// sameBodies makes the body of bare call i the message kindling sent in
+// call i of calls (its chat, text and keyboard), so that the fake does
+// the same work for both.
+func sameBodies(calls []telegramtest.Call) func(int) []byte {
+	return func(i int) []byte {
+		p := calls[i].Params
+		body, _ := json.Marshal(map[string]any{"chat_id": json.RawMessage(p["chat_id"]), "text": p["text"],
+			"reply_markup": json.RawMessage(p["reply_markup"])})
+		return body
+	}
+}
+
 // bareSend posts benchClients sendMessage calls to srv with plain
 // net/http and a JSON body, from as many goroutines as kindling's drain
 // has workers, and returns the process CPU they took: the floor that
 // kindling's send path is measured against.
-func bareSend(b *testing.B, srv *telegramtest.Server) (time.Duration, uint64) {
+func bareSend(b *testing.B, srv *telegramtest.Server, body func(i int) []byte) (time.Duration, uint64) {
 	b.Helper()
 	const workers = 128
 	tr := http.DefaultTransport.(*http.Transport).Clone()
@@ -172,7 +191,6 @@ func bareSend(b *testing.B, srv *telegramtest.Server) (time.Duration, uint64) {
 	client := &http.Client{Transport: tr, Timeout: 10 * time.Second}
 	defer tr.CloseIdleConnections()
 	url := srv.URL() + "/bot" + srv.Token() + "/sendMessage"
-	text := strings.Repeat("How are you feeling today? ", 4)
 	next := make(chan int)
 	errs := make(chan error, workers)
 	runtime.GC()
@@ -185,8 +203,7 @@ func bareSend(b *testing.B, srv *telegramtest.Server) (time.Duration, uint64) {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				body, _ := json.Marshal(map[string]any{"chat_id": 100000 + i, "text": text})
-				resp, err := client.Post(url, "application/json", bytes.NewReader(body))
+				resp, err := client.Post(url, "application/json", bytes.NewReader(body(i)))
 				if err != nil {
 					errs <- err
 					continue
@@ -217,16 +234,22 @@ func bareSend(b *testing.B, srv *telegramtest.Server) (time.Duration, uint64) {
 // through telegramtest with no rate limit: kindling's own cost of a
 // message. cpu-us/msg is the process's CPU (kindling and the fake) per
 // message sent; x-bare divides it by the same for plain sendMessage
-// POSTs to a fake of its own in the same run. B/msg and allocs/msg are
-// the allocations meanwhile, the fake's included (bare-B/msg: the same
-// for the plain POSTs). Run with -benchtime=1x.
+// POSTs of a short text to a fake of its own in the same run. B/msg and
+// allocs/msg are the allocations meanwhile, the fake's included
+// (bare-B/msg: the same for the plain POSTs).
+//
+// x-bare-same divides by plain POSTs of the very messages kindling sent
+// (each question's text and keyboard of ten buttons), to a fake of its
+// own, after kindling's run: the fake's work on the keyboard, and on
+// its echo in the answer, is then on both sides.
+// Run with -benchtime=1x.
 func BenchmarkSendNoLimit(b *testing.B) {
-	var cpu, bare, took time.Duration
+	var cpu, bare, same, took time.Duration
 	var heap, bareHeap, allocs uint64
 	for range b.N {
 		b.StopTimer()
 		srv := newFake()
-		c, h := bareSend(b, srv)
+		c, h := bareSend(b, srv, plainBody)
 		bare += c
 		bareHeap += h
 		srv.Close()
@@ -234,6 +257,11 @@ func BenchmarkSendNoLimit(b *testing.B) {
 		b.StartTimer()
 		r := runSend(b, srv, 0)
 		b.StopTimer()
+		calls := srv.Calls("sendMessage")
+		srv.Close()
+		srv = newFake()
+		c, _ = bareSend(b, srv, sameBodies(calls))
+		same += c
 		srv.Close()
 		cpu += r.cpu
 		took += r.took
@@ -246,6 +274,8 @@ func BenchmarkSendNoLimit(b *testing.B) {
 	b.ReportMetric(float64(cpu.Microseconds())/msgs, "cpu-us/msg")
 	b.ReportMetric(float64(bare.Microseconds())/msgs, "bare-cpu-us/msg")
 	b.ReportMetric(float64(cpu)/float64(bare), "x-bare")
+	b.ReportMetric(float64(same.Microseconds())/msgs, "bare-same-cpu-us/msg")
+	b.ReportMetric(float64(cpu)/float64(same), "x-bare-same")
 	b.ReportMetric(float64(heap)/msgs, "B/msg")
 	b.ReportMetric(float64(bareHeap)/msgs, "bare-B/msg")
 	b.ReportMetric(float64(allocs)/msgs, "allocs/msg")

@@ -326,7 +326,10 @@ func (b *Bot) sendLetter(tx *store.Tx, fx *effects, c *store.Client, d *store.De
 	if session.Date == "" {
 		return nil
 	}
-	replies, err := tx.Replies(c.ChatID, time.Time{})
+	// The letter is made in the schedule's write transaction: only the
+	// replies it may hold are read, through the reply time index, not
+	// the client's whole history.
+	replies, err := tx.Replies(c.ChatID, letterSince(session))
 	if err != nil {
 		return err
 	}
@@ -339,6 +342,25 @@ func (b *Bot) sendLetter(tx *store.Tx, fx *effects, c *store.Client, d *store.De
 		ChatID: c.ChatID, Text: b.text(c.Language, "letter_caption", vars),
 		DocumentName: name, Document: doc,
 	})
+}
+
+// letterSince is the earliest time a reply in session's letter can have
+// been written (zero: not known, every reply is read). The letter holds
+// the replies that name the session (report.Letter), each written after
+// the session was first logged (a session logged again keeps its
+// CreatedAt), and the journal entries that name no session dated from
+// the session's date on: by the UTC date they were written, or by a
+// local date, which is never two days ahead of it.
+func letterSince(session store.Session) time.Time {
+	start, err := time.Parse(time.DateOnly, session.Date)
+	if err != nil || session.CreatedAt.IsZero() {
+		return time.Time{}
+	}
+	since := start.Add(-48 * time.Hour)
+	if session.CreatedAt.Before(since) {
+		since = session.CreatedAt
+	}
+	return since
 }
 
 // letterFrame is the frame of a session's letter from a sequence, its

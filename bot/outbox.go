@@ -212,6 +212,7 @@ func (l *urgentLane) nextRetry() (time.Duration, bool) {
 func (b *Bot) dispatchUrgent(ctx context.Context, wg *sync.WaitGroup, results chan<- drainResult, lane *urgentLane, inFlight map[uint64]bool) error {
 	var rows []store.Outgoing
 	seen := 0
+	drops := b.db.OutboxDrops() // before the read: see sendOutgoing
 	err := b.db.View(func(tx *store.Tx) error {
 		return tx.OutboxEach(true, func(r store.OutboxRow) (bool, error) {
 			seen++
@@ -264,7 +265,7 @@ func (b *Bot) dispatchUrgent(ctx context.Context, wg *sync.WaitGroup, results ch
 		b.sending.Add(1)
 		go func() {
 			defer wg.Done()
-			n, notFound := b.sendChat(ctx, msgs)
+			n, notFound := b.sendChat(ctx, msgs, drops)
 			b.sending.Add(-1)
 			results <- drainResult{chat: chat, ids: ids, progress: n > 0, urgent: true, notFound: notFound}
 		}()
@@ -279,6 +280,7 @@ type readRows struct {
 	known map[uint64]*knownRow
 	scan  []*knownRow
 	pass  uint64
+	drops uint64 // the store's OutboxDrops before the last pass read
 }
 
 type knownRow struct {
@@ -292,6 +294,7 @@ type knownRow struct {
 func (b *Bot) readOutbox(read *readRows, inFlight map[uint64]bool) error {
 	read.pass++
 	read.scan = read.scan[:0]
+	read.drops = b.db.OutboxDrops()
 	err := b.db.View(func(tx *store.Tx) error {
 		return tx.OutboxEach(false, func(r store.OutboxRow) (bool, error) {
 			if inFlight[r.ID] {
@@ -368,6 +371,7 @@ func (b *Bot) dispatch(ctx context.Context, wg *sync.WaitGroup, results chan<- d
 		}
 		groups[g] = append(groups[g], *o)
 	}
+	drops := read.drops
 	for _, msgs := range groups {
 		chat := msgs[0].ChatID
 		busy[chat] = true
@@ -381,7 +385,7 @@ func (b *Bot) dispatch(ctx context.Context, wg *sync.WaitGroup, results chan<- d
 		b.sending.Add(1)
 		go func() {
 			defer wg.Done()
-			n, notFound := b.sendChat(ctx, msgs)
+			n, notFound := b.sendChat(ctx, msgs, drops)
 			b.sending.Add(-1)
 			results <- drainResult{chat: chat, ids: ids, progress: n > 0, notFound: notFound}
 		}()

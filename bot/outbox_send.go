@@ -12,21 +12,22 @@ import (
 // sendChat sends one chat's rows in order, stopping at the first that
 // could not be sent so the order holds. It returns how many were settled,
 // and whether Telegram did not find the chat (so that it is tried again
-// later, not at once).
-func (b *Bot) sendChat(ctx context.Context, msgs []store.Outgoing) (int, bool) {
+// later, not at once). drops is the store's OutboxDrops from before the
+// rows were read (see sendOutgoing).
+func (b *Bot) sendChat(ctx context.Context, msgs []store.Outgoing, drops uint64) (int, bool) {
 	done := 0
 	for _, o := range msgs {
-		id, err := b.sendOutgoing(ctx, o)
+		id, err := b.sendOutgoing(ctx, o, drops)
 		switch {
 		case errors.Is(err, telegram.ErrGone):
 			done++
 		case err == nil:
 			told := false
 			if err := b.db.Batch(func(tx *store.Tx) error {
-				if err := tx.Sent(o.ID, id); err != nil {
+				if err := tx.SentRow(&o, id); err != nil {
 					return err
 				}
-				if err := chatFound(tx, o.ChatID); err != nil {
+				if err := tx.ChatFound(o.ChatID); err != nil {
 					return err
 				}
 				var err error
@@ -83,20 +84,6 @@ func (b *Bot) sendChat(ctx context.Context, msgs []store.Outgoing) (int, bool) {
 		}
 	}
 	return done, false
-}
-
-// chatFound forgets that Telegram did not find the client's chat, now
-// that a message reached it.
-func chatFound(tx *store.Tx, chatID int64) error {
-	c, err := tx.Client(chatID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil
-	}
-	if err != nil || c.ChatNotFoundAt.IsZero() {
-		return err
-	}
-	c.ChatNotFoundAt = time.Time{}
-	return tx.PutClient(c)
 }
 
 // chatNotFound records that Telegram did not find the chat of row o. The
@@ -156,8 +143,13 @@ func unreachable(tx *store.Tx, chatID int64) error {
 	return tx.PutClient(c)
 }
 
-// sendOutgoing makes the Telegram call for one outbox row.
-func (b *Bot) sendOutgoing(ctx context.Context, o store.Outgoing) (int, error) {
+// sendOutgoing makes the Telegram call for one outbox row. Before every
+// try it makes sure the row is still waiting: it may have gone since it
+// was read, as when its client erased their data (with everything about
+// them). While the store's OutboxDrops is still drops, the count from
+// before the row was read, no row was removed unsent since, and the
+// store is not asked again.
+func (b *Bot) sendOutgoing(ctx context.Context, o store.Outgoing, drops uint64) (int, error) {
 	doc, err := b.documentOf(o)
 	if err != nil {
 		return 0, err
@@ -168,14 +160,14 @@ func (b *Bot) sendOutgoing(ctx context.Context, o store.Outgoing) (int, error) {
 		do = b.sender.DoUrgent
 	}
 	err = do(ctx, o.ChatID, func(ctx context.Context) error {
-		// Before every try: the row may have gone since it was read, as
-		// when its client erased their data (with everything about them).
-		waiting := true
-		if err := b.db.View(func(tx *store.Tx) error { waiting = tx.Waiting(o.ID); return nil }); err != nil {
-			return err
-		}
-		if !waiting {
-			return telegram.ErrGone
+		if b.db.OutboxDrops() != drops {
+			waiting := true
+			if err := b.db.View(func(tx *store.Tx) error { waiting = tx.Waiting(o.ID); return nil }); err != nil {
+				return err
+			}
+			if !waiting {
+				return telegram.ErrGone
+			}
 		}
 		var err error
 		if doc != nil {

@@ -111,12 +111,22 @@ func (db *DB) StorageStats() StorageStats {
 // A damaged page turns into ErrCorrupt (see guard) whether fn meets it or
 // bbolt does while committing; the inner guard also covers fn when bbolt
 // runs a batch in a goroutine of its own.
+//
+// A call of fn that removed outbox rows without sending them is counted
+// in OutboxDrops once run returns (committed or not: a count too many
+// only costs a sender one more look).
 func (db *DB) write(run func(func(*bbolt.Tx) error) error, fn func(*Tx) error) (err, fnErr error) {
+	dropped := false
 	err = db.guard(func() error {
 		return run(func(t *bbolt.Tx) error {
-			fnErr = db.guard(func() error { return fn(db.tx(t)) })
+			tx := db.tx(t)
+			fnErr = db.guard(func() error { return fn(tx) })
+			dropped = dropped || tx.dropped
 			return fnErr
 		})
 	})
+	if dropped {
+		db.drops.Add(1)
+	}
 	return err, fnErr
 }

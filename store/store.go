@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -88,6 +89,8 @@ type DB struct {
 	health health // see wrote
 
 	damage damage // pages found damaged (see guard)
+
+	drops atomic.Uint64 // see OutboxDrops
 }
 
 // Open opens (creating if needed) the database at path. The parent folder
@@ -342,6 +345,14 @@ func (db *DB) ApplyUpdate(updateID int64, fn func(*Tx) error) (applied bool, err
 	}
 	return applied, nil
 }
+
+// OutboxDrops counts the write transactions that removed outbox rows
+// without sending them (Forget, DropChatOutbox, DropOutgoing); each is
+// counted once it has committed. A sender that read rows after seeing a
+// count knows they are still waiting, without looking again, for as long
+// as the count has not changed: only it removes them otherwise, by
+// sending them.
+func (db *DB) OutboxDrops() uint64 { return db.drops.Load() }
 
 // Offset returns the highest Telegram update id stored.
 func (db *DB) Offset() (int64, error) {

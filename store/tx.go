@@ -19,6 +19,8 @@ import (
 type Tx struct {
 	tx  *bbolt.Tx
 	now func() time.Time
+
+	dropped bool // outbox rows were removed unsent (see DB.OutboxDrops)
 }
 
 func (tx *Tx) b(name []byte) *bbolt.Bucket { return tx.tx.Bucket(name) }
@@ -173,6 +175,27 @@ func (tx *Tx) PutClient(c Client) error {
 	}
 	return nil
 }
+
+// ChatFound clears the client's ChatNotFoundAt, now that a message
+// reached their chat. The client is decoded and written only when it has
+// one: a zero ChatNotFoundAt is never encoded, so a stored client without
+// the key has nothing to clear. A chat that is no client's is not an error.
+func (tx *Tx) ChatFound(chatID int64) error {
+	v := tx.b(bucketClients).Get(chatKey(chatID))
+	if v == nil || !bytes.Contains(v, chatNotFoundKey) {
+		return nil
+	}
+	c, err := tx.Client(chatID)
+	if err != nil || c.ChatNotFoundAt.IsZero() {
+		return err
+	}
+	c.ChatNotFoundAt = time.Time{}
+	return tx.PutClient(c)
+}
+
+// chatNotFoundKey is how Client.ChatNotFoundAt is named in a stored
+// client (see its json tag).
+var chatNotFoundKey = []byte(`"chat_not_found_at"`)
 
 // Clients calls fn for every client in chat id order; an error from fn
 // stops the walk and is returned.
@@ -580,7 +603,6 @@ func (tx *Tx) OutboxEach(urgent bool, fn func(OutboxRow) (bool, error)) error {
 // delivery's Messages (and SentAt set if still zero) in this transaction.
 // A missing row is not an error: Sent may be repeated.
 func (tx *Tx) Sent(id uint64, messageID int) error {
-	b := tx.b(bucketOutbox)
 	// Only what names the delivery is decoded, not the text and keyboard.
 	var o struct {
 		ChatID     int64  `json:"chat_id"`
@@ -588,33 +610,85 @@ func (tx *Tx) Sent(id uint64, messageID int) error {
 		Day        int    `json:"day"`
 		QuestionID string `json:"question_id"`
 	}
-	if err := get(b, u64(id), &o, "outgoing"); err != nil {
+	if err := get(tx.b(bucketOutbox), u64(id), &o, "outgoing"); err != nil {
 		if errors.Is(err, ErrNotFound) {
 			return nil
 		}
 		return err
 	}
-	if err := b.Delete(u64(id)); err != nil {
-		return fmt.Errorf("sent %d: %w", id, err)
-	}
-	if o.QuestionID == "" || o.LocalDate == "" {
+	return tx.sent(id, o.ChatID, o.LocalDate, o.Day, o.QuestionID, messageID)
+}
+
+// SentRow is Sent for a row the caller read and decoded before (the
+// drain does): the delivery it asks about is taken from o, so the stored
+// row is not decoded again. o must be a copy of the row o.ID.
+func (tx *Tx) SentRow(o *Outgoing, messageID int) error {
+	if tx.b(bucketOutbox).Get(u64(o.ID)) == nil {
 		return nil
 	}
-	d, err := tx.Delivery(o.ChatID, o.LocalDate, o.Day)
-	if err != nil {
-		if errors.Is(err, ErrNotFound) {
-			return nil // the delivery is gone (forgotten); nothing to record
-		}
+	return tx.sent(o.ID, o.ChatID, o.LocalDate, o.Day, o.QuestionID, messageID)
+}
+
+func (tx *Tx) sent(id uint64, chatID int64, localDate string, day int, questionID string, messageID int) error {
+	if err := tx.b(bucketOutbox).Delete(u64(id)); err != nil {
+		return fmt.Errorf("sent %d: %w", id, err)
+	}
+	if questionID == "" || localDate == "" {
+		return nil
+	}
+	if err := tx.questionSent(chatID, localDate, day, questionID, messageID); err != nil {
+		return fmt.Errorf("sent %d: delivery %d %s day %d: %w", id, chatID, localDate, day, err)
+	}
+	return nil
+}
+
+// questionSent records that question questionID of a delivery went out
+// as messageID. It writes only what changes: the delivery, and its entry
+// in the message index (the step brief does not name message ids). A
+// delivery that is gone (forgotten) is not an error.
+func (tx *Tx) questionSent(chatID int64, localDate string, day int, questionID string, messageID int) error {
+	deliveries := tx.b(bucketDeliveries)
+	key := deliveryKey(chatID, localDate, day)
+	v := deliveries.Get(key)
+	if v == nil {
+		return nil
+	}
+	var d Delivery
+	if err := decode(v, &d, "delivery", key); err != nil {
 		return err
+	}
+	old := d.Messages[questionID]
+	if old == messageID && !d.SentAt.IsZero() {
+		return nil // recorded already
 	}
 	if d.Messages == nil {
 		d.Messages = map[string]int{}
 	}
-	d.Messages[o.QuestionID] = messageID
+	d.Messages[questionID] = messageID
 	if d.SentAt.IsZero() {
 		d.SentAt = tx.now()
 	}
-	return tx.PutDelivery(d)
+	msgs := tx.b(bucketDeliveryMsgs)
+	if old != 0 && old != messageID {
+		// The question was asked before in another message: its entry
+		// goes, or names the other question asked in that message.
+		if err := msgs.Delete(deliveryMsgKey(chatID, old)); err != nil {
+			return err
+		}
+		for q, id := range d.Messages {
+			if id == old {
+				if err := msgs.Put(deliveryMsgKey(chatID, old), deliveryMsgValue(d, q)); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	if messageID != 0 {
+		if err := msgs.Put(deliveryMsgKey(chatID, messageID), deliveryMsgValue(d, questionID)); err != nil {
+			return err
+		}
+	}
+	return put(deliveries, key, d)
 }
 
 // OutboxLen counts the outbox rows: all of them, and the bulk ones.
@@ -639,6 +713,7 @@ func (tx *Tx) Waiting(id uint64) bool {
 // DropOutgoing removes outbox row id without sending it (the chat is
 // unreachable, say). A missing row is not an error.
 func (tx *Tx) DropOutgoing(id uint64) error {
+	tx.dropped = true
 	if err := tx.b(bucketOutbox).Delete(u64(id)); err != nil {
 		return fmt.Errorf("drop outgoing %d: %w", id, err)
 	}
@@ -649,6 +724,7 @@ func (tx *Tx) DropOutgoing(id uint64) error {
 // unreachable, say). It decodes only each row's chat id and holds no
 // row in memory; it still reads the whole outbox (no index by chat yet).
 func (tx *Tx) DropChatOutbox(chatID int64) error {
+	tx.dropped = true
 	err := deleteWhere(tx.b(bucketOutbox), func(k, v []byte) (bool, error) {
 		var o struct {
 			ChatID int64 `json:"chat_id"`
@@ -703,6 +779,7 @@ func (tx *Tx) Forget(chatID int64) error {
 }
 
 func (tx *Tx) forget(chatID int64) error {
+	tx.dropped = true
 	key := chatKey(chatID)
 	var known *Client
 	if c, err := tx.Client(chatID); err == nil {

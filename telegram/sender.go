@@ -89,6 +89,7 @@ type Sender struct {
 	mu          sync.Mutex
 	next        time.Time           // the next free global slot
 	chatNext    map[int64]time.Time // the next free slot per chat
+	sweepAt     int                 // chatNext is swept when longer (see wait)
 	pausedUntil time.Time           // from the last 429
 
 	sent    atomic.Int64
@@ -282,6 +283,10 @@ func maxTime(a, b time.Time) time.Time {
 	return b
 }
 
+// chatSweep is the fewest chats chatNext holds before passed slots are
+// forgotten.
+const chatSweep = 4096
+
 // wait sits out a pause, then reserves the next global slot (and chat
 // slot) and sleeps until it. An urgent call is held by a pause for at
 // most UrgentHold and does not queue behind the global rate.
@@ -319,12 +324,17 @@ func (s *Sender) wait(ctx context.Context, chatID int64, urgent bool) error {
 		}
 		at := maxTime(now, s.chatNext[chatID])
 		s.chatNext[chatID] = at.Add(perChat)
-		if len(s.chatNext) > 4096 {
+		// Forget the chats whose slot has passed now and then: when the
+		// map has doubled since the last sweep (at least chatSweep), so
+		// that a sweep costs a constant share of each call even when
+		// more chats than that were sent to within perChat.
+		if len(s.chatNext) > max(s.sweepAt, chatSweep) {
 			for id, t := range s.chatNext {
 				if t.Before(now) {
 					delete(s.chatNext, id)
 				}
 			}
+			s.sweepAt = 2 * len(s.chatNext)
 		}
 		s.mu.Unlock()
 		if d := time.Until(at); d > 0 && !sleep(ctx, d) {
