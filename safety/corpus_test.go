@@ -3,6 +3,7 @@ package safety_test
 import (
 	"bufio"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -23,18 +24,48 @@ type corpusLine struct {
 	text     string
 }
 
-func readCorpus(tb testing.TB) []corpusLine {
+// corpusFiles lists the labelled files: corpus.LANG.tsv, tuned on, and any
+// held-out set, never tuned on, named heldout.LANG.tsv or heldout.NAME.LANG.tsv
+// (heldout.b.en.tsv is set "heldout.b" in English). No held-out file need be
+// there: a new blind set is added by someone who has not seen the rules.
+func corpusFiles(dir string) ([]string, error) {
+	var files []string
+	for _, glob := range []string{"corpus.*.tsv", "heldout*.tsv"} {
+		m, err := filepath.Glob(filepath.Join(dir, glob))
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, m...)
+	}
+	return files, nil
+}
+
+// corpusSet splits a corpus file's name into its set and its language, the
+// part just before .tsv: "heldout.b.en.tsv" is set "heldout.b", language "en".
+func corpusSet(file string) (set, lang string, ok bool) {
+	name, ok := strings.CutSuffix(filepath.Base(file), ".tsv")
+	if !ok {
+		return "", "", false
+	}
+	i := strings.LastIndexByte(name, '.')
+	if i <= 0 || i == len(name)-1 {
+		return "", "", false
+	}
+	return name[:i], name[i+1:], true
+}
+
+func readCorpus(tb testing.TB, dir string) []corpusLine {
 	tb.Helper()
-	files, err := filepath.Glob(filepath.Join("testdata", "corpus.*.tsv"))
-	held, err2 := filepath.Glob(filepath.Join("testdata", "heldout.*.tsv"))
-	files = append(files, held...)
-	if err != nil || err2 != nil || len(files) == 0 {
+	files, err := corpusFiles(dir)
+	if err != nil || len(files) == 0 {
 		tb.Fatalf("no corpus files: %v", err)
 	}
 	var out []corpusLine
 	for _, file := range files {
-		set, rest, _ := strings.Cut(filepath.Base(file), ".")
-		lang := strings.TrimSuffix(rest, ".tsv")
+		set, lang, ok := corpusSet(file)
+		if !ok {
+			tb.Fatalf("%s: want a name such as corpus.en.tsv, heldout.en.tsv or heldout.b.en.tsv (the language just before .tsv)", file)
+		}
 		f, err := os.Open(file)
 		if err != nil {
 			tb.Fatal(err)
@@ -91,7 +122,7 @@ func pct(a, n int) string {
 // those figures, lower, are the honest estimate. The README quotes both.
 func TestCorpus(t *testing.T) {
 	net := safety.Default()
-	corpus := readCorpus(t)
+	corpus := readCorpus(t, "testdata")
 	groups := map[string]map[string]*tally{} // "corpus en", "heldout es", "all" -> label -> tally
 	group := func(name string) map[string]*tally {
 		if groups[name] == nil {
@@ -114,13 +145,17 @@ func TestCorpus(t *testing.T) {
 			t.Logf("fired   %s:%d %s %s: %s", filepath.Base(c.file), c.line, v.Tier, v.Rule, c.text)
 		}
 	}
-	for _, name := range []string{"corpus en", "corpus es", "heldout en", "heldout es", "all"} {
-		g := groups[name]
-		if g == nil {
+	for _, name := range []string{"corpus en", "corpus es"} {
+		if groups[name] == nil {
 			t.Fatalf("no messages in %s", name)
 		}
+	}
+	names := slices.Sorted(maps.Keys(groups))
+	names = append(slices.DeleteFunc(names, func(s string) bool { return s == "all" }), "all")
+	for _, name := range names {
+		g := groups[name]
 		cr, nm, am := g["crisis"], g["near_miss"], g["ambiguous"]
-		t.Logf("%-10s crisis at alert or check %s (alert %d, check %d); near misses at alert %s, at check %s; ambiguous: alert %d, check %d, none %d",
+		t.Logf("%-12s crisis at alert or check %s (alert %d, check %d); near misses at alert %s, at check %s; ambiguous: alert %d, check %d, none %d",
 			name, pct(cr.alert+cr.check, cr.n), cr.alert, cr.check, pct(nm.alert, nm.n), pct(nm.check, nm.n),
 			am.alert, am.check, am.n-am.alert-am.check)
 	}
@@ -151,7 +186,65 @@ func TestCorpus(t *testing.T) {
 	if got := float64(nm.check) / float64(nm.n); got > 0.03 {
 		t.Errorf("%.1f%% of near misses of the corpus reach check, want at most 3%%", 100*got)
 	}
-	if n := groups["all"]["near_miss"].alert; n > 0 {
-		t.Errorf("%d near misses reach alert, want none", n)
+	if n := nm.alert; n > 0 {
+		t.Errorf("%d near misses of the corpus reach alert, want none", n)
+	}
+	// A held-out set was written by someone who never saw the rules; it
+	// is never tuned against, so its bounds only guard against the net
+	// getting worse on messages it has not seen: half of the crisis
+	// messages or more caught, at most one near miss in ten at alert.
+	for _, name := range names {
+		if strings.HasPrefix(name, "corpus ") || name == "all" {
+			continue
+		}
+		g := groups[name]
+		if cr := g["crisis"]; cr.n > 0 && float64(cr.alert+cr.check) < 0.5*float64(cr.n) {
+			t.Errorf("%s: %s of crisis messages reach alert or check, want at least half", name, pct(cr.alert+cr.check, cr.n))
+		}
+		if nm := g["near_miss"]; nm.n > 0 && float64(nm.alert) > 0.1*float64(nm.n) {
+			t.Errorf("%s: %s of near misses reach alert, want at most one in ten", name, pct(nm.alert, nm.n))
+		}
+	}
+}
+
+// TestCorpusFiles holds the corpus test to reading a blind set added later
+// under any of the names it accepts, each its own group with the language
+// taken from just before .tsv.
+func TestCorpusFiles(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"corpus.en.tsv":      "crisis\tintent\tI want to die\n",
+		"corpus.es.tsv":      "# a comment\n\nnear_miss\tintent\tme mata la curiosidad\n",
+		"heldout.b.en.tsv":   "crisis\tgoodbye\tby tomorrow I will not be here\n",
+		"heldout.b.es.tsv":   "crisis\thopeless\tya no puedo seguir\n",
+		"heldout.es-MX.tsv":  "crisis\tintent\tquiero morirme\n",
+		"heldout2.en.tsv":    "near_miss\tintent\tthis commute is killing me\n",
+		"notes.txt":          "not a corpus file\n",
+		"legacy_phrases.tsv": "not read here\n",
+	}
+	for name, text := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := map[string]string{}
+	for _, c := range readCorpus(t, dir) {
+		got[c.set+" "+c.lang] = c.text
+	}
+	want := map[string]string{
+		"corpus en":     "I want to die",
+		"corpus es":     "me mata la curiosidad",
+		"heldout.b en":  "by tomorrow I will not be here",
+		"heldout.b es":  "ya no puedo seguir",
+		"heldout es-MX": "quiero morirme",
+		"heldout2 en":   "this commute is killing me",
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("groups read = %v, want %v", got, want)
+	}
+	for _, bad := range []string{"heldout.tsv", "heldout..tsv", ".en.tsv", "heldout.en.txt"} {
+		if _, _, ok := corpusSet(bad); ok {
+			t.Errorf("corpusSet(%q) accepted a name without a language", bad)
+		}
 	}
 }

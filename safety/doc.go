@@ -38,7 +38,20 @@
 // gap) stand between two parts, "..5" up to five; "a|b" are alternatives;
 // "word?" may be left out; "kill*" is any word starting with "kill", for
 // inflections; "no_one" and "self-harm" are two words inside one
-// alternative. An exception cancels a match when it is found within six
+// alternative; "@name" is every word of the lexicon of that name.
+//
+// Lexicons are the concepts rules combine: named lists of words at the top
+// of a rules file (ways of saying "want to", of dying or ending one's life,
+// the means, being gone, others being relieved...), so that one pattern
+// such as "@en.will_to ..2 @en.kill_self" reads every phrasing built from
+// them, not only the sentences someone wrote down. An entry is one
+// alternative ("end my life", "pill*") or "@other", every word of a lexicon
+// above it; a practice's file may use the built-in lexicons and extend one
+// by naming it again with "@itself" among its entries. A rule may also list
+// "with" patterns: it then fires only when one of them is found somewhere
+// in the message too, in any sentence ("I want to jump" counts when a
+// bridge, a roof or a platform is named; a will counts with a goodbye, not
+// alone). An exception cancels a match when it is found within six
 // words of it in the same sentence: that is how "die my hair" and "cut
 // myself shaving" stay quiet. No match and no exception runs across the end
 // of a sentence (". ", "!", "?", ";", a blank line); an ellipsis does not end
@@ -53,9 +66,13 @@
 // the client's, because people switch languages, most of all when upset; the
 // client's language only decides which rule is named on a tie.
 //
-// Classify does not allocate, and a 4,000-character message takes well under
-// 100 µs (BenchmarkClassify4000; BENCHMARKS.md): the first one or two words
-// of every pattern alternative are kept in a trie, so the cost grows with the
+// Classify does not allocate; an ordinary answer of 300 characters takes
+// about 8 µs and a 4,000-character message under 100 µs
+// (BenchmarkClassifyAnswer, BenchmarkClassify4000; BENCHMARKS.md): the first
+// one or two words of every pattern alternative are kept in a trie (a lone
+// first word such as "i" or "me" together with the word that must follow
+// it), a part with many alternatives finds them by their first word, and a
+// rule's "with" context is read once per message, so the cost grows with the
 // message, not with the number of rules.
 //
 // CrisisReply puts the client's plan (PlanParts, in their words) above the
@@ -76,16 +93,20 @@
 //
 // # What it misses
 //
-// On messages written after the rules were last tuned (testdata/heldout.*.tsv)
-// it reaches only about six in ten crisis messages: the rules know the
-// phrasings their authors thought of. Typical misses:
+// Rules know the phrasings they were built from, and the concepts let them
+// reach some they were not. Five times during the work on the concept rules,
+// a new set of messages was written and measured once before any rule was
+// tuned on it; on those messages the net reached 68%, 63%, 60%, 43% and 42%
+// of the English crisis messages and 89%, 76%, 38%, 50% and 27% of the
+// Spanish ones (the later sets were the most indirect): 153 of 259 English
+// (59%) and 121 of 188 Spanish (64%) in all. All five were then tuned on and
+// are now part of the corpus. The honest estimate for messages it has not
+// seen is therefore about one in two, more for direct words and fewer for
+// indirect ones. Typical misses:
 //
-//   - indirect language: "I keep picturing my own funeral and feeling
-//     relieved", "I've been looking at the bridge near my work differently",
-//     "I'm sitting in my car with the engine running in the garage";
-//   - means without the words the rules expect: "I know which pills I'd take",
-//     "I've got the rope", "tengo la soga en el armario";
-//   - short goodbyes: "goodbye, I love you all", "mañana ya no estaré aquí";
+//   - indirect language and images: "the water looks so calm from up here",
+//     "I left a note on the kitchen table";
+//   - long sentences whose parts stand farther apart than a rule allows;
 //   - sarcasm and jokes, in both directions: it cannot tell them apart;
 //   - languages it has no rules for, and images, voice notes and stickers;
 //   - what a person leaves unsaid. Silence is not safety.
@@ -108,9 +129,11 @@
 //	we watched Suicide Squad                una sobredosis de azúcar
 //	I took my meds this morning             no me siento segura de mi decisión
 //
-// On the held-out messages, two near misses of 42 reached check ("we're
-// making a will now that we own the house", "I wish I could disappear to a
-// beach for a month"); none reached alert.
+// On the five sets measured before tuning, 11 near misses of 267 (4.1%)
+// reached alert ("I have enough tablets for the trip", "I tried to hang the
+// picture but the nail broke", "I don't feel safe on that old bridge") and
+// 12 (4.5%) reached check; each has an exception now, but a practice should
+// expect everyday sentences of its clients to reach check now and then.
 //
 // # Caveats
 //

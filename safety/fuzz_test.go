@@ -93,6 +93,9 @@ func FuzzParseRules(f *testing.F) {
 	f.Add(string(safety.DefaultRulesSource()))
 	f.Add(rulesWithProblems)
 	f.Add("rules:\n  - id: a\n    category: intent\n    tier: alert\n    language: en\n    patterns: [\"a .. b|c* d? ..8 e\"]\n")
+	f.Add("lexicons:\n  a: [x, y z, w*]\n  b: [\"@a\", v]\nrules:\n  - id: a\n    category: intent\n    tier: check\n    language: en\n    patterns: [\"@b .. q|@a\", \"me @a\"]\n    with: [\"@a\"]\n    unless: [\"@b? r\"]\n")
+	f.Add("lexicons:\n  en.means: [\"@en.means\", harpoon]\nrules:\n  - id: b\n    category: plan\n    tier: alert\n    language: en\n    patterns: [\"@en.means ..2 @en.when\"]\n")
+	f.Add("lexicons:\n  a: [\"@a\"]\n  b: [\"x|y\"]\nrules: []\n")
 	f.Add("rules: &x [*x]\n")
 	f.Add("gap: 9\nrules: {}\n")
 	f.Fuzz(func(t *testing.T, data string) {

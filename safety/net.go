@@ -190,7 +190,16 @@ func Compile(rules *Rules, phrases map[string][]string) (*Net, error) {
 			n.pats = append(n.pats, indexed{p: p, rule: ri})
 			for _, k := range p.starts() {
 				for ai, a := range p.parts[k].alts {
-					build = index(build, a, entry{pat: id, part: int32(k), alt: int32(ai)})
+					e := entry{pat: id, part: int32(k), alt: int32(ai)}
+					if next, ok := p.adjacentAfter(k, ai); ok {
+						// "me mato", "i am": a lone common word is filed
+						// with each word that must follow it.
+						for _, b := range next {
+							build = index(build, append(alternative{a[0]}, b...), e)
+						}
+						continue
+					}
+					build = index(build, a, e)
 				}
 			}
 		}
@@ -199,6 +208,27 @@ func Compile(rules *Rules, phrases map[string][]string) (*Net, error) {
 		return nil, err
 	}
 	return n, nil
+}
+
+// maxPairedKeys bounds how many two-word keys one part of a pattern may be
+// filed under (see adjacentAfter): past it, the part is filed by its own
+// words, so that a large lexicon never swells the index.
+const maxPairedKeys = 256
+
+// adjacentAfter reports the alternatives of the part after k when
+// alternative a of part k is one whole word that the next part must follow
+// at once (no gap, not optional), so that it can be indexed together with
+// the next word: a lone "i" or "me" starts too many patterns otherwise.
+func (p *pattern) adjacentAfter(k, a int) ([]alternative, bool) {
+	alt := p.parts[k].alts[a]
+	if len(alt) != 1 || alt[0].prefix || k+1 >= len(p.parts) {
+		return nil, false
+	}
+	next := &p.parts[k+1]
+	if next.gap != 0 || next.optional || len(p.parts[k].alts)*len(next.alts) > maxPairedKeys {
+		return nil, false
+	}
+	return next.alts, true
 }
 
 // index files e under the first word of alternative a, or under its first
@@ -257,12 +287,16 @@ func (n *Net) lookup(ts *tokens, i int, fn func(entry)) {
 func (n *Net) walk(at uint16, word []byte, ts *tokens, i int, fn func(entry)) {
 	for k := 0; ; k++ {
 		node := &n.trie[at]
-		for _, e := range n.entries[node.prefix : int(node.prefix)+int(node.nPrefix)] {
-			fn(e)
+		if node.nPrefix > 0 {
+			for _, e := range n.entries[node.prefix : int(node.prefix)+int(node.nPrefix)] {
+				fn(e)
+			}
 		}
 		if k == len(word) {
-			for _, e := range n.entries[node.exact : int(node.exact)+int(node.nExact)] {
-				fn(e)
+			if node.nExact > 0 {
+				for _, e := range n.entries[node.exact : int(node.exact)+int(node.nExact)] {
+					fn(e)
+				}
 			}
 			if i < 0 || i+1 >= len(ts.toks) || ts.toks[i+1].sent != ts.toks[i].sent {
 				return
@@ -309,6 +343,11 @@ func (n *Net) classify(lang, text string) (hit, bool) {
 	ts := n.pool.Get().(*tokens)
 	defer n.pool.Put(ts)
 	ts.tokenize(text)
+	if cap(ts.with) < len(n.rules) {
+		ts.with = make([]int8, len(n.rules))
+	}
+	ts.with = ts.with[:len(n.rules)]
+	clear(ts.with)
 	base := baseLanguage(lang)
 	best, found := hit{}, false
 	better := func(h hit) bool {
@@ -335,7 +374,9 @@ func (n *Net) classify(lang, text string) (hit, bool) {
 				return
 			}
 			end := ix.p.matchFrom(ts, int(e.part), i, int(e.alt))
-			if end < 0 || n.excepted(&n.rules[ix.rule], ts, i, end) {
+			// The context is read once per message and rule, so it goes
+			// before the exceptions, which are read around each match.
+			if end < 0 || !n.withContext(ix.rule, ts) || n.excepted(&n.rules[ix.rule], ts, i, end) {
 				return
 			}
 			cand.end = end
@@ -365,6 +406,32 @@ func (n *Net) excepted(r *Rule, ts *tokens, start, end int) bool {
 		}
 	}
 	return false
+}
+
+// withContext reports whether rule r needs no context, or one of its
+// "with" patterns is found anywhere in the message, in any sentence. The
+// answer is kept for the rest of the message: the whole message is read
+// for it at most once per rule.
+func (n *Net) withContext(r int, ts *tokens) bool {
+	rule := &n.rules[r]
+	if len(rule.with) == 0 {
+		return true
+	}
+	if ts.with[r] == 0 {
+		ts.with[r] = -1
+		for i := range rule.with {
+			for s := range ts.toks {
+				if rule.with[i].matchAt(ts, s) >= 0 {
+					ts.with[r] = 1
+					break
+				}
+			}
+			if ts.with[r] == 1 {
+				break
+			}
+		}
+	}
+	return ts.with[r] == 1
 }
 
 // Match is the rule that fired and the language of its list.

@@ -39,19 +39,19 @@ func TestClassifyFires(t *testing.T) {
 		{"nobody would notice", "en", "nobody would even notice if I was gone", safety.TierCheck, "en.burden"},
 
 		{"plain", "en", "I want to die", safety.TierAlert, "en.intent.want-to-die"},
-		{"caps and full stop", "en", "I just WANT TO DIE.", safety.TierAlert, "en.intent.want-to-die"},
+		{"caps and full stop", "en", "I just WANT TO DIE.", safety.TierAlert, "en.concept.intent"},
 		{"slang", "en", "honestly i wanna die lol", safety.TierAlert, "en.intent.want-to-die"},
 		{"repeated letters", "en", "i want to diiiie", safety.TierAlert, "en.intent.want-to-die"},
 		{"digits for letters", "en", "i want t0 d1e", safety.TierAlert, "en.intent.want-to-die"},
 		{"symbols for letters", "en", "thinking about $uic1de", safety.TierAlert, "en.intent.suicide"},
-		{"unalive", "en", "i want to unalive myself", safety.TierAlert, "en.intent.kill-myself"},
-		{"kms", "en", "gonna kms", safety.TierAlert, "en.intent.kms"},
-		{"ing form", "en", "I keep thinking about killing myself", safety.TierAlert, "en.intent.kill-myself"},
+		{"unalive", "en", "i want to unalive myself", safety.TierAlert, "en.concept.intent"},
+		{"kms", "en", "gonna kms", safety.TierAlert, "en.concept.intent"},
+		{"ing form", "en", "I keep thinking about killing myself", safety.TierAlert, "en.concept.intent"},
 		{"no apostrophe", "en", "i dont want to live anymore", safety.TierAlert, "en.intent.kill-myself"},
 		{"curly apostrophe", "en", "I don’t feel safe with myself", safety.TierAlert, "en.unsafe"},
 		{"punctuation between words", "en", "kill...myself", safety.TierAlert, "en.intent.kill-myself"},
-		{"line break between words", "en", "I want to\nend my\nlife", safety.TierAlert, "en.intent.kill-myself"},
-		{"ellipsis is not a sentence end", "en", "I just want to... die", safety.TierAlert, "en.intent.want-to-die"},
+		{"line break between words", "en", "I want to\nend my\nlife", safety.TierAlert, "en.concept.intent"},
+		{"ellipsis is not a sentence end", "en", "I just want to... die", safety.TierAlert, "en.concept.intent"},
 		{"emoji around", "en", "😞i want to die😞", safety.TierAlert, "en.intent.want-to-die"},
 		{"inside a long answer", "en", "The session helped. " + strings.Repeat("Work was fine. ", 200) + "But at night I want to die. Anyway.", safety.TierAlert, "en.intent.want-to-die"},
 		{"words between parts", "en", "I've got all of my sleeping pills lined up", safety.TierAlert, "en.plan.means-ready"},
@@ -65,8 +65,8 @@ func TestClassifyFires(t *testing.T) {
 		{"quiero morir", "es", "Quiero morir", safety.TierAlert, "es.intent.querer-morir"},
 		{"misspelt", "es", "kiero morir", safety.TierAlert, "es.intent.querer-morir"},
 		{"inflection", "es", "a veces quiero morirme ya", safety.TierAlert, "es.intent.querer-morir"},
-		{"accent dropped", "es", "tengo ganas de hacerme dano", safety.TierAlert, "es.self-harm"},
-		{"decomposed accent", "es", "tengo ganas de hacerme dan\u0303o", safety.TierAlert, "es.self-harm"},
+		{"accent dropped", "es", "tengo ganas de hacerme dano", safety.TierAlert, "es.concept.self-harm"},
+		{"decomposed accent", "es", "tengo ganas de hacerme dan\u0303o", safety.TierAlert, "es.concept.self-harm"},
 		{"pills ready in Spanish", "es", "tengo las pastillas listas", safety.TierAlert, "es.plan.medios-listos"},
 		{"ya no puedo más", "es", "ya no puedo más", safety.TierCheck, "es.hopeless"},
 		{"burden in Spanish", "es", "todos estarian mejor sin mi", safety.TierCheck, "es.burden"},
@@ -75,6 +75,26 @@ func TestClassifyFires(t *testing.T) {
 		{"Spanish from an English speaker", "en", "la verdad, quiero morir", safety.TierAlert, "es.intent.querer-morir"},
 		{"unknown language", "fr", "je sais pas, I want to die", safety.TierAlert, "en.intent.want-to-die"},
 		{"no language", "", "want to die", safety.TierAlert, "en.intent.want-to-die"},
+
+		// Signs said in words no rule spelt out, read by the concepts they
+		// combine (see the lexicons of the rules file).
+		{"note for whoever finds me", "en", "I wrote a note for whoever finds me", safety.TierAlert, "en.concept.preparing"},
+		{"relieved if I was gone", "en", "everyone would be relieved if I was gone", safety.TierCheck, "en.concept.burden"},
+		{"nothing left for me", "en", "there's nothing left for me here", safety.TierCheck, "en.concept.hopeless"},
+		{"not here tomorrow", "en", "by tomorrow I won't be here", safety.TierCheck, "en.concept.goodbye"},
+		{"which pills", "en", "I know which pills I'd take", safety.TierAlert, "en.concept.means"},
+		{"engine in the garage", "en", "I'm sitting in my car with the engine running in the garage", safety.TierAlert, "en.concept.means"},
+		{"own funeral", "en", "I keep picturing my own funeral and feeling relieved", safety.TierCheck, "en.concept.means-held"},
+		{"the bridge differently", "en", "I've been looking at the bridge near my work differently", safety.TierCheck, "en.concept.means-held"},
+		{"jump with a place elsewhere", "en", "I'm on the train platform. I want to jump", safety.TierAlert, "en.concept.means"},
+		{"esta noche me mato", "es", "esta noche me mato", safety.TierAlert, "es.concept.intent"},
+		{"la soga", "es", "tengo la soga en el armario", safety.TierCheck, "es.concept.plan-check"},
+		{"puente y saltar", "es", "estoy en el puente y quiero saltar", safety.TierAlert, "es.concept.plan"},
+		{"ya no puedo seguir", "es", "ya no puedo seguir", safety.TierCheck, "es.concept.hopeless"},
+		{"dormirme para siempre", "es", "quisiera dormirme para siempre", safety.TierCheck, "es.concept.disappear"},
+		{"not caring what happens", "en", "I've stopped taking my meds and I don't care what happens", safety.TierCheck, "en.concept.hopeless"},
+		{"if I did not exist", "en", "lol imagine if I just didn't exist tomorrow", safety.TierCheck, "en.concept.death-welcome"},
+		{"quemo la piel", "es", "me quemo la piel con el mechero", safety.TierAlert, "es.concept.self-harm"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -162,10 +182,9 @@ func TestClassifyNearMisses(t *testing.T) {
 func TestClassifyKnownMisses(t *testing.T) {
 	net := safety.Default()
 	for _, text := range []string{
-		"I keep picturing my own funeral and feeling relieved",
-		"I've been looking at the bridge near my work differently",
-		"I'm sitting in my car with the engine running in the garage",
-		"I know which pills I'd take",
+		"I left a note on the kitchen table",
+		"the water looks so calm from up here",
+		"el agua se ve tan tranquila desde aquí arriba",
 	} {
 		if v := net.Classify("en", text); v.Tier != safety.TierNone {
 			t.Errorf("Classify(%q) = %s %s; update doc.go's list of misses", text, v.Tier, v.Rule)
@@ -374,6 +393,54 @@ func BenchmarkClassify4000(b *testing.B) {
 		sb.WriteByte(' ')
 	}
 	text := sb.String()[:4000]
+	if v := net.Classify("en", text); v.Tier != safety.TierNone {
+		b.Fatalf("benchmark text fired %s %s", v.Tier, v.Rule)
+	}
+	b.SetBytes(int64(len(text)))
+	b.ReportAllocs()
+	for b.Loop() {
+		net.Classify("en", text)
+	}
+}
+
+// TestPairedIndex: a pattern starting with a lone everyday word followed at
+// once by another part is indexed by both words; it still reads leetspeak,
+// both readings of "1", line breaks and prefixes in the second word, and
+// still never across the end of a sentence.
+func TestPairedIndex(t *testing.T) {
+	net := mustRules(t, `
+rules:
+  - id: pair
+    category: intent
+    tier: alert
+    language: es
+    patterns: ["me mato|suicido|ahorc*", "i am lost|lonely"]
+`)
+	for text, want := range map[string]safety.Tier{
+		"esta noche me mato": safety.TierAlert,
+		"ME  M4TO":           safety.TierAlert,
+		"me\nsuicido":        safety.TierAlert,
+		"me ahorcaré":        safety.TierAlert,
+		"I'm l0st":           safety.TierAlert,
+		"I am 1onely":        safety.TierAlert,
+		"me. mato":           safety.TierNone,
+		"me gusta, mato":     safety.TierNone,
+		"mato me":            safety.TierNone,
+		"i am not lost":      safety.TierNone,
+	} {
+		if got := net.Classify("es", text).Tier; got != want {
+			t.Errorf("Classify(%q) = %s, want %s", text, got, want)
+		}
+	}
+}
+
+// BenchmarkClassifyAnswer classifies an ordinary answer of a few sentences
+// (about 300 characters), the usual size of what clients write.
+func BenchmarkClassifyAnswer(b *testing.B) {
+	net := safety.Default()
+	text := "Today was better than yesterday. I walked to the park with my sister and we talked about the session, " +
+		"which still feels close. I'd die for a full night's sleep though, the commute is killing me. " +
+		"Tomorrow I want to try the breathing exercise again before work."
 	if v := net.Classify("en", text); v.Tier != safety.TierNone {
 		b.Fatalf("benchmark text fired %s %s", v.Tier, v.Rule)
 	}

@@ -39,6 +39,33 @@ type part struct {
 	optional bool
 	gap      int
 	first    startSet // how the first word of each alternative begins
+
+	// For a part with many alternatives (most often a lexicon's), the
+	// alternatives by their first word, so that a token is tried only
+	// against those that can start there: byWord for whole first words,
+	// byPrefix (always tried) for first words written "word*". Both list
+	// alternatives in order.
+	byWord   map[string][]int32
+	byPrefix []int32
+}
+
+// indexedAlts is how many alternatives a part needs before matching goes
+// through its index rather than trying each in turn.
+const indexedAlts = 12
+
+// indexAlts builds the part's index when it has many alternatives.
+func (pt *part) indexAlts() {
+	if len(pt.alts) < indexedAlts {
+		return
+	}
+	pt.byWord = map[string][]int32{}
+	for i, a := range pt.alts {
+		if a[0].prefix {
+			pt.byPrefix = append(pt.byPrefix, int32(i))
+			continue
+		}
+		pt.byWord[a[0].text] = append(pt.byWord[a[0].text], int32(i))
+	}
 }
 
 // startSet is a 256-bit filter of how words begin: a part keeps the
@@ -81,6 +108,19 @@ type pattern struct {
 // left out; "kill*" is any word that starts with kill; "no_one" and
 // "self-harm" are two adjacent words inside one alternative.
 func compilePattern(src string, gap int) (pattern, error) {
+	return compilePatternWith(src, gap, nil)
+}
+
+// lexicons maps a lexicon's name to its words, each an alternative: a
+// pattern writes "@name" for any of them (see the rules file's lexicons).
+type lexicons map[string][]alternative
+
+// maxLexiconWords bounds the alternatives of one lexicon or one part, once
+// references are expanded: past it, a file is more likely wrong than large.
+const maxLexiconWords = 2000
+
+// compilePatternWith is compilePattern with "@name" read from lex.
+func compilePatternWith(src string, gap int, lex lexicons) (pattern, error) {
 	var p pattern
 	items := strings.Fields(src)
 	if len(items) == 0 {
@@ -102,7 +142,7 @@ func compilePattern(src string, gap int) (pattern, error) {
 			pending = g
 			continue
 		}
-		pt, err := compilePart(item)
+		pt, err := compilePart(item, lex)
 		if err != nil {
 			return p, fmt.Errorf("%q: %w", src, err)
 		}
@@ -141,7 +181,7 @@ func gapItem(item string, gap int) (int, bool, error) {
 	return n, true, nil
 }
 
-func compilePart(item string) (part, error) {
+func compilePart(item string, lex lexicons) (part, error) {
 	var pt part
 	if s, ok := strings.CutSuffix(item, "?"); ok {
 		pt.optional = true
@@ -151,21 +191,45 @@ func compilePart(item string) (part, error) {
 		if a == "" {
 			return pt, fmt.Errorf("empty alternative in %q", item)
 		}
-		var alt alternative
-		for _, w := range strings.FieldsFunc(a, func(r rune) bool { return r == '_' || r == '-' }) {
-			words, err := compileWord(w)
-			if err != nil {
-				return pt, err
+		if name, ok := strings.CutPrefix(a, "@"); ok {
+			words, found := lex[name]
+			if !found {
+				return pt, fmt.Errorf("@%s: no lexicon of that name (lexicons are defined under lexicons:, before they are used)", name)
 			}
-			alt = append(alt, words...)
+			if len(pt.alts)+len(words) > maxLexiconWords {
+				return pt, fmt.Errorf("%q has more than %d words once its lexicons are spelled out", item, maxLexiconWords)
+			}
+			for _, alt := range words {
+				pt.alts = append(pt.alts, alt)
+				pt.first.addPrefixOf(alt[0])
+			}
+			continue
 		}
-		if len(alt) == 0 {
-			return pt, fmt.Errorf("%q has no words", a)
+		alt, err := compileAlternative(a)
+		if err != nil {
+			return pt, err
 		}
 		pt.alts = append(pt.alts, alt)
 		pt.first.addPrefixOf(alt[0])
 	}
+	pt.indexAlts()
 	return pt, nil
+}
+
+// compileAlternative reads one alternative of a part: words joined by _ or -.
+func compileAlternative(a string) (alternative, error) {
+	var alt alternative
+	for _, w := range strings.FieldsFunc(a, func(r rune) bool { return r == '_' || r == '-' }) {
+		words, err := compileWord(w)
+		if err != nil {
+			return nil, err
+		}
+		alt = append(alt, words...)
+	}
+	if len(alt) == 0 {
+		return nil, fmt.Errorf("%q has no words", a)
+	}
+	return alt, nil
 }
 
 // minPrefix is the shortest prefix a "word*" may have, once normalized:
@@ -182,7 +246,7 @@ func compileWord(w string) ([]wordMatch, error) {
 			if r == '*' {
 				return nil, fmt.Errorf("%q: * goes only at the end of a word", w+map[bool]string{true: "*"}[prefix])
 			}
-			return nil, fmt.Errorf("%q: unsupported character %q (a pattern is words, | .. ? * _ and -)", w, r)
+			return nil, fmt.Errorf("%q: unsupported character %q (a pattern is words, | .. ? * _ - and @lexicon)", w, r)
 		}
 	}
 	var ts tokens
@@ -225,23 +289,55 @@ func matchAlt(a alternative, ts *tokens, i int) int {
 // parts before k having been left out or matched), or -1. With only >= 0,
 // part k is tried with that alternative alone.
 func (p *pattern) matchFrom(ts *tokens, k, i, only int) int {
-	alts := p.parts[k].alts
+	pt := &p.parts[k]
 	if only >= 0 {
-		alts = alts[only : only+1]
+		return p.tryAlt(ts, k, i, only)
 	}
-	for _, a := range alts {
-		e := matchAlt(a, ts, i)
-		if e < 0 {
-			continue
+	if pt.byWord == nil {
+		for a := range pt.alts {
+			if r := p.tryAlt(ts, k, i, a); r >= 0 {
+				return r
+			}
 		}
-		if k == len(p.parts)-1 {
-			return e
+		return -1
+	}
+	// Only the alternatives filed under this token's word (or its second
+	// reading), and those starting with a prefix, in their order.
+	t := ts.toks[i]
+	w := pt.byWord[string(ts.buf[t.start:t.end])]
+	var v []int32
+	if t.altEnd > t.altStart {
+		v = pt.byWord[string(ts.buf[t.altStart:t.altEnd])]
+	}
+	x := pt.byPrefix
+	for len(w)+len(v)+len(x) > 0 {
+		var a int32
+		switch {
+		case len(w) > 0 && (len(v) == 0 || w[0] < v[0]) && (len(x) == 0 || w[0] < x[0]):
+			a, w = w[0], w[1:]
+		case len(v) > 0 && (len(x) == 0 || v[0] < x[0]):
+			a, v = v[0], v[1:]
+		default:
+			a, x = x[0], x[1:]
 		}
-		if r := p.next(ts, k+1, e, ts.toks[i].sent); r >= 0 {
+		if r := p.tryAlt(ts, k, i, int(a)); r >= 0 {
 			return r
 		}
 	}
 	return -1
+}
+
+// tryAlt reports where p ends when alternative a of part k starts at token
+// i, or -1.
+func (p *pattern) tryAlt(ts *tokens, k, i, a int) int {
+	e := matchAlt(p.parts[k].alts[a], ts, i)
+	if e < 0 {
+		return -1
+	}
+	if k == len(p.parts)-1 {
+		return e
+	}
+	return p.next(ts, k+1, e, ts.toks[i].sent)
 }
 
 // next places part k at token j or up to its gap later, within sentence
@@ -283,12 +379,15 @@ func (p *pattern) starts() []int {
 
 // matchAt reports where p ends when it starts at token i, or -1.
 func (p *pattern) matchAt(ts *tokens, i int) int {
-	for _, k := range p.starts() {
-		if !p.parts[k].mayStart(ts, i) {
-			continue
+	// The parts starts lists, without building the list.
+	for k := range p.parts {
+		if p.parts[k].mayStart(ts, i) {
+			if e := p.matchFrom(ts, k, i, -1); e >= 0 {
+				return e
+			}
 		}
-		if e := p.matchFrom(ts, k, i, -1); e >= 0 {
-			return e
+		if !p.parts[k].optional {
+			break
 		}
 	}
 	return -1

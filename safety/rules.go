@@ -55,11 +55,13 @@ type Rule struct {
 	Language string // base language tag, e.g. "en"
 	Patterns []string
 	Unless   []string // exceptions: a match near one of these, in the same sentence, does not count
+	With     []string // context: when listed, one of these must also be found somewhere in the message
 	File     string
 	Line     int
 
 	patterns []pattern
 	unless   []pattern
+	with     []pattern
 }
 
 // Rules is a loaded, valid set of rules. It is immutable and safe for
@@ -148,7 +150,16 @@ var defaultRulesYAML []byte
 const DefaultRulesFile = "safety/rules/default.yaml"
 
 var defaultRules = sync.OnceValues(func() (*Rules, error) {
-	return ParseRules(DefaultRulesFile, defaultRulesYAML)
+	p := &parser{file: DefaultRulesFile}
+	return p.result(p.parse(defaultRulesYAML, nil))
+})
+
+// builtinLexicons are the lexicons of the built-in rules, which every other
+// rules file may use too.
+var builtinLexicons = sync.OnceValue(func() lexicons {
+	p := &parser{file: DefaultRulesFile}
+	p.parse(defaultRulesYAML, nil)
+	return p.lex
 })
 
 // DefaultRules returns the built-in rules, embedded in the binary. A test
@@ -202,10 +213,15 @@ func pathErr(err error) string {
 	return err.Error()
 }
 
-// ParseRules reads a rules file's contents; file names it in problems.
+// ParseRules reads a rules file's contents; file names it in problems. Its
+// patterns may use the lexicons of the built-in rules as well as its own (a
+// lexicon of its own shadows a built-in one of the same name).
 func ParseRules(file string, data []byte) (*Rules, error) {
 	p := &parser{file: file}
-	rules := p.parse(data)
+	return p.result(p.parse(data, builtinLexicons()))
+}
+
+func (p *parser) result(rules []Rule) (*Rules, error) {
 	if len(p.problems) > 0 {
 		slices.SortStableFunc(p.problems, func(a, b Problem) int { return a.Line - b.Line })
 		return nil, &RulesError{Problems: p.problems}
@@ -216,6 +232,7 @@ func ParseRules(file string, data []byte) (*Rules, error) {
 type parser struct {
 	file     string
 	problems []Problem
+	lex      lexicons // the file's own, then base's
 }
 
 func (p *parser) add(line int, field, format string, args ...any) {
@@ -279,7 +296,7 @@ func (p *parser) root(data []byte) (root *yaml.Node) {
 	}
 	root = doc.Content[0]
 	if root.Kind != yaml.MappingNode {
-		p.errorf(root, "", "expected keys gap and rules, found %s", describe(root))
+		p.errorf(root, "", "expected keys gap, lexicons and rules, found %s", describe(root))
 		return nil
 	}
 	return root
@@ -366,18 +383,22 @@ var (
 const maxIDLen = 64
 
 var (
-	fileKeys = []string{"gap", "rules"}
-	ruleKeys = []string{"id", "category", "tier", "language", "patterns", "unless"}
+	fileKeys = []string{"gap", "lexicons", "rules"}
+	ruleKeys = []string{"id", "category", "tier", "language", "patterns", "unless", "with"}
 	tiers    = []string{"alert", "check"}
 )
 
-func (p *parser) parse(data []byte) []Rule {
+func (p *parser) parse(data []byte, base lexicons) []Rule {
+	p.lex = lexicons{}
+	for name, words := range base {
+		p.lex[name] = words
+	}
 	root := p.root(data)
 	if root == nil {
 		return nil
 	}
 	gap := DefaultGap
-	var rulesNode, rulesKey *yaml.Node
+	var rulesNode, rulesKey, lexNode *yaml.Node
 	p.fields(root, "", fileKeys, func(key string, k, v *yaml.Node) {
 		switch key {
 		case "gap":
@@ -387,10 +408,15 @@ func (p *parser) parse(data []byte) []Rule {
 				return
 			}
 			gap = g
+		case "lexicons":
+			lexNode = v
 		case "rules":
 			rulesNode, rulesKey = v, k
 		}
 	})
+	if lexNode != nil {
+		p.lexicons(lexNode)
+	}
 	if rulesNode == nil {
 		p.errorf(root, "rules", "missing: a rules file lists its rules under rules:")
 		return nil
@@ -493,6 +519,8 @@ func (p *parser) rule(n *yaml.Node, field string, gap int) (Rule, bool) {
 			r.Patterns, r.patterns = p.patterns(v, f, gap, true)
 		case "unless":
 			r.Unless, r.unless = p.patterns(v, f, gap, false)
+		case "with":
+			r.With, r.with = p.patterns(v, f, gap, false)
 		}
 	}) {
 		return r, false
@@ -524,7 +552,7 @@ func (p *parser) patterns(v *yaml.Node, field string, gap int, required bool) ([
 		if !ok {
 			continue
 		}
-		pat, err := compilePattern(s, gap)
+		pat, err := compilePatternWith(s, gap, p.lex)
 		if err != nil {
 			p.errorf(n, f, "%v", err)
 			continue
@@ -533,4 +561,91 @@ func (p *parser) patterns(v *yaml.Node, field string, gap int, required bool) ([
 		pats = append(pats, pat)
 	}
 	return srcs, pats
+}
+
+// lexiconName is how a lexicon is named: "en.die", "self".
+var lexiconName = regexp.MustCompile(`^[a-z0-9][a-z0-9_.]*$`)
+
+// lexicons reads the lexicons: each a name and a list of entries, an entry
+// being one alternative of a pattern's part (words side by side, written
+// with spaces, _ or -; "word*" for a prefix) or "@other" for every entry of
+// a lexicon defined above it.
+func (p *parser) lexicons(n *yaml.Node) {
+	if n.Kind != yaml.MappingNode {
+		p.errorf(n, "lexicons", "expected names, each with a list of words, found %s", describe(n))
+		return
+	}
+	own := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if k.Kind != yaml.ScalarNode {
+			p.errorf(k, "lexicons", "a lexicon's name must be a plain word, found %s", describe(k))
+			continue
+		}
+		name := k.Value
+		field := "lexicons." + clip(name, 40)
+		switch {
+		case own[name]:
+			p.errorf(k, field, "is written twice")
+			continue
+		case len(name) > maxIDLen || !lexiconName.MatchString(name):
+			p.errorf(k, field, "use lowercase letters, digits, _ and . only, starting with a letter or digit, at most %d", maxIDLen)
+			continue
+		}
+		own[name] = true
+		if v.Kind != yaml.SequenceNode || len(v.Content) == 0 {
+			p.errorf(v, field, "expected a list of words (lines starting with \"- \"), found %s", describe(v))
+			delete(p.lex, name)
+			continue
+		}
+		var words []alternative
+		ok := true
+		for j, e := range v.Content {
+			f := fmt.Sprintf("%s[%d]", field, j)
+			s, good := p.text(e, f)
+			if !good {
+				ok = false
+				continue
+			}
+			if s == "" {
+				p.errorf(e, f, "is empty")
+				ok = false
+				continue
+			}
+			if strings.ContainsAny(s, "|?") || strings.Contains(s, "..") || strings.Contains(s, "…") {
+				p.errorf(e, f, "%q: a lexicon entry is one alternative: words, * and @lexicon, without | ? or ..", clip(s, 40))
+				ok = false
+				continue
+			}
+			if ref, isRef := strings.CutPrefix(s, "@"); isRef {
+				// Until this lexicon is done, its own name still means
+				// the built-in one it extends, if any.
+				more, found := p.lex[ref]
+				if !found {
+					p.errorf(e, f, "@%s: no lexicon of that name, built in or above this one", clip(ref, 40))
+					ok = false
+					continue
+				}
+				words = append(words, more...)
+			} else {
+				alt, err := compileAlternative(strings.Join(strings.Fields(s), "_"))
+				if err != nil {
+					p.errorf(e, f, "%v", err)
+					ok = false
+					continue
+				}
+				words = append(words, alt)
+			}
+			if len(words) > maxLexiconWords {
+				p.errorf(e, f, "lexicon %s has more than %d words", clip(name, 40), maxLexiconWords)
+				ok = false
+				break
+			}
+		}
+		if !ok {
+			delete(p.lex, name)
+			continue
+		}
+		p.lex[name] = words
+	}
 }

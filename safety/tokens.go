@@ -19,6 +19,7 @@ type token struct {
 type tokens struct {
 	buf  []byte
 	toks []token
+	with []int8 // per rule, whether its context was found: 0 not looked for yet, 1 found, -1 not
 }
 
 func (ts *tokens) word(i int) []byte { t := ts.toks[i]; return ts.buf[t.start:t.end] }

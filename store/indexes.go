@@ -392,13 +392,19 @@ func buildIndexes(btx *bbolt.Tx) error {
 // to a question.
 func migrateV5toV6(btx *bbolt.Tx) error { return buildIndexes(btx) }
 
-// checkIndexes verifies the coach and reply indexes both ways: every
-// client with a coach and every reply has its entries, and every entry
-// names a record that has it.
+// checkIndexes verifies the coach, reply and delivery indexes both ways:
+// every client with a coach, every reply and every delivery has its
+// entries, and every entry names a record that has it.
 func checkIndexes(btx *bbolt.Tx) []error {
+	errs := checkCoachIndex(btx)
+	errs = append(errs, checkReplyIndexes(btx)...)
+	return append(errs, checkDeliveryIndexes(btx)...)
+}
+
+// checkCoachIndex checks coach_clients against the clients.
+func checkCoachIndex(btx *bbolt.Tx) []error {
 	var errs []error
-	clients, replies := btx.Bucket(bucketClients), btx.Bucket(bucketReplies)
-	coaches, times, steps := btx.Bucket(bucketCoachClients), btx.Bucket(bucketReplyTimes), btx.Bucket(bucketReplySteps)
+	clients, coaches := btx.Bucket(bucketClients), btx.Bucket(bucketCoachClients)
 	_ = clients.ForEach(func(k, v []byte) error {
 		var c Client
 		if err := decode(v, &c, "client", k); err != nil {
@@ -423,6 +429,14 @@ func checkIndexes(btx *bbolt.Tx) []error {
 		}
 		return nil
 	})
+	return errs
+}
+
+// checkReplyIndexes checks reply_times and reply_steps against the
+// replies.
+func checkReplyIndexes(btx *bbolt.Tx) []error {
+	var errs []error
+	replies, times, steps := btx.Bucket(bucketReplies), btx.Bucket(bucketReplyTimes), btx.Bucket(bucketReplySteps)
 	_ = replies.ForEach(func(k, v []byte) error {
 		var r Reply
 		if err := decode(v, &r, "reply", k); err != nil {
@@ -467,6 +481,13 @@ func checkIndexes(btx *bbolt.Tx) []error {
 		}
 		return nil
 	})
+	return errs
+}
+
+// checkDeliveryIndexes checks step_briefs and delivery_msgs against the
+// deliveries.
+func checkDeliveryIndexes(btx *bbolt.Tx) []error {
+	var errs []error
 	deliveries, msgs, briefs := btx.Bucket(bucketDeliveries), btx.Bucket(bucketDeliveryMsgs), btx.Bucket(bucketStepBriefs)
 	_ = briefs.ForEach(func(k, _ []byte) error {
 		if deliveries.Get(k) == nil {

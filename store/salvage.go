@@ -196,6 +196,64 @@ func repair(tx *bbolt.Tx, rep *SalvageReport) error {
 	if tx.Bucket(bucketMeta) == nil && rep.Records() == 0 {
 		return nil
 	}
+	if err := ensureBuckets(tx, rep); err != nil {
+		return err
+	}
+	for _, kind := range salvageKinds {
+		if err := dropUndecodable(tx, kind.bucket, kind.what, kind.fresh, rep); err != nil {
+			return err
+		}
+	}
+	if err := rebuildDue(tx); err != nil {
+		return err
+	}
+	if err := rebuildAlertDue(tx); err != nil {
+		return err
+	}
+	maxReply, err := rebuildReplyMsgs(tx)
+	if err != nil {
+		return err
+	}
+	// The coach index and the reply time and step indexes, from the
+	// clients and replies kept.
+	if err := buildIndexes(tx); err != nil {
+		return err
+	}
+	rep.Repairs = append(rep.Repairs, "rebuilt the due and coach indexes from the clients, the alert timers from the alerts and the reply message, time and step indexes from the replies")
+	if err := continueSequences(tx, maxReply, rep); err != nil {
+		return err
+	}
+	// What the copy holds now, indexes rebuilt and records dropped.
+	return tx.ForEach(func(name []byte, b *bbolt.Bucket) error {
+		n := 0
+		c := b.Cursor()
+		for k, _ := c.First(); k != nil; k, _ = c.Next() {
+			n++
+		}
+		rep.Copied[string(name)] = n
+		return nil
+	})
+}
+
+// salvageKinds are the buckets of records that salvage decodes one by
+// one, dropping those that do not decode.
+var salvageKinds = []struct {
+	bucket []byte
+	what   string
+	fresh  func() any
+}{
+	{bucketClients, "client", func() any { return new(Client) }},
+	{bucketSessions, "session", func() any { return new(Session) }},
+	{bucketDeliveries, "delivery", func() any { return new(Delivery) }},
+	{bucketReplies, "reply", func() any { return new(Reply) }},
+	{bucketOutbox, "outgoing", func() any { return new(Outgoing) }},
+	{bucketInvites, "invite", func() any { return new(Invite) }},
+	{bucketAlerts, "alert", func() any { return new(Alert) }},
+}
+
+// ensureBuckets makes every bucket that could not be read at all, and the
+// schema version if it was lost.
+func ensureBuckets(tx *bbolt.Tx, rep *SalvageReport) error {
 	for _, name := range allBuckets {
 		if tx.Bucket(name) == nil {
 			if _, err := tx.CreateBucket(name); err != nil {
@@ -210,72 +268,58 @@ func repair(tx *bbolt.Tx, rep *SalvageReport) error {
 		}
 		rep.Repairs = append(rep.Repairs, fmt.Sprintf("the schema version was lost: set it to %d, this kindling's", SchemaVersion))
 	}
-	kinds := []struct {
-		bucket []byte
-		what   string
-		fresh  func() any
-	}{
-		{bucketClients, "client", func() any { return new(Client) }},
-		{bucketSessions, "session", func() any { return new(Session) }},
-		{bucketDeliveries, "delivery", func() any { return new(Delivery) }},
-		{bucketReplies, "reply", func() any { return new(Reply) }},
-		{bucketOutbox, "outgoing", func() any { return new(Outgoing) }},
-		{bucketInvites, "invite", func() any { return new(Invite) }},
-		{bucketAlerts, "alert", func() any { return new(Alert) }},
-	}
-	for _, kind := range kinds {
-		if err := dropUndecodable(tx, kind.bucket, kind.what, kind.fresh, rep); err != nil {
-			return err
-		}
-	}
+	return nil
+}
 
-	// The due index, from the clients.
-	if err := tx.DeleteBucket(bucketDue); err != nil {
-		return err
+// freshBucket empties the bucket name by deleting and making it again.
+func freshBucket(tx *bbolt.Tx, name []byte) (*bbolt.Bucket, error) {
+	if err := tx.DeleteBucket(name); err != nil {
+		return nil, err
 	}
-	due, err := tx.CreateBucket(bucketDue)
+	return tx.CreateBucket(name)
+}
+
+// rebuildDue makes the due index again from the clients.
+func rebuildDue(tx *bbolt.Tx) error {
+	due, err := freshBucket(tx, bucketDue)
 	if err != nil {
 		return err
 	}
-	if err := tx.Bucket(bucketClients).ForEach(func(k, v []byte) error {
+	return tx.Bucket(bucketClients).ForEach(func(k, v []byte) error {
 		var c Client
 		if err := decode(v, &c, "client", k); err != nil || c.Due.IsZero() {
 			return err
 		}
 		return due.Put(dueKey(c.Due, c.ChatID), nil)
-	}); err != nil {
-		return err
-	}
-	// The alert timers, from the alerts: a safety alert whose escalation
-	// was still to come must not lose its timer to a damaged page.
-	if err := tx.DeleteBucket(bucketAlertDue); err != nil {
-		return err
-	}
-	alertDue, err := tx.CreateBucket(bucketAlertDue)
+	})
+}
+
+// rebuildAlertDue makes the alert timers again from the alerts: a safety
+// alert whose escalation was still to come must not lose its timer to a
+// damaged page.
+func rebuildAlertDue(tx *bbolt.Tx) error {
+	alertDue, err := freshBucket(tx, bucketAlertDue)
 	if err != nil {
 		return err
 	}
-	if err := tx.Bucket(bucketAlerts).ForEach(func(k, v []byte) error {
+	return tx.Bucket(bucketAlerts).ForEach(func(k, v []byte) error {
 		var a Alert
 		if err := decode(v, &a, "alert", k); err != nil || a.Due.IsZero() {
 			return err
 		}
 		return alertDue.Put(alertDueKey(a.Due, a.ChatID, a.At), nil)
-	}); err != nil {
-		return err
-	}
-	// The reply message index, from the replies; the reply id sequence
-	// above every reply kept.
-	if err := tx.DeleteBucket(bucketReplyMsgs); err != nil {
-		return err
-	}
-	msgs, err := tx.CreateBucket(bucketReplyMsgs)
+	})
+}
+
+// rebuildReplyMsgs makes the reply message index again from the replies
+// and gives the largest reply id kept.
+func rebuildReplyMsgs(tx *bbolt.Tx) (uint64, error) {
+	msgs, err := freshBucket(tx, bucketReplyMsgs)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	replies := tx.Bucket(bucketReplies)
 	var maxReply uint64
-	if err := replies.ForEach(func(k, v []byte) error {
+	err = tx.Bucket(bucketReplies).ForEach(func(k, v []byte) error {
 		var r Reply
 		if err := decode(v, &r, "reply", k); err != nil {
 			return err
@@ -285,15 +329,14 @@ func repair(tx *bbolt.Tx, rep *SalvageReport) error {
 			return nil
 		}
 		return msgs.Put(replyMsgKey(r.ChatID, r.MessageID), cat(k[8:]))
-	}); err != nil {
-		return err
-	}
-	// The coach index and the reply time and step indexes, from the
-	// clients and replies kept.
-	if err := buildIndexes(tx); err != nil {
-		return err
-	}
-	rep.Repairs = append(rep.Repairs, "rebuilt the due and coach indexes from the clients, the alert timers from the alerts and the reply message, time and step indexes from the replies")
+	})
+	return maxReply, err
+}
+
+// continueSequences sets the reply and outbox id sequences above every id
+// kept, so that no new record takes a kept one's id.
+func continueSequences(tx *bbolt.Tx, maxReply uint64, rep *SalvageReport) error {
+	replies := tx.Bucket(bucketReplies)
 	if replies.Sequence() < maxReply {
 		if err := replies.SetSequence(maxReply); err != nil {
 			return err
@@ -307,16 +350,7 @@ func repair(tx *bbolt.Tx, rep *SalvageReport) error {
 		}
 		rep.Repairs = append(rep.Repairs, fmt.Sprintf("outbox ids continue after %d", binary.BigEndian.Uint64(k)))
 	}
-	// What the copy holds now, indexes rebuilt and records dropped.
-	return tx.ForEach(func(name []byte, b *bbolt.Bucket) error {
-		n := 0
-		c := b.Cursor()
-		for k, _ := c.First(); k != nil; k, _ = c.Next() {
-			n++
-		}
-		rep.Copied[string(name)] = n
-		return nil
-	})
+	return nil
 }
 
 // dropUndecodable deletes the records of bucket that do not decode as
