@@ -128,39 +128,24 @@ func (s *Server) recordView(w http.ResponseWriter, r *http.Request, chatID, coac
 func (s *Server) clientMonth(tx *store.Tx, c store.Client, month string, co Coach, w words) (clientData, error) {
 	now := s.opts.Now()
 	loc := s.zone(c.TimeZone)
-	coachLoc := s.zone(co.TimeZone)
-	today := dateOf(now.In(loc))
+	m := monthView{loc: loc, coachLoc: s.zone(co.TimeZone), w: w, today: dateOf(now.In(loc))}
 	first, err := time.Parse("2006-01", month)
 	if err != nil {
-		first, _ = time.Parse("2006-01", today[:7])
+		first, _ = time.Parse("2006-01", m.today[:7])
 	}
-	next := first.AddDate(0, 1, 0)
+	m.first, m.next, m.param = first, first.AddDate(0, 1, 0), first.Format("2006-01")
 	d := clientData{
 		ID: c.ChatID, Name: c.Name, Username: c.Username, Status: statusWord(c, now, w),
 		Sequence: c.Sequence, Language: c.Language, TimeZone: c.TimeZone, SendTime: c.SendTime,
-		Month: monthName(first, w), MonthParam: first.Format("2006-01"),
-		Prev: first.AddDate(0, -1, 0).Format("2006-01"),
+		Month: monthName(first, w), MonthParam: m.param, Prev: first.AddDate(0, -1, 0).Format("2006-01"),
 	}
-	if next.Format("2006-01") <= today[:7] {
-		d.Next = next.Format("2006-01")
+	if m.next.Format("2006-01") <= m.today[:7] {
+		d.Next = m.next.Format("2006-01")
 	}
-	monthOf := func(date string) bool { return strings.HasPrefix(date, d.MonthParam) }
-
-	sessions, err := tx.Sessions(c.ChatID)
+	sessionDays, err := m.sessions(tx, c, &d)
 	if err != nil {
 		return d, err
 	}
-	sessionDays := map[string]bool{}
-	for i := len(sessions) - 1; i >= 0; i-- {
-		ss := sessions[i]
-		d.Sessions = append(d.Sessions, sessionView{Date: w.DateOf(ss.Date), Intention: ss.Intention, Note: ss.Note,
-			InMonth: monthOf(ss.Date), Planned: ss.Date > today})
-		sessionDays[ss.Date] = true
-		if ss.Date <= today && !d.HasDay { // the one the days count from, not one logged ahead
-			d.HasDay, d.Day, d.SessionDate = true, daysBetween(ss.Date, today), w.DateOf(ss.Date)
-		}
-	}
-
 	replies, err := tx.Replies(c.ChatID, time.Time{})
 	if err != nil {
 		return d, err
@@ -169,9 +154,57 @@ func (s *Server) clientMonth(tx *store.Tx, c store.Client, month string, co Coac
 	if err != nil {
 		return d, err
 	}
-	set := s.opts.Prompts()
+	d.Charts = s.charts(c, replies, deliveries, w)
+	alerts, err := tx.Alerts(c.ChatID)
+	if err != nil {
+		return d, err
+	}
+	for i := len(alerts) - 1; i >= 0; i-- {
+		d.Alerts = append(d.Alerts, s.alertView(alerts[i], c.Name, m.coachLoc, w))
+	}
+	sortAlerts(d.Alerts)
+	s.layDays(m, c, replies, deliveries, sessionDays, &d)
+	return d, nil
+}
+
+// monthView is the month a client's page shows, and how its dates and
+// times are written.
+type monthView struct {
+	first, next   time.Time // the first day of the month and of the next
+	param         string    // the month as 2006-01
+	today         string    // in the client's zone
+	loc, coachLoc *time.Location
+	w             words
+}
+
+// has reports whether a date (2006-01-02) is in the month.
+func (m monthView) has(date string) bool { return strings.HasPrefix(date, m.param) }
+
+// sessions lists the client's sessions, the latest first, sets the day
+// they are on, and returns the dates that had one.
+func (m monthView) sessions(tx *store.Tx, c store.Client, d *clientData) (map[string]bool, error) {
+	sessions, err := tx.Sessions(c.ChatID)
+	if err != nil {
+		return nil, err
+	}
+	days := map[string]bool{}
+	for i := len(sessions) - 1; i >= 0; i-- {
+		ss := sessions[i]
+		d.Sessions = append(d.Sessions, sessionView{Date: m.w.DateOf(ss.Date), Intention: ss.Intention, Note: ss.Note,
+			InMonth: m.has(ss.Date), Planned: ss.Date > m.today})
+		days[ss.Date] = true
+		if ss.Date <= m.today && !d.HasDay { // the one the days count from, not one logged ahead
+			d.HasDay, d.Day, d.SessionDate = true, daysBetween(ss.Date, m.today), m.w.DateOf(ss.Date)
+		}
+	}
+	return days, nil
+}
+
+// charts draws the client's scale answers, one chart per question with
+// at least two answers, as the bot's /progress groups them.
+func (s *Server) charts(c store.Client, replies []store.Reply, deliveries []store.Delivery, w words) []chartView {
 	scales := map[string]report.ScaleInfo{}
-	if seq, ok := set.Sequence(c.Sequence, c.Language); ok {
+	if seq, ok := s.opts.Prompts().Sequence(c.Sequence, c.Language); ok {
 		for _, rp := range replies {
 			if _, done := scales[rp.QuestionID]; done || rp.Value == nil {
 				continue
@@ -181,27 +214,32 @@ func (s *Server) clientMonth(tx *store.Tx, c store.Client, month string, co Coac
 			}
 		}
 	}
+	var out []chartView
 	for _, ch := range report.ChartsFrom(replies, deliveries, scales) {
 		points := 0
 		for _, se := range ch.Series {
 			points += len(se.Points)
 		}
 		if points >= 2 {
-			d.Charts = append(d.Charts, drawChart(ch, w))
+			out = append(out, drawChart(ch, w))
 		}
 	}
+	return out
+}
 
-	alerts, err := tx.Alerts(c.ChatID)
-	if err != nil {
-		return d, err
-	}
-	for i := len(alerts) - 1; i >= 0; i-- {
-		d.Alerts = append(d.Alerts, s.alertView(alerts[i], c.Name, coachLoc, w))
-	}
-	sortAlerts(d.Alerts)
+// askedKey is one question of one delivery.
+type askedKey struct {
+	date string
+	day  int
+	q    string
+}
 
-	// The month's days: what was asked (from the deliveries) and every
-	// reply of the day, journal entries included.
+// layDays lays out the month's days: every reply of each day (journal
+// entries included), then the questions asked that day and left
+// unanswered (from the deliveries), the newest day first; and the strip
+// of the month's days.
+func (s *Server) layDays(m monthView, c store.Client, replies []store.Reply, deliveries []store.Delivery, sessionDays map[string]bool, d *clientData) {
+	w := m.w
 	byDay := map[string]*dayView{}
 	day := func(date string) *dayView {
 		if dv, ok := byDay[date]; ok {
@@ -211,39 +249,22 @@ func (s *Server) clientMonth(tx *store.Tx, c store.Client, month string, co Coac
 		byDay[date] = dv
 		return dv
 	}
-	type askedKey struct {
-		date string
-		day  int
-		q    string
-	}
 	answered := map[askedKey]bool{}
 	for _, rp := range replies {
 		date := rp.LocalDate
 		if date == "" {
-			date = dateOf(rp.At.In(loc))
+			date = dateOf(rp.At.In(m.loc))
 		}
-		if !monthOf(date) {
+		if !m.has(date) {
 			continue
 		}
 		answered[askedKey{rp.LocalDate, rp.Day, rp.QuestionID}] = true
-		it := itemView{Question: rp.Question, Answer: rp.Answer, Kind: rp.Kind, At: rp.At.In(coachLoc).Format("15:04"),
-			Journal: rp.QuestionID == "", Flagged: rp.Flagged}
-		if it.Journal {
-			it.Question = w.T("Journal")
-		}
-		for _, e := range rp.Edits {
-			it.Edits = append(it.Edits, editView{At: w.When(e.At, coachLoc), Answer: e.Answer})
-		}
-		if rp.Voice != nil && rp.Voice.Path != "" {
-			it.VoiceURL = s.base.Path + "/clients/" + strconv.FormatInt(c.ChatID, 10) + "/voice/" + strconv.FormatUint(rp.ID, 10)
-			it.VoiceLen = strconv.Itoa(rp.Voice.Duration) + " s"
-		}
 		dv := day(date)
-		dv.Items = append(dv.Items, it)
+		dv.Items = append(dv.Items, s.item(c, rp, m))
 		d.Answers++
 	}
 	for _, dl := range deliveries {
-		if !monthOf(dl.LocalDate) {
+		if !m.has(dl.LocalDate) {
 			continue
 		}
 		dv := day(dl.LocalDate)
@@ -260,16 +281,13 @@ func (s *Server) clientMonth(tx *store.Tx, c store.Client, month string, co Coac
 			d.Unanswered++
 		}
 	}
-	for t := first; t.Before(next); t = t.AddDate(0, 0, 1) {
+	for t := m.first; t.Before(m.next); t = t.AddDate(0, 0, 1) {
 		date := dateOf(t)
-		dv, has := byDay[date]
-		sd := stripDay{Date: date, Label: strconv.Itoa(t.Day()), Session: sessionDays[date], Future: date > today}
-		if has {
+		sd := stripDay{Date: date, Label: strconv.Itoa(t.Day()), Session: sessionDays[date], Future: date > m.today}
+		if dv, has := byDay[date]; has {
 			sd.Anchor = dv.Anchor
 			for _, it := range dv.Items {
-				if !it.Unanswered {
-					sd.Answered = true
-				}
+				sd.Answered = sd.Answered || !it.Unanswered
 			}
 		}
 		d.Strip = append(d.Strip, sd)
@@ -282,7 +300,25 @@ func (s *Server) clientMonth(tx *store.Tx, c store.Client, month string, co Coac
 	for i := len(dates) - 1; i >= 0; i-- {
 		d.Days = append(d.Days, *byDay[dates[i]])
 	}
-	return d, nil
+}
+
+// item is one reply on the page: the question as it was asked (or
+// "Journal"), the answer, its earlier versions and its voice note.
+func (s *Server) item(c store.Client, rp store.Reply, m monthView) itemView {
+	w := m.w
+	it := itemView{Question: rp.Question, Answer: rp.Answer, Kind: rp.Kind, At: rp.At.In(m.coachLoc).Format("15:04"),
+		Journal: rp.QuestionID == "", Flagged: rp.Flagged}
+	if it.Journal {
+		it.Question = w.T("Journal")
+	}
+	for _, e := range rp.Edits {
+		it.Edits = append(it.Edits, editView{At: w.When(e.At, m.coachLoc), Answer: e.Answer})
+	}
+	if rp.Voice != nil && rp.Voice.Path != "" {
+		it.VoiceURL = s.base.Path + "/clients/" + strconv.FormatInt(c.ChatID, 10) + "/voice/" + strconv.FormatUint(rp.ID, 10)
+		it.VoiceLen = strconv.Itoa(rp.Voice.Duration) + " s"
+	}
+	return it
 }
 
 func parseDate(s string) (time.Time, error) { return time.Parse(dateLayout, s) }
