@@ -70,7 +70,8 @@ type appOptions struct {
 
 // safetyNet builds the crisis net of the configuration: the built-in rules,
 // extended or replaced by safety.rules_file (safety.rules_mode), plus the
-// phrases of safety.phrases. A rules file with problems is an error listing
+// phrases of safety.phrases, with the learned check when
+// safety.learned_check is on. A rules file with problems is an error listing
 // every one as file:line: field: message; nothing is half-loaded.
 func safetyNet(cfg Config) (*safety.Net, error) {
 	rules := safety.DefaultRules()
@@ -97,6 +98,7 @@ func safetyNet(cfg Config) (*safety.Net, error) {
 	if err != nil {
 		return nil, fmt.Errorf("safety.phrases: %w", err)
 	}
+	net.UseLearned(cfg.Safety.LearnedCheck)
 	return net, nil
 }
 

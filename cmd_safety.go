@@ -32,7 +32,7 @@ func cmdSafety(ctx context.Context, args []string, e cmdEnv) error {
 func cmdSafetyTest(ctx context.Context, args []string, e cmdEnv) error {
 	var lang *string
 	cfg, fs, err := commandConfig(args, e, "safety", func(fs *flag.FlagSet) {
-		lang = fs.String("lang", "en", "the client's `language`; every language's rules are checked, this only names the rule on a tie")
+		lang = fs.String("lang", "en", "the client's `language`; every language's rules are checked, it names the rule on a tie and picks the learned check's model (en, es)")
 	})
 	if err != nil {
 		return err // flag problems exit 2; a config that cannot be read, 1

@@ -105,7 +105,11 @@ func TestSafetyTestCommand(t *testing.T) {
 	for _, tt := range []struct{ name, config, want string }{
 		{"extend", "safety:\n  rules_file: rules.yaml\n",
 			"alert\tde.sterben\tich will nicht mehr leben\nalert\ten.intent.want-to-die\tI want to die\nnone\t\tthis commute is killing me\n"},
+		// The learned check stays on when the rules are replaced: it is a
+		// second opinion under whatever rules there are.
 		{"replace", "safety:\n  rules_file: rules.yaml\n  rules_mode: replace\n",
+			"alert\tde.sterben\tich will nicht mehr leben\ncheck\ten.learned\tI want to die\nnone\t\tthis commute is killing me\n"},
+		{"replace without the learned check", "safety:\n  rules_file: rules.yaml\n  rules_mode: replace\n  learned_check: false\n",
 			"alert\tde.sterben\tich will nicht mehr leben\nnone\t\tI want to die\nnone\t\tthis commute is killing me\n"},
 		{"phrases", "safety:\n  phrases:\n    en: [killing me]\n",
 			"none\t\tich will nicht mehr leben\nalert\ten.intent.want-to-die\tI want to die\nalert\tphrase:killing me\tthis commute is killing me\n"},

@@ -135,6 +135,7 @@ type SafetyConfig struct {
 	CrisisMessage   map[string]string   `yaml:"crisis_message"`    // language -> reply on a match
 	LowestMoodTwice bool                `yaml:"lowest_mood_twice"` // the lowest mood twice in a row: an alert
 	LowestMoodCheck bool                `yaml:"lowest_mood_check"` // the lowest mood once: a check
+	LearnedCheck    bool                `yaml:"learned_check"`     // the learned model raises what no rule fired on to a check
 	// EscalateTo are chats (an on-call group, a clinician) told of an
 	// alert at once when the coach cannot be reached, or when nobody
 	// acknowledged it within EscalateAfter.
@@ -220,7 +221,7 @@ func DefaultConfig() Config {
 		Invites:    InvitesConfig{TTL: Duration(14 * day)},
 		Coaching:   CoachingConfig{ProtectContent: true},
 		Safety: SafetyConfig{
-			RulesMode: RulesExtend, LowestMoodTwice: true, LowestMoodCheck: true,
+			RulesMode: RulesExtend, LowestMoodTwice: true, LowestMoodCheck: true, LearnedCheck: true,
 			EscalateAfter: Duration(15 * time.Minute), CheckTimeout: Duration(30 * time.Minute),
 		},
 		Admin:  AdminConfig{Listen: "127.0.0.1:8090"},

@@ -635,6 +635,7 @@ func TestConfigEnvNamesEveryKey(t *testing.T) {
 		"backup.encrypt_to":             "KINDLING_BACKUP_ENCRYPT_TO",
 		"safety.rules_file":             "KINDLING_SAFETY_RULES_FILE",
 		"safety.rules_mode":             "KINDLING_SAFETY_RULES_MODE",
+		"safety.learned_check":          "KINDLING_SAFETY_LEARNED_CHECK",
 	}
 	got := map[string]string{}
 	for _, k := range configKeys() {
@@ -645,8 +646,8 @@ func TestConfigEnvNamesEveryKey(t *testing.T) {
 			t.Errorf("%s: variable %q, want %q", path, got[path], name)
 		}
 	}
-	if len(got) != 44 {
-		t.Errorf("%d keys, want 44: %v", len(got), got)
+	if len(got) != 45 {
+		t.Errorf("%d keys, want 45: %v", len(got), got)
 	}
 	unknown := UnknownEnv([]string{"KINDLING_SCHEDULE_TICK=1m", "KINDLING_SCHEDULE_TIKC=1m", "HOME=/root", "KINDLING_TELEGRAM_TOKEN=x"})
 	if !reflect.DeepEqual(unknown, []string{"KINDLING_SCHEDULE_TIKC"}) {

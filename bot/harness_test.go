@@ -260,6 +260,7 @@ func newTestBot(t testing.TB, cfg harnessConfig, db *store.DB, api bot.API, send
 	if err != nil {
 		t.Fatal(err)
 	}
+	net.UseLearned(true) // as kindling runs by default (safety.learned_check)
 	var classifier bot.Classifier = net
 	if cfg.classifier != nil {
 		classifier = cfg.classifier(net)

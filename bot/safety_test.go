@@ -119,6 +119,8 @@ func TestSafetyNetFires(t *testing.T) {
 	h, dana, eli := coached(t)
 	ana := enrolWith(t, h, dana, 8001, "Ana", "en")
 	lia := enrolWith(t, h, dana, 8002, "Lía", "es")
+	bea := enrolWith(t, h, dana, 8003, "Bea", "en")
+	luz := enrolWith(t, h, dana, 8004, "Luz", "es")
 	if c := h.client(lia.ID()); c.Language != "es" {
 		t.Fatalf("Lía's language %q, want es", c.Language)
 	}
@@ -141,6 +143,10 @@ func TestSafetyNetFires(t *testing.T) {
 		{lia, "Lía", "es", "estarian mejor sin mi", true}, // without accents
 		{lia, "Lía", "es", "ME HAGO DAÑO cuando no puedo más", false},
 		{lia, "Lía", "es", "I want to die", false}, // a switch of language, in the client's reply language
+		// No rule reads these; the learned check asks.
+		// (clients with no check waiting).
+		{bea, "Bea", "en", "I want to run away from everything", true},
+		{luz, "Luz", "es", "ya no quiero seguir con todo esto", true},
 	} {
 		t.Run(tc.lang+"/"+tc.text, func(t *testing.T) {
 			w := watching(h, tc.who, dana, eli)

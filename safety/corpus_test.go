@@ -98,7 +98,7 @@ func readCorpus(tb testing.TB, dir string) []corpusLine {
 }
 
 // tally counts the verdicts on one group of corpus messages.
-type tally struct{ n, alert, check int }
+type tally struct{ n, alert, check, learned, rulesReached int }
 
 func (t *tally) add(v safety.Verdict) {
 	t.n++
@@ -107,6 +107,9 @@ func (t *tally) add(v safety.Verdict) {
 		t.alert++
 	case safety.TierCheck:
 		t.check++
+	}
+	if v.Category == safety.LearnedCategory {
+		t.learned++
 	}
 }
 
@@ -122,6 +125,10 @@ func pct(a, n int) string {
 // those figures, lower, are the honest estimate. The README quotes both.
 func TestCorpus(t *testing.T) {
 	net := safety.Default()
+	rulesOnly, err := safety.Compile(safety.DefaultRules(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	corpus := readCorpus(t, "testdata")
 	groups := map[string]map[string]*tally{} // "corpus en", "heldout es", "all" -> label -> tally
 	group := func(name string) map[string]*tally {
@@ -135,6 +142,10 @@ func TestCorpus(t *testing.T) {
 		v := net.Classify(c.lang, c.text)
 		group(c.set + " " + c.lang)[c.label].add(v)
 		group("all")[c.label].add(v)
+		if rulesOnly.Classify(c.lang, c.text).Tier != safety.TierNone {
+			group(c.set + " " + c.lang)[c.label].rulesReached++
+			group("all")[c.label].rulesReached++
+		}
 		if c.label == "crisis" && c.set == "corpus" {
 			covered[c.lang+" "+c.category] = true
 		}
@@ -158,6 +169,8 @@ func TestCorpus(t *testing.T) {
 		t.Logf("%-12s crisis at alert or check %s (alert %d, check %d); near misses at alert %s, at check %s; ambiguous: alert %d, check %d, none %d",
 			name, pct(cr.alert+cr.check, cr.n), cr.alert, cr.check, pct(nm.alert, nm.n), pct(nm.check, nm.n),
 			am.alert, am.check, am.n-am.alert-am.check)
+		t.Logf("%-12s of which the learned check: crisis %d, near misses %d; the rules alone: crisis at alert or check %s, near misses at alert or check %s",
+			name, cr.learned, nm.learned, pct(cr.rulesReached, cr.n), pct(nm.rulesReached, nm.n))
 	}
 	for lang, least := range map[string]int{"en": 220, "es": 110} {
 		g := groups["corpus "+lang]

@@ -54,6 +54,10 @@ func FuzzClassify(f *testing.F) {
 		f.Add("en", s)
 	}
 	net := safety.Default()
+	rulesOnly, err := safety.Compile(safety.DefaultRules(), nil)
+	if err != nil {
+		f.Fatal(err)
+	}
 	rules := map[string]safety.Rule{}
 	for _, r := range net.Rules() {
 		rules[r.ID] = r
@@ -63,6 +67,15 @@ func FuzzClassify(f *testing.F) {
 		if v.Tier == safety.TierNone {
 			if v != (safety.Verdict{}) {
 				t.Fatalf("Classify(%q) = %+v: a rule named without a tier", text, v)
+			}
+		} else if v.Category == safety.LearnedCategory {
+			// The learned check: a check, never an alert, named after the
+			// client's language, and only when no rule fired.
+			if v.Tier != safety.TierCheck || v.Rule != v.Language+".learned" || (v.Language != "en" && v.Language != "es") {
+				t.Fatalf("Classify(%q) = %+v: not a learned check", text, v)
+			}
+			if r := rulesOnly.Classify(lang, text); r.Tier != safety.TierNone {
+				t.Fatalf("Classify(%q) = %+v but the rules say %+v", text, v, r)
 			}
 		} else {
 			r, ok := rules[v.Rule]

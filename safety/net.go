@@ -31,6 +31,7 @@ type Net struct {
 	others  []otherKid // children for bytes other than a to z, by node
 	entries []entry    // the entries of every node, by node
 	pool    sync.Pool  // of *tokens
+	learned bool       // the learned check raises what no rule fired on to check (UseLearned)
 }
 
 // otherKid is a child of a trie node for a byte other than a to z.
@@ -137,6 +138,7 @@ var Default = sync.OnceValue(func() *Net {
 	if err != nil {
 		panic(err)
 	}
+	n.UseLearned(true)
 	return n
 })
 
@@ -181,7 +183,9 @@ func Compile(rules *Rules, phrases map[string][]string) (*Net, error) {
 	}
 	n := &Net{rules: all}
 	build := []buildNode{{}}
-	n.pool.New = func() any { return &tokens{buf: make([]byte, 0, 1024), toks: make([]token, 0, 256)} }
+	n.pool.New = func() any {
+		return &tokens{buf: make([]byte, 0, 1024), toks: make([]token, 0, 256), feats: make([]uint32, 0, 2048)}
+	}
 	for ri := range n.rules {
 		r := &n.rules[ri]
 		for pi := range r.patterns {
@@ -330,18 +334,24 @@ type hit struct {
 // when upset. The highest tier wins; among rules of that tier, one in the
 // client's language (lang or its base, "es-MX" → "es"), then the one that
 // fires earliest in the message, then the first in the rules, decides.
+//
+// When no rule fires and the net uses the learned check (UseLearned), a
+// message in English or Spanish whose words the model finds close to crisis
+// messages is raised to TierCheck, rule "en.learned" or "es.learned",
+// category LearnedCategory. It never raises a message to alert.
 func (n *Net) Classify(lang, text string) Verdict {
-	h, ok := n.classify(lang, text)
+	ts := n.pool.Get().(*tokens)
+	defer n.pool.Put(ts)
+	h, ok := n.classify(ts, lang, text)
 	if !ok {
-		return Verdict{}
+		v, _ := n.learnedVerdict(baseLanguage(lang), ts)
+		return v
 	}
 	r := &n.rules[h.rule]
 	return Verdict{Tier: r.Tier, Rule: r.ID, Category: r.Category, Language: r.Language}
 }
 
-func (n *Net) classify(lang, text string) (hit, bool) {
-	ts := n.pool.Get().(*tokens)
-	defer n.pool.Put(ts)
+func (n *Net) classify(ts *tokens, lang, text string) (hit, bool) {
 	ts.tokenize(text)
 	if cap(ts.with) < len(n.rules) {
 		ts.with = make([]int8, len(n.rules))

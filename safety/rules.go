@@ -21,7 +21,8 @@ import (
 
 // Categories are the warning signs a rule may belong to, as clinicians list
 // them for suicide and self-harm, plus "phrase" for the simple phrases of
-// config.yaml.
+// config.yaml. A verdict of the learned check has category
+// LearnedCategory, which no rule may take.
 var Categories = []string{
 	"intent",    // a direct wish to die, or intent to end one's life
 	"plan",      // a plan, a method or the means (pills, a rope, a gun, a bridge, heights)

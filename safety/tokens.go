@@ -17,9 +17,10 @@ type token struct {
 
 // tokens is a tokenized message.
 type tokens struct {
-	buf  []byte
-	toks []token
-	with []int8 // per rule, whether its context was found: 0 not looked for yet, 1 found, -1 not
+	buf   []byte
+	toks  []token
+	with  []int8   // per rule, whether its context was found: 0 not looked for yet, 1 found, -1 not
+	feats []uint32 // the learned check's features (features)
 }
 
 func (ts *tokens) word(i int) []byte { t := ts.toks[i]; return ts.buf[t.start:t.end] }
