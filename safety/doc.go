@@ -83,8 +83,11 @@
 // hashed features of the tokenizer's words (each word, each pair of
 // neighbouring words, each word's letter trigrams), was trained on the
 // corpus (crisis against near misses) and on ordinary answers written for it
-// (testdata/ordinary.*.txt). When its score passes a threshold chosen by
-// 5-fold cross-validation to check at most about 2.5% of ordinary answers,
+// (testdata/ordinary.*.txt). It scores the whole message and each of its
+// sentences of four words or more, and keeps the highest, so that one
+// crisis sentence in a long ordinary answer is not diluted by the rest.
+// When that score passes a threshold chosen by
+// 5-fold cross-validation (near paraphrases kept in one fold) to check at most about 2.5% of ordinary answers,
 // the verdict is TierCheck, rule "en.learned" or "es.learned", category
 // LearnedCategory: never an alert, never a lowered verdict. learned.go
 // explains the choice; learned_test.go trains it (go generate writes

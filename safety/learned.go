@@ -32,13 +32,22 @@ import (
 // ("^ki", "kil", "ill", "ll$"), which carry misspellings and inflections.
 // Each is hashed into learnedBuckets weights; a message's score is the bias
 // plus the sum of its features' weights divided by the square root of their
-// number, so that a long answer is not raised just for being long.
+// number, so that a long answer is not raised just for being long. The
+// message is scored whole and sentence by sentence, and the highest score
+// counts: one crisis sentence in a long ordinary reflection is not diluted
+// by the rest, and the threshold is chosen on those same highest scores.
 
 // learnedBuckets is the size of each language's weight table (a power of 2).
 const learnedBuckets = 1 << 15
 
 // learnedMinWords is the fewest words the learned check reads.
 const learnedMinWords = 3
+
+// learnedMinSentenceWords is the fewest words of a sentence the learned
+// check scores on its own, inside a message of several sentences: a shorter
+// one ("I don't.", a fragment) says too little to be read apart from the
+// rest, and only counts in the whole message's score.
+const learnedMinSentenceWords = 4
 
 // LearnedCategory is the Category of a verdict raised by the learned check:
 // no rule fired, and no warning sign is named; the words were close to
@@ -153,27 +162,41 @@ func mix(h uint64) uint64 {
 
 // features appends the bucket of every feature of a tokenized message to
 // dst: its words, its pairs of neighbouring words in one sentence, and the
-// character trigrams of each word with its edges marked.
+// character trigrams of each word with its edges marked. When the message
+// has more than one sentence, it also appends to spans, for every sentence
+// of learnedMinSentenceWords words or more, the start and end of that sentence's
+// features in dst (features never cross a sentence, so they are contiguous).
 //
 // A message of fewer than learnedMinWords words has no features: the model
 // does not judge "no", "I don't know" or "fine" (too few words to read a
 // paraphrase in, and the rules read the short crisis words: "kms",
 // "suicidal").
-func features(ts *tokens, dst []uint32) []uint32 {
+func features(ts *tokens, dst []uint32, spans []int32) ([]uint32, []int32) {
 	const mask = learnedBuckets - 1
 	if len(ts.toks) < learnedMinWords {
-		return dst
+		return dst, spans
 	}
+	base := int32(len(dst))
+	multi := ts.toks[len(ts.toks)-1].sent != ts.toks[0].sent
 	var prev uint64
 	prevSent := int32(-1)
+	sentStart, sentWords := int32(len(dst)), 0
 	for i := range ts.toks {
 		w := ts.word(i)
 		h := hashBytes(seedWord, w)
+		s := ts.toks[i].sent
+		if s != prevSent {
+			if multi && sentWords >= learnedMinSentenceWords {
+				spans = append(spans, sentStart-base, int32(len(dst))-base)
+			}
+			sentStart, sentWords = int32(len(dst)), 0
+		}
+		sentWords++
 		dst = append(dst, uint32(mix(h))&mask)
-		if s := ts.toks[i].sent; s == prevSent {
+		if s == prevSent {
 			dst = append(dst, uint32(mix(prev*31^h^seedPair))&mask)
 		}
-		prev, prevSent = h, ts.toks[i].sent
+		prev, prevSent = h, s
 		if len(w) < 2 {
 			continue
 		}
@@ -188,19 +211,34 @@ func features(ts *tokens, dst []uint32) []uint32 {
 			dst = append(dst, uint32(mix(g^seedTrigram))&mask)
 		}
 	}
-	return dst
+	if multi && sentWords >= learnedMinSentenceWords {
+		spans = append(spans, sentStart-base, int32(len(dst))-base)
+	}
+	return dst, spans
 }
 
-// score is the model's log-odds that the message is a crisis message.
-func (m *learnedModel) score(feats []uint32) float32 {
+// score is the model's log-odds that the message is a crisis message: the
+// highest of the whole message's score and each sentence's (spans, as
+// features makes them), so that one crisis sentence inside a long ordinary
+// answer is not diluted by the rest. A score is the bias plus the sum of
+// the features' weights over the square root of their number.
+func (m *learnedModel) score(feats []uint32, spans []int32) float32 {
 	if len(feats) == 0 {
 		return float32(math.Inf(-1))
 	}
-	var sum int64
+	var total int64
 	for _, b := range feats {
-		sum += int64(m.weights[b])
+		total += int64(m.weights[b])
 	}
-	return m.bias + float32(float64(sum)*float64(m.scale)/math.Sqrt(float64(len(feats))))
+	best := float64(total) / math.Sqrt(float64(len(feats)))
+	for k := 0; k+1 < len(spans); k += 2 {
+		var sum int64
+		for _, b := range feats[spans[k]:spans[k+1]] {
+			sum += int64(m.weights[b])
+		}
+		best = max(best, float64(sum)/math.Sqrt(float64(spans[k+1]-spans[k])))
+	}
+	return m.bias + float32(best*float64(m.scale))
 }
 
 // UseLearned turns the learned check on or off for this net (Compile makes
@@ -216,8 +254,8 @@ func (n *Net) learnedVerdict(lang string, ts *tokens) (Verdict, bool) {
 	if m == nil {
 		return Verdict{}, false
 	}
-	ts.feats = features(ts, ts.feats[:0])
-	if m.score(ts.feats) < m.threshold {
+	ts.feats, ts.spans = features(ts, ts.feats[:0], ts.spans[:0])
+	if m.score(ts.feats, ts.spans) < m.threshold {
 		return Verdict{}, false
 	}
 	return Verdict{Tier: TierCheck, Rule: lang + ".learned", Category: LearnedCategory, Language: lang}, true

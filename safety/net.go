@@ -184,7 +184,7 @@ func Compile(rules *Rules, phrases map[string][]string) (*Net, error) {
 	n := &Net{rules: all}
 	build := []buildNode{{}}
 	n.pool.New = func() any {
-		return &tokens{buf: make([]byte, 0, 1024), toks: make([]token, 0, 256), feats: make([]uint32, 0, 2048)}
+		return &tokens{buf: make([]byte, 0, 1024), toks: make([]token, 0, 256), feats: make([]uint32, 0, 2048), spans: make([]int32, 0, 64)}
 	}
 	for ri := range n.rules {
 		r := &n.rules[ri]

@@ -21,6 +21,7 @@ type tokens struct {
 	toks  []token
 	with  []int8   // per rule, whether its context was found: 0 not looked for yet, 1 found, -1 not
 	feats []uint32 // the learned check's features (features)
+	spans []int32  // where each sentence's features start and end in feats (features)
 }
 
 func (ts *tokens) word(i int) []byte { t := ts.toks[i]; return ts.buf[t.start:t.end] }
