@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -31,6 +32,9 @@ func newAdmin(a *app, started time.Time) *admin.Server {
 		Backup:       a.db,
 		BackupName:   store.BackupName,
 		Export:       appExport{a},
+		Audit: func(w io.Writer, since time.Time) error {
+			return writeAudit(w, a.db, since, coachNames(a.cfg))
+		},
 		Metrics: promhttp.HandlerFor(a.metrics.reg, promhttp.HandlerOpts{
 			ErrorHandling: promhttp.ContinueOnError,
 			ErrorLog:      slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),

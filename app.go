@@ -22,6 +22,7 @@ import (
 	"kindling/schedule"
 	"kindling/store"
 	"kindling/telegram"
+	"kindling/web"
 )
 
 // app is kindling put together: the store, the prompts, the bot and the
@@ -41,6 +42,7 @@ type app struct {
 	prompts    func() *prompts.Set
 	watcher    *prompts.Watcher
 	bot        *bot.Bot
+	web        *web.Server // nil when web.listen is off
 	sched      *schedule.Scheduler
 	poller     *telegram.Poller
 	metrics    *metrics
@@ -193,6 +195,10 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger, opts appOptions) 
 		MaxPause: time.Duration(cfg.Telegram.MaxPause), Logger: log}
 	a.bot = a.newBot(net, now)
 	a.sched.Conversation = a.bot
+	if a.web, err = newWeb(a, popts, now); err != nil {
+		a.close()
+		return nil, err
+	}
 	a.poller = &telegram.Poller{URL: cfg.Telegram.APIURL, Token: cfg.Telegram.Token, Timeout: time.Duration(cfg.Telegram.PollTimeout)}
 	a.metrics = newMetrics(a)
 	a.tellPromptFallback()
@@ -215,19 +221,12 @@ func (a *app) newBot(net *safety.Net, now func() time.Time) *bot.Bot {
 		Forgotten:  func(int64) { a.forgotMu.Lock(); a.forgot = true; a.forgotMu.Unlock() },
 	}
 	if a.watcher != nil {
-		deps.Reload = func() (bool, []string) {
-			ch := a.watcher.Reload()
-			var lines []string
-			for _, p := range ch.Problems {
-				lines = append(lines, p.String())
-			}
-			return ch.OK, lines
-		}
+		deps.Reload = a.reloadPrompts
 	}
 	b := bot.New(bot.Options{Deps: deps, Settings: bot.Settings{
 		DefaultSequence: cfg.Prompts.DefaultSequence, DefaultLanguage: cfg.Prompts.DefaultLanguage,
 		DefaultTime: cfg.Schedule.DefaultTime, DefaultTimeZone: cfg.Schedule.DefaultTimezone,
-		DataDir:    filepath.Dir(cfg.Store.Path),
+		DataDir: filepath.Dir(cfg.Store.Path), WebURL: cfg.WebURL(),
 		Enrollment: bot.Enrollment(cfg.Enrollment), InviteTTL: time.Duration(cfg.Invites.TTL), Coaches: coaches,
 		CrisisMessage: crisis, ForwardableCoachCopies: !cfg.Coaching.ProtectContent,
 		LowestMoodTwice: cfg.Safety.LowestMoodTwice, LowestMoodCheck: cfg.Safety.LowestMoodCheck,
@@ -393,6 +392,8 @@ type startOptions struct {
 	admin net.Listener
 	// webhook takes Telegram's updates when set; without it kindling polls.
 	webhook net.Listener
+	// web serves the coach's web workspace when set.
+	web net.Listener
 	// background runs what only a real run needs: the schedule's tick,
 	// backups, prompt watching, the damage check of the database file and
 	// the command menu. The demo and the tests tick by hand.
@@ -403,7 +404,7 @@ type startOptions struct {
 type running struct {
 	stopUpdates, stopWork context.CancelFunc
 	updates, work         sync.WaitGroup
-	hook, admin           *http.Server
+	hook, admin, web      *http.Server
 }
 
 // Start starts reading updates and sending the outbox, then what opts
@@ -413,6 +414,9 @@ func (a *app) Start(opts startOptions) {
 	a.running = r
 	if opts.admin != nil {
 		r.admin = serveHTTP(opts.admin, newAdmin(a, time.Now()).Handler(), a.log, "admin")
+	}
+	if opts.web != nil && a.web != nil {
+		r.web = serveHTTP(opts.web, a.web.Handler(), a.log, "web")
 	}
 	// Updates stop first, on their own context; the rest works on workCtx.
 	updatesCtx, stopUpdates := context.WithCancel(context.Background())
@@ -515,6 +519,9 @@ func (a *app) stopInStages(r *running, signalled time.Time) {
 	}
 	if r.admin != nil {
 		shutdown(r.admin, time.Now().Add(500*time.Millisecond))
+	}
+	if r.web != nil {
+		shutdown(r.web, time.Now().Add(500*time.Millisecond))
 	}
 	// 4. Close the database.
 	a.close()

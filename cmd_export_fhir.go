@@ -57,11 +57,10 @@ func exportFHIR(w io.Writer, set *prompts.Set, cfg Config, db *store.DB, opts st
 	return report.FHIRBundle(w, cis, report.FHIROptions{CheckIns: defs, Now: now, BaseURL: fhirBaseURL(cfg)})
 }
 
-// fhirBaseURL is the base of the Questionnaires' canonical URLs; "" for
-// urn: names. The config has no address of its own for kindling yet (the
-// web workspace's web.base_url is the one meant); until it has, the export
-// names its Questionnaires with urn:.
-func fhirBaseURL(Config) string { return "" }
+// fhirBaseURL is the base of the Questionnaires' canonical URLs:
+// web.base_url, the address kindling is reached at, when it is set; ""
+// (urn: names) otherwise.
+func fhirBaseURL(cfg Config) string { return cfg.Web.BaseURL }
 
 // exportPrompts is the set the bot would run on: prompts.dir, else the
 // last good prompts kept in the database when the directory has errors.

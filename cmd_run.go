@@ -73,6 +73,14 @@ func (a *app) prepareRun(ctx context.Context) (startOptions, error) {
 			return opts, err
 		}
 	}
+	if a.web != nil {
+		// The workspace is optional: a port in use turns it off for this
+		// run, and never holds back the conversation.
+		if opts.web, err = listen("web.listen", cfg.Web.Listen); err != nil {
+			a.log.Warn("the web workspace is off for this run", "err", err)
+			opts.web, err = nil, nil
+		}
+	}
 	me, err := getMe(ctx, a.sender, a.api)
 	if ctx.Err() != nil {
 		return opts, nil
@@ -82,6 +90,9 @@ func (a *app) prepareRun(ctx context.Context) (startOptions, error) {
 	}
 	a.bot.SetUsername(me.Username)
 	a.logStarting(me.Username, opts.admin)
+	if opts.web != nil {
+		a.log.Info("web workspace", "listen", opts.web.Addr().String(), "url", cfg.WebURL())
+	}
 	if opts.webhook != nil {
 		if err := setWebhook(ctx, a.sender, a.api, cfg.Telegram.Webhook); err != nil && ctx.Err() == nil {
 			return opts, fmt.Errorf("telegram.webhook.url: setWebhook: %w", err)
@@ -94,7 +105,7 @@ func (a *app) prepareRun(ctx context.Context) (startOptions, error) {
 
 // closeListeners closes the listeners of opts that prepareRun opened.
 func closeListeners(opts startOptions) {
-	for _, ln := range []net.Listener{opts.admin, opts.webhook} {
+	for _, ln := range []net.Listener{opts.admin, opts.webhook, opts.web} {
 		if ln != nil {
 			ln.Close()
 		}

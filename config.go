@@ -48,6 +48,7 @@ type Config struct {
 	Coaching   CoachingConfig `yaml:"coaching"`
 	Safety     SafetyConfig   `yaml:"safety"`
 	Admin      AdminConfig    `yaml:"admin"`
+	Web        WebConfig      `yaml:"web"`
 	Backup     BackupConfig   `yaml:"backup"`
 	Log        LogConfig      `yaml:"log"`
 }
@@ -155,6 +156,25 @@ type AdminConfig struct {
 	AllowedHosts []string `yaml:"allowed_hosts"`
 }
 
+// WebConfig is the coach's web workspace, opened with a link from /web.
+type WebConfig struct {
+	Listen     string   `yaml:"listen"`      // host:port; "" = off
+	BaseURL    string   `yaml:"base_url"`    // the address coaches open; "" = http:// and listen
+	SessionTTL Duration `yaml:"session_ttl"` // how long a sign-in lasts
+}
+
+// WebURL is web.base_url, or http:// and web.listen when it is empty;
+// "" when the workspace is off.
+func (c Config) WebURL() string {
+	switch {
+	case c.Web.Listen == "":
+		return ""
+	case c.Web.BaseURL != "":
+		return strings.TrimSuffix(c.Web.BaseURL, "/")
+	}
+	return "http://" + c.Web.Listen
+}
+
 // BackupConfig governs automatic backups.
 type BackupConfig struct {
 	Dir      string `yaml:"dir"`      // "" = "backups" beside the database; see Config.BackupDir
@@ -205,6 +225,7 @@ func DefaultConfig() Config {
 			EscalateAfter: Duration(15 * time.Minute), CheckTimeout: Duration(30 * time.Minute),
 		},
 		Admin:  AdminConfig{Listen: "127.0.0.1:8090"},
+		Web:    WebConfig{Listen: "127.0.0.1:8091", SessionTTL: Duration(12 * time.Hour)},
 		Backup: BackupConfig{Schedule: "30 3 * * *", Keep: 14},
 		Log:    LogConfig{Format: "text", Level: "info"},
 	}

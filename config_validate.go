@@ -42,6 +42,7 @@ func (c Config) Validate() error {
 	c.validatePeople(p)
 	c.validateSafety(p)
 	c.validateOperations(p)
+	c.validateWeb(p)
 	return p.orNil()
 }
 
@@ -345,5 +346,30 @@ func checkZone(p *ConfigError, key, name string) {
 	}
 	if _, err := time.LoadLocation(name); err != nil {
 		p.addKey(key, "unknown time zone %q (want an IANA name such as Europe/Berlin)", name)
+	}
+}
+
+// validateWeb checks the web workspace's keys.
+func (c Config) validateWeb(p *ConfigError) {
+	w := c.Web
+	if w.Listen != "" {
+		host, _, err := splitListen(w.Listen)
+		switch {
+		case err != nil:
+			p.addKey("web.listen", "want host:port such as 127.0.0.1:8091, or \"\" for off, got %q: %v", w.Listen, err)
+		case w.Listen == c.Admin.Listen:
+			p.addKey("web.listen", "is also admin.listen (%s): give each its own port", w.Listen)
+		case w.BaseURL == "" && (host == "" || net.ParseIP(host).IsUnspecified()):
+			p.addKey("web.base_url", "required when web.listen (%s) names no host: the address coaches open, such as https://kindling.example.org", w.Listen)
+		}
+	}
+	if w.BaseURL != "" {
+		u, err := url.Parse(w.BaseURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+			p.addKey("web.base_url", "want the address coaches open, such as https://kindling.example.org or http://localhost:8091, got %q", w.BaseURL)
+		}
+	}
+	if w.SessionTTL < Duration(5*time.Minute) || w.SessionTTL > Duration(30*day) {
+		p.addKey("web.session_ttl", "must be between 5m and 30d, got %q", w.SessionTTL)
 	}
 }

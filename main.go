@@ -99,6 +99,7 @@ func subcommands() []subcommand {
 		{"check", "check [DIR]", "validate prompt files", cmdCheck},
 		{"preview", "preview [--sequence ID] [--lang LANG] [--days 0-30] [DIR]", "show what a client receives day by day", cmdPreview},
 		{"export", "export [--config FILE] [--client ID] [--since DATE] [--format csv|json|fhir] [--out FILE]", "write every answer as CSV or JSON, or the check-ins as FHIR", cmdExport},
+		{"audit", "audit [--config FILE] [--since DATE]", "print who viewed which client in the web workspace, and when", cmdAudit},
 		{"backup", "backup [--config FILE] FILE", "write a consistent copy of the database", cmdBackup},
 		{"salvage", "salvage DAMAGED OUT", "copy every record still readable of a damaged database file into a new one", cmdSalvage},
 		{"compact", "compact [--config FILE]", "rewrite the database file, purging erased data (bot stopped)", cmdCompact},

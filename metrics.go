@@ -70,6 +70,9 @@ func newMetrics(a *app) *metrics {
 	m.reg.MustRegister(senderMetrics(a)...)
 	m.reg.MustRegister(botMetrics(a)...)
 	m.reg.MustRegister(storeMetrics(a)...)
+	if a.web != nil {
+		m.reg.MustRegister(webMetrics(a)...)
+	}
 	return m
 }
 

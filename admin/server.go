@@ -63,6 +63,9 @@ type Options struct {
 	BackupName func(time.Time) string // the file name offered for a backup taken then
 	Export     ExportWriter
 	Metrics    http.Handler
+	// Audit, when set, writes the web workspace's record of who viewed
+	// which client, from since on (GET /audit, with the token).
+	Audit func(w io.Writer, since time.Time) error
 }
 
 // Server serves the admin endpoints.
@@ -93,6 +96,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /metrics", s.opts.Metrics)
 	mux.Handle("GET /backup", s.authorised(http.HandlerFunc(s.backup)))
 	mux.Handle("GET /export", s.authorised(http.HandlerFunc(s.export)))
+	mux.Handle("GET /audit", s.authorised(http.HandlerFunc(s.audit)))
 	return s.ownHost(mux)
 }
 

@@ -49,12 +49,6 @@ func (b *Bot) onAlertPress(tx *store.Tx, q *models.CallbackQuery, chatID int64, 
 		b.answerPress(fx, q.ID, b.text(lang, "alert_already_resolved", prompts.Vars{}))
 		return nil
 	}
-	acknowledge := func() {
-		if a.AckAt.IsZero() {
-			a.AckBy, a.AckName, a.AckAt, a.Due = q.From.ID, who, now, time.Time{}
-			fx.acked = append(fx.acked, now.Sub(a.At))
-		}
-	}
 	v := prompts.Vars{Name: c.Name, Coach: who}
 	switch parts[0] {
 	case "k":
@@ -62,7 +56,7 @@ func (b *Bot) onAlertPress(tx *store.Tx, q *models.CallbackQuery, chatID int64, 
 			b.answerPress(fx, q.ID, b.text(lang, "alert_already_taken", prompts.Vars{Coach: a.AckName}))
 			return nil
 		}
-		acknowledge()
+		acknowledgeAlert(&a, fx, q.From.ID, who, now)
 		b.answerPress(fx, q.ID, b.text(lang, "alert_ack_thanks", v))
 		b.editMarkup(fx, chatID, messageID, &models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{{
 			{Text: "✓ " + b.text(lang, "alert_ack", v), CallbackData: callbackData(kindNoop)},
@@ -72,8 +66,7 @@ func (b *Bot) onAlertPress(tx *store.Tx, q *models.CallbackQuery, chatID int64, 
 			return err
 		}
 	case "r":
-		acknowledge()
-		a.ResolvedBy, a.ResolvedName, a.ResolvedAt, a.Due = q.From.ID, who, now, time.Time{}
+		resolveAlert(&a, fx, q.From.ID, who, now)
 		b.answerPress(fx, q.ID, "")
 		b.showChosen(fx, chatID, messageID, b.text(lang, "alert_resolve", v))
 		if err := b.tellOthers(tx, fx, &a, chatID, b.text(lang, "alert_resolved_by", v)); err != nil {
@@ -92,6 +85,23 @@ func (b *Bot) onAlertPress(tx *store.Tx, q *models.CallbackQuery, chatID int64, 
 		return nil
 	}
 	return tx.PutAlert(a)
+}
+
+// acknowledgeAlert records that by, named who, is on the alert ("I'm on
+// it"), unless someone already is. The Telegram button and the web
+// workspace both record it this way.
+func acknowledgeAlert(a *store.Alert, fx *effects, by int64, who string, now time.Time) {
+	if a.AckAt.IsZero() {
+		a.AckBy, a.AckName, a.AckAt, a.Due = by, who, now, time.Time{}
+		fx.acked = append(fx.acked, now.Sub(a.At))
+	}
+}
+
+// resolveAlert resolves the alert for by, named who, acknowledging it
+// first when nobody had.
+func resolveAlert(a *store.Alert, fx *effects, by int64, who string, now time.Time) {
+	acknowledgeAlert(a, fx, by, who, now)
+	a.ResolvedBy, a.ResolvedName, a.ResolvedAt, a.Due = by, who, now, time.Time{}
 }
 
 // alertKey is the client and the time of the alert an alert button's

@@ -100,6 +100,9 @@ type Settings struct {
 	// Username is the bot's Telegram username, for invite links; see
 	// also SetUsername.
 	Username string
+	// WebURL is the address of the coach's web workspace (web.base_url),
+	// for the links of /web; empty when the workspace is off.
+	WebURL string
 
 	// CrisisMessage is said instead of the usual acknowledgement when the
 	// safety net notices crisis language, by language.

@@ -73,6 +73,8 @@ func (b *Bot) onCoachCommand(tx *store.Tx, m *models.Message, name, args string,
 		}
 	case "reload":
 		return true, b.reload(tx, fx, chat, lang)
+	case "web":
+		return true, b.webCommand(tx, fx, co, chat, lang, args)
 	case "alerts":
 		return true, b.listAlerts(tx, fx, co, chat, lang)
 	case "note":

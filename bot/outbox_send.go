@@ -193,7 +193,7 @@ func keyboard(rows [][]store.Button) [][]telegram.Button {
 	for i, row := range rows {
 		k[i] = make([]telegram.Button, len(row))
 		for j, btn := range row {
-			k[i][j] = telegram.Button{Text: btn.Text, Data: btn.Data}
+			k[i][j] = telegram.Button{Text: btn.Text, Data: btn.Data, URL: btn.URL}
 		}
 	}
 	return k

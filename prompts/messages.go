@@ -186,6 +186,13 @@ var MessageKeys = []string{
 	"menu_coach_note",    // the coach's command menu: /note
 	"menu_coach_reload",  // the coach's command menu: /reload
 	"menu_coach_help",    // the coach's command menu: /help
+	"menu_coach_web",     // the coach's command menu: /web
+	// The coach's web workspace (/web).
+	"web_link",        // the one-time login link's message; the link is its button
+	"web_button",      // the button that opens the workspace
+	"web_off",         // /web when the workspace is not turned on
+	"web_signed_out",  // /web logout ended the coach's sessions
+	"web_no_sessions", // /web logout with no session to end
 	// Dates for people, in each language (see dates.go).
 	dateWeekdays,
 	dateMonths,

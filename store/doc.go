@@ -75,7 +75,9 @@ schema changes stay easy). Chat ids are 8 bytes.
 	outbox      outgoing id (8) -> Outgoing; ids from the bucket sequence, with
 	            a class bit: none (Urgent), 1<<61 (the conversation), 1<<62 (Bulk)
 	invites     code -> Invite
-	kv          namespace + 0x00 + key -> raw bytes
+	kv          namespace + 0x00 + key -> raw bytes; the web workspace's
+	            sessions, sign-in links, page views and prompt saves are
+	            namespaces of it (see web.go)
 	updates     update id (8) -> empty: applied ids above update_floor
 	alerts      chat id + time (12, as in due) -> Alert
 	alert_due   due time (12) + alert key (20) -> empty: the alerts' timers

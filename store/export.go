@@ -14,7 +14,10 @@ import (
 
 // ExportOptions selects what Export writes.
 type ExportOptions struct {
-	ChatID int64     // one client; zero for all
+	ChatID int64 // one client; zero for all
+	// Coach, when ChatID is zero and Coach is not, exports only the
+	// clients of that coach (read through the coach index).
+	Coach  int64
 	Since  time.Time // answers at or after; zero for all
 	Format string    // "csv" (the default when empty) or "json"
 }
@@ -131,20 +134,46 @@ func (tx *Tx) Export(w io.Writer, opts ExportOptions) error {
 		return fmt.Errorf("export: format %q: want csv or json", opts.Format)
 	}
 
-	prefix := []byte{}
-	if opts.ChatID != 0 {
+	prefixes := [][]byte{{}}
+	switch {
+	case opts.ChatID != 0:
 		if _, err := tx.Client(opts.ChatID); err != nil {
 			return fmt.Errorf("export: %w", err)
 		}
-		prefix = chatKey(opts.ChatID)
+		prefixes = [][]byte{chatKey(opts.ChatID)}
+	case opts.Coach != 0:
+		prefixes = prefixes[:0]
+		if err := tx.CoachClients(opts.Coach, func(c Client) error {
+			prefixes = append(prefixes, chatKey(c.ChatID))
+			return nil
+		}); err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
 	}
 	names := map[int64]string{}
+	for _, prefix := range prefixes {
+		if err := tx.exportRows(prefix, opts.Since, names, write); err != nil {
+			return err
+		}
+	}
+	if err := finish(); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	return nil
+}
+
+// exportRows writes the replies, then the alerts, whose keys start with
+// prefix and that happened at or after since.
+func (tx *Tx) exportRows(prefix []byte, since time.Time, names map[int64]string, write func(exportRow) error) error {
 	err := prefixed(tx.b(bucketReplies), prefix, func(k, v []byte) error {
 		var r Reply
 		if err := decode(v, &r, "reply", k); err != nil {
 			return err
 		}
-		if r.At.Before(opts.Since) {
+		if r.At.Before(since) {
 			return nil
 		}
 		name, ok := names[r.ChatID]
@@ -165,7 +194,7 @@ func (tx *Tx) Export(w io.Writer, opts ExportOptions) error {
 		if err := decode(v, &a, "alert", k); err != nil {
 			return err
 		}
-		if a.At.Before(opts.Since) {
+		if a.At.Before(since) {
 			return nil
 		}
 		name, ok := names[a.ChatID]
@@ -179,12 +208,6 @@ func (tx *Tx) Export(w io.Writer, opts ExportOptions) error {
 		return write(alertRow(a, name))
 	})
 	if err != nil {
-		return fmt.Errorf("export: %w", err)
-	}
-	if err := finish(); err != nil {
-		return fmt.Errorf("export: %w", err)
-	}
-	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
 	return nil

@@ -145,6 +145,8 @@ type Invite struct {
 type Button struct {
 	Text string `json:"text"`
 	Data string `json:"data"` // callback data, at most 64 bytes
+	// URL, instead of Data, makes a button that opens the address.
+	URL string `json:"url,omitempty"`
 }
 
 // Outgoing is a message waiting in the outbox. It is written in the same

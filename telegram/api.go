@@ -27,10 +27,12 @@ func NewAPI(token, serverURL string, timeout time.Duration) (*API, error) {
 	return NewClient(timeout).API(token, serverURL)
 }
 
-// Button is one inline keyboard button: its label and its callback data.
+// Button is one inline keyboard button: its label and its callback data,
+// or the address it opens when URL is set.
 type Button struct {
 	Text string
 	Data string
+	URL  string
 }
 
 // Text is a text message as the outbox sends it.

@@ -99,7 +99,7 @@ func messageJSON(o *Text) []byte {
 	n := 64 + len(o.Text)
 	for _, row := range o.Keyboard {
 		for _, btn := range row {
-			n += 40 + len(btn.Text) + len(btn.Data)
+			n += 40 + len(btn.Text) + len(btn.Data) + len(btn.URL)
 		}
 	}
 	b := make([]byte, 0, n)
@@ -127,8 +127,13 @@ func messageJSON(o *Text) []byte {
 				}
 				b = append(b, `{"text":`...)
 				b = appendJSONString(b, btn.Text)
-				b = append(b, `,"callback_data":`...)
-				b = appendJSONString(b, btn.Data)
+				if btn.URL != "" {
+					b = append(b, `,"url":`...)
+					b = appendJSONString(b, btn.URL)
+				} else {
+					b = append(b, `,"callback_data":`...)
+					b = appendJSONString(b, btn.Data)
+				}
 				b = append(b, '}')
 			}
 			b = append(b, ']')

@@ -2,6 +2,7 @@ package telegramtest
 
 import (
 	"encoding/json"
+	"net/url"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -42,6 +43,10 @@ func parseKeyboard(p params) (kb *wireKeyboard, present bool, rep *reply) {
 			}
 			if b.CallbackData != nil && (len(*b.CallbackData) == 0 || len(*b.CallbackData) > maxDataLen) {
 				r := badRequest("BUTTON_DATA_INVALID")
+				return nil, true, &r
+			}
+			if b.URL != "" && !buttonURLValid(b.URL) {
+				r := badRequest("BUTTON_URL_INVALID")
 				return nil, true, &r
 			}
 			if !b.hasAction() {
@@ -103,4 +108,21 @@ func commandEntities(text string) []wireEntity {
 
 func isCommandByte(c byte) bool {
 	return c == '_' || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') || ('0' <= c && c <= '9')
+}
+
+// buttonURLValid is Telegram's rule for a URL button as kindling meets it:
+// an http or https address whose host has a dot (Telegram refuses
+// "http://localhost:8091"), or a tg:// link.
+func buttonURLValid(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return false
+	}
+	switch u.Scheme {
+	case "tg":
+		return true
+	case "http", "https":
+		return strings.Contains(u.Hostname(), ".")
+	}
+	return false
 }

@@ -73,6 +73,9 @@ func TestSendMessageRejectsWhatTelegramRejects(t *testing.T) {
 		{"callback data too long", bot.SendMessageParams{
 			Text: "q", ReplyMarkup: keyboard([]models.InlineKeyboardButton{button("x", strings.Repeat("d", 65))}),
 		}, "Bad Request: BUTTON_DATA_INVALID"},
+		{"URL button to a host without a dot", bot.SendMessageParams{
+			Text: "q", ReplyMarkup: keyboard([]models.InlineKeyboardButton{{Text: "open", URL: "http://localhost:8091/login"}}),
+		}, "Bad Request: BUTTON_URL_INVALID"},
 		{"button without action", bot.SendMessageParams{
 			Text: "q", ReplyMarkup: keyboard([]models.InlineKeyboardButton{{Text: "x"}}),
 		}, "Text buttons are unallowed in the inline keyboard"},
