@@ -25,6 +25,16 @@ func (e appExport) Export(w io.Writer, opts store.ExportOptions) error {
 // Bundle, described by the check-ins of set. opts.ChatID and opts.Since
 // narrow it; a client that does not exist is ErrNotFound.
 func exportFHIR(w io.Writer, set *prompts.Set, cfg Config, db *store.DB, opts store.ExportOptions, now time.Time) error {
+	var keep func(int64) bool
+	if opts.ChatID != 0 {
+		keep = func(id int64) bool { return id == opts.ChatID }
+	}
+	return exportFHIRFor(w, set, cfg, db, opts, keep, now)
+}
+
+// exportFHIRFor is exportFHIR of the check-ins of the clients keep keeps
+// (every client when keep is nil).
+func exportFHIRFor(w io.Writer, set *prompts.Set, cfg Config, db *store.DB, opts store.ExportOptions, keep func(int64) bool, now time.Time) error {
 	lang := cfg.Prompts.DefaultLanguage
 	var defs []report.FHIRCheckIn
 	for _, in := range set.Instruments() {
@@ -45,7 +55,7 @@ func exportFHIR(w io.Writer, set *prompts.Set, cfg Config, db *store.DB, opts st
 			}
 		}
 		return tx.EachCheckIn(func(ci store.CheckIn) error {
-			if (opts.ChatID == 0 || ci.ChatID == opts.ChatID) && ci.LocalDate >= since {
+			if (keep == nil || keep(ci.ChatID)) && ci.LocalDate >= since {
 				cis = append(cis, ci)
 			}
 			return nil

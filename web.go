@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"io"
 	"path/filepath"
 	"strings"
 	"time"
@@ -10,6 +11,7 @@ import (
 
 	"kindling/bot"
 	"kindling/prompts"
+	"kindling/store"
 	"kindling/web"
 )
 
@@ -30,13 +32,21 @@ func newWeb(a *app, popts prompts.Options, now func() time.Time) (*web.Server, e
 	opts := web.Options{
 		DB: a.db, BaseURL: base, SessionTTL: time.Duration(a.cfg.Web.SessionTTL), Coaches: coaches,
 		Prompts: a.prompts, PromptsDir: a.cfg.Prompts.Dir, PromptOptions: popts,
-		Alerts:   a.bot,
-		NotYours: func(err error) bool { return errors.Is(err, bot.ErrNotYourAlert) },
-		DataDir:  filepath.Dir(a.cfg.Store.Path),
-		Now:      now, Logger: a.log,
+		Alerts:      a.bot,
+		NotYours:    func(err error) bool { return errors.Is(err, bot.ErrNotYourAlert) },
+		DataDir:     filepath.Dir(a.cfg.Store.Path),
+		CheckinBand: a.bot.CheckInBands,
+		Now:         now, Logger: a.log,
 	}
 	if a.watcher != nil {
 		opts.Reload = a.reloadPrompts // the same reload as /reload
+	}
+	opts.FHIR = func(w io.Writer, chats []int64) error {
+		keep := make(map[int64]bool, len(chats))
+		for _, id := range chats {
+			keep[id] = true
+		}
+		return exportFHIRFor(w, a.prompts(), a.cfg, a.db, store.ExportOptions{}, func(id int64) bool { return keep[id] }, now())
 	}
 	return web.New(opts)
 }

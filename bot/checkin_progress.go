@@ -100,6 +100,22 @@ func (b *Bot) checkInSummary(tx *store.Tx, chatID int64, lang string) (string, e
 	return sb.String(), nil
 }
 
+// CheckInBands is where a client stands on each scored check-in they
+// completed, as in /clients: the latest total, its band, the change from
+// baseline and response or remission, joined by "; " ("" for none). It
+// reads in tx and writes nothing; the web workspace's clients page shows it.
+func (b *Bot) CheckInBands(tx *store.Tx, chatID int64) (string, error) {
+	sts, err := b.checkInStatuses(tx, chatID, b.cfg.DefaultLanguage)
+	if err != nil {
+		return "", err
+	}
+	lines := make([]string, len(sts))
+	for i, s := range sts {
+		lines[i] = s.line()
+	}
+	return strings.Join(lines, "; "), nil
+}
+
 // checkInNews is what a digest adds for a client who completed a
 // check-in between since and now; "" otherwise.
 func (b *Bot) checkInNews(tx *store.Tx, chatID int64, lang string, since, now time.Time) (string, error) {

@@ -204,6 +204,16 @@ func TestCheckInProgressForCoaches(t *testing.T) {
 	if len(got) != 1 || !strings.Contains(got[0].Text, "How the past week has been: 6, some strain (baseline 12, -6) · response") {
 		t.Fatalf("/clients after day 7: %q", messageTexts(got))
 	}
+	// The web workspace's clients page shows the same standing.
+	var bands string
+	h.view(func(tx *store.Tx) error {
+		var err error
+		bands, err = h.bot.CheckInBands(tx, ana.ID())
+		return err
+	})
+	if bands != "How the past week has been: 6, some strain (baseline 12, -6) · response" {
+		t.Errorf("CheckInBands after day 7 = %q", bands)
+	}
 	// /progress charts the total per session beside the mood: two each.
 	if got := answered(h, ana, "/progress"); len(got) != 2 || got[0].Photo == nil || got[1].Photo == nil {
 		t.Errorf("/progress sent %d messages (%q), want the mood's chart and the check-in's", len(got), messageTexts(got))

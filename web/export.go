@@ -12,6 +12,7 @@ import (
 type exportData struct {
 	Clients []exportClient
 	Chosen  string
+	FHIR    bool // the FHIR format is offered
 }
 
 type exportClient struct {
@@ -21,7 +22,7 @@ type exportClient struct {
 
 // exportPage offers the coach's clients' answers as CSV or JSON.
 func (s *Server) exportPage(w http.ResponseWriter, r *http.Request, sess *session) {
-	d := exportData{Chosen: r.URL.Query().Get("client")}
+	d := exportData{Chosen: r.URL.Query().Get("client"), FHIR: s.opts.FHIR != nil}
 	err := s.opts.DB.View(func(tx *store.Tx) error {
 		return tx.CoachClients(sess.Coach, func(c store.Client) error {
 			d.Clients = append(d.Clients, exportClient{ID: c.ChatID, Name: c.Name})
@@ -41,7 +42,7 @@ func (s *Server) exportPage(w http.ResponseWriter, r *http.Request, sess *sessio
 func (s *Server) exportFile(w http.ResponseWriter, r *http.Request, sess *session) {
 	q := r.URL.Query()
 	format := q.Get("format")
-	if format != "csv" && format != "json" {
+	if format != "csv" && format != "json" && (format != "fhir" || s.opts.FHIR == nil) {
 		format = "csv"
 	}
 	var ids []int64
@@ -61,12 +62,18 @@ func (s *Server) exportFile(w http.ResponseWriter, r *http.Request, sess *sessio
 		} else if err := tx.CoachClients(sess.Coach, func(c store.Client) error { ids = append(ids, c.ChatID); return nil }); err != nil {
 			return err
 		}
+		if format == "fhir" {
+			return nil // written below, from the clients found here
+		}
 		opts := store.ExportOptions{Coach: sess.Coach, Format: format}
 		if q.Get("client") != "all" {
 			opts = store.ExportOptions{ChatID: ids[0], Format: format}
 		}
 		return tx.Export(&buf, opts)
 	})
+	if err == nil && found && format == "fhir" {
+		err = s.opts.FHIR(&buf, ids)
+	}
 	if err != nil {
 		s.fail(w, r, "export", err)
 		return
@@ -80,10 +87,17 @@ func (s *Server) exportFile(w http.ResponseWriter, r *http.Request, sess *sessio
 			return
 		}
 	}
-	name := "kindling-" + strings.ReplaceAll(q.Get("client"), "/", "") + "-" + s.opts.Now().Format("2006-01-02") + "." + format
-	if format == "json" {
+	ext := format
+	if format == "fhir" {
+		ext = "fhir.json"
+	}
+	name := "kindling-" + strings.ReplaceAll(q.Get("client"), "/", "") + "-" + s.opts.Now().Format("2006-01-02") + "." + ext
+	switch format {
+	case "json":
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	} else {
+	case "fhir":
+		w.Header().Set("Content-Type", "application/fhir+json; charset=utf-8")
+	default:
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	}
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net"
@@ -62,6 +63,10 @@ type Options struct {
 
 	// DataDir is the folder voice notes' paths are relative to.
 	DataDir string
+
+	// FHIR, when set, writes the scored check-ins of the given clients as
+	// a FHIR R4 Bundle; the export page then offers that format too.
+	FHIR func(w io.Writer, chatIDs []int64) error
 
 	// CheckinBand, when set, gives the band of the client's latest scored
 	// check-in for the clients page ("" for none).

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -848,5 +849,45 @@ func TestPagesInTheCoachsLanguage(t *testing.T) {
 	resp.Body.Close()
 	if !strings.Contains(string(body), "Este enlace no abre nada") {
 		t.Errorf("an unknown link for a Spanish browser:\n%s", body)
+	}
+}
+
+// TestExportFHIR: where the app gives a FHIR writer, the export page
+// offers it, and an export of all of a coach's clients hands it only that
+// coach's clients; without one, format=fhir falls back to CSV.
+func TestExportFHIR(t *testing.T) {
+	var asked [][]int64
+	f := newFixture(t, func(o *web.Options) {
+		o.FHIR = func(w io.Writer, chats []int64) error {
+			asked = append(asked, slices.Clone(chats))
+			_, err := io.WriteString(w, `{"resourceType":"Bundle"}`)
+			return err
+		}
+	})
+	b := f.browser()
+	b.signIn(coachA)
+	if _, body := b.get("/export"); !strings.Contains(body, `value="fhir"`) {
+		t.Errorf("the export page does not offer FHIR:\n%s", body)
+	}
+	resp, body := b.get("/export/file?client=all&format=fhir")
+	if resp.StatusCode != http.StatusOK || body != `{"resourceType":"Bundle"}` ||
+		!strings.HasPrefix(resp.Header.Get("Content-Type"), "application/fhir+json") ||
+		!strings.Contains(resp.Header.Get("Content-Disposition"), ".fhir.json") {
+		t.Errorf("FHIR export: %s %q %q\n%s", resp.Status, resp.Header.Get("Content-Type"), resp.Header.Get("Content-Disposition"), body)
+	}
+	if len(asked) != 1 || !slices.Equal(asked[0], []int64{mayaID}) {
+		t.Errorf("FHIR asked for %v, want coach A's one client %d", asked, mayaID)
+	}
+	if resp, _ := b.get(fmt.Sprintf("/export/file?client=%d&format=fhir", noahID)); resp.StatusCode != http.StatusNotFound || len(asked) != 1 {
+		t.Errorf("FHIR of another coach's client: %s (asked %v), want 404 and nothing written", resp.Status, asked)
+	}
+
+	plain := newFixture(t, nil).browser()
+	plain.signIn(coachA)
+	if _, body := plain.get("/export"); strings.Contains(body, `value="fhir"`) {
+		t.Error("the export page offers FHIR with no FHIR writer")
+	}
+	if resp, _ := plain.get("/export/file?client=all&format=fhir"); !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/csv") {
+		t.Errorf("format=fhir without a writer: %q, want CSV", resp.Header.Get("Content-Type"))
 	}
 }

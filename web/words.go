@@ -229,7 +229,8 @@ var spanish = map[string]string{
 	"All my clients":     "Todos mis clientes",
 	"Format":             "Formato",
 	"CSV (spreadsheets)": "CSV (hojas de cálculo)",
-	"Download":           "Descargar",
+	"FHIR R4 (the scored check-ins, for clinical records)": "FHIR R4 (los cuestionarios puntuados, para la historia clínica)",
+	"Download": "Descargar",
 
 	// prompts
 	"Files in %s": "Archivos en %s",
