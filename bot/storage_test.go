@@ -6,40 +6,14 @@ import (
 	"context"
 	"io"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"kindling/bot"
+	"kindling/internal/fulldisk"
 	"kindling/prompts"
 	"kindling/store"
 )
-
-// limitFileSize makes writes of this process past size bytes of a file
-// fail (EFBIG), as a full disk fails them, until lift. No root needed.
-func limitFileSize(t *testing.T, size int64) (lift func()) {
-	t.Helper()
-	var old syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_FSIZE, &old); err != nil {
-		t.Fatal(err)
-	}
-	limit := old
-	limit.Cur = uint64(size)
-	if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &limit); err != nil {
-		t.Skipf("cannot limit the file size here: %v", err)
-	}
-	var once sync.Once
-	lift = func() {
-		once.Do(func() {
-			if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &old); err != nil {
-				t.Fatal(err)
-			}
-		})
-	}
-	t.Cleanup(lift)
-	return lift
-}
 
 // TestFullDiskNeverLosesAnAnswer: the file cannot grow, so a long answer
 // fails to be stored while small writes still fit in the file's free
@@ -56,7 +30,7 @@ func TestFullDiskNeverLosesAnAnswer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lift := limitFileSize(t, used)
+	lift := fulldisk.Limit(t, used)
 	answer := strings.Repeat("🌿", 15000) // 60 KB: more than the free pages inside the file hold
 	u.Send(answer)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -111,7 +85,7 @@ func TestCrisisWordsOnAFullDisk(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lift := limitFileSize(t, used)
+	lift := fulldisk.Limit(t, used)
 	words := "I want to die. " + strings.Repeat("🌿", 15000) // more than the file's free pages hold
 	u.Send(words)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
