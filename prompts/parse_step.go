@@ -55,23 +55,7 @@ func parseStep(n *yaml.Node, field string, fp *fileProblems, repeat func(key str
 				st.CheckIn = s
 			}
 		case "questions":
-			items, ok := list(v, f, fp)
-			if !ok {
-				return
-			}
-			seen := map[string]int{}
-			for i, item := range items {
-				q, ok := parseQuestion(item, fmt.Sprintf("%s[%d]", f, i), fp)
-				if !ok {
-					continue
-				}
-				if prev, dup := seen[q.ID]; dup && q.ID != "" {
-					fp.errorf(item, fmt.Sprintf("%s[%d].id", f, i), "question %q is asked twice on this day (also on line %d)", q.ID, prev)
-					continue
-				}
-				seen[q.ID] = q.Line
-				st.Questions = append(st.Questions, q)
-			}
+			st.Questions = append(st.Questions, parseStepQuestions(v, f, fp)...)
 		default:
 			repeat(key, k, v)
 		}
@@ -80,6 +64,39 @@ func parseStep(n *yaml.Node, field string, fp *fileProblems, repeat func(key str
 		return st, false
 	}
 	checkMessageLen(n, field, st, fp)
+	checkStepKeys(n, field, st, isDay, have, fp)
+	return st, dayOK
+}
+
+// parseStepQuestions parses a step's list of questions, reporting a
+// question id asked twice on the same day and leaving out every question
+// that is not well formed.
+func parseStepQuestions(v *yaml.Node, f string, fp *fileProblems) []Question {
+	items, ok := list(v, f, fp)
+	if !ok {
+		return nil
+	}
+	var qs []Question
+	seen := map[string]int{}
+	for i, item := range items {
+		q, ok := parseQuestion(item, fmt.Sprintf("%s[%d]", f, i), fp)
+		if !ok {
+			continue
+		}
+		if prev, dup := seen[q.ID]; dup && q.ID != "" {
+			fp.errorf(item, fmt.Sprintf("%s[%d].id", f, i), "question %q is asked twice on this day (also on line %d)", q.ID, prev)
+			continue
+		}
+		seen[q.ID] = q.Line
+		qs = append(qs, q)
+	}
+	return qs
+}
+
+// checkStepKeys reports what a step lacks once its keys are read: a day
+// without "day", a step with neither questions nor a check-in, or an
+// empty list of questions.
+func checkStepKeys(n *yaml.Node, field string, st Step, isDay bool, have map[string]bool, fp *fileProblems) {
 	if isDay && !have["day"] {
 		fp.errorf(n, yamlx.Join(field, "day"), "is missing")
 	}
@@ -94,7 +111,6 @@ func parseStep(n *yaml.Node, field string, fp *fileProblems, repeat func(key str
 			}
 		}
 	}
-	return st, dayOK
 }
 
 // checkMessageLen reports a question that fits Telegram on its own but not
