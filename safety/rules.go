@@ -473,37 +473,12 @@ func (p *parser) rule(n *yaml.Node, field string, gap int) (Rule, bool) {
 				r.ID = id
 			}
 		case "category":
-			c, ok := p.text(v, f)
-			if !ok {
-				return
+			if c, ok := p.category(v, f); ok {
+				r.Category = c
 			}
-			if !slices.Contains(Categories, c) {
-				msg := fmt.Sprintf("unknown category %q", clip(c, 40))
-				if s := yamlx.Suggest(c, Categories); s != "" {
-					msg += fmt.Sprintf(" (did you mean %q?)", s)
-				} else {
-					msg += " (expected " + strings.Join(Categories, ", ") + ")"
-				}
-				p.errorf(v, f, "%s", msg)
-				return
-			}
-			r.Category = c
 		case "tier":
-			t, ok := p.text(v, f)
-			if !ok {
-				return
-			}
-			switch t {
-			case "alert":
-				r.Tier = TierAlert
-			case "check":
-				r.Tier = TierCheck
-			default:
-				msg := fmt.Sprintf("unknown tier %q (expected alert or check)", clip(t, 40))
-				if s := yamlx.Suggest(t, tiers); s != "" {
-					msg = fmt.Sprintf("unknown tier %q (did you mean %q?)", clip(t, 40), s)
-				}
-				p.errorf(v, f, "%s", msg)
+			if t, ok := p.tier(v, f); ok {
+				r.Tier = t
 			}
 		case "language":
 			l, ok := p.text(v, f)
@@ -532,6 +507,47 @@ func (p *parser) rule(n *yaml.Node, field string, gap int) (Rule, bool) {
 		}
 	}
 	return r, len(p.problems) == before
+}
+
+// category reads a rule's category, one of Categories, suggesting the
+// nearest one when it is unknown.
+func (p *parser) category(v *yaml.Node, f string) (string, bool) {
+	c, ok := p.text(v, f)
+	if !ok {
+		return "", false
+	}
+	if !slices.Contains(Categories, c) {
+		msg := fmt.Sprintf("unknown category %q", clip(c, 40))
+		if s := yamlx.Suggest(c, Categories); s != "" {
+			msg += fmt.Sprintf(" (did you mean %q?)", s)
+		} else {
+			msg += " (expected " + strings.Join(Categories, ", ") + ")"
+		}
+		p.errorf(v, f, "%s", msg)
+		return "", false
+	}
+	return c, true
+}
+
+// tier reads a rule's tier, alert or check, suggesting the nearest one
+// when it is unknown.
+func (p *parser) tier(v *yaml.Node, f string) (Tier, bool) {
+	t, ok := p.text(v, f)
+	if !ok {
+		return 0, false
+	}
+	switch t {
+	case "alert":
+		return TierAlert, true
+	case "check":
+		return TierCheck, true
+	}
+	msg := fmt.Sprintf("unknown tier %q (expected alert or check)", clip(t, 40))
+	if s := yamlx.Suggest(t, tiers); s != "" {
+		msg = fmt.Sprintf("unknown tier %q (did you mean %q?)", clip(t, 40), s)
+	}
+	p.errorf(v, f, "%s", msg)
+	return 0, false
 }
 
 func (p *parser) patterns(v *yaml.Node, field string, gap int, required bool) ([]string, []pattern) {
