@@ -136,43 +136,55 @@ func (b *Bot) digest(tx *store.Tx, co Coach, now time.Time) (p digestPlan, due b
 		return p, false, err
 	}
 	for _, c := range cs {
-		rs, err := tx.Replies(c.ChatID, since)
+		line, ok, err := b.digestLine(tx, c, since, now)
 		if err != nil {
 			return p, false, err
 		}
-		answers, flagged := 0, 0
-		for _, r := range rs {
-			if !r.At.After(since) || r.At.After(now) {
-				continue
-			}
-			answers++
-			if r.Flagged {
-				flagged++
-			}
+		if ok {
+			p.lines = append(p.lines, line)
 		}
-		alerts, checks, err := alertsSince(tx, c.ChatID, since, now)
-		if err != nil {
-			return p, false, err
-		}
-		if answers == 0 && alerts == 0 && checks == 0 {
-			continue
-		}
-		line := fmt.Sprintf("• %s: %d new", c.Name, answers)
-		if flagged > 0 {
-			line += fmt.Sprintf(", ⚠ %d flagged", flagged)
-		}
-		if alerts > 0 {
-			line += fmt.Sprintf(", ⚠ %d safety alerts", alerts)
-		}
-		if checks > 0 {
-			line += fmt.Sprintf(", %d safety checks asked (/alerts)", checks)
-		}
-		news, err := b.checkInNews(tx, c.ChatID, b.cfg.DefaultLanguage, since, now)
-		if err != nil {
-			return p, false, err
-		}
-		line += news
-		p.lines = append(p.lines, line)
 	}
 	return p, true, nil
+}
+
+// digestLine is a client's line in a coach's digest: their answers in
+// (since, now], how many were flagged, the safety alerts and checks, and
+// the check-in news. ok is false when there was nothing new.
+func (b *Bot) digestLine(tx *store.Tx, c store.Client, since, now time.Time) (line string, ok bool, err error) {
+	rs, err := tx.Replies(c.ChatID, since)
+	if err != nil {
+		return "", false, err
+	}
+	answers, flagged := 0, 0
+	for _, r := range rs {
+		if !r.At.After(since) || r.At.After(now) {
+			continue
+		}
+		answers++
+		if r.Flagged {
+			flagged++
+		}
+	}
+	alerts, checks, err := alertsSince(tx, c.ChatID, since, now)
+	if err != nil {
+		return "", false, err
+	}
+	if answers == 0 && alerts == 0 && checks == 0 {
+		return "", false, nil
+	}
+	line = fmt.Sprintf("• %s: %d new", c.Name, answers)
+	if flagged > 0 {
+		line += fmt.Sprintf(", ⚠ %d flagged", flagged)
+	}
+	if alerts > 0 {
+		line += fmt.Sprintf(", ⚠ %d safety alerts", alerts)
+	}
+	if checks > 0 {
+		line += fmt.Sprintf(", %d safety checks asked (/alerts)", checks)
+	}
+	news, err := b.checkInNews(tx, c.ChatID, b.cfg.DefaultLanguage, since, now)
+	if err != nil {
+		return "", false, err
+	}
+	return line + news, true, nil
 }

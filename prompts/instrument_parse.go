@@ -69,18 +69,9 @@ func parseInstrument(root *yaml.Node, fp *fileProblems) (*Instrument, *instNodes
 			shared, sharedOK = parseScoredOptions(v, key, fp)
 		case "items":
 			nodes.items, itemsNode = k.Line, v
-			items, ok := list(v, key, fp)
-			if !ok {
-				return
+			if items, ok := itemList(v, key, fp); ok {
+				itemNodes = items
 			}
-			if len(items) == 0 {
-				fp.errorf(v, key, "is empty: a check-in needs at least one item")
-			}
-			if len(items) > maxItems {
-				fp.errorf(v, key, "has %d items; a check-in may have at most %d", len(items), maxItems)
-				return
-			}
-			itemNodes = items
 		case "bands":
 			nodes.bands, bandsNode = k.Line, v
 		case "safety":
@@ -95,28 +86,10 @@ func parseInstrument(root *yaml.Node, fp *fileProblems) (*Instrument, *instNodes
 				}
 			}
 		case "response":
-			fields(v, key, fp, responseKeys, func(_ string, _, rv *yaml.Node) {
-				f := yamlx.Join(key, "drop_percent")
-				if p, ok := integer(rv, f, fp); ok {
-					if p < 1 || p > 100 {
-						fp.errorf(rv, f, "is %d: write a percentage from 1 to 100", p)
-					}
-					in.Response = &Response{DropPercent: p}
-				}
-			})
-			if in.Response == nil && v.Kind == yaml.MappingNode {
-				fp.errorf(v, yamlx.Join(key, "drop_percent"), "is missing")
-			}
+			parseResponse(v, key, in, fp)
 		case "remission":
 			remissionNode = v
-			fields(v, key, fp, remissionKeys, func(_ string, _, rv *yaml.Node) {
-				if b, ok := integer(rv, yamlx.Join(key, "below"), fp); ok {
-					in.Remission = &Remission{Below: b}
-				}
-			})
-			if in.Remission == nil && v.Kind == yaml.MappingNode {
-				fp.errorf(v, yamlx.Join(key, "below"), "is missing")
-			}
+			parseRemission(v, key, in, fp)
 		}
 	})
 	for _, key := range []string{"check_in", "language", "name", "items", "bands"} {
@@ -125,8 +98,67 @@ func parseInstrument(root *yaml.Node, fp *fileProblems) (*Instrument, *instNodes
 		}
 	}
 
+	scored := parseItems(in, itemNodes, shared, fp) && sharedOK // every item parsed with valid scores
+	if itemsNode != nil && len(in.Items) > 0 && scored {
+		parseScoring(in, bandsNode, safetyNode, remissionNode, fp)
+	}
+	if in.ID == "" || in.Language == "" {
+		return nil, nil
+	}
+	return in, nodes
+}
+
+// itemList reads the list under items:, reporting an empty list and one
+// too long to be a check-in; ok is false when the list is not to be read.
+func itemList(v *yaml.Node, key string, fp *fileProblems) (items []*yaml.Node, ok bool) {
+	items, ok = list(v, key, fp)
+	if !ok {
+		return nil, false
+	}
+	if len(items) == 0 {
+		fp.errorf(v, key, "is empty: a check-in needs at least one item")
+	}
+	if len(items) > maxItems {
+		fp.errorf(v, key, "has %d items; a check-in may have at most %d", len(items), maxItems)
+		return nil, false
+	}
+	return items, true
+}
+
+// parseResponse reads response: into in.Response, a drop in percent.
+func parseResponse(v *yaml.Node, key string, in *Instrument, fp *fileProblems) {
+	fields(v, key, fp, responseKeys, func(_ string, _, rv *yaml.Node) {
+		f := yamlx.Join(key, "drop_percent")
+		if p, ok := integer(rv, f, fp); ok {
+			if p < 1 || p > 100 {
+				fp.errorf(rv, f, "is %d: write a percentage from 1 to 100", p)
+			}
+			in.Response = &Response{DropPercent: p}
+		}
+	})
+	if in.Response == nil && v.Kind == yaml.MappingNode {
+		fp.errorf(v, yamlx.Join(key, "drop_percent"), "is missing")
+	}
+}
+
+// parseRemission reads remission: into in.Remission; its bound is checked
+// against the totals later, once the items are known.
+func parseRemission(v *yaml.Node, key string, in *Instrument, fp *fileProblems) {
+	fields(v, key, fp, remissionKeys, func(_ string, _, rv *yaml.Node) {
+		if b, ok := integer(rv, yamlx.Join(key, "below"), fp); ok {
+			in.Remission = &Remission{Below: b}
+		}
+	})
+	if in.Remission == nil && v.Kind == yaml.MappingNode {
+		fp.errorf(v, yamlx.Join(key, "below"), "is missing")
+	}
+}
+
+// parseItems reads the items into in.Items, reporting an item id listed
+// twice; it tells whether every item parsed with valid scores.
+func parseItems(in *Instrument, itemNodes []*yaml.Node, shared []Option, fp *fileProblems) bool {
 	seen := map[string]int{}
-	scored := sharedOK // every item parsed with valid scores
+	scored := true
 	for i, n := range itemNodes {
 		field := fmt.Sprintf("items[%d]", i)
 		it, ok := parseItem(n, field, shared, fp)
@@ -144,22 +176,22 @@ func parseInstrument(root *yaml.Node, fp *fileProblems) (*Instrument, *instNodes
 		}
 		in.Items = append(in.Items, it)
 	}
-	if itemsNode != nil && len(in.Items) > 0 && scored {
-		if bandsNode != nil {
-			in.Bands = parseBands(bandsNode, in.MinTotal(), in.MaxTotal(), fp)
-		}
-		if safetyNode != nil {
-			in.Safety = parseSafety(safetyNode, in, fp)
-		}
-		if in.Remission != nil && (in.Remission.Below <= in.MinTotal() || in.Remission.Below > in.MaxTotal()) {
-			fp.errorf(remissionNode, "remission.below", "is %d: totals run from %d to %d, so write a number above %d and at most %d",
-				in.Remission.Below, in.MinTotal(), in.MaxTotal(), in.MinTotal(), in.MaxTotal())
-		}
+	return scored
+}
+
+// parseScoring reads what depends on the range of totals, once the items
+// are known: the bands, the safety item and the remission bound.
+func parseScoring(in *Instrument, bandsNode, safetyNode, remissionNode *yaml.Node, fp *fileProblems) {
+	if bandsNode != nil {
+		in.Bands = parseBands(bandsNode, in.MinTotal(), in.MaxTotal(), fp)
 	}
-	if in.ID == "" || in.Language == "" {
-		return nil, nil
+	if safetyNode != nil {
+		in.Safety = parseSafety(safetyNode, in, fp)
 	}
-	return in, nodes
+	if in.Remission != nil && (in.Remission.Below <= in.MinTotal() || in.Remission.Below > in.MaxTotal()) {
+		fp.errorf(remissionNode, "remission.below", "is %d: totals run from %d to %d, so write a number above %d and at most %d",
+			in.Remission.Below, in.MinTotal(), in.MaxTotal(), in.MinTotal(), in.MaxTotal())
+	}
 }
 
 // parseItem reads one item; an item without options of its own takes the
@@ -302,57 +334,76 @@ func parseBands(n *yaml.Node, lo, hi int, fp *fileProblems) []Band {
 	var bands []Band
 	complete := true
 	for i, item := range items {
-		f := fmt.Sprintf("bands[%d]", i)
-		b := Band{Line: item.Line}
-		have, present := map[string]bool{}, map[string]bool{}
-		if !fields(item, f, fp, bandKeys, func(key string, k, v *yaml.Node) {
-			kf := yamlx.Join(f, key)
-			present[key] = true
-			switch key {
-			case "min":
-				b.Min, have[key] = integer(v, kf, fp)
-			case "max":
-				b.Max, have[key] = integer(v, kf, fp)
-			case "label":
-				if s, ok := str(v, kf, fp); ok {
-					checkLabel(v, kf, s, fp)
-					b.Label, have[key] = s, true
-				}
-			case "severity":
-				if s, ok := str(v, kf, fp); ok {
-					if Severity(s).Rank() < 0 {
-						names := make([]string, len(Severities))
-						for i, s := range Severities {
-							names[i] = string(s)
-						}
-						fp.errorf(v, kf, "%q: write one of %s", clip(s, 40), strings.Join(names, ", "))
-						return
-					}
-					b.Severity, have[key] = Severity(s), true
-				}
-			}
-		}) {
-			complete = false
-			continue
-		}
-		for _, key := range bandKeys {
-			if !have[key] {
-				if !present[key] {
-					fp.errorf(item, yamlx.Join(f, key), "is missing")
-				}
-				complete = false
-			}
-		}
-		if have["min"] && have["max"] && b.Min > b.Max {
-			fp.errorf(item, f+".max", "is %d, below min %d", b.Max, b.Min)
+		b, parsed, whole := parseBand(item, fmt.Sprintf("bands[%d]", i), fp)
+		if !whole {
 			complete = false
 		}
-		bands = append(bands, b)
+		if parsed {
+			bands = append(bands, b)
+		}
 	}
 	if !complete {
 		return nil
 	}
 	slices.SortStableFunc(bands, func(a, b Band) int { return a.Min - b.Min })
+	checkBandCover(bands, lo, hi, fp)
+	return bands
+}
+
+// parseBand reads one band. parsed is false when the band is not a
+// mapping of known keys; whole is false as well when a key is missing or
+// wrong, or when min is above max.
+func parseBand(item *yaml.Node, f string, fp *fileProblems) (b Band, parsed, whole bool) {
+	b = Band{Line: item.Line}
+	whole = true
+	have, present := map[string]bool{}, map[string]bool{}
+	if !fields(item, f, fp, bandKeys, func(key string, k, v *yaml.Node) {
+		kf := yamlx.Join(f, key)
+		present[key] = true
+		switch key {
+		case "min":
+			b.Min, have[key] = integer(v, kf, fp)
+		case "max":
+			b.Max, have[key] = integer(v, kf, fp)
+		case "label":
+			if s, ok := str(v, kf, fp); ok {
+				checkLabel(v, kf, s, fp)
+				b.Label, have[key] = s, true
+			}
+		case "severity":
+			if s, ok := str(v, kf, fp); ok {
+				if Severity(s).Rank() < 0 {
+					names := make([]string, len(Severities))
+					for i, s := range Severities {
+						names[i] = string(s)
+					}
+					fp.errorf(v, kf, "%q: write one of %s", clip(s, 40), strings.Join(names, ", "))
+					return
+				}
+				b.Severity, have[key] = Severity(s), true
+			}
+		}
+	}) {
+		return b, false, false
+	}
+	for _, key := range bandKeys {
+		if !have[key] {
+			if !present[key] {
+				fp.errorf(item, yamlx.Join(f, key), "is missing")
+			}
+			whole = false
+		}
+	}
+	if have["min"] && have["max"] && b.Min > b.Max {
+		fp.errorf(item, f+".max", "is %d, below min %d", b.Max, b.Min)
+		whole = false
+	}
+	return b, true, whole
+}
+
+// checkBandCover reports, for bands sorted by min, every overlap, every
+// gap and every band past lo..hi, the totals an instrument can have.
+func checkBandCover(bands []Band, lo, hi int, fp *fileProblems) {
 	at := lo // the lowest total not yet in a band
 	for i, b := range bands {
 		switch {
@@ -377,7 +428,6 @@ func parseBands(n *yaml.Node, lo, hi int, fp *fileProblems) []Band {
 	if bands[0].Min < lo {
 		fp.add(Problem{Line: bands[0].Line, Field: "bands", Message: fmt.Sprintf("band %d-%d starts below the lowest total, %d", bands[0].Min, bands[0].Max, lo)})
 	}
-	return bands
 }
 
 // parseSafety reads the safety item and its threshold.

@@ -85,12 +85,54 @@ func leet(c byte) (byte, bool) {
 	return 0, false
 }
 
+// wordBuf is the word tokenize is reading, folded; longer words are cut.
+type wordBuf struct {
+	b [64]byte
+	n int
+}
+
+// addByte appends c to the word if it has room.
+func (w *wordBuf) addByte(c byte) {
+	if w.n < len(w.b) {
+		w.b[w.n] = c
+		w.n++
+	}
+}
+
+// addString appends as much of s as the word has room for.
+func (w *wordBuf) addString(s string) {
+	for k := 0; k < len(s) && w.n < len(w.b); k++ {
+		w.b[w.n] = s[k]
+		w.n++
+	}
+}
+
+// flush appends the word read so far, if any, to ts and empties it.
+func (ts *tokens) flush(w *wordBuf, sent int32) {
+	if w.n > 0 {
+		ts.addWord(w.b[:w.n], sent)
+		w.n = 0
+	}
+}
+
+// endsSentence tells whether the ASCII punctuation c, read just before
+// text[i], ends a sentence. A full stop ends one when a space follows it;
+// an ellipsis ("I just want to... sleep") does not.
+func endsSentence(text string, i int, c, prev byte) bool {
+	switch c {
+	case '!', '?', ';':
+		return true
+	case '.':
+		return prev != '.' && i < len(text) && (text[i] == ' ' || text[i] == '\n')
+	}
+	return false
+}
+
 // tokenize splits text into tokens, reusing ts's memory.
 func (ts *tokens) tokenize(text string) {
 	ts.buf = ts.buf[:0]
 	ts.toks = ts.toks[:0]
-	var word [64]byte // the current word, folded; longer words are cut
-	n := 0
+	var word wordBuf // the current word
 	sent := int32(0)
 	pendingBreak := false // a sentence ended since the last word
 	newlines := 0         // line breaks since the last word; two end a paragraph
@@ -107,33 +149,21 @@ func (ts *tokens) tokenize(text string) {
 				prev = c
 				continue // dropped without splitting the word
 			default:
-				if n > 0 {
-					ts.addWord(word[:n], sent)
-					n = 0
-				}
-				switch c {
-				case '!', '?', ';':
+				ts.flush(&word, sent)
+				if endsSentence(text, i, c, prev) {
 					pendingBreak = true
-				case '.':
-					// A full stop ends a sentence when a space follows it; an
-					// ellipsis ("I just want to... sleep") does not.
-					if prev != '.' && i < len(text) && (text[i] == ' ' || text[i] == '\n') {
-						pendingBreak = true
-					}
-				case '\n':
+				}
+				if c == '\n' {
 					newlines++
 				}
 				prev = c
 				continue
 			}
-			if n == 0 && (pendingBreak || newlines >= 2) && len(ts.toks) > 0 {
+			if word.n == 0 && (pendingBreak || newlines >= 2) && len(ts.toks) > 0 {
 				sent++
 			}
 			pendingBreak, newlines, prev = false, 0, c
-			if n < len(word) {
-				word[n] = c
-				n++
-			}
+			word.addByte(c)
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(text[i:])
@@ -150,27 +180,19 @@ func (ts *tokens) tokenize(text string) {
 		} else if unicode.IsLetter(lr) || unicode.IsNumber(lr) || unicode.IsMark(lr) {
 			folded = string(one[:utf8.EncodeRune(one[:], lr)])
 		} else {
-			if n > 0 {
-				ts.addWord(word[:n], sent)
-				n = 0
-			}
+			ts.flush(&word, sent)
 			if r == '¡' || r == '¿' {
 				pendingBreak = true
 			}
 			continue
 		}
-		if n == 0 && (pendingBreak || newlines >= 2) && len(ts.toks) > 0 {
+		if word.n == 0 && (pendingBreak || newlines >= 2) && len(ts.toks) > 0 {
 			sent++
 		}
 		pendingBreak, newlines = false, 0
-		for k := 0; k < len(folded) && n < len(word); k++ {
-			word[n] = folded[k]
-			n++
-		}
+		word.addString(folded)
 	}
-	if n > 0 {
-		ts.addWord(word[:n], sent)
-	}
+	ts.flush(&word, sent)
 }
 
 // addWord reads a folded word as rules do and appends its token or tokens.
