@@ -192,7 +192,7 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger, opts appOptions) 
 		return nil, err
 	}
 	a.sender = &telegram.Sender{Rate: float64(cfg.Telegram.RatePerSecond), PerChat: opts.perChat,
-		MaxPause: time.Duration(cfg.Telegram.MaxPause), Logger: log}
+		MaxPause: time.Duration(cfg.Telegram.MaxPause), UrgentHold: time.Duration(cfg.Telegram.UrgentHold), Logger: log}
 	a.bot = a.newBot(net, now)
 	a.sched.Conversation = a.bot
 	if a.web, err = newWeb(a, popts, now); err != nil {

@@ -61,6 +61,7 @@ type TelegramConfig struct {
 	RatePerSecond int           `yaml:"rate_per_second"` // global send rate
 	PollTimeout   Duration      `yaml:"poll_timeout"`    // getUpdates long-poll wait
 	MaxPause      Duration      `yaml:"max_pause"`       // longest pause one 429 causes
+	UrgentHold    Duration      `yaml:"urgent_hold"`     // longest a pause holds a crisis reply or alert
 	Webhook       WebhookConfig `yaml:"webhook"`
 }
 
@@ -203,6 +204,7 @@ func DefaultConfig() Config {
 			RatePerSecond: 25,
 			PollTimeout:   Duration(50 * time.Second),
 			MaxPause:      Duration(time.Minute),
+			UrgentHold:    Duration(30 * time.Second),
 		},
 		Store: StoreConfig{Path: filepath.Join("data", "kindling.db")},
 		Prompts: PromptsConfig{

@@ -368,6 +368,10 @@ func TestConfigValidate(t *testing.T) {
 			[]string{`telegram.max_pause: must be between 1s and 1h, got "0s"`}},
 		{"max_pause too long", func(c *Config) { c.Telegram.MaxPause = Duration(2 * time.Hour) },
 			[]string{`telegram.max_pause: must be between 1s and 1h, got "2h"`}},
+		{"urgent_hold too short", func(c *Config) { c.Telegram.UrgentHold = Duration(500 * time.Millisecond) },
+			[]string{`telegram.urgent_hold: must be between 1s and 30s, got "500ms"`}},
+		{"urgent_hold past the 30 s promise", func(c *Config) { c.Telegram.UrgentHold = Duration(31 * time.Second) },
+			[]string{`telegram.urgent_hold: must be between 1s and 30s, got "31s"`}},
 		{"catch_up shorter than tick", func(c *Config) { c.Schedule.Tick, c.Schedule.CatchUp = Duration(time.Hour), Duration(30*time.Minute) },
 			[]string{`schedule.catch_up: must be at least schedule.tick (1h), got "30m"`}},
 		{"reminders off", func(c *Config) { c.Schedule.RemindAfter = 0 }, nil},
@@ -646,8 +650,8 @@ func TestConfigEnvNamesEveryKey(t *testing.T) {
 			t.Errorf("%s: variable %q, want %q", path, got[path], name)
 		}
 	}
-	if len(got) != 45 {
-		t.Errorf("%d keys, want 45: %v", len(got), got)
+	if len(got) != 46 {
+		t.Errorf("%d keys, want 46: %v", len(got), got)
 	}
 	unknown := UnknownEnv([]string{"KINDLING_SCHEDULE_TICK=1m", "KINDLING_SCHEDULE_TIKC=1m", "HOME=/root", "KINDLING_TELEGRAM_TOKEN=x"})
 	if !reflect.DeepEqual(unknown, []string{"KINDLING_SCHEDULE_TIKC"}) {

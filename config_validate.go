@@ -69,6 +69,9 @@ func (c Config) validateTelegram(p *ConfigError) {
 	if t := c.Telegram.MaxPause; t < Duration(time.Second) || t > Duration(time.Hour) {
 		p.addKey("telegram.max_pause", "must be between 1s and 1h, got %q", t)
 	}
+	if t := c.Telegram.UrgentHold; t < Duration(time.Second) || t > Duration(30*time.Second) {
+		p.addKey("telegram.urgent_hold", "must be between 1s and 30s, got %q", t)
+	}
 }
 
 func (c Config) validateStorePrompts(p *ConfigError) {
