@@ -23,7 +23,7 @@ var clientCommands = []string{
 
 // coachCommands are the coach's commands in menu order, described under
 // "menu_coach_" and their name; the coach's menu is set in their chat.
-var coachCommands = []string{"invite", "clients", "journal", "export", "alerts", "note", "reload", "web", "help"}
+var coachCommands = []string{"invite", "clients", "session", "journal", "export", "alerts", "note", "reload", "web", "help"}
 
 // onCommand handles a command in a private chat.
 func (b *Bot) onCommand(tx *store.Tx, m *models.Message, name, args string, fx *effects) error {

@@ -23,8 +23,8 @@ func TestCommandMenus(t *testing.T) {
 		{"default", "", "en", "today", "help", 14},
 		{"default", "en", "en", "today", "help", 14},
 		{"default", "es", "es", "today", "help", 14},
-		{fmt.Sprintf("chat:%d", coach.ID), "", "en", "invite", "help", 9},
-		{fmt.Sprintf("chat:%d", coach.ID), "es", "es", "invite", "help", 9},
+		{fmt.Sprintf("chat:%d", coach.ID), "", "en", "invite", "help", 10},
+		{fmt.Sprintf("chat:%d", coach.ID), "es", "es", "invite", "help", 10},
 	} {
 		t.Run(tc.scope+"/"+tc.lang, func(t *testing.T) {
 			got := h.srv.CommandsFor(tc.scope, tc.lang)

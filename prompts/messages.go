@@ -180,6 +180,7 @@ var MessageKeys = []string{
 	"menu_help",          // the command menu: /help
 	"menu_coach_invite",  // the coach's command menu: /invite
 	"menu_coach_clients", // the coach's command menu: /clients
+	"menu_coach_session", // the coach's command menu: /session
 	"menu_coach_journal", // the coach's command menu: /journal
 	"menu_coach_export",  // the coach's command menu: /export
 	"menu_coach_alerts",  // the coach's command menu: /alerts
