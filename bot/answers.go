@@ -128,34 +128,43 @@ func (b *Bot) editMarkup(fx *effects, chatID int64, messageID int, markup *model
 	})
 }
 
-// onAnswerPress stores the answer a scale or choice button gives.
-func (b *Bot) onAnswerPress(tx *store.Tx, q *models.CallbackQuery, chatID int64, messageID int, data string, fx *effects) error {
+// pressedDelivery reads what an answer button's data (without its kind)
+// names: n fields, the first the delivery's tag. A press whose client,
+// fields or delivery are gone is answered as an old question (and its
+// buttons taken away) and ok is false; so is a tag that does not parse.
+func (b *Bot) pressedDelivery(tx *store.Tx, q *models.CallbackQuery, chatID int64, messageID int, data string, n int, fx *effects) (c store.Client, d store.Delivery, parts []string, ok bool, err error) {
 	lang := q.From.LanguageCode
-	parts := strings.SplitN(data, "|", 3)
-	c, err := tx.Client(chatID)
-	if errors.Is(err, store.ErrNotFound) || len(parts) != 3 {
+	parts = strings.SplitN(data, "|", n)
+	c, err = tx.Client(chatID)
+	if errors.Is(err, store.ErrNotFound) || len(parts) != n {
 		b.answerPress(fx, q.ID, b.text(lang, "old_question", prompts.Vars{}))
 		b.showChosen(fx, chatID, messageID, "")
-		return nil
+		return c, d, nil, false, nil
 	}
 	if err != nil {
-		return err
+		return c, d, nil, false, err
 	}
-	lang = c.Language
 	date, day, err := parseTag(parts[0])
 	if err != nil {
-		b.answerPress(fx, q.ID, b.text(lang, "old_question", prompts.Vars{}))
-		return nil
+		b.answerPress(fx, q.ID, b.text(c.Language, "old_question", prompts.Vars{}))
+		return c, d, nil, false, nil
 	}
-	d, err := tx.Delivery(chatID, date, day)
+	d, err = tx.Delivery(chatID, date, day)
 	if errors.Is(err, store.ErrNotFound) {
-		b.answerPress(fx, q.ID, b.text(lang, "old_question", prompts.Vars{}))
+		b.answerPress(fx, q.ID, b.text(c.Language, "old_question", prompts.Vars{}))
 		b.showChosen(fx, chatID, messageID, "")
-		return nil
+		return c, d, nil, false, nil
 	}
-	if err != nil {
+	return c, d, parts, err == nil, err
+}
+
+// onAnswerPress stores the answer a scale or choice button gives.
+func (b *Bot) onAnswerPress(tx *store.Tx, q *models.CallbackQuery, chatID int64, messageID int, data string, fx *effects) error {
+	c, d, parts, ok, err := b.pressedDelivery(tx, q, chatID, messageID, data, 3, fx)
+	if !ok {
 		return err
 	}
+	lang := c.Language
 	qid, value := parts[1], parts[2]
 	qi := indexOf(d.Questions, qid)
 	question, ok := b.questionOf(&d, qid)

@@ -38,33 +38,14 @@ func checkInReply(q prompts.Question, o prompts.Option) store.Reply {
 // onCheckInPress stores the answer a check-in item's button gives, then
 // asks the next item (or question) of the step.
 func (b *Bot) onCheckInPress(tx *store.Tx, q *models.CallbackQuery, chatID int64, messageID int, data string, fx *effects) error {
-	lang := q.From.LanguageCode
-	parts := strings.SplitN(data, "|", 4)
-	c, err := tx.Client(chatID)
-	if errors.Is(err, store.ErrNotFound) || len(parts) != 4 {
-		b.answerPress(fx, q.ID, b.text(lang, "old_question", prompts.Vars{}))
-		b.showChosen(fx, chatID, messageID, "")
-		return nil
-	}
-	if err != nil {
+	c, d, parts, ok, err := b.pressedDelivery(tx, q, chatID, messageID, data, 4, fx)
+	if !ok {
 		return err
 	}
-	lang = c.Language
+	lang := c.Language
 	old := func() error {
 		b.answerPress(fx, q.ID, b.text(lang, "old_question", prompts.Vars{}))
 		return nil
-	}
-	date, day, err := parseTag(parts[0])
-	if err != nil {
-		return old()
-	}
-	d, err := tx.Delivery(chatID, date, day)
-	if errors.Is(err, store.ErrNotFound) {
-		b.showChosen(fx, chatID, messageID, "")
-		return old()
-	}
-	if err != nil {
-		return err
 	}
 	qid := prompts.CheckInQuestionID(parts[1], parts[2])
 	question, ok := b.questionOf(&d, qid)
