@@ -22,6 +22,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"kindling/admin"
+	"kindling/config"
 	"kindling/internal/fhircheck"
 	"kindling/store"
 	"kindling/telegramtest"
@@ -278,7 +279,7 @@ func adminGet(t *testing.T, r *rig, host, token, path string) (int, string) {
 // and uses the same one after a restart.
 func TestAdminTokenFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "kindling.db")
-	r := startRig(t, func(c *Config) { c.Admin.Token = ""; c.Store.Path = path })
+	r := startRig(t, func(c *config.Config) { c.Admin.Token = ""; c.Store.Path = path })
 	tokenFile := path + ".admin-token"
 	fi, err := os.Stat(tokenFile)
 	if err != nil {
@@ -314,7 +315,7 @@ func TestAdminTokenFile(t *testing.T) {
 	if err := os.Chmod(tokenFile, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	again := startRig(t, func(c *Config) { c.Admin.Token = ""; c.Store.Path = path })
+	again := startRig(t, func(c *config.Config) { c.Admin.Token = ""; c.Store.Path = path })
 	if again.a.cfg.Admin.Token != token {
 		t.Error("a restart made a new admin token")
 	}
@@ -326,7 +327,10 @@ func TestAdminTokenFile(t *testing.T) {
 	}
 
 	// admin.token set: the file is not used.
-	mine := startRig(t, func(c *Config) { c.Admin.Token = "my-own-token"; c.Store.Path = filepath.Join(t.TempDir(), "k.db") })
+	mine := startRig(t, func(c *config.Config) {
+		c.Admin.Token = "my-own-token"
+		c.Store.Path = filepath.Join(t.TempDir(), "k.db")
+	})
 	if _, err := os.Stat(mine.a.cfg.Store.Path + ".admin-token"); err == nil {
 		t.Error("a token file was written although admin.token is set")
 	}

@@ -16,7 +16,9 @@ import (
 
 	"filippo.io/age"
 
+	"kindling/admin"
 	"kindling/bot"
+	"kindling/config"
 	"kindling/prompts"
 	"kindling/safety"
 	"kindling/schedule"
@@ -30,7 +32,7 @@ import (
 // one with newApp, run it with Start and end it with Stop; close releases
 // what newApp opened, in reverse order.
 type app struct {
-	cfg        Config
+	cfg        config.Config
 	log        *slog.Logger
 	recipients []age.Recipient // backup.encrypt_to
 	tg         *telegram.Client
@@ -73,14 +75,14 @@ type appOptions struct {
 // phrases of safety.phrases, with the learned check when
 // safety.learned_check is on. A rules file with problems is an error listing
 // every one as file:line: field: message; nothing is half-loaded.
-func safetyNet(cfg Config) (*safety.Net, error) {
+func safetyNet(cfg config.Config) (*safety.Net, error) {
 	rules := safety.DefaultRules()
 	switch cfg.Safety.RulesMode {
-	case RulesExtend, RulesReplace:
+	case config.RulesExtend, config.RulesReplace:
 	default:
 		return nil, fmt.Errorf("safety.rules_mode: want extend or replace, got %q", cfg.Safety.RulesMode)
 	}
-	if cfg.Safety.RulesMode == RulesReplace && cfg.Safety.RulesFile == "" {
+	if cfg.Safety.RulesMode == config.RulesReplace && cfg.Safety.RulesFile == "" {
 		return nil, errors.New("safety.rules_mode: replace needs safety.rules_file: without it there would be no rules")
 	}
 	if path := cfg.Safety.RulesFile; path != "" {
@@ -88,7 +90,7 @@ func safetyNet(cfg Config) (*safety.Net, error) {
 		if err != nil {
 			return nil, fmt.Errorf("safety.rules_file: %w", err)
 		}
-		if cfg.Safety.RulesMode == RulesReplace {
+		if cfg.Safety.RulesMode == config.RulesReplace {
 			rules = file
 		} else {
 			rules = rules.Extend(file)
@@ -106,7 +108,7 @@ func safetyNet(cfg Config) (*safety.Net, error) {
 // go into a log line at info level or above. JSON lines give durations in
 // seconds ("retry_in":0.5), as log collectors and Prometheus count time;
 // text lines keep Go's "500ms".
-func newLogger(cfg Config, w io.Writer) *slog.Logger {
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: cfg.LogLevel()}
 	if cfg.Log.Format == "json" {
 		opts.ReplaceAttr = durationsInSeconds
@@ -128,13 +130,13 @@ func durationsInSeconds(_ []string, a slog.Attr) slog.Attr {
 // onStorage is told when writes begin to be refused and when they are
 // taken again, recoverAfter (0: a minute) after the last refused write
 // (see store.Options).
-func openStore(cfg Config, now func() time.Time, onStorage func(error), opts appOptions) (*store.DB, error) {
+func openStore(cfg config.Config, now func() time.Time, onStorage func(error), opts appOptions) (*store.DB, error) {
 	return store.Open(cfg.Store.Path, store.Options{Timeout: time.Second, Now: now, OnStorage: onStorage,
 		RecoverAfter: opts.storeRecoverAfter, BatchDelay: opts.batchDelay})
 }
 
 // newApp builds everything but starts nothing; Start starts it.
-func newApp(ctx context.Context, cfg Config, log *slog.Logger, opts appOptions) (*app, error) {
+func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, opts appOptions) (*app, error) {
 	a := &app{cfg: cfg, log: log, stages: defaultStages}
 	if opts.stop != nil {
 		a.stages = *opts.stop
@@ -299,7 +301,7 @@ func (a *app) startErasureAndAdmin() error {
 	if a.cfg.Admin.Listen == "" {
 		return nil
 	}
-	if host, _, err := splitListen(a.cfg.Admin.Listen); err == nil && !isLoopback(host) {
+	if host, _, err := config.SplitListen(a.cfg.Admin.Listen); err == nil && !admin.IsLoopback(host) {
 		a.log.Warn("admin.listen is not a loopback address: the admin token travels in plain HTTP; publish the port only to loopback or a private network", "admin", a.cfg.Admin.Listen)
 	}
 	if a.cfg.Admin.Token == "" {

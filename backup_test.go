@@ -15,6 +15,7 @@ import (
 
 	"filippo.io/age"
 
+	"kindling/config"
 	"kindling/store"
 )
 
@@ -23,7 +24,7 @@ import (
 // backup opens, passes its check, and holds every answer whose write had
 // finished before the backup started.
 func TestBackupWhileWriting(t *testing.T) {
-	r := startRig(t, func(c *Config) { c.Backup.Dir = filepath.Join(t.TempDir(), "backups") })
+	r := startRig(t, func(c *config.Config) { c.Backup.Dir = filepath.Join(t.TempDir(), "backups") })
 	const chat, total = 6001, 1000
 	now := time.Now()
 	err := r.a.db.Update(func(tx *store.Tx) error {
@@ -189,7 +190,7 @@ func TestBackupEncrypted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var cfg Config
+	var cfg config.Config
 	cfg.Backup.EncryptTo = id.Recipient().String()
 	recipients, err := cfg.BackupRecipients()
 	if err != nil {

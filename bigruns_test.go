@@ -286,7 +286,7 @@ func TestBigRun1M(t *testing.T) {
 		coach := srv.User(bigCoach, "Coach", "en")
 		admin := freeAddr(t)
 		config := fmt.Sprintf("admin:\n  listen: %q\nbackup:\n  schedule: \"\"\nenrollment: open\nschedule:\n  tick: 1s\n"+
-			"coaches:\n  - id: %d\n    name: Coach\n", admin, bigCoach)
+			"coaches:\n  - id: %d\n    name: config.Coach\n", admin, bigCoach)
 		load := loadavg()
 		began := time.Now()
 		cmd := startBig(t, srv, dir, work, config)

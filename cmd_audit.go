@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"kindling/config"
 	"kindling/store"
 )
 
@@ -23,7 +24,7 @@ func cmdAudit(ctx context.Context, args []string, e cmdEnv) error {
 		flags: func(fs *flag.FlagSet) {
 			since = fs.String("since", "", "only views on or after this `date` (YYYY-MM-DD, UTC)")
 		},
-		check: func(cfg Config, fs *flag.FlagSet) error {
+		check: func(cfg config.Config, fs *flag.FlagSet) error {
 			if fs.NArg() > 0 {
 				return fmt.Errorf("audit takes no arguments, got %q", fs.Arg(0))
 			}
@@ -37,7 +38,7 @@ func cmdAudit(ctx context.Context, args []string, e cmdEnv) error {
 			from = t
 			return nil
 		},
-		admin: func(ctx context.Context, cfg Config) error {
+		admin: func(ctx context.Context, cfg config.Config) error {
 			q := url.Values{}
 			if *since != "" {
 				q.Set("since", *since)
@@ -52,12 +53,12 @@ func cmdAudit(ctx context.Context, args []string, e cmdEnv) error {
 			}
 			return nil
 		},
-		file: func(cfg Config, db *store.DB) error { return writeAudit(e.stdout, db, from, coachNames(cfg)) },
+		file: func(cfg config.Config, db *store.DB) error { return writeAudit(e.stdout, db, from, coachNames(cfg)) },
 	})
 }
 
 // coachNames are the configured coaches' names by id.
-func coachNames(cfg Config) map[int64]string {
+func coachNames(cfg config.Config) map[int64]string {
 	names := map[int64]string{}
 	for _, c := range cfg.Coaches {
 		names[c.ID] = c.Name

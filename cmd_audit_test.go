@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"kindling/config"
 	"kindling/store"
 )
 
@@ -16,7 +17,7 @@ import (
 // views, through the running bot's admin address and from the file once
 // the bot has stopped, with --since choosing the days.
 func TestAuditCommand(t *testing.T) {
-	r := startRig(t, func(c *Config) { c.Coaches = []Coach{{ID: 9500, Name: "Sam"}} })
+	r := startRig(t, func(c *config.Config) { c.Coaches = []config.Coach{{ID: 9500, Name: "Sam"}} })
 	if err := r.a.db.Update(func(tx *store.Tx) error {
 		for _, v := range []store.WebView{
 			{ChatID: 7001, Coach: 9500, At: time.Date(2026, 10, 30, 9, 0, 0, 0, time.UTC), What: "client"},

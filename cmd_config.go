@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io/fs"
+	"kindling/config"
 	"runtime/debug"
 )
 
@@ -21,14 +22,14 @@ func configFlag(fs *flag.FlagSet) (path *string, explicit func() bool) {
 
 // commandConfig parses a command's flags (--config plus those extra
 // adds) and loads the configuration it names.
-func commandConfig(args []string, e cmdEnv, name string, extra func(fs *flag.FlagSet)) (Config, *flag.FlagSet, error) {
+func commandConfig(args []string, e cmdEnv, name string, extra func(fs *flag.FlagSet)) (config.Config, *flag.FlagSet, error) {
 	fs := newFlags(e, name)
 	path, explicit := configFlag(fs)
 	if extra != nil {
 		extra(fs)
 	}
 	if err := parseFlags(fs, args, e); err != nil {
-		return Config{}, fs, err
+		return config.Config{}, fs, err
 	}
 	cfg, err := loadConfig(*path, explicit(), e.getenv)
 	return cfg, fs, err
@@ -36,10 +37,10 @@ func commandConfig(args []string, e cmdEnv, name string, extra func(fs *flag.Fla
 
 // loadConfig reads the config for a subcommand: an explicit --config must
 // exist; the default ./config.yaml may be absent (defaults apply).
-func loadConfig(path string, explicit bool, getenv func(string) string) (Config, error) {
-	cfg, err := LoadConfig(path, getenv)
+func loadConfig(path string, explicit bool, getenv func(string) string) (config.Config, error) {
+	cfg, err := config.Load(path, getenv)
 	if errors.Is(err, fs.ErrNotExist) && !explicit {
-		cfg, err = LoadConfig("", getenv)
+		cfg, err = config.Load("", getenv)
 	}
 	if err != nil {
 		return cfg, fmt.Errorf("config:\n%w", err)
@@ -53,7 +54,7 @@ func cmdConfig(ctx context.Context, args []string, e cmdEnv) error {
 	if err != nil {
 		return err
 	}
-	return WriteConfig(e.stdout, cfg.Masked())
+	return config.Write(e.stdout, cfg.Masked())
 }
 
 func cmdVersion(ctx context.Context, args []string, e cmdEnv) error {

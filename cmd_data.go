@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"kindling/admin"
+	"kindling/config"
 	"kindling/store"
 )
 
@@ -31,7 +32,7 @@ func (e *finalError) Unwrap() error { return e.err }
 // answers there; *finalError when the kindling there refused; any other
 // error when something else answered or the request failed (see
 // admin.Client.Get).
-func askAdmin(ctx context.Context, cfg Config, path string, query url.Values) (*http.Response, error) {
+func askAdmin(ctx context.Context, cfg config.Config, path string, query url.Values) (*http.Response, error) {
 	c := admin.Client{Listen: cfg.Admin.Listen, Token: cfg.Admin.Token, StorePath: cfg.Store.Path}
 	resp, err := c.Get(ctx, path, query)
 	if refused := (*admin.RefusedError)(nil); errors.As(err, &refused) {
@@ -45,12 +46,12 @@ type offline struct {
 	name  string
 	flags func(fs *flag.FlagSet)
 	// check validates the arguments before anything is opened.
-	check func(cfg Config, fs *flag.FlagSet) error
+	check func(cfg config.Config, fs *flag.FlagSet) error
 	// admin does the work through the running kindling's admin address;
 	// see askAdmin for what its errors mean.
-	admin func(ctx context.Context, cfg Config) error
+	admin func(ctx context.Context, cfg config.Config) error
 	// file does the work on the database file, when no kindling runs.
-	file func(cfg Config, db *store.DB) error
+	file func(cfg config.Config, db *store.DB) error
 }
 
 // runOffline runs an offline command: through the admin address of the
@@ -111,12 +112,12 @@ func cmdExport(ctx context.Context, args []string, e cmdEnv) error {
 			format = fs.String("format", "csv", "csv, json, or fhir (the scored check-ins as a FHIR R4 Bundle)")
 			out = fs.String("out", "", "write to this `file` instead of standard output")
 		},
-		check: func(cfg Config, fs *flag.FlagSet) error {
+		check: func(cfg config.Config, fs *flag.FlagSet) error {
 			var err error
 			opts, err = admin.ExportOptions(strconv.FormatInt(*client, 10), *since, *format)
 			return err
 		},
-		admin: func(ctx context.Context, cfg Config) error {
+		admin: func(ctx context.Context, cfg config.Config) error {
 			q := url.Values{"format": {opts.Format}}
 			if opts.ChatID != 0 {
 				q.Set("client", strconv.FormatInt(opts.ChatID, 10))
@@ -138,7 +139,7 @@ func cmdExport(ctx context.Context, args []string, e cmdEnv) error {
 			}
 			return nil
 		},
-		file: func(cfg Config, db *store.DB) error {
+		file: func(cfg config.Config, db *store.DB) error {
 			if opts.Format == "fhir" {
 				return writeOut(*out, filepath.Dir(cfg.Store.Path), e.stdout, func(w io.Writer) error {
 					set, err := exportPrompts(cfg, db)
@@ -214,7 +215,7 @@ func cmdBackup(ctx context.Context, args []string, e cmdEnv) error {
 	return runOffline(ctx, args, e, offline{
 		name:  "backup",
 		flags: func(fs *flag.FlagSet) {},
-		check: func(cfg Config, fs *flag.FlagSet) error {
+		check: func(cfg config.Config, fs *flag.FlagSet) error {
 			if fs.NArg() != 1 {
 				fs.Usage()
 				return exitError(2)
@@ -225,7 +226,7 @@ func cmdBackup(ctx context.Context, args []string, e cmdEnv) error {
 			}
 			return nil
 		},
-		admin: func(ctx context.Context, cfg Config) error {
+		admin: func(ctx context.Context, cfg config.Config) error {
 			resp, err := askAdmin(ctx, cfg, "/backup", nil)
 			if err != nil {
 				return err
@@ -237,7 +238,7 @@ func cmdBackup(ctx context.Context, args []string, e cmdEnv) error {
 			fmt.Fprintln(e.stdout, "backup written and verified:", dst, "(a hot copy from the running bot)")
 			return nil
 		},
-		file: func(cfg Config, db *store.DB) error {
+		file: func(cfg config.Config, db *store.DB) error {
 			if err := db.BackupFile(dst); err != nil {
 				return err
 			}

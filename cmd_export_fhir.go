@@ -5,6 +5,7 @@ import (
 	"io"
 	"time"
 
+	"kindling/config"
 	"kindling/prompts"
 	"kindling/report"
 	"kindling/store"
@@ -24,7 +25,7 @@ func (e appExport) Export(w io.Writer, opts store.ExportOptions) error {
 // exportFHIR writes the scored check-ins of the database as a FHIR R4
 // Bundle, described by the check-ins of set. opts.ChatID and opts.Since
 // narrow it; a client that does not exist is ErrNotFound.
-func exportFHIR(w io.Writer, set *prompts.Set, cfg Config, db *store.DB, opts store.ExportOptions, now time.Time) error {
+func exportFHIR(w io.Writer, set *prompts.Set, cfg config.Config, db *store.DB, opts store.ExportOptions, now time.Time) error {
 	var keep func(int64) bool
 	if opts.ChatID != 0 {
 		keep = func(id int64) bool { return id == opts.ChatID }
@@ -34,7 +35,7 @@ func exportFHIR(w io.Writer, set *prompts.Set, cfg Config, db *store.DB, opts st
 
 // exportFHIRFor is exportFHIR of the check-ins of the clients keep keeps
 // (every client when keep is nil).
-func exportFHIRFor(w io.Writer, set *prompts.Set, cfg Config, db *store.DB, opts store.ExportOptions, keep func(int64) bool, now time.Time) error {
+func exportFHIRFor(w io.Writer, set *prompts.Set, cfg config.Config, db *store.DB, opts store.ExportOptions, keep func(int64) bool, now time.Time) error {
 	lang := cfg.Prompts.DefaultLanguage
 	var defs []report.FHIRCheckIn
 	for _, in := range set.Instruments() {
@@ -70,11 +71,11 @@ func exportFHIRFor(w io.Writer, set *prompts.Set, cfg Config, db *store.DB, opts
 // fhirBaseURL is the base of the Questionnaires' canonical URLs:
 // web.base_url, the address kindling is reached at, when it is set; ""
 // (urn: names) otherwise.
-func fhirBaseURL(cfg Config) string { return cfg.Web.BaseURL }
+func fhirBaseURL(cfg config.Config) string { return cfg.Web.BaseURL }
 
 // exportPrompts is the set the bot would run on: prompts.dir, else the
 // last good prompts kept in the database when the directory has errors.
-func exportPrompts(cfg Config, db *store.DB) (*prompts.Set, error) {
+func exportPrompts(cfg config.Config, db *store.DB) (*prompts.Set, error) {
 	opts := prompts.Options{DefaultLanguage: cfg.Prompts.DefaultLanguage}
 	if cfg.Prompts.Dir == "" {
 		return prompts.Default(), nil

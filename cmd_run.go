@@ -12,6 +12,7 @@ import (
 	"github.com/go-telegram/bot/models"
 
 	"kindling/admin"
+	"kindling/config"
 	"kindling/store"
 	"kindling/telegram"
 )
@@ -130,7 +131,7 @@ func (a *app) logStarting(username string, adminLn net.Listener) {
 		"coaches", len(cfg.Coaches), "tick", cfg.Schedule.Tick.String(), "admin", adminAddr, "backups", backupsAt)
 }
 
-func promptsSource(cfg Config) string {
+func promptsSource(cfg config.Config) string {
 	if cfg.Prompts.Dir == "" {
 		return "built-in"
 	}
@@ -150,7 +151,7 @@ func getMe(ctx context.Context, s *telegram.Sender, api *telegram.API) (*models.
 
 // setWebhook points Telegram at the webhook: the URL, the secret it must
 // send, the kinds of update kindling handles, one connection at a time.
-func setWebhook(ctx context.Context, s *telegram.Sender, api *telegram.API, w WebhookConfig) error {
+func setWebhook(ctx context.Context, s *telegram.Sender, api *telegram.API, w config.Webhook) error {
 	return s.Do(ctx, 0, func(ctx context.Context) error {
 		return api.SetWebhook(ctx, w.URL, w.SecretToken, webhookConnections)
 	})

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"kindling/config"
 	"kindling/store"
 	"kindling/telegramtest"
 )
@@ -56,7 +57,7 @@ func copyFile(t *testing.T, src, dst string) {
 func TestErasureReachesBackups(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "kindling.db")
-	at := func(c *Config) { c.Store.Path = path }
+	at := func(c *config.Config) { c.Store.Path = path }
 	r := startRig(t, at)
 	bk := func(r *rig, name string) string {
 		t.Helper()

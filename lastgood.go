@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"kindling/config"
 	"kindling/prompts"
 	"kindling/store"
 )
@@ -58,7 +59,7 @@ func (a *app) degraded() []string {
 // with errors is returned as problems, not as an error, so that the start
 // can fall back on the last good set; it is an error only when there is
 // no database file yet, so nothing to fall back on.
-func readPromptsDir(cfg Config, opts prompts.Options) (*prompts.Set, *prompts.LoadError, error) {
+func readPromptsDir(cfg config.Config, opts prompts.Options) (*prompts.Set, *prompts.LoadError, error) {
 	if cfg.Prompts.Dir == "" {
 		return prompts.Default(), nil, nil
 	}
@@ -76,7 +77,7 @@ func readPromptsDir(cfg Config, opts prompts.Options) (*prompts.Set, *prompts.Lo
 	return nil, le, nil
 }
 
-func noFallback(cfg Config, le *prompts.LoadError, why string) error {
+func noFallback(cfg config.Config, le *prompts.LoadError, why string) error {
 	return fmt.Errorf("prompts.dir %s: %w\n(kindling cannot start: %s, so there are no good prompts from an earlier start to run on; fix the files above, `kindling check %s` shows the problems)",
 		cfg.Prompts.Dir, le, why, cfg.Prompts.Dir)
 }

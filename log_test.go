@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"kindling/config"
 	"log/slog"
 	"strings"
 	"testing"
@@ -12,7 +13,7 @@ import (
 // TestLogDurationsInSeconds: JSON log lines give durations as seconds,
 // nested ones too; text lines keep Go's notation.
 func TestLogDurationsInSeconds(t *testing.T) {
-	cfg := DefaultConfig()
+	cfg := config.Default()
 	cfg.Log.Format = "json"
 	var buf bytes.Buffer
 	newLogger(cfg, &buf).Info("telegram paused", "retry_in", 500*time.Millisecond,

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"kindling/config"
 	"strings"
 	"testing"
 )
@@ -8,8 +9,8 @@ import (
 // TestAlertMetrics: an alert raised, escalated (the coach never opened
 // the bot's chat) and acknowledged by the on-call chat shows in /metrics.
 func TestAlertMetrics(t *testing.T) {
-	r := startRig(t, func(c *Config) {
-		c.Coaches = []Coach{{ID: 9101, Name: "Dana"}}
+	r := startRig(t, func(c *config.Config) {
+		c.Coaches = []config.Coach{{ID: 9101, Name: "Dana"}}
 		c.Safety.EscalateTo = []int64{9301}
 	})
 	before := scrape(t, r)

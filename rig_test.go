@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"kindling/admin"
+	"kindling/config"
 	"kindling/telegramtest"
 )
 
@@ -47,14 +48,14 @@ type rig struct {
 const rigAdminToken = "rig-admin-token"
 
 // startRig starts kindling; edit changes the config first.
-func startRig(t *testing.T, edit func(*Config)) *rig {
+func startRig(t *testing.T, edit func(*config.Config)) *rig {
 	t.Helper()
 	srv := telegramtest.NewTB(t)
-	cfg := DefaultConfig()
+	cfg := config.Default()
 	cfg.Telegram.APIURL, cfg.Telegram.Token = srv.URL(), srv.Token()
 	cfg.Telegram.RatePerSecond = 1000
 	cfg.Store.Path = filepath.Join(t.TempDir(), "kindling.db")
-	cfg.Enrollment = EnrollOpen
+	cfg.Enrollment = config.EnrollOpen
 	cfg.Schedule.QuietHours = ""
 	cfg.Admin.Token = rigAdminToken
 	if edit != nil {

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"kindling/config"
 	"kindling/telegram"
 	"kindling/telegramtest"
 )
@@ -156,9 +157,9 @@ func TestPromptReloadErrors(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	r := startRig(t, func(c *Config) {
+	r := startRig(t, func(c *config.Config) {
 		c.Prompts.Dir = dir
-		c.Coaches = []Coach{{ID: 42, Name: "Sam"}}
+		c.Coaches = []config.Coach{{ID: 42, Name: "Sam"}}
 	})
 	coach := r.srv.User(42, "Sam", "en")
 	ctx, cancel := context.WithCancel(context.Background())

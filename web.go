@@ -9,7 +9,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"kindling/admin"
 	"kindling/bot"
+	"kindling/config"
 	"kindling/prompts"
 	"kindling/store"
 	"kindling/web"
@@ -22,7 +24,7 @@ func newWeb(a *app, popts prompts.Options, now func() time.Time) (*web.Server, e
 	if base == "" {
 		return nil, nil
 	}
-	if host, _, err := splitListen(a.cfg.Web.Listen); err == nil && !isLoopback(host) && !strings.HasPrefix(base, "https://") {
+	if host, _, err := config.SplitListen(a.cfg.Web.Listen); err == nil && !admin.IsLoopback(host) && !strings.HasPrefix(base, "https://") {
 		a.log.Warn("web.listen is not a loopback address and web.base_url is not https: sign-in links and sessions cross the network in plain HTTP; put a TLS proxy in front", "web", a.cfg.Web.Listen)
 	}
 	var coaches []web.Coach

@@ -17,6 +17,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"kindling/config"
 	"kindling/store"
 	"kindling/telegramtest"
 )
@@ -184,8 +185,8 @@ func TestWebWorkspaceInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	base := "http://" + ln.Addr().String()
-	r := startRig(t, func(c *Config) {
-		c.Coaches = []Coach{{ID: 9500, Name: "Sam", Timezone: "Europe/Madrid"}, {ID: 9600, Name: "Robin"}}
+	r := startRig(t, func(c *config.Config) {
+		c.Coaches = []config.Coach{{ID: 9500, Name: "Sam", Timezone: "Europe/Madrid"}, {ID: 9600, Name: "Robin"}}
 		c.Prompts.Dir = promptsDir
 		c.Web.Listen, c.Web.BaseURL = ln.Addr().String(), base
 	})

@@ -1,4 +1,4 @@
-package main
+package config
 
 import (
 	"errors"
@@ -30,11 +30,11 @@ var (
 	webhookPorts = []string{"443", "80", "88", "8443"}
 )
 
-// Validate checks the whole configuration and returns a *ConfigError listing
+// Validate checks the whole configuration and returns a *Error listing
 // every problem, each as "key: message". It reads the file system only to
 // check that paths can be read or created.
 func (c Config) Validate() error {
-	p := &ConfigError{}
+	p := &Error{}
 	c.validateTelegram(p)
 	c.validateWebhook(p)
 	c.validateStorePrompts(p)
@@ -47,13 +47,13 @@ func (c Config) Validate() error {
 }
 
 // atLeast reports a duration under floor.
-func atLeast(p *ConfigError, key string, d, floor Duration) {
+func atLeast(p *Error, key string, d, floor Duration) {
 	if d < floor {
 		p.addKey(key, "must be at least %s, got %q", floor, d)
 	}
 }
 
-func (c Config) validateTelegram(p *ConfigError) {
+func (c Config) validateTelegram(p *Error) {
 	if strings.ContainsFunc(c.Telegram.Token, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
 		p.addKey("telegram.token", "contains spaces or line breaks (value not shown)")
 	}
@@ -74,7 +74,7 @@ func (c Config) validateTelegram(p *ConfigError) {
 	}
 }
 
-func (c Config) validateStorePrompts(p *ConfigError) {
+func (c Config) validateStorePrompts(p *Error) {
 	checkCreatable(p, "store.path", c.Store.Path, false)
 	if dir := c.Prompts.Dir; dir != "" {
 		if _, err := os.ReadDir(dir); err != nil {
@@ -89,7 +89,7 @@ func (c Config) validateStorePrompts(p *ConfigError) {
 	}
 }
 
-func (c Config) validateSchedule(p *ConfigError) {
+func (c Config) validateSchedule(p *Error) {
 	s := c.Schedule
 	atLeast(p, "schedule.tick", s.Tick, Duration(time.Second))
 	if s.Tick >= Duration(time.Second) && s.CatchUp < s.Tick {
@@ -114,7 +114,7 @@ func (c Config) validateSchedule(p *ConfigError) {
 }
 
 // validatePeople checks enrollment, invites and coaches.
-func (c Config) validatePeople(p *ConfigError) {
+func (c Config) validatePeople(p *Error) {
 	if c.Enrollment != EnrollInvite && c.Enrollment != EnrollOpen {
 		p.addKey("enrollment", "must be %q or %q, got %q", EnrollInvite, EnrollOpen, c.Enrollment)
 	}
@@ -142,7 +142,7 @@ func (c Config) validatePeople(p *ConfigError) {
 	}
 }
 
-func (c Config) validateSafety(p *ConfigError) {
+func (c Config) validateSafety(p *Error) {
 	switch c.Safety.RulesMode {
 	case RulesExtend:
 	case RulesReplace:
@@ -190,11 +190,11 @@ func (c Config) validateSafety(p *ConfigError) {
 }
 
 // validateOperations checks admin, backup and log.
-func (c Config) validateOperations(p *ConfigError) {
+func (c Config) validateOperations(p *Error) {
 	if l := c.Admin.Listen; l != "" {
 		// Off loopback, too, /export and /backup need a token: admin.token
 		// or the one kindling makes (see ensureAdminToken).
-		if _, _, err := splitListen(l); err != nil {
+		if _, _, err := SplitListen(l); err != nil {
 			p.addKey("admin.listen", "want host:port such as 127.0.0.1:8090, or \"\" for off, got %q: %v", l, err)
 		}
 	}
@@ -225,7 +225,7 @@ func (c Config) validateOperations(p *ConfigError) {
 	}
 }
 
-func (c Config) validateWebhook(p *ConfigError) {
+func (c Config) validateWebhook(p *Error) {
 	w := c.Telegram.Webhook
 	if w.URL == "" {
 		if w.Listen != "" {
@@ -244,7 +244,7 @@ func (c Config) validateWebhook(p *ConfigError) {
 	}
 	if w.Listen == "" {
 		p.addKey("telegram.webhook.listen", "required when telegram.webhook.url is set: the host:port kindling listens on, such as 127.0.0.1:8443")
-	} else if _, _, err := splitListen(w.Listen); err != nil {
+	} else if _, _, err := SplitListen(w.Listen); err != nil {
 		p.addKey("telegram.webhook.listen", "want host:port such as 127.0.0.1:8443, got %q: %v", w.Listen, err)
 	}
 	switch {
@@ -255,7 +255,9 @@ func (c Config) validateWebhook(p *ConfigError) {
 	}
 }
 
-func splitListen(addr string) (host string, port int, err error) {
+// SplitListen splits a listen address into its host and port, with a
+// message fit for a config problem when it is not one.
+func SplitListen(addr string) (host string, port int, err error) {
 	host, ps, err := net.SplitHostPort(addr)
 	if ae := (*net.AddrError)(nil); errors.As(err, &ae) {
 		return "", 0, errors.New(ae.Err)
@@ -288,7 +290,7 @@ func checkAllowedHost(h string) string {
 
 // checkCreatable reports a path that exists as the wrong kind of thing, or
 // whose nearest existing ancestor is not a directory. It creates nothing.
-func checkCreatable(p *ConfigError, key, path string, wantDir bool) {
+func checkCreatable(p *Error, key, path string, wantDir bool) {
 	if path == "" {
 		p.addKey(key, "required")
 		return
@@ -332,13 +334,13 @@ func missing(err error) bool {
 	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR)
 }
 
-func checkClock(p *ConfigError, key, s string) {
+func checkClock(p *Error, key, s string) {
 	if _, _, err := schedule.ParseClock(s); err != nil {
 		p.addKey(key, "want HH:MM (24-hour clock) such as 09:00, got %q", s)
 	}
 }
 
-func checkZone(p *ConfigError, key, name string) {
+func checkZone(p *Error, key, name string) {
 	switch name {
 	case "":
 		p.addKey(key, "required: an IANA time zone such as Europe/Berlin or UTC")
@@ -353,10 +355,10 @@ func checkZone(p *ConfigError, key, name string) {
 }
 
 // validateWeb checks the web workspace's keys.
-func (c Config) validateWeb(p *ConfigError) {
+func (c Config) validateWeb(p *Error) {
 	w := c.Web
 	if w.Listen != "" {
-		host, _, err := splitListen(w.Listen)
+		host, _, err := SplitListen(w.Listen)
 		switch {
 		case err != nil:
 			p.addKey("web.listen", "want host:port such as 127.0.0.1:8091, or \"\" for off, got %q: %v", w.Listen, err)

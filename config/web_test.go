@@ -1,4 +1,4 @@
-package main
+package config
 
 import (
 	"reflect"
@@ -32,7 +32,7 @@ func TestWebConfig(t *testing.T) {
 			`web.session_ttl: must be between 5m and 30d, got "1m"`}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg := DefaultConfig()
+			cfg := Default()
 			cfg.Store.Path = t.TempDir() + "/kindling.db"
 			tc.edit(&cfg)
 			var got []string
@@ -47,8 +47,8 @@ func TestWebConfig(t *testing.T) {
 			}
 		})
 	}
-	cfg, err := ParseConfig(strings.NewReader("web:\n  listen: 127.0.0.1:9000\n  base_url: https://k.example\n  session_ttl: 2h\n"))
-	if err != nil || cfg.Web != (WebConfig{Listen: "127.0.0.1:9000", BaseURL: "https://k.example", SessionTTL: Duration(2 * time.Hour)}) {
+	cfg, err := Parse(strings.NewReader("web:\n  listen: 127.0.0.1:9000\n  base_url: https://k.example\n  session_ttl: 2h\n"))
+	if err != nil || cfg.Web != (Web{Listen: "127.0.0.1:9000", BaseURL: "https://k.example", SessionTTL: Duration(2 * time.Hour)}) {
 		t.Errorf("parsed %+v %v", cfg.Web, err)
 	}
 }

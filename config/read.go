@@ -1,4 +1,4 @@
-package main
+package config
 
 import (
 	"errors"
@@ -17,17 +17,17 @@ import (
 	"kindling/internal/yamlx"
 )
 
-// LoadConfig is the whole of loading: DefaultConfig, the file at path (none if
+// Load is the whole of loading: Default, the file at path (none if
 // path is ""), ApplyEnv, LoadToken and Validate, with every problem from every
-// step in one *ConfigError. A missing file is returned at once as an error
+// step in one *Error. A missing file is returned at once as an error
 // wrapping fs.ErrNotExist, so the caller can choose to run on defaults.
 // The token is not required here: see RequireToken.
-func LoadConfig(path string, getenv func(string) string) (Config, error) {
-	cfg := DefaultConfig()
-	problems := &ConfigError{}
+func Load(path string, getenv func(string) string) (Config, error) {
+	cfg := Default()
+	problems := &Error{}
 	if path != "" {
 		var err error
-		cfg, err = ReadConfigFile(path)
+		cfg, err = ReadFile(path)
 		if errors.Is(err, fs.ErrNotExist) {
 			return cfg, err
 		}
@@ -35,7 +35,7 @@ func LoadConfig(path string, getenv func(string) string) (Config, error) {
 	}
 	problems.merge(cfg.ApplyEnv(getenv))
 	problems.merge(cfg.LoadToken(getenv))
-	var verr *ConfigError
+	var verr *Error
 	if errors.As(cfg.Validate(), &verr) {
 		for i, p := range verr.Problems {
 			if !problems.covers(verr.keys[i]) {
@@ -46,29 +46,29 @@ func LoadConfig(path string, getenv func(string) string) (Config, error) {
 	return cfg, problems.orNil()
 }
 
-// ReadConfigFile parses the YAML file at path; problems are reported as
-// "path:line: key: message". A missing file gives DefaultConfig and an error
+// ReadFile parses the YAML file at path; problems are reported as
+// "path:line: key: message". A missing file gives Default and an error
 // wrapping fs.ErrNotExist.
-func ReadConfigFile(path string) (Config, error) {
+func ReadFile(path string) (Config, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return DefaultConfig(), fmt.Errorf("read config: %w", err)
+		return Default(), fmt.Errorf("read config: %w", err)
 	}
 	defer f.Close()
-	return parseConfig(f, func(line int) string { return fmt.Sprintf("%s:%d", path, line) })
+	return parse(f, func(line int) string { return fmt.Sprintf("%s:%d", path, line) })
 }
 
-// ParseConfig reads YAML on top of DefaultConfig. Decoding is strict: unknown
+// Parse reads YAML on top of Default. Decoding is strict: unknown
 // keys, duplicate keys and values of the wrong type are all reported, each as
-// "line N: key: message", in one *ConfigError. An empty value keeps the
+// "line N: key: message", in one *Error. An empty value keeps the
 // default. Lists replace the default; maps (safety.*) replace it per entry.
 // On error the returned Config holds whatever did decode.
-func ParseConfig(r io.Reader) (Config, error) {
-	return parseConfig(r, func(line int) string { return fmt.Sprintf("line %d", line) })
+func Parse(r io.Reader) (Config, error) {
+	return parse(r, func(line int) string { return fmt.Sprintf("line %d", line) })
 }
 
-func parseConfig(r io.Reader, where func(line int) string) (Config, error) {
-	cfg := DefaultConfig()
+func parse(r io.Reader, where func(line int) string) (Config, error) {
+	cfg := Default()
 	d := newDecoder(where)
 	d.DecodeOne(r, &cfg)
 	return cfg, problemsOf(d).orNil()
@@ -92,8 +92,8 @@ func newDecoder(where func(line int) string) *yamlx.Decoder {
 }
 
 // problemsOf is what d found, each filed under its key.
-func problemsOf(d *yamlx.Decoder) *ConfigError {
-	problems := &ConfigError{}
+func problemsOf(d *yamlx.Decoder) *Error {
+	problems := &Error{}
 	for _, p := range d.Problems {
 		problems.add(p.Key, p.Text)
 	}
@@ -138,7 +138,7 @@ var configKeys = sync.OnceValue(func() []configKey {
 // or JSON text, decoded as in the file.
 // Every bad value is reported, naming the variable.
 func (c *Config) ApplyEnv(getenv func(string) string) error {
-	problems := &ConfigError{}
+	problems := &Error{}
 	root := reflect.ValueOf(c).Elem()
 	for _, k := range configKeys() {
 		s := strings.TrimSpace(getenv(k.env))
@@ -240,7 +240,7 @@ func (c *Config) LoadToken(getenv func(string) string) error {
 		return nil
 	}
 	const key = "telegram.token_file"
-	problems := &ConfigError{}
+	problems := &Error{}
 	f, err := os.Open(path)
 	if err != nil {
 		problems.addKey(key, "cannot read %q: %v", path, pathErr(err))

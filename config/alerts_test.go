@@ -1,4 +1,4 @@
-package main
+package config
 
 import (
 	"slices"
@@ -10,7 +10,7 @@ import (
 // TestSafetyAlertConfig: the alert keys decode from the file and the
 // environment, and bad values are named.
 func TestSafetyAlertConfig(t *testing.T) {
-	c, err := ParseConfig(strings.NewReader("safety:\n  escalate_to: [-1001234567890, 42]\n  escalate_after: 5m\n  check_timeout: 1h\n  lowest_mood_check: false\n"))
+	c, err := Parse(strings.NewReader("safety:\n  escalate_to: [-1001234567890, 42]\n  escalate_after: 5m\n  check_timeout: 1h\n  lowest_mood_check: false\n"))
 	if err != nil {
 		t.Fatal(err)
 	}

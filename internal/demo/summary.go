@@ -1,49 +1,54 @@
-package main
+package demo
 
 import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"kindling/prompts"
 	"kindling/store"
-	"kindling/telegramtest"
 )
 
-// pickCheckIn chooses the answer to a check-in item: the weeks after the
-// session get gradually lighter ("often" on the first days, "not at all"
-// by the end of the month), and the safety item is always "not at all".
-// It returns "" when kb holds no check-in buttons.
-func pickCheckIn(kb [][]telegramtest.Button, day int) string {
-	var options []telegramtest.Button
-	for _, row := range kb {
-		for _, b := range row {
-			if strings.HasPrefix(b.CallbackData, prompts.CheckInButtonKind+"|") {
-				options = append(options, b)
+// Summary prints what the month of days left in the database: the days
+// prompted and answered, the answers stored, the messages kindling sent,
+// and each complete check-in.
+func (j *Journey) Summary(w io.Writer, days int) error {
+	var deliveries, replies, answered int
+	err := j.opt.DB.View(func(tx *store.Tx) error {
+		ds, err := tx.Deliveries(j.user.ID())
+		if err != nil {
+			return err
+		}
+		deliveries = len(ds)
+		for _, dl := range ds {
+			if dl.Next > 0 {
+				answered++
 			}
 		}
+		rs, err := tx.Replies(j.user.ID(), time.Time{})
+		replies = len(rs)
+		return err
+	})
+	if err != nil {
+		return err
 	}
-	if len(options) == 0 {
-		return ""
-	}
-	if strings.Contains(options[0].CallbackData, "|harm|") {
-		return options[0].CallbackData
-	}
-	i := min(max(2-day/12, 0), len(options)-1)
-	return options[i].CallbackData
+	fmt.Fprintf(w, "\nSummary: %d days run, %d days prompted (%d answered), %d answers stored, %d messages from kindling\n",
+		days, deliveries, answered, replies, len(j.opt.Server.Messages(j.user.ID())))
+	return j.checkInSummary(w)
 }
 
 // checkInSummary prints each complete check-in of the demo's client: its
 // day, total and band, and where the last stands against the baseline.
-func (d *demo) checkInSummary(w io.Writer) error {
+func (j *Journey) checkInSummary(w io.Writer) error {
 	var cis []store.CheckIn
 	var first string
-	err := d.a.db.View(func(tx *store.Tx) error {
+	err := j.opt.DB.View(func(tx *store.Tx) error {
 		var err error
-		if cis, err = tx.CheckIns(d.user.ID()); err != nil {
+		if cis, err = tx.CheckIns(j.user.ID()); err != nil {
 			return err
 		}
-		ss, err := tx.Sessions(d.user.ID())
+		ss, err := tx.Sessions(j.user.ID())
 		if len(ss) > 0 {
 			first = ss[0].Date
 		}

@@ -1,4 +1,4 @@
-package main
+package config
 
 import (
 	"errors"
@@ -33,59 +33,59 @@ const (
 // envPrefix starts every environment variable that overrides a key.
 const envPrefix = "KINDLING_"
 
-// Config is kindling's configuration: DefaultConfig, then config.yaml
-// (ReadConfigFile or ParseConfig), then KINDLING_* environment variables
-// (ApplyEnv), then the token (LoadToken), then Validate. LoadConfig does all
+// Config is kindling's configuration: Default, then config.yaml
+// (ReadFile or Parse), then KINDLING_* environment variables
+// (ApplyEnv), then the token (LoadToken), then Validate. Load does all
 // of it. Packages never see a Config: main hands them plain values.
 type Config struct {
-	Telegram   TelegramConfig `yaml:"telegram"`
-	Store      StoreConfig    `yaml:"store"`
-	Prompts    PromptsConfig  `yaml:"prompts"`
-	Schedule   ScheduleConfig `yaml:"schedule"`
-	Enrollment string         `yaml:"enrollment"` // EnrollInvite or EnrollOpen
-	Invites    InvitesConfig  `yaml:"invites"`
-	Coaches    []Coach        `yaml:"coaches"`
-	Coaching   CoachingConfig `yaml:"coaching"`
-	Safety     SafetyConfig   `yaml:"safety"`
-	Admin      AdminConfig    `yaml:"admin"`
-	Web        WebConfig      `yaml:"web"`
-	Backup     BackupConfig   `yaml:"backup"`
-	Log        LogConfig      `yaml:"log"`
+	Telegram   Telegram `yaml:"telegram"`
+	Store      Store    `yaml:"store"`
+	Prompts    Prompts  `yaml:"prompts"`
+	Schedule   Schedule `yaml:"schedule"`
+	Enrollment string   `yaml:"enrollment"` // EnrollInvite or EnrollOpen
+	Invites    Invites  `yaml:"invites"`
+	Coaches    []Coach  `yaml:"coaches"`
+	Coaching   Coaching `yaml:"coaching"`
+	Safety     Safety   `yaml:"safety"`
+	Admin      Admin    `yaml:"admin"`
+	Web        Web      `yaml:"web"`
+	Backup     Backup   `yaml:"backup"`
+	Log        Log      `yaml:"log"`
 }
 
-// TelegramConfig says how kindling reaches the Bot API.
-type TelegramConfig struct {
-	Token         string        `yaml:"token"`      // filled by LoadToken; best left out of the file
-	TokenFile     string        `yaml:"token_file"` // a file holding only the token
-	APIURL        string        `yaml:"api_url"`
-	RatePerSecond int           `yaml:"rate_per_second"` // global send rate
-	PollTimeout   Duration      `yaml:"poll_timeout"`    // getUpdates long-poll wait
-	MaxPause      Duration      `yaml:"max_pause"`       // longest pause one 429 causes
-	UrgentHold    Duration      `yaml:"urgent_hold"`     // longest a pause holds a crisis reply or alert
-	Webhook       WebhookConfig `yaml:"webhook"`
+// Telegram says how kindling reaches the Bot API.
+type Telegram struct {
+	Token         string   `yaml:"token"`      // filled by LoadToken; best left out of the file
+	TokenFile     string   `yaml:"token_file"` // a file holding only the token
+	APIURL        string   `yaml:"api_url"`
+	RatePerSecond int      `yaml:"rate_per_second"` // global send rate
+	PollTimeout   Duration `yaml:"poll_timeout"`    // getUpdates long-poll wait
+	MaxPause      Duration `yaml:"max_pause"`       // longest pause one 429 causes
+	UrgentHold    Duration `yaml:"urgent_hold"`     // longest a pause holds a crisis reply or alert
+	Webhook       Webhook  `yaml:"webhook"`
 }
 
-// WebhookConfig turns on webhook mode when URL is set; otherwise kindling polls.
-type WebhookConfig struct {
+// Webhook turns on webhook mode when URL is set; otherwise kindling polls.
+type Webhook struct {
 	URL         string `yaml:"url"`          // public https URL given to setWebhook
 	Listen      string `yaml:"listen"`       // host:port kindling's listener binds
 	SecretToken string `yaml:"secret_token"` // expected X-Telegram-Bot-Api-Secret-Token
 }
 
-// StoreConfig locates the database file.
-type StoreConfig struct {
+// Store locates the database file.
+type Store struct {
 	Path string `yaml:"path"`
 }
 
-// PromptsConfig says where the prompt sequences come from.
-type PromptsConfig struct {
+// Prompts says where the prompt sequences come from.
+type Prompts struct {
 	Dir             string `yaml:"dir"` // "" = the built-in sequences
 	DefaultSequence string `yaml:"default_sequence"`
 	DefaultLanguage string `yaml:"default_language"`
 }
 
-// ScheduleConfig says when questions and reminders go out.
-type ScheduleConfig struct {
+// Schedule says when questions and reminders go out.
+type Schedule struct {
 	Tick            Duration `yaml:"tick"`             // how often due clients are looked for
 	CatchUp         Duration `yaml:"catch_up"`         // how late a missed step may still be sent
 	RemindAfter     Duration `yaml:"remind_after"`     // 0 = no reminders
@@ -94,8 +94,8 @@ type ScheduleConfig struct {
 	DefaultTimezone string   `yaml:"default_timezone"` // IANA name until a client picks one
 }
 
-// InvitesConfig governs coaches' invite links.
-type InvitesConfig struct {
+// Invites governs coaches' invite links.
+type Invites struct {
 	TTL Duration `yaml:"ttl"`
 }
 
@@ -108,8 +108,8 @@ type Coach struct {
 	DigestTime string `yaml:"digest_time"` // "HH:MM" in Timezone, default DefaultDigestTime
 }
 
-// CoachingConfig governs what coaches receive about their clients.
-type CoachingConfig struct {
+// Coaching governs what coaches receive about their clients.
+type Coaching struct {
 	// ProtectContent sends safety alerts, /journal, /export files,
 	// /clients, /alerts and digests with Telegram's protect_content: the
 	// coach's app does not let them be forwarded or saved.
@@ -125,11 +125,11 @@ const (
 // DefaultDigestTime is when a coach's daily digest goes out unless they set digest_time.
 const DefaultDigestTime = "18:00"
 
-// SafetyConfig is the crisis safety net: the built-in warning-sign rules,
+// Safety is the crisis safety net: the built-in warning-sign rules,
 // a practice's rules file that extends or replaces them, and simple phrases
 // added on top (each an alert). Crisis messages given in the file or the
 // environment replace the same language's message; others keep theirs.
-type SafetyConfig struct {
+type Safety struct {
 	RulesFile       string              `yaml:"rules_file"`        // "" = the built-in rules only
 	RulesMode       string              `yaml:"rules_mode"`        // extend or replace the built-in rules
 	Phrases         map[string][]string `yaml:"phrases"`           // language -> phrases that raise an alert
@@ -145,8 +145,8 @@ type SafetyConfig struct {
 	CheckTimeout  Duration `yaml:"check_timeout"` // a check unanswered this long alerts the coach
 }
 
-// AdminConfig is the loopback HTTP server for /healthz, /metrics, backup and export.
-type AdminConfig struct {
+// Admin is the loopback HTTP server for /healthz, /metrics, backup and export.
+type Admin struct {
 	Listen string `yaml:"listen"` // "" = off
 	// Token is the bearer token for all but /healthz and /metrics; ""
 	// means the one kindling keeps in a file beside the database (see
@@ -157,8 +157,8 @@ type AdminConfig struct {
 	AllowedHosts []string `yaml:"allowed_hosts"`
 }
 
-// WebConfig is the coach's web workspace, opened with a link from /web.
-type WebConfig struct {
+// Web is the coach's web workspace, opened with a link from /web.
+type Web struct {
 	Listen     string   `yaml:"listen"`      // host:port; "" = off
 	BaseURL    string   `yaml:"base_url"`    // the address coaches open; "" = http:// and listen
 	SessionTTL Duration `yaml:"session_ttl"` // how long a sign-in lasts
@@ -176,8 +176,8 @@ func (c Config) WebURL() string {
 	return "http://" + c.Web.Listen
 }
 
-// BackupConfig governs automatic backups.
-type BackupConfig struct {
+// Backup governs automatic backups.
+type Backup struct {
 	Dir      string `yaml:"dir"`      // "" = "backups" beside the database; see Config.BackupDir
 	Schedule string `yaml:"schedule"` // standard 5-field cron expression; "" = off
 	Keep     int    `yaml:"keep"`     // newest backups kept
@@ -187,31 +187,31 @@ type BackupConfig struct {
 	EncryptTo string `yaml:"encrypt_to"`
 }
 
-// LogConfig governs log/slog output.
-type LogConfig struct {
+// Log governs log/slog output.
+type Log struct {
 	Format string `yaml:"format"` // text or json
 	Level  string `yaml:"level"`  // debug, info, warn or error
 }
 
-// DefaultConfig returns the configuration kindling runs with when nothing is
+// Default returns the configuration kindling runs with when nothing is
 // set. config.yaml at the repository root writes the same values out.
 // Safety phrases and crisis messages are left empty: they are built in
 // elsewhere and used for every language the config does not name.
-func DefaultConfig() Config {
+func Default() Config {
 	return Config{
-		Telegram: TelegramConfig{
+		Telegram: Telegram{
 			APIURL:        DefaultAPIURL,
 			RatePerSecond: 25,
 			PollTimeout:   Duration(50 * time.Second),
 			MaxPause:      Duration(time.Minute),
 			UrgentHold:    Duration(30 * time.Second),
 		},
-		Store: StoreConfig{Path: filepath.Join("data", "kindling.db")},
-		Prompts: PromptsConfig{
+		Store: Store{Path: filepath.Join("data", "kindling.db")},
+		Prompts: Prompts{
 			DefaultSequence: "after-session",
 			DefaultLanguage: "en",
 		},
-		Schedule: ScheduleConfig{
+		Schedule: Schedule{
 			Tick:            Duration(time.Minute),
 			CatchUp:         Duration(6 * time.Hour),
 			RemindAfter:     Duration(3 * time.Hour),
@@ -220,41 +220,41 @@ func DefaultConfig() Config {
 			DefaultTimezone: "UTC",
 		},
 		Enrollment: EnrollInvite,
-		Invites:    InvitesConfig{TTL: Duration(14 * day)},
-		Coaching:   CoachingConfig{ProtectContent: true},
-		Safety: SafetyConfig{
+		Invites:    Invites{TTL: Duration(14 * day)},
+		Coaching:   Coaching{ProtectContent: true},
+		Safety: Safety{
 			RulesMode: RulesExtend, LowestMoodTwice: true, LowestMoodCheck: true, LearnedCheck: true,
 			EscalateAfter: Duration(15 * time.Minute), CheckTimeout: Duration(30 * time.Minute),
 		},
-		Admin:  AdminConfig{Listen: "127.0.0.1:8090"},
-		Web:    WebConfig{Listen: "127.0.0.1:8091", SessionTTL: Duration(12 * time.Hour)},
-		Backup: BackupConfig{Schedule: "30 3 * * *", Keep: 14},
-		Log:    LogConfig{Format: "text", Level: "info"},
+		Admin:  Admin{Listen: "127.0.0.1:8090"},
+		Web:    Web{Listen: "127.0.0.1:8091", SessionTTL: Duration(12 * time.Hour)},
+		Backup: Backup{Schedule: "30 3 * * *", Keep: 14},
+		Log:    Log{Format: "text", Level: "info"},
 	}
 }
 
-// ConfigError lists every problem found in a configuration, one per line,
+// Error lists every problem found in a configuration, one per line,
 // each naming the key (and, for the file, the line) it is about.
-type ConfigError struct {
+type Error struct {
 	Problems []string
 
 	keys []string // the key each problem is about, parallel to Problems
 }
 
-func (e *ConfigError) Error() string { return strings.Join(e.Problems, "\n") }
+func (e *Error) Error() string { return strings.Join(e.Problems, "\n") }
 
-func (e *ConfigError) add(key, problem string) {
+func (e *Error) add(key, problem string) {
 	e.Problems = append(e.Problems, problem)
 	e.keys = append(e.keys, key)
 }
 
 // addKey adds a problem that is reported as "key: message".
-func (e *ConfigError) addKey(key, format string, args ...any) {
+func (e *Error) addKey(key, format string, args ...any) {
 	e.add(key, key+": "+fmt.Sprintf(format, args...))
 }
 
-func (e *ConfigError) merge(other error) {
-	var ce *ConfigError
+func (e *Error) merge(other error) {
+	var ce *Error
 	if errors.As(other, &ce) {
 		for i, p := range ce.Problems {
 			e.add(ce.keys[i], p)
@@ -267,7 +267,7 @@ func (e *ConfigError) merge(other error) {
 // covers reports whether a problem was already reported about key or a key
 // containing it, so that a value that failed to decode is not reported again
 // by Validate for still holding its default.
-func (e *ConfigError) covers(key string) bool {
+func (e *Error) covers(key string) bool {
 	for _, k := range e.keys {
 		if k != "" && (key == k || strings.HasPrefix(key, k+".") || strings.HasPrefix(key, k+"[")) {
 			return true
@@ -276,7 +276,7 @@ func (e *ConfigError) covers(key string) bool {
 	return false
 }
 
-func (e *ConfigError) orNil() error {
+func (e *Error) orNil() error {
 	if len(e.Problems) == 0 {
 		return nil
 	}
@@ -367,9 +367,9 @@ func (c Config) Masked() Config {
 	return c
 }
 
-// WriteConfig writes c as YAML that ParseConfig reads back to c. It writes
+// Write writes c as YAML that Parse reads back to c. It writes
 // secrets as they are: `kindling config` passes c.Masked().
-func WriteConfig(w io.Writer, c Config) error {
+func Write(w io.Writer, c Config) error {
 	enc := yaml.NewEncoder(w)
 	enc.SetIndent(2)
 	if err := enc.Encode(c); err != nil {

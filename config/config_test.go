@@ -1,4 +1,4 @@
-package main
+package config
 
 import (
 	"bytes"
@@ -26,24 +26,24 @@ func env(vars map[string]string) func(string) string {
 	return func(name string) string { return vars[name] }
 }
 
-// validConfig returns DefaultConfig with the database in a temporary folder,
+// validConfig returns Default with the database in a temporary folder,
 // so that Validate does not depend on the working directory.
 func validConfig(t *testing.T) Config {
 	t.Helper()
-	c := DefaultConfig()
+	c := Default()
 	c.Store.Path = filepath.Join(t.TempDir(), "kindling.db")
 	return c
 }
 
-// problems returns the problems in err, which must be a *ConfigError or nil.
+// problems returns the problems in err, which must be a *Error or nil.
 func problems(t *testing.T, err error) []string {
 	t.Helper()
 	if err == nil {
 		return nil
 	}
-	var ce *ConfigError
+	var ce *Error
 	if !errors.As(err, &ce) {
-		t.Fatalf("error %q (%T) is not a *ConfigError", err, err)
+		t.Fatalf("error %q (%T) is not a *Error", err, err)
 	}
 	return ce.Problems
 }
@@ -57,9 +57,9 @@ func equalProblems(t *testing.T, got, want []string) {
 
 func TestConfigEveryMistake(t *testing.T) {
 	// Validate reads paths relative to the working directory, the package folder.
-	_, err := LoadConfig("testdata/config/every-mistake.yaml", env(nil))
+	_, err := Load("testdata/config/every-mistake.yaml", env(nil))
 	if err == nil {
-		t.Fatal("LoadConfig accepted every-mistake.yaml")
+		t.Fatal("Load accepted every-mistake.yaml")
 	}
 	got := err.Error() + "\n"
 	golden := filepath.Join("testdata", "config", "every-mistake.golden")
@@ -84,29 +84,29 @@ func TestConfigEveryMistake(t *testing.T) {
 }
 
 func TestConfigYAMLIsTheDefault(t *testing.T) {
-	b, err := os.ReadFile("config.yaml")
+	b, err := os.ReadFile("../config.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := ParseConfig(bytes.NewReader(b))
+	got, err := Parse(bytes.NewReader(b))
 	if err != nil {
 		t.Fatalf("config.yaml:\n%v", err)
 	}
-	want := DefaultConfig()
+	want := Default()
 	// Safety defaults are built in elsewhere and only commented in config.yaml.
-	got.Safety, want.Safety = SafetyConfig{}, SafetyConfig{}
+	got.Safety, want.Safety = Safety{}, Safety{}
 	if !reflect.DeepEqual(got, want) {
-		t.Errorf("config.yaml differs from DefaultConfig():\n got  %+v\n want %+v", got, want)
+		t.Errorf("config.yaml differs from Default():\n got  %+v\n want %+v", got, want)
 	}
 	if err := validConfig(t).Validate(); err != nil {
-		t.Errorf("DefaultConfig does not validate:\n%v", err)
+		t.Errorf("Default does not validate:\n%v", err)
 	}
 }
 
 // TestConfigYAMLDocumentsEveryKey keeps config.yaml complete: every key is
 // present and its comment names its environment variable.
 func TestConfigYAMLDocumentsEveryKey(t *testing.T) {
-	b, err := os.ReadFile("config.yaml")
+	b, err := os.ReadFile("../config.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +141,7 @@ func TestParseConfig(t *testing.T) {
 	tests := []struct {
 		name string
 		yaml string
-		want func(c *Config) // applied to DefaultConfig
+		want func(c *Config) // applied to Default
 	}{
 		{"empty", "", func(c *Config) {}},
 		{"comments only", "# nothing\n", func(c *Config) {}},
@@ -186,11 +186,11 @@ func TestParseConfig(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := ParseConfig(strings.NewReader(tt.yaml))
+			got, err := Parse(strings.NewReader(tt.yaml))
 			if err != nil {
-				t.Fatalf("ParseConfig:\n%v", err)
+				t.Fatalf("Parse:\n%v", err)
 			}
-			want := DefaultConfig()
+			want := Default()
 			tt.want(&want)
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("got  %+v\nwant %+v", got, want)
@@ -200,10 +200,10 @@ func TestParseConfig(t *testing.T) {
 }
 
 func TestParseConfigMapsReplacePerLanguage(t *testing.T) {
-	// The lead may put built-in safety defaults in DefaultConfig: a language
+	// The lead may put built-in safety defaults in Default: a language
 	// in the file replaces that language only.
 	d := newDecoder(func(line int) string { return "line" })
-	c := DefaultConfig()
+	c := Default()
 	c.Safety.Phrases = map[string][]string{"en": {"a", "b"}, "de": {"c"}}
 	var n yaml.Node
 	if err := yaml.Unmarshal([]byte("safety:\n  phrases:\n    en: [x]\n"), &n); err != nil {
@@ -266,7 +266,7 @@ func TestParseConfigProblems(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := ParseConfig(strings.NewReader(tt.yaml))
+			_, err := Parse(strings.NewReader(tt.yaml))
 			equalProblems(t, problems(t, err), tt.want)
 		})
 	}
@@ -281,7 +281,7 @@ func TestParseConfigAliasBomb(t *testing.T) {
 	}
 	b.WriteString("log: {<<: *m9}\n")
 	start := time.Now()
-	_, err := ParseConfig(strings.NewReader(b.String()))
+	_, err := Parse(strings.NewReader(b.String()))
 	if err == nil || !strings.Contains(err.Error(), "log: too many values") {
 		t.Errorf("err = %v, want too many values", err)
 	}
@@ -296,21 +296,21 @@ func TestReadConfigFile(t *testing.T) {
 	if err := os.WriteFile(path, []byte("schedule:\n  tick: 2m\n  tik: 1m\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	c, err := ReadConfigFile(path)
+	c, err := ReadFile(path)
 	equalProblems(t, problems(t, err), []string{path + `:3: schedule.tik: unknown key (did you mean tick?)`})
 	if c.Schedule.Tick != Duration(2*time.Minute) {
 		t.Errorf("tick = %v, want what did decode (2m)", c.Schedule.Tick)
 	}
 
-	c, err = ReadConfigFile(filepath.Join(dir, "absent.yaml"))
+	c, err = ReadFile(filepath.Join(dir, "absent.yaml"))
 	if !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("missing file: err = %v, want fs.ErrNotExist", err)
 	}
-	if !reflect.DeepEqual(c, DefaultConfig()) {
-		t.Errorf("missing file: config is not DefaultConfig()")
+	if !reflect.DeepEqual(c, Default()) {
+		t.Errorf("missing file: config is not Default()")
 	}
-	if _, err := LoadConfig(filepath.Join(dir, "absent.yaml"), env(nil)); !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("LoadConfig of a missing file: err = %v, want fs.ErrNotExist", err)
+	if _, err := Load(filepath.Join(dir, "absent.yaml"), env(nil)); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("Load of a missing file: err = %v, want fs.ErrNotExist", err)
 	}
 }
 
@@ -325,7 +325,7 @@ func TestLoadConfig(t *testing.T) {
 	if err := os.WriteFile(path, []byte(yml), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	c, err := LoadConfig(path, env(map[string]string{"KINDLING_LOG_LEVEL": "debug", "KINDLING_SCHEDULE_TICK": "0s"}))
+	c, err := Load(path, env(map[string]string{"KINDLING_LOG_LEVEL": "debug", "KINDLING_SCHEDULE_TICK": "0s"}))
 	equalProblems(t, problems(t, err), []string{`schedule.tick: must be at least 1s, got "0s"`})
 	if c.Telegram.Token != "123:from-file" || c.Log.Level != "debug" {
 		t.Errorf("token %q, level %q", c.Telegram.Token, c.Log.Level)
@@ -333,7 +333,7 @@ func TestLoadConfig(t *testing.T) {
 
 	// Problems from the file, the environment and Validate come together;
 	// a value that failed to decode is not reported again by Validate.
-	_, err = LoadConfig("", env(map[string]string{"KINDLING_SCHEDULE_TICK": "soon", "KINDLING_ENROLLMENT": "closed",
+	_, err = Load("", env(map[string]string{"KINDLING_SCHEDULE_TICK": "soon", "KINDLING_ENROLLMENT": "closed",
 		"KINDLING_STORE_PATH": filepath.Join(dir, "k.db")}))
 	equalProblems(t, problems(t, err), []string{
 		`KINDLING_SCHEDULE_TICK: want a duration such as 90s, 45m, 6h or 14d, got "soon"`,
@@ -424,13 +424,13 @@ func TestConfigValidate(t *testing.T) {
 			`telegram.webhook.secret_token: required when telegram.webhook.url is set: 1-256 characters of A-Z, a-z, 0-9, _ and - (try: openssl rand -hex 32)`,
 		}},
 		{"webhook port and listen", func(c *Config) {
-			c.Telegram.Webhook = WebhookConfig{URL: "https://bot.example.org:9000/tg", Listen: "8443", SecretToken: "ok_-1"}
+			c.Telegram.Webhook = Webhook{URL: "https://bot.example.org:9000/tg", Listen: "8443", SecretToken: "ok_-1"}
 		}, []string{
 			`telegram.webhook.url: Telegram delivers webhooks only to ports 443, 80, 88 and 8443, got 9000`,
 			`telegram.webhook.listen: want host:port such as 127.0.0.1:8443, got "8443": missing port in address`,
 		}},
 		{"webhook good", func(c *Config) {
-			c.Telegram.Webhook = WebhookConfig{URL: "https://bot.example.org:8443/tg", Listen: "127.0.0.1:8443", SecretToken: strings.Repeat("a", 256)}
+			c.Telegram.Webhook = Webhook{URL: "https://bot.example.org:8443/tg", Listen: "127.0.0.1:8443", SecretToken: strings.Repeat("a", 256)}
 		}, nil},
 		{"webhook listen alone", func(c *Config) { c.Telegram.Webhook.Listen = ":8443" }, []string{
 			`telegram.webhook.url: required when telegram.webhook.listen is set (or clear listen to use long polling)`}},
@@ -481,7 +481,7 @@ func TestConfigValidate(t *testing.T) {
 		{"safety rules mode", func(c *Config) { c.Safety.RulesMode = "merge" }, []string{
 			`safety.rules_mode: want extend or replace, got "merge"`}},
 		{"admin off", func(c *Config) { c.Admin.Listen = "" }, nil},
-		{"admin public with token", func(c *Config) { c.Admin = AdminConfig{Listen: ":8090", Token: "t"} }, nil},
+		{"admin public with token", func(c *Config) { c.Admin = Admin{Listen: ":8090", Token: "t"} }, nil},
 		{"admin on localhost and ::1", func(c *Config) { c.Admin.Listen = "[::1]:8090" }, nil},
 		{"admin public with kindling's own token", func(c *Config) { c.Admin.Listen = "0.0.0.0:8090" }, nil},
 		{"admin listen", func(c *Config) { c.Admin.Listen = "localhost:http" }, []string{
@@ -507,7 +507,7 @@ func TestConfigValidate(t *testing.T) {
 		}},
 		{"backup descriptors and off", func(c *Config) { c.Backup.Schedule = "@daily" }, nil},
 		{"backup off", func(c *Config) { c.Backup.Schedule = "" }, nil},
-		{"log", func(c *Config) { c.Log = LogConfig{Format: "JSON", Level: "warning"} }, []string{
+		{"log", func(c *Config) { c.Log = Log{Format: "JSON", Level: "warning"} }, []string{
 			`log.format: must be "text" or "json", got "JSON"`,
 			`log.level: must be debug, info, warn or error, got "warning"`,
 		}},
@@ -586,7 +586,7 @@ func TestDuration(t *testing.T) {
 }
 
 func TestConfigEnv(t *testing.T) {
-	c := DefaultConfig()
+	c := Default()
 	err := c.ApplyEnv(env(map[string]string{
 		"KINDLING_TELEGRAM_RATE_PER_SECOND":       " 10 ",
 		"KINDLING_TELEGRAM_WEBHOOK_SECRET_TOKEN":  "s3cret",
@@ -606,7 +606,7 @@ func TestConfigEnv(t *testing.T) {
 	if err != nil {
 		t.Fatalf("ApplyEnv:\n%v", err)
 	}
-	want := DefaultConfig()
+	want := Default()
 	want.Telegram.RatePerSecond = 10
 	want.Telegram.Webhook.SecretToken = "s3cret"
 	want.Store.Path = "/var/lib/kindling/kindling.db"
@@ -684,10 +684,10 @@ func TestConfigEnvProblems(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := DefaultConfig()
+			c := Default()
 			err := c.ApplyEnv(env(tt.env))
 			equalProblems(t, problems(t, err), tt.want)
-			if !reflect.DeepEqual(c, DefaultConfig()) {
+			if !reflect.DeepEqual(c, Default()) {
 				t.Errorf("a bad value changed the config: %+v", c)
 			}
 		})
@@ -727,7 +727,7 @@ func TestConfigLoadToken(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := DefaultConfig()
+			c := Default()
 			c.Telegram.Token, c.Telegram.TokenFile = tt.yamlToken, tt.tokenFile
 			err := c.LoadToken(env(tt.env))
 			if tt.wantErr != "" {
@@ -740,7 +740,7 @@ func TestConfigLoadToken(t *testing.T) {
 		})
 	}
 
-	c := DefaultConfig()
+	c := Default()
 	err := c.RequireToken()
 	if err == nil || !strings.Contains(err.Error(), "KINDLING_TELEGRAM_TOKEN") || !strings.Contains(err.Error(), "@BotFather") {
 		t.Errorf("RequireToken() = %v, want a message saying how to get and set a token", err)
@@ -752,12 +752,12 @@ func TestConfigLoadToken(t *testing.T) {
 }
 
 func TestConfigMasked(t *testing.T) {
-	c := DefaultConfig()
+	c := Default()
 	c.Telegram.Token = "123456:SECRET-BOT-TOKEN"
 	c.Telegram.Webhook.SecretToken = "SECRET-WEBHOOK"
 	c.Admin.Token = "SECRET-ADMIN"
 	var b bytes.Buffer
-	if err := WriteConfig(&b, c.Masked()); err != nil {
+	if err := Write(&b, c.Masked()); err != nil {
 		t.Fatal(err)
 	}
 	out := b.String()
@@ -773,7 +773,7 @@ func TestConfigMasked(t *testing.T) {
 
 	// Unset secrets stay empty, so `kindling config` shows they are unset.
 	b.Reset()
-	if err := WriteConfig(&b, DefaultConfig().Masked()); err != nil {
+	if err := Write(&b, Default().Masked()); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(b.String(), "***") {
@@ -782,19 +782,19 @@ func TestConfigMasked(t *testing.T) {
 }
 
 func TestWriteConfigRoundTrip(t *testing.T) {
-	c := DefaultConfig()
+	c := Default()
 	c.Coaches = []Coach{{ID: 42, Name: "Ana: the \"coach\"", Timezone: "Europe/Berlin"}}
 	c.Safety.Phrases = map[string][]string{"en": {"i want to die", "kill myself"}, "de": {"nicht mehr leben"}}
 	c.Safety.CrisisMessage = map[string]string{"en": "You are not alone.\nCall 988.\n"}
 	c.Schedule.CatchUp = Duration(36 * time.Hour)
 	c.Backup.Schedule = "*/5 * * * *"
 	var b bytes.Buffer
-	if err := WriteConfig(&b, c); err != nil {
+	if err := Write(&b, c); err != nil {
 		t.Fatal(err)
 	}
-	got, err := ParseConfig(&b)
+	got, err := Parse(&b)
 	if err != nil {
-		t.Fatalf("ParseConfig(WriteConfig(c)):\n%v", err)
+		t.Fatalf("Parse(Write(c)):\n%v", err)
 	}
 	if !reflect.DeepEqual(got, c) {
 		t.Errorf("round trip:\n got  %+v\n want %+v", got, c)
@@ -802,7 +802,7 @@ func TestWriteConfigRoundTrip(t *testing.T) {
 }
 
 func TestConfigHelpers(t *testing.T) {
-	c := DefaultConfig()
+	c := Default()
 	if start, end, ok := c.QuietHours(); !ok || start != "22:00" || end != "08:00" {
 		t.Errorf("QuietHours() = %q, %q, %v", start, end, ok)
 	}
@@ -830,13 +830,13 @@ func TestConfigHelpers(t *testing.T) {
 	}
 }
 
-// FuzzParseConfig checks that no input crashes ParseConfig, that every
+// FuzzParseConfig checks that no input crashes Parse, that every
 // problem is one line, and that whatever parses writes back to itself.
 func FuzzParseConfig(f *testing.F) {
 	// Seeds are in testdata/fuzz/FuzzParseConfig, one small one per section:
 	// the fuzzer minimises large seeds such as config.yaml slowly.
 	f.Fuzz(func(t *testing.T, in []byte) {
-		c, err := ParseConfig(bytes.NewReader(in))
+		c, err := Parse(bytes.NewReader(in))
 		if err != nil {
 			for _, p := range problems(t, err) {
 				if p == "" || strings.Contains(p, "\n") {
@@ -846,12 +846,12 @@ func FuzzParseConfig(f *testing.F) {
 			return
 		}
 		var b bytes.Buffer
-		if err := WriteConfig(&b, c); err != nil {
-			t.Fatalf("WriteConfig: %v", err)
+		if err := Write(&b, c); err != nil {
+			t.Fatalf("Write: %v", err)
 		}
-		back, err := ParseConfig(bytes.NewReader(b.Bytes()))
+		back, err := Parse(bytes.NewReader(b.Bytes()))
 		if err != nil {
-			t.Fatalf("ParseConfig(WriteConfig(c)):\n%v\n%s", err, b.Bytes())
+			t.Fatalf("Parse(Write(c)):\n%v\n%s", err, b.Bytes())
 		}
 		if !reflect.DeepEqual(back, c) {
 			t.Fatalf("round trip:\n got  %#v\n want %#v\n%s", back, c, b.Bytes())
@@ -862,7 +862,7 @@ func FuzzParseConfig(f *testing.F) {
 // TestConfigYAMLCrisisMessagesAreTheDefaults keeps the helplines shown in
 // config.yaml the same as the built-in ones.
 func TestConfigYAMLCrisisMessagesAreTheDefaults(t *testing.T) {
-	cfg, err := ReadConfigFile("config.yaml")
+	cfg, err := ReadFile("../config.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
