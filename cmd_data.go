@@ -154,10 +154,11 @@ func cmdExport(ctx context.Context, args []string, e cmdEnv) error {
 	})
 }
 
-// writeOut runs write on a temporary file (0600, in tmpDir or beside out)
-// and, only when write finished, renames it to out or copies it to stdout
-// when out is "": a failed export leaves nothing that could pass for a
-// whole one. An out that is not a regular file (a pipe, /dev/stdout) is
+// writeOut runs write into out through store.WriteFileAtomic (a file of
+// its own, 0600, synced and renamed over out only when write finished),
+// or, when out is "", into a temporary file in tmpDir copied to stdout
+// once write finished: a failed export leaves nothing that could pass for
+// a whole one. An out that is not a regular file (a pipe, /dev/stdout) is
 // written to, not replaced.
 func writeOut(out, tmpDir string, stdout io.Writer, write func(io.Writer) error) error {
 	if fi, err := os.Stat(out); out != "" && err == nil && !fi.Mode().IsRegular() {
@@ -171,18 +172,32 @@ func writeOut(out, tmpDir string, stdout io.Writer, write func(io.Writer) error)
 		}
 		return f.Close()
 	}
-	dir := tmpDir
 	if out != "" {
-		dir = filepath.Dir(out)
+		pr, pw := io.Pipe()
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			if err := write(pw); err != nil {
+				pw.CloseWithError(writeFailed{err})
+			}
+			pw.Close()
+		}()
+		_, err := store.WriteFileAtomic(out, pr)
+		pr.CloseWithError(err) // a file that could not be made ends write
+		<-done
+		if wf := (writeFailed{}); errors.As(err, &wf) {
+			return wf.err
+		}
+		if err != nil {
+			return fmt.Errorf("--out: %w", err)
+		}
+		return nil
 	}
-	f, err := os.CreateTemp(dir, ".kindling-export-*")
-	if err != nil && out == "" {
+	f, err := os.CreateTemp(tmpDir, ".kindling-export-*")
+	if err != nil {
 		f, err = os.CreateTemp("", ".kindling-export-*")
 	}
 	if err != nil {
-		if out != "" {
-			return fmt.Errorf("--out: %w", err)
-		}
 		return err
 	}
 	defer os.Remove(f.Name())
@@ -190,24 +205,18 @@ func writeOut(out, tmpDir string, stdout io.Writer, write func(io.Writer) error)
 	if err := write(f); err != nil {
 		return err
 	}
-	if out != "" {
-		if err := f.Sync(); err != nil {
-			return fmt.Errorf("--out: %w", err)
-		}
-		if err := f.Close(); err != nil {
-			return fmt.Errorf("--out: %w", err)
-		}
-		if err := os.Rename(f.Name(), out); err != nil {
-			return fmt.Errorf("--out: %w", err)
-		}
-		return nil
-	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return err
 	}
 	_, err = io.Copy(stdout, f)
 	return err
 }
+
+// writeFailed marks, on its way through the pipe of writeOut, an error of
+// the export itself rather than of the file.
+type writeFailed struct{ err error }
+
+func (e writeFailed) Error() string { return e.err.Error() }
 
 // cmdBackup writes a consistent copy of the database and verifies it.
 func cmdBackup(ctx context.Context, args []string, e cmdEnv) error {

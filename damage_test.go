@@ -117,8 +117,10 @@ func TestDamagedDatabaseFile(t *testing.T) {
 	if _, _, status := r.cli("export", "--out", out); status != 1 {
 		t.Errorf("export --out: status %d", status)
 	}
-	if _, err := os.Stat(out); err == nil {
-		t.Error("a failed export --out left a file")
+	for _, left := range []string{out, out + ".tmp"} {
+		if _, err := os.Stat(left); err == nil {
+			t.Errorf("a failed export --out left %s", left)
+		}
 	}
 
 	backup := filepath.Join(r.dir, "backup.db")
@@ -237,7 +239,9 @@ func TestExportOut(t *testing.T) {
 	if fi, err := os.Stat(os.DevNull); err != nil || fi.Mode().IsRegular() {
 		t.Errorf("%s is no longer a device: %v %v", os.DevNull, fi.Mode(), err)
 	}
-	if left, _ := filepath.Glob(filepath.Join(dir, ".kindling-export-*")); len(left) != 0 {
+	left, _ := filepath.Glob(filepath.Join(dir, ".kindling-export-*"))
+	tmps, _ := filepath.Glob(filepath.Join(dir, "*.tmp"))
+	if left = append(left, tmps...); len(left) != 0 {
 		t.Errorf("temporary files left: %v", left)
 	}
 }
