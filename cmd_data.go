@@ -257,14 +257,6 @@ func cmdBackup(ctx context.Context, args []string, e cmdEnv) error {
 	})
 }
 
-func abs(p string) string {
-	a, err := filepath.Abs(p)
-	if err != nil {
-		return p
-	}
-	return a
-}
-
 // cmdCompact rewrites the database file so that bytes of erased records
 // are gone from it. The bot must be stopped.
 func cmdCompact(ctx context.Context, args []string, e cmdEnv) error {

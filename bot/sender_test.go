@@ -43,16 +43,6 @@ func texts(msgs []telegramtest.Message) []string {
 	return out
 }
 
-func sendCalls(srv *telegramtest.Server, status int) int {
-	n := 0
-	for _, c := range srv.Calls("sendMessage") {
-		if c.Status == status {
-			n++
-		}
-	}
-	return n
-}
-
 func TestTooManyRequestsStorm(t *testing.T) {
 	h := newHarness(t, startingAt(ny("2026-03-01 07:00")))
 	var users []*telegramtest.User

@@ -16,7 +16,6 @@ import (
 	"syscall"
 	"time"
 
-	"kindling/admin"
 	"kindling/internal/yamlx"
 	"kindling/schedule"
 
@@ -270,8 +269,6 @@ func SplitListen(addr string) (host string, port int, err error) {
 	}
 	return host, port, nil
 }
-
-func isLoopback(host string) bool { return admin.IsLoopback(host) }
 
 // checkAllowedHost says what is wrong with an entry of admin.allowed_hosts,
 // or "" when it is a host name or address as a Host header names it.

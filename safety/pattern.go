@@ -102,15 +102,6 @@ type pattern struct {
 	parts []part
 }
 
-// compilePattern reads the pattern syntax (see the package documentation):
-// words separated by spaces are adjacent; ".." lets up to gap words stand
-// between two parts ("..5" up to 5); "a|b" are alternatives; "word?" may be
-// left out; "kill*" is any word that starts with kill; "no_one" and
-// "self-harm" are two adjacent words inside one alternative.
-func compilePattern(src string, gap int) (pattern, error) {
-	return compilePatternWith(src, gap, nil)
-}
-
 // lexicons maps a lexicon's name to its words, each an alternative: a
 // pattern writes "@name" for any of them (see the rules file's lexicons).
 type lexicons map[string][]alternative
@@ -119,7 +110,12 @@ type lexicons map[string][]alternative
 // references are expanded: past it, a file is more likely wrong than large.
 const maxLexiconWords = 2000
 
-// compilePatternWith is compilePattern with "@name" read from lex.
+// compilePatternWith reads the pattern syntax (see the package
+// documentation): words separated by spaces are adjacent; ".." lets up to
+// gap words stand between two parts ("..5" up to 5); "a|b" are
+// alternatives; "word?" may be left out; "kill*" is any word that starts
+// with kill; "no_one" and "self-harm" are two adjacent words inside one
+// alternative; "@name" is any word of the lexicon lex names.
 func compilePatternWith(src string, gap int, lex lexicons) (pattern, error) {
 	var p pattern
 	items := strings.Fields(src)

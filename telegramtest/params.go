@@ -141,11 +141,6 @@ func (p *params) addMultipart(body []byte, boundary string) error {
 	}
 }
 
-func (p params) has(name string) bool {
-	_, found := p.values[name]
-	return found
-}
-
 func (p params) str(name string) string { return p.values[name] }
 
 // int64 reads an integer field; a missing field is 0.

@@ -12,8 +12,6 @@ import (
 // The charts are drawn as inline SVG with presentation attributes only:
 // the Content-Security-Policy allows no inline style, and none is needed.
 
-func itoa(n int) string { return strconv.Itoa(n) }
-
 // moodPoint is one mood answer, Day days after the line's first day.
 type moodPoint struct{ Day, Value int }
 
