@@ -10,6 +10,7 @@ import (
 
 	"github.com/go-telegram/bot/models"
 
+	"kindling/internal/oneline"
 	"kindling/prompts"
 	"kindling/store"
 )
@@ -247,9 +248,9 @@ func (b *Bot) alertLine(a store.Alert, name, lang string) string {
 		sb.WriteString(" · " + a.Category)
 	}
 	sb.WriteString(" — " + state)
-	sb.WriteString("\n  «" + clipRunes(oneLine(a.Words), 120) + "»")
+	sb.WriteString("\n  «" + clipRunes(oneline.Of(a.Words), 120) + "»")
 	if a.Note != "" {
-		sb.WriteString("\n  note: " + clipRunes(oneLine(a.Note), 200))
+		sb.WriteString("\n  note: " + clipRunes(oneline.Of(a.Note), 200))
 	}
 	return sb.String()
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/go-telegram/bot/models"
 
+	"kindling/internal/langtag"
 	"kindling/prompts"
 	"kindling/safety"
 	"kindling/store"
@@ -391,9 +392,9 @@ func (b *Bot) scaleQuestion(id string) (prompts.Question, bool) {
 // first, then the configured message with the helplines, then line (who
 // is being reached; empty when no one is).
 func (b *Bot) crisisText(c *store.Client, line string) string {
-	msg := b.cfg.CrisisMessage[prompts.BaseLanguage(c.Language)]
+	msg := b.cfg.CrisisMessage[langtag.Base(c.Language)]
 	if msg == "" {
-		msg = b.cfg.CrisisMessage[prompts.BaseLanguage(b.cfg.DefaultLanguage)]
+		msg = b.cfg.CrisisMessage[langtag.Base(b.cfg.DefaultLanguage)]
 	}
 	if msg == "" {
 		msg = safety.DefaultCrisisMessage["en"]
@@ -401,7 +402,7 @@ func (b *Bot) crisisText(c *store.Client, line string) string {
 	if line != "" {
 		msg = strings.TrimRight(msg, "\n") + "\n\n" + line
 	}
-	return safety.CrisisReply(msg, c.SafetyPlan, prompts.BaseLanguage(c.Language))
+	return safety.CrisisReply(msg, c.SafetyPlan, langtag.Base(c.Language))
 }
 
 // coachesOf are the coaches told first about a client: their own, or

@@ -13,6 +13,7 @@ import (
 
 	"github.com/go-telegram/bot/models"
 
+	"kindling/internal/oneline"
 	"kindling/prompts"
 	"kindling/schedule"
 	"kindling/store"
@@ -297,7 +298,7 @@ func (b *Bot) clientSummary(tx *store.Tx, c store.Client, now time.Time, lang st
 		if r.Flagged {
 			flag = "⚠ "
 		}
-		fmt.Fprintf(&sb, "\n  last answer %s: %s%s", b.formatDayTime(lang, r.At.In(loc)), flag, clipRunes(oneLine(r.Answer), 80))
+		fmt.Fprintf(&sb, "\n  last answer %s: %s%s", b.formatDayTime(lang, r.At.In(loc)), flag, clipRunes(oneline.Of(r.Answer), 80))
 	}
 	return sb.String(), nil
 }
@@ -309,8 +310,6 @@ func plural(n int, one, many string) string {
 	}
 	return many
 }
-
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // journalOf shows a client's answers day by day, with each question as
 // it was asked, split into messages that fit Telegram.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/go-telegram/bot/models"
 
+	"kindling/internal/langtag"
 	"kindling/prompts"
 	"kindling/safety"
 	"kindling/schedule"
@@ -287,7 +288,7 @@ func (b *Bot) crisisAnywhere(tx *store.Tx, m *models.Message, lang string, fx *e
 	if errors.Is(err, store.ErrNotFound) {
 		// Nothing may be stored and no coach is known: the helplines,
 		// and no word of a coach.
-		return true, b.enqueue(tx, fx, &store.Outgoing{ChatID: m.Chat.ID, Text: b.crisisText(&store.Client{Language: prompts.BaseLanguage(lang)}, ""), Urgent: true})
+		return true, b.enqueue(tx, fx, &store.Outgoing{ChatID: m.Chat.ID, Text: b.crisisText(&store.Client{Language: langtag.Base(lang)}, ""), Urgent: true})
 	}
 	if err != nil {
 		return false, err

@@ -13,6 +13,7 @@ import (
 
 	"github.com/go-telegram/bot/models"
 
+	"kindling/internal/langtag"
 	"kindling/prompts"
 	"kindling/report"
 	"kindling/safety"
@@ -495,7 +496,7 @@ func (b *Bot) startSafetyPlan(tx *store.Tx, fx *effects, c *store.Client) error 
 
 func planPrompt(i int, lang string) string {
 	p := safety.PlanParts[i].Prompt
-	if s := p[prompts.BaseLanguage(lang)]; s != "" {
+	if s := p[langtag.Base(lang)]; s != "" {
 		return s
 	}
 	return p["en"]

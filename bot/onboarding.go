@@ -10,6 +10,7 @@ import (
 
 	"github.com/go-telegram/bot/models"
 
+	"kindling/internal/langtag"
 	"kindling/prompts"
 	"kindling/store"
 )
@@ -139,7 +140,7 @@ func (b *Bot) onConsent(tx *store.Tx, q *models.CallbackQuery, chatID int64, mes
 	}
 	c := store.Client{
 		ChatID: chatID, UserID: q.From.ID, Name: strings.TrimSpace(q.From.FirstName), Username: q.From.Username,
-		Language: prompts.BaseLanguage(lang), TimeZone: b.cfg.DefaultTimeZone, SendTime: b.cfg.DefaultTime,
+		Language: langtag.Base(lang), TimeZone: b.cfg.DefaultTimeZone, SendTime: b.cfg.DefaultTime,
 		Sequence: b.cfg.DefaultSequence, Status: store.StatusActive, Coach: coach,
 		ConsentAt: now, CreatedAt: now, Setup: "timezone",
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/go-telegram/bot/models"
 
+	"kindling/internal/langtag"
 	"kindling/prompts"
 	"kindling/safety"
 	"kindling/store"
@@ -42,7 +43,7 @@ func (b *Bot) crisisWhileStuck(ctx context.Context, u *models.Update) {
 	}
 	b.logger().Error("crisis words in an update that cannot be stored: answering and telling the coaches without the store",
 		"update", u.ID, "chat", m.Chat.ID, "tier", v.Tier.String(), "rule", v.Rule)
-	reply := b.crisisText(&store.Client{Language: prompts.BaseLanguage(lang)}, "")
+	reply := b.crisisText(&store.Client{Language: langtag.Base(lang)}, "")
 	who := firstName(m.From)
 	if m.From != nil && m.From.Username != "" {
 		who += " @" + m.From.Username

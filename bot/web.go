@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"kindling/internal/langtag"
 	"kindling/prompts"
 	"kindling/store"
 )
@@ -46,7 +47,7 @@ func (b *Bot) webCommand(tx *store.Tx, fx *effects, co Coach, chat int64, lang, 
 	if err := tx.SweepWeb(now); err != nil {
 		return err
 	}
-	l := store.WebLink{Coach: co.ID, Language: prompts.BaseLanguage(lang), CreatedAt: now, ExpiresAt: now.Add(WebLinkTTL)}
+	l := store.WebLink{Coach: co.ID, Language: langtag.Base(lang), CreatedAt: now, ExpiresAt: now.Add(WebLinkTTL)}
 	if err := tx.PutWebLink(code, l); err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"kindling/internal/langtag"
 	"strconv"
 	"strings"
 )
@@ -118,7 +119,7 @@ func Preview(w io.Writer, set *Set, opts PreviewOptions) error {
 
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s (%s): %s\n", seq.ID, seq.Language, seq.Name)
-	if want := fallbackLangs(lang, "")[0]; BaseLanguage(want) != BaseLanguage(seq.Language) {
+	if want := fallbackLangs(lang, "")[0]; langtag.Base(want) != langtag.Base(seq.Language) {
 		fmt.Fprintf(&b, "There is no %q version; this is the one a client with language %q receives.\n", want, want)
 	}
 	v := opts.Vars

@@ -2,6 +2,7 @@ package prompts
 
 import (
 	"fmt"
+	"kindling/internal/langtag"
 	"slices"
 	"sort"
 	"strings"
@@ -213,7 +214,7 @@ func (l *loader) placeCheckIn(seq *Sequence, st *Step, byID map[string]map[strin
 	if in == nil {
 		in = referenceVersion(langs, l.opts.DefaultLanguage)
 	}
-	if BaseLanguage(in.Language) != BaseLanguage(seq.Language) {
+	if langtag.Base(in.Language) != langtag.Base(seq.Language) {
 		l.problems = append(l.problems, Problem{File: seq.File, Line: st.Line, Field: "check_in", Warning: true,
 			Message: fmt.Sprintf("check-in %q has no %q version: clients of this sequence are asked it in %q", in.ID, seq.Language, in.Language)})
 	}

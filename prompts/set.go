@@ -2,6 +2,7 @@ package prompts
 
 import (
 	"fmt"
+	"kindling/internal/langtag"
 	"maps"
 	"slices"
 	"sort"
@@ -169,19 +170,6 @@ func (s *Set) Sequence(id, lang string) (*Sequence, bool) {
 	return nil, false
 }
 
-// BaseLanguage is the language of a tag without its region: "es-MX",
-// "ES_mx" and " es " are all "es". Texts are kept by base language, and the
-// bot stores each client's language this way. report and safety, which
-// import nothing of this package, read tags the same way with their own
-// few lines.
-func BaseLanguage(tag string) string {
-	tag = strings.ToLower(strings.TrimSpace(tag))
-	if i := strings.IndexAny(tag, "-_"); i >= 0 {
-		tag = tag[:i]
-	}
-	return tag
-}
-
 // fallbackLangs is the order in which languages are tried for lang:
 // "de-AT" -> "de-at", "de", then the default language.
 func fallbackLangs(lang, def string) []string {
@@ -189,7 +177,7 @@ func fallbackLangs(lang, def string) []string {
 	var out []string
 	if lang != "" {
 		out = append(out, lang)
-		if base := BaseLanguage(lang); base != lang {
+		if base := langtag.Base(lang); base != lang {
 			out = append(out, base)
 		}
 	}

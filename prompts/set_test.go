@@ -255,13 +255,3 @@ func TestMessagesMissingKey(t *testing.T) {
 		}
 	}
 }
-
-func TestBaseLanguage(t *testing.T) {
-	for in, want := range map[string]string{
-		"es": "es", "es-MX": "es", "ES_mx": "es", " es ": "es", "pt-br": "pt", "": "", "-x": "",
-	} {
-		if got := prompts.BaseLanguage(in); got != want {
-			t.Errorf("BaseLanguage(%q) = %q, want %q", in, got, want)
-		}
-	}
-}

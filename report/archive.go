@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"kindling/internal/langtag"
+	"kindling/internal/oneline"
 	"kindling/store"
 )
 
@@ -200,7 +202,7 @@ func ArchiveReadme(d Data, lang string, missing []store.Reply) []byte {
 			if asked == "" {
 				asked = wordsFor(lang).journal
 			}
-			fmt.Fprintf(&b, "- %s — %s\n", r.At.In(loc).Format("2006-01-02 15:04 MST"), oneLine(asked))
+			fmt.Fprintf(&b, "- %s — %s\n", r.At.In(loc).Format("2006-01-02 15:04 MST"), oneline.Of(asked))
 		}
 	}
 	return bytes.ReplaceAll(b.Bytes(), []byte("\n"), []byte("\r\n")) // Notepad reads it too
@@ -214,7 +216,7 @@ type archiveWords struct {
 }
 
 func archiveWordsFor(lang string) archiveWords {
-	if w, ok := archiveText[baseLanguage(lang)]; ok {
+	if w, ok := archiveText[langtag.Base(lang)]; ok {
 		return w
 	}
 	return archiveText["en"]

@@ -22,6 +22,7 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
 
+	"kindling/internal/oneline"
 	"kindling/store"
 )
 
@@ -487,7 +488,7 @@ func drawLegend(dc draw.Canvas, series []Series, lang string, top vg.Length) {
 func seriesLabel(lang, label string, latestYear int) string {
 	d, ok := parseDate(label)
 	if !ok {
-		return oneLine(label)
+		return oneline.Of(label)
 	}
 	w := wordsFor(lang)
 	s := fmt.Sprintf(w.sessionOf, shortDate(lang, d))
@@ -551,7 +552,7 @@ func ellipsize(sty text.Style, s string, width vg.Length) string {
 func drawable(f font.Font, s string) string {
 	face := font.DefaultCache.Lookup(f, f.Size)
 	var buf sfnt.Buffer
-	s = oneLine(s)
+	s = oneline.Of(s)
 	return strings.Map(func(r rune) rune {
 		if r == ' ' {
 			return r

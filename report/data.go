@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"kindling/internal/oneline"
 	"kindling/store"
 )
 
@@ -97,7 +98,7 @@ func writeSettings(b *bytes.Buffer, w words, c store.Client, at func(time.Time) 
 	writeHeading(b, 2, w.settings)
 	item := func(label, value string) {
 		if value != "" {
-			b.WriteString("- " + label + ": " + oneLine(value) + "\n")
+			b.WriteString("- " + label + ": " + oneline.Of(value) + "\n")
 		}
 	}
 	item(w.name, c.Name)
@@ -135,7 +136,7 @@ func writeSettings(b *bytes.Buffer, w words, c store.Client, at func(time.Time) 
 	}
 	b.WriteByte('\n')
 	for _, k := range slices.Sorted(maps.Keys(c.FlowData)) {
-		b.WriteString("*" + escapeInline(oneLine(k)) + "*\n\n")
+		b.WriteString("*" + escapeInline(oneline.Of(k)) + "*\n\n")
 		writeQuote(b, c.FlowData[k])
 	}
 }
@@ -285,7 +286,7 @@ func writeDeliveries(b *bytes.Buffer, w words, deliveries []store.Delivery) {
 		}
 		return a.CreatedAt.Compare(b.CreatedAt)
 	})
-	cell := func(s string) string { return strings.ReplaceAll(escapeInline(oneLine(s)), "|", `\|`) }
+	cell := func(s string) string { return strings.ReplaceAll(escapeInline(oneline.Of(s)), "|", `\|`) }
 	b.WriteString("| " + w.date + " | " + w.session + " | " + w.dayColumn +
 		" | " + w.sequence + " | " + w.asked + " | " + w.state + " |\n")
 	b.WriteString("|---|---|---|---|---|---|\n")

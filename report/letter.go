@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"kindling/internal/oneline"
 	"kindling/store"
 )
 
@@ -43,7 +44,7 @@ type LetterFrame struct {
 // how often, not the client's words.
 func Letter(frame LetterFrame, lang, name string, session store.Session, replies []store.Reply) []byte {
 	l := newLetter(frame, lang, name, session, replies)
-	fill := strings.NewReplacer("{name}", escapeInline(oneLine(name)), "{intention}", escapeInline(oneLine(session.Intention)))
+	fill := strings.NewReplacer("{name}", escapeInline(oneline.Of(name)), "{intention}", escapeInline(oneline.Of(session.Intention)))
 
 	var b bytes.Buffer
 	writeHeading(&b, 1, fill.Replace(l.frame.Title))

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/image/font/sfnt"
 	"golang.org/x/text/unicode/norm"
 
+	"kindling/internal/oneline"
 	"kindling/store"
 )
 
@@ -50,7 +51,7 @@ var (
 func LetterPDF(frame LetterFrame, lang, name string, session store.Session, replies []store.Reply) ([]byte, error) {
 	l := newLetter(frame, lang, name, session, replies)
 	w := wordsFor(lang)
-	fill := strings.NewReplacer("{name}", oneLine(name), "{intention}", oneLine(session.Intention))
+	fill := strings.NewReplacer("{name}", oneline.Of(name), "{intention}", oneline.Of(session.Intention))
 
 	p := fpdf.New("P", "mm", "A5", "")
 	p.SetMargins(pageMargin, pageTop, pageMargin)
@@ -167,7 +168,7 @@ func (s pdfSetter) rule() {
 // client's words exactly as they wrote them.
 func (s pdfSetter) entry(asked, answer string) {
 	if strings.TrimSpace(asked) != "" {
-		s.text("serif", "I", 10.5, 5.2, askedColor, oneLine(asked))
+		s.text("serif", "I", 10.5, 5.2, askedColor, oneline.Of(asked))
 		s.p.Ln(0.8)
 	}
 	shown, lost := printable(strings.TrimRight(normalizeNewlines(answer), "\n"))

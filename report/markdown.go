@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"kindling/internal/oneline"
 	"strings"
 )
 
@@ -32,7 +33,7 @@ func writeQuote(b *bytes.Buffer, s string) {
 // intention), so it is put on one line and the characters that would end the
 // emphasis or start a link, code span or HTML are escaped.
 func writeItalic(b *bytes.Buffer, s string) {
-	s = escapeInline(oneLine(s))
+	s = escapeInline(oneline.Of(s))
 	if s == "" {
 		return
 	}
@@ -47,7 +48,7 @@ func writeItalic(b *bytes.Buffer, s string) {
 func writeHeading(b *bytes.Buffer, level int, s string) {
 	b.WriteString(strings.Repeat("#", level))
 	b.WriteByte(' ')
-	b.WriteString(oneLine(s))
+	b.WriteString(oneline.Of(s))
 	b.WriteString("\n\n")
 }
 
@@ -75,12 +76,4 @@ func normalizeNewlines(s string) string {
 		return s
 	}
 	return strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
-}
-
-// oneLine joins the lines of s with spaces and trims it.
-func oneLine(s string) string {
-	if !strings.ContainsAny(s, "\r\n\t") {
-		return strings.TrimSpace(s)
-	}
-	return strings.Join(strings.Fields(s), " ")
 }

@@ -2,7 +2,7 @@ package report
 
 import (
 	"fmt"
-	"strings"
+	"kindling/internal/langtag"
 	"time"
 )
 
@@ -193,19 +193,10 @@ var spanish = words{
 	outOf:   "%d / %d",
 }
 
-// baseLanguage is the language of a tag without its region: "es-MX" and
-// "ES_mx" are both "es", as prompts.BaseLanguage reads them (this package
-// imports only store, so it keeps its own copy).
-func baseLanguage(tag string) string {
-	base, _, _ := strings.Cut(strings.ToLower(tag), "-")
-	base, _, _ = strings.Cut(base, "_")
-	return base
-}
-
 // wordsFor picks Spanish for "es" and its regional forms ("es-MX"), English
 // for anything else.
 func wordsFor(lang string) words {
-	if baseLanguage(lang) == "es" {
+	if langtag.Base(lang) == "es" {
 		return spanish
 	}
 	return english

@@ -3,9 +3,9 @@ package safety
 import (
 	"errors"
 	"fmt"
+	"kindling/internal/langtag"
 	"maps"
 	"slices"
-	"strings"
 	"sync"
 )
 
@@ -155,7 +155,7 @@ func Compile(rules *Rules, phrases map[string][]string) (*Net, error) {
 		all = slices.Clone(rules.rules)
 	}
 	for _, lang := range slices.Sorted(maps.Keys(phrases)) {
-		base := baseLanguage(lang)
+		base := langtag.Base(lang)
 		if !isLanguage(base) {
 			return nil, fmt.Errorf("phrases: language %q: %w", lang, ErrBadLanguage)
 		}
@@ -344,7 +344,7 @@ func (n *Net) Classify(lang, text string) Verdict {
 	defer n.pool.Put(ts)
 	h, ok := n.classify(ts, lang, text)
 	if !ok {
-		v, _ := n.learnedVerdict(baseLanguage(lang), ts)
+		v, _ := n.learnedVerdict(langtag.Base(lang), ts)
 		return v
 	}
 	r := &n.rules[h.rule]
@@ -358,7 +358,7 @@ func (n *Net) classify(ts *tokens, lang, text string) (hit, bool) {
 	}
 	ts.with = ts.with[:len(n.rules)]
 	clear(ts.with)
-	base := baseLanguage(lang)
+	base := langtag.Base(lang)
 	best, found := hit{}, false
 	better := func(h hit) bool {
 		if !found {
@@ -463,17 +463,6 @@ func (n *Net) Match(lang, text string) (Match, bool) {
 		return Match{}, false
 	}
 	return Match{Phrase: v.Rule, Language: v.Language}, true
-}
-
-// baseLanguage turns "es-MX", "ES_mx" or " es " into "es", as
-// prompts.BaseLanguage does (this package imports nothing of kindling's,
-// so it keeps its own copy).
-func baseLanguage(lang string) string {
-	lang = strings.ToLower(strings.TrimSpace(lang))
-	if i := strings.IndexAny(lang, "-_"); i >= 0 {
-		lang = lang[:i]
-	}
-	return lang
 }
 
 func isLanguage(base string) bool {

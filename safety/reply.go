@@ -1,6 +1,7 @@
 package safety
 
 import (
+	"kindling/internal/langtag"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -108,7 +109,7 @@ const minPartRoom = 24
 // it leaves no room for the plan, the reply is message alone. With no plan,
 // the reply is message.
 func CrisisReply(message string, plan map[string]string, lang string) string {
-	lang = baseLanguage(lang)
+	lang = langtag.Base(lang)
 	type part struct{ heading, text string }
 	var parts []part
 	for _, p := range PlanParts {

@@ -16,6 +16,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"kindling/internal/langtag"
 	"kindling/internal/yamlx"
 )
 
@@ -490,7 +491,7 @@ func (p *parser) rule(n *yaml.Node, field string, gap int) (Rule, bool) {
 				p.errorf(v, f, "%q is not a language tag such as en or es-MX", clip(l, 40))
 				return
 			}
-			r.Language = baseLanguage(lower)
+			r.Language = langtag.Base(lower)
 		case "patterns":
 			r.Patterns, r.patterns = p.patterns(v, f, gap, true)
 		case "unless":

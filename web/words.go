@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"kindling/internal/langtag"
 	"kindling/prompts"
 )
 
@@ -26,7 +27,7 @@ var translations = map[string]map[string]string{"es": spanish}
 // words are the words of lang (a Telegram language code; "" or one with
 // no translation: English).
 func (s *Server) words(lang string) words {
-	lang = prompts.BaseLanguage(lang)
+	lang = langtag.Base(lang)
 	tr, ok := translations[lang]
 	if !ok {
 		lang = "en"
