@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"kindling/admin"
 	"kindling/config"
 	"kindling/store"
 )
@@ -38,18 +39,18 @@ func cmdAudit(ctx context.Context, args []string, e cmdEnv) error {
 			from = t
 			return nil
 		},
-		admin: func(ctx context.Context, cfg config.Config) error {
+		admin: func(ctx context.Context, cl admin.Client) error {
 			q := url.Values{}
 			if *since != "" {
 				q.Set("since", *since)
 			}
-			resp, err := askAdmin(ctx, cfg, "/audit", q)
+			resp, err := cl.Get(ctx, "/audit", q)
 			if err != nil {
 				return err
 			}
 			defer resp.Body.Close()
 			if _, err := io.Copy(e.stdout, resp.Body); err != nil {
-				return &finalError{fmt.Errorf("audit from the running bot: %w", err)}
+				return admin.Final(fmt.Errorf("audit from the running bot: %w", err))
 			}
 			return nil
 		},

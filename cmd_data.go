@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -19,37 +18,16 @@ import (
 	"kindling/store"
 )
 
-// finalError ends an offline command although the database file could
-// still be tried: the kindling that holds it refused the request (an
-// export of a client it does not know, say), or its answer failed halfway.
-type finalError struct{ err error }
-
-func (e *finalError) Error() string { return e.err.Error() }
-func (e *finalError) Unwrap() error { return e.err }
-
-// askAdmin asks the kindling running on cfg's admin.listen for
-// path?query: the response to stream; admin.ErrNoServer when nothing
-// answers there; *finalError when the kindling there refused; any other
-// error when something else answered or the request failed (see
-// admin.Client.Get).
-func askAdmin(ctx context.Context, cfg config.Config, path string, query url.Values) (*http.Response, error) {
-	c := admin.Client{Listen: cfg.Admin.Listen, Token: cfg.Admin.Token, StorePath: cfg.Store.Path}
-	resp, err := c.Get(ctx, path, query)
-	if refused := (*admin.RefusedError)(nil); errors.As(err, &refused) {
-		return nil, &finalError{refused}
-	}
-	return resp, err
-}
-
-// offline is a command that reads the database: export or backup.
+// offline is a command that reads the database: export, backup or audit,
+// done by admin.Client.Run through the running kindling or on the file.
 type offline struct {
 	name  string
 	flags func(fs *flag.FlagSet)
 	// check validates the arguments before anything is opened.
 	check func(cfg config.Config, fs *flag.FlagSet) error
-	// admin does the work through the running kindling's admin address;
-	// see askAdmin for what its errors mean.
-	admin func(ctx context.Context, cfg config.Config) error
+	// admin does the work through the running kindling's admin address
+	// (see admin.Job.Ask).
+	admin func(ctx context.Context, c admin.Client) error
 	// file does the work on the database file, when no kindling runs.
 	file func(cfg config.Config, db *store.DB) error
 }
@@ -65,38 +43,9 @@ func runOffline(ctx context.Context, args []string, e cmdEnv, c offline) error {
 	if err := c.check(cfg, fs); err != nil {
 		return err
 	}
-	var adminErr error
-	if cfg.Admin.Listen != "" {
-		err := c.admin(ctx, cfg)
-		var final *finalError
-		switch {
-		case err == nil:
-			return nil
-		case errors.As(err, &final):
-			return err
-		case !errors.Is(err, admin.ErrNoServer):
-			adminErr = err
-		}
-	}
-	if _, err := os.Stat(cfg.Store.Path); err != nil {
-		return fmt.Errorf("store.path %s: %w", cfg.Store.Path, err)
-	}
-	db, err := store.Open(cfg.Store.Path, store.Options{Timeout: time.Second})
-	if errors.Is(err, store.ErrLocked) {
-		switch {
-		case adminErr != nil:
-			return fmt.Errorf("%w\n(and the running bot's admin address did not help: %v)", err, adminErr)
-		case cfg.Admin.Listen == "":
-			return fmt.Errorf("%w\n(admin.listen is off, so kindling %s reads the file itself: stop the bot first, or turn on admin.listen)", err, c.name)
-		default:
-			return fmt.Errorf("%w\n(and nothing answers on admin.listen %s: is the bot running with another config?)", err, cfg.Admin.Listen)
-		}
-	}
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	return c.file(cfg, db)
+	cl := admin.Client{Listen: cfg.Admin.Listen, Token: cfg.Admin.Token, StorePath: cfg.Store.Path}
+	return cl.Run(ctx, admin.Job{Name: c.name, Ask: c.admin,
+		File: func(db *store.DB) error { return c.file(cfg, db) }})
 }
 
 // cmdExport writes every answer (or one client's) as CSV or JSON.
@@ -117,7 +66,7 @@ func cmdExport(ctx context.Context, args []string, e cmdEnv) error {
 			opts, err = admin.ExportOptions(strconv.FormatInt(*client, 10), *since, *format)
 			return err
 		},
-		admin: func(ctx context.Context, cfg config.Config) error {
+		admin: func(ctx context.Context, cl admin.Client) error {
 			q := url.Values{"format": {opts.Format}}
 			if opts.ChatID != 0 {
 				q.Set("client", strconv.FormatInt(opts.ChatID, 10))
@@ -125,17 +74,17 @@ func cmdExport(ctx context.Context, args []string, e cmdEnv) error {
 			if *since != "" {
 				q.Set("since", *since)
 			}
-			resp, err := askAdmin(ctx, cfg, "/export", q)
+			resp, err := cl.Get(ctx, "/export", q)
 			if err != nil {
 				return err
 			}
 			defer resp.Body.Close()
-			err = writeOut(*out, filepath.Dir(cfg.Store.Path), e.stdout, func(w io.Writer) error {
+			err = writeOut(*out, filepath.Dir(cl.StorePath), e.stdout, func(w io.Writer) error {
 				_, err := io.Copy(w, resp.Body)
 				return err
 			})
 			if err != nil {
-				return &finalError{fmt.Errorf("export from the running bot: %w", err)}
+				return admin.Final(fmt.Errorf("export from the running bot: %w", err))
 			}
 			return nil
 		},
@@ -235,14 +184,14 @@ func cmdBackup(ctx context.Context, args []string, e cmdEnv) error {
 			}
 			return nil
 		},
-		admin: func(ctx context.Context, cfg config.Config) error {
-			resp, err := askAdmin(ctx, cfg, "/backup", nil)
+		admin: func(ctx context.Context, cl admin.Client) error {
+			resp, err := cl.Get(ctx, "/backup", nil)
 			if err != nil {
 				return err
 			}
 			defer resp.Body.Close()
 			if _, err := store.WriteBackup(dst, resp.Body); err != nil {
-				return &finalError{fmt.Errorf("backup from the running bot: %w", err)}
+				return admin.Final(fmt.Errorf("backup from the running bot: %w", err))
 			}
 			fmt.Fprintln(e.stdout, "backup written and verified:", dst, "(a hot copy from the running bot)")
 			return nil
