@@ -60,12 +60,6 @@ func (f appFacts) Failing() (time.Time, error) {
 	return st.Since, st.Failing
 }
 
-// ensureAdminToken is the admin token in force when admin.token is unset:
-// see admin.EnsureToken.
-func ensureAdminToken(storePath string, log *slog.Logger) (string, error) {
-	return admin.EnsureToken(storePath, log)
-}
-
 // listen opens a listener for the config key whose address it is; the
 // error names the key and says what to do when the port is taken.
 func listen(key, addr string) (net.Listener, error) {

@@ -305,7 +305,7 @@ func (a *app) startErasureAndAdmin() error {
 		a.log.Warn("admin.listen is not a loopback address: the admin token travels in plain HTTP; publish the port only to loopback or a private network", "admin", a.cfg.Admin.Listen)
 	}
 	if a.cfg.Admin.Token == "" {
-		if a.cfg.Admin.Token, err = ensureAdminToken(a.cfg.Store.Path, a.log); err != nil {
+		if a.cfg.Admin.Token, err = admin.EnsureToken(a.cfg.Store.Path, a.log); err != nil {
 			return err
 		}
 	}

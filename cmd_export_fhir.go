@@ -65,13 +65,10 @@ func exportFHIRFor(w io.Writer, set *prompts.Set, cfg config.Config, db *store.D
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
-	return report.FHIRBundle(w, cis, report.FHIROptions{CheckIns: defs, Now: now, BaseURL: fhirBaseURL(cfg)})
+	// The Questionnaires' canonical URLs are under web.base_url, the
+	// address kindling is reached at, when it is set; else urn: names.
+	return report.FHIRBundle(w, cis, report.FHIROptions{CheckIns: defs, Now: now, BaseURL: cfg.Web.BaseURL})
 }
-
-// fhirBaseURL is the base of the Questionnaires' canonical URLs:
-// web.base_url, the address kindling is reached at, when it is set; ""
-// (urn: names) otherwise.
-func fhirBaseURL(cfg config.Config) string { return cfg.Web.BaseURL }
 
 // exportPrompts is the set the bot would run on: prompts.dir, else the
 // last good prompts kept in the database when the directory has errors.

@@ -192,7 +192,7 @@ func (c Config) validateSafety(p *Error) {
 func (c Config) validateOperations(p *Error) {
 	if l := c.Admin.Listen; l != "" {
 		// Off loopback, too, /export and /backup need a token: admin.token
-		// or the one kindling makes (see ensureAdminToken).
+		// or the one kindling makes (see admin.EnsureToken).
 		if _, _, err := SplitListen(l); err != nil {
 			p.addKey("admin.listen", "want host:port such as 127.0.0.1:8090, or \"\" for off, got %q: %v", l, err)
 		}
