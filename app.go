@@ -41,8 +41,8 @@ type app struct {
 	stages     stopStages
 	running    *running // set by Start, taken by Stop
 	db         *store.DB
-	prompts    func() *prompts.Set
-	watcher    *prompts.Watcher
+	prompts    func() *prompts.Set // active.Current
+	active     *prompts.Active     // the prompts in use, kept in db (lastgood.go)
 	bot        *bot.Bot
 	web        *web.Server // nil when web.listen is off
 	sched      *schedule.Scheduler
@@ -150,7 +150,7 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, opts appOp
 		now = time.Now
 	}
 	popts := prompts.Options{DefaultLanguage: cfg.Prompts.DefaultLanguage}
-	set, promptProblems, err := readPromptsDir(cfg, popts)
+	pending, err := readPromptsDir(cfg, log)
 	if err != nil {
 		return nil, err
 	}
@@ -169,10 +169,11 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, opts appOp
 		a.close()
 		return nil, err
 	}
-	if err := a.startPrompts(ctx, popts, set, promptProblems); err != nil {
+	if a.active, err = pending.Start(ctx, promptKeeper{db}); err != nil {
 		a.close()
 		return nil, err
 	}
+	a.prompts = a.active.Current
 	quiet, err := schedule.ParseWindow(cfg.Schedule.QuietHours)
 	if err != nil {
 		a.close()
@@ -222,8 +223,8 @@ func (a *app) newBot(net *safety.Net, now func() time.Time) *bot.Bot {
 		Forgetting: a.ledger.Record,
 		Forgotten:  func(int64) { a.forgotMu.Lock(); a.forgot = true; a.forgotMu.Unlock() },
 	}
-	if a.watcher != nil {
-		deps.Reload = a.reloadPrompts
+	if cfg.Prompts.Dir != "" {
+		deps.Reload = a.active.Reload
 	}
 	b := bot.New(bot.Options{Deps: deps, Settings: bot.Settings{
 		DefaultSequence: cfg.Prompts.DefaultSequence, DefaultLanguage: cfg.Prompts.DefaultLanguage,
@@ -255,8 +256,8 @@ func (a *app) storageChanged(err error) {
 
 // close releases what newApp opened.
 func (a *app) close() {
-	if a.watcher != nil {
-		if err := a.watcher.Close(); err != nil {
+	if a.active != nil {
+		if err := a.active.Close(); err != nil {
 			a.log.Warn("stop watching prompts", "err", err)
 		}
 	}
@@ -452,7 +453,7 @@ func (a *app) startBackground(ctx context.Context, wg *sync.WaitGroup) {
 			a.log.Error("schedule", "err", err)
 		}
 	})
-	if a.watcher != nil {
+	if a.cfg.Prompts.Dir != "" {
 		wg.Go(func() { a.watchPrompts(ctx) })
 	}
 	wg.Go(func() { a.checkFile(ctx) }) // reads the whole file: after the start, in the background
@@ -555,20 +556,20 @@ func shutdown(srv *http.Server, deadline time.Time) {
 
 // watchPrompts counts failed prompt reloads and sends every coach the
 // problems of each new failure; saving the same broken file again tells
-// them nothing new. The watcher itself logs each reload.
+// them nothing new. a.active itself logs each reload and keeps each good
+// set.
 func (a *app) watchPrompts(ctx context.Context) {
 	told := ""
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case ch, ok := <-a.watcher.Changes():
+		case ch, ok := <-a.active.Changes():
 			if !ok {
 				return
 			}
 			if ch.OK {
 				told = ""
-				a.promptsReloaded(ch.Set)
 				continue
 			}
 			a.metrics.reloadErrors.Inc()

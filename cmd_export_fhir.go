@@ -73,23 +73,7 @@ func exportFHIRFor(w io.Writer, set *prompts.Set, cfg config.Config, db *store.D
 // exportPrompts is the set the bot would run on: prompts.dir, else the
 // last good prompts kept in the database when the directory has errors.
 func exportPrompts(cfg config.Config, db *store.DB) (*prompts.Set, error) {
-	opts := prompts.Options{DefaultLanguage: cfg.Prompts.DefaultLanguage}
-	if cfg.Prompts.Dir == "" {
-		return prompts.Default(), nil
-	}
-	set, err := prompts.LoadDir(cfg.Prompts.Dir, opts)
-	if err == nil {
-		return set, nil
-	}
-	snap, serr := db.PromptSnapshot()
-	if serr != nil {
-		return nil, fmt.Errorf("prompts.dir %s: %w\n(and no last good prompts in the database: %v)", cfg.Prompts.Dir, err, serr)
-	}
-	set, lerr := prompts.LoadFiles(snap.Files, opts)
-	if lerr != nil {
-		return nil, fmt.Errorf("prompts.dir %s: %w\n(and the last good prompts in the database do not load: %v)", cfg.Prompts.Dir, err, lerr)
-	}
-	return set, nil
+	return prompts.WouldRun(promptOptions(cfg), promptKeeper{db})
 }
 
 // fhirCheckIn is a check-in as the FHIR export describes it.

@@ -40,8 +40,8 @@ func newWeb(a *app, popts prompts.Options, now func() time.Time) (*web.Server, e
 		CheckinBand: a.bot.CheckInBands,
 		Now:         now, Logger: a.log,
 	}
-	if a.watcher != nil {
-		opts.Reload = a.reloadPrompts // the same reload as /reload
+	if a.cfg.Prompts.Dir != "" {
+		opts.Reload = a.active.Reload // the same reload as /reload
 	}
 	opts.FHIR = func(w io.Writer, chats []int64) error {
 		keep := make(map[int64]bool, len(chats))
@@ -51,18 +51,6 @@ func newWeb(a *app, popts prompts.Options, now func() time.Time) (*web.Server, e
 		return exportFHIRFor(w, a.prompts(), a.cfg, a.db, store.ExportOptions{}, func(id int64) bool { return keep[id] }, now())
 	}
 	return web.New(opts)
-}
-
-// reloadPrompts reloads the prompts folder now, as /reload and a save in
-// the web workspace do: whether the new set is active and, if not, every
-// problem.
-func (a *app) reloadPrompts() (bool, []string) {
-	ch := a.watcher.Reload()
-	var lines []string
-	for _, p := range ch.Problems {
-		lines = append(lines, p.String())
-	}
-	return ch.OK, lines
 }
 
 // webMetrics are the web workspace's counters, read at scrape time.

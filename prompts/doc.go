@@ -18,6 +18,12 @@
 // language of a sequence and missing in another) never fail a load. A Set is
 // immutable once loaded and safe for concurrent use; Watcher swaps whole sets.
 //
+// Active is the set a bot runs on: the built-in set, or a folder's, watched.
+// Each good set of the folder is handed to a Keeper (kindling's database), and
+// a start on a folder with errors runs on the set kept last until the folder
+// loads again. The Keeper is an interface, so this package never reaches the
+// database itself.
+//
 // # Caveats
 //
 // Text limits are checked after rendering each placeholder at its longest:

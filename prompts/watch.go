@@ -44,6 +44,7 @@ type Watcher struct {
 	problems []Problem
 	changes  chan Change
 	closed   bool
+	good     func(*Set) // called, w.mu held, with each set a reload made current; may be nil
 }
 
 // Watch loads dir (returning the error if that fails) and then watches the
@@ -64,6 +65,12 @@ func Watch(ctx context.Context, dir string, opts Options, logger *slog.Logger) (
 // dir's, which Problems returns until a reload of dir succeeds; set stays
 // current until then.
 func WatchFrom(ctx context.Context, dir string, opts Options, logger *slog.Logger, set *Set, problems []Problem) (*Watcher, error) {
+	return watchFrom(ctx, dir, opts, logger, set, problems, nil)
+}
+
+// watchFrom is WatchFrom calling good with each set a reload makes
+// current, before the change is reported.
+func watchFrom(ctx context.Context, dir string, opts Options, logger *slog.Logger, set *Set, problems []Problem, good func(*Set)) (*Watcher, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
@@ -84,6 +91,7 @@ func WatchFrom(ctx context.Context, dir string, opts Options, logger *slog.Logge
 		done:     make(chan struct{}),
 		changes:  make(chan Change, changesBuffer),
 		problems: problems,
+		good:     good,
 	}
 	w.current.Store(set)
 	go w.loop(ctx, fw)
@@ -169,6 +177,9 @@ func (w *Watcher) Reload() Change {
 		w.logger.Info("prompts: reloaded", "dir", w.dir, "sequences", len(set.IDs()), "languages", len(set.Languages()), "warnings", len(c.Problems))
 		for _, p := range c.Problems {
 			w.logger.Warn("prompts: " + p.String())
+		}
+		if w.good != nil {
+			w.good(set)
 		}
 	}
 	w.report(c)
