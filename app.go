@@ -70,38 +70,12 @@ type appOptions struct {
 	stop *stopStages
 }
 
-// safetyNet builds the crisis net of the configuration: the built-in rules,
-// extended or replaced by safety.rules_file (safety.rules_mode), plus the
-// phrases of safety.phrases, with the learned check when
-// safety.learned_check is on. A rules file with problems is an error listing
-// every one as file:line: field: message; nothing is half-loaded.
+// safetyNet builds the crisis net of the configuration's safety section
+// (see safety.Build).
 func safetyNet(cfg config.Config) (*safety.Net, error) {
-	rules := safety.DefaultRules()
-	switch cfg.Safety.RulesMode {
-	case config.RulesExtend, config.RulesReplace:
-	default:
-		return nil, fmt.Errorf("safety.rules_mode: want extend or replace, got %q", cfg.Safety.RulesMode)
-	}
-	if cfg.Safety.RulesMode == config.RulesReplace && cfg.Safety.RulesFile == "" {
-		return nil, errors.New("safety.rules_mode: replace needs safety.rules_file: without it there would be no rules")
-	}
-	if path := cfg.Safety.RulesFile; path != "" {
-		file, err := safety.LoadRules(path)
-		if err != nil {
-			return nil, fmt.Errorf("safety.rules_file: %w", err)
-		}
-		if cfg.Safety.RulesMode == config.RulesReplace {
-			rules = file
-		} else {
-			rules = rules.Extend(file)
-		}
-	}
-	net, err := safety.Compile(rules, cfg.Safety.Phrases)
-	if err != nil {
-		return nil, fmt.Errorf("safety.phrases: %w", err)
-	}
-	net.UseLearned(cfg.Safety.LearnedCheck)
-	return net, nil
+	s := cfg.Safety
+	return safety.Build(safety.Setup{RulesFile: s.RulesFile, Replace: s.RulesMode == config.RulesReplace,
+		Phrases: s.Phrases, Learned: s.LearnedCheck})
 }
 
 // newLogger logs as log.format and log.level say. Answers and tokens never
