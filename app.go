@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"maps"
 	"net"
@@ -76,28 +75,6 @@ func safetyNet(cfg config.Config) (*safety.Net, error) {
 	s := cfg.Safety
 	return safety.Build(safety.Setup{RulesFile: s.RulesFile, Replace: s.RulesMode == config.RulesReplace,
 		Phrases: s.Phrases, Learned: s.LearnedCheck})
-}
-
-// newLogger logs as log.format and log.level say. Answers and tokens never
-// go into a log line at info level or above. JSON lines give durations in
-// seconds ("retry_in":0.5), as log collectors and Prometheus count time;
-// text lines keep Go's "500ms".
-func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
-	opts := &slog.HandlerOptions{Level: cfg.LogLevel()}
-	if cfg.Log.Format == "json" {
-		opts.ReplaceAttr = durationsInSeconds
-		return slog.New(slog.NewJSONHandler(w, opts))
-	}
-	return slog.New(slog.NewTextHandler(w, opts))
-}
-
-// durationsInSeconds is a slog ReplaceAttr that writes a time.Duration as
-// a number of seconds.
-func durationsInSeconds(_ []string, a slog.Attr) slog.Attr {
-	if a.Value.Kind() == slog.KindDuration {
-		a.Value = slog.Float64Value(a.Value.Duration().Seconds())
-	}
-	return a
 }
 
 // openStore opens the database with the lock timeout kindling always uses;

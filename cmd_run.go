@@ -35,7 +35,7 @@ func cmdRun(ctx context.Context, args []string, e cmdEnv) error {
 	if err := cfg.RequireToken(); err != nil {
 		return err
 	}
-	a, err := newApp(ctx, cfg, newLogger(cfg, e.stderr), appOptions{})
+	a, err := newApp(ctx, cfg, cfg.Logger(e.stderr), appOptions{})
 	if errors.Is(err, store.ErrLocked) {
 		return fmt.Errorf("%w\n(store.path %s is held by a kindling that is running: stop it first, or give this one its own store.path)", err, cfg.Store.Path)
 	}

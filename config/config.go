@@ -295,6 +295,28 @@ func (c Config) LogLevel() slog.Level {
 	return logLevels[c.Log.Level] // the zero Level is info
 }
 
+// Logger logs to w as log.format and log.level say. Answers and tokens never
+// go into a log line at info level or above. JSON lines give durations in
+// seconds ("retry_in":0.5), as log collectors and Prometheus count time;
+// text lines keep Go's "500ms".
+func (c Config) Logger(w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: c.LogLevel()}
+	if c.Log.Format == "json" {
+		opts.ReplaceAttr = durationsInSeconds
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// durationsInSeconds is a slog ReplaceAttr that writes a time.Duration as
+// a number of seconds.
+func durationsInSeconds(_ []string, a slog.Attr) slog.Attr {
+	if a.Value.Kind() == slog.KindDuration {
+		a.Value = slog.Float64Value(a.Value.Duration().Seconds())
+	}
+	return a
+}
+
 // QuietHours returns schedule.quiet_hours as its "HH:MM" start and end; ok
 // is false when there are none (or the value is invalid: Validate says so).
 // The end may be before the start: the quiet hours then span midnight.

@@ -1,9 +1,8 @@
-package main
+package config
 
 import (
 	"bytes"
 	"encoding/json"
-	"kindling/config"
 	"log/slog"
 	"strings"
 	"testing"
@@ -13,10 +12,10 @@ import (
 // TestLogDurationsInSeconds: JSON log lines give durations as seconds,
 // nested ones too; text lines keep Go's notation.
 func TestLogDurationsInSeconds(t *testing.T) {
-	cfg := config.Default()
+	cfg := Default()
 	cfg.Log.Format = "json"
 	var buf bytes.Buffer
-	newLogger(cfg, &buf).Info("telegram paused", "retry_in", 500*time.Millisecond,
+	cfg.Logger(&buf).Info("telegram paused", "retry_in", 500*time.Millisecond,
 		slog.Group("tick", "took", 2*time.Second+250*time.Millisecond), "count", 3, "what", "5s")
 	var line map[string]any
 	if err := json.Unmarshal(buf.Bytes(), &line); err != nil {
@@ -37,7 +36,7 @@ func TestLogDurationsInSeconds(t *testing.T) {
 
 	cfg.Log.Format = "text"
 	buf.Reset()
-	newLogger(cfg, &buf).Info("telegram paused", "retry_in", 500*time.Millisecond)
+	cfg.Logger(&buf).Info("telegram paused", "retry_in", 500*time.Millisecond)
 	if !strings.Contains(buf.String(), "retry_in=500ms") {
 		t.Errorf("text line: %s", buf.String())
 	}
