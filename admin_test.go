@@ -25,6 +25,7 @@ import (
 	"kindling/config"
 	"kindling/internal/fhircheck"
 	"kindling/store"
+	"kindling/telegram"
 	"kindling/telegramtest"
 )
 
@@ -136,7 +137,7 @@ func TestMetrics(t *testing.T) {
 			t.Errorf("%s missing", name)
 		}
 	}
-	for _, reason := range failureReasons {
+	for _, reason := range telegram.FailureReasons {
 		if v := value(before, "kindling_messages_failed_total", "reason", reason); v != 0 {
 			t.Errorf("kindling_messages_failed_total{reason=%q} = %v, want 0", reason, v)
 		}

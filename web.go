@@ -7,8 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"kindling/admin"
 	"kindling/bot"
 	"kindling/config"
@@ -51,20 +49,4 @@ func newWeb(a *app, popts prompts.Options, now func() time.Time) (*web.Server, e
 		return exportFHIRFor(w, a.prompts(), a.cfg, a.db, store.ExportOptions{}, func(id int64) bool { return keep[id] }, now())
 	}
 	return web.New(opts)
-}
-
-// webMetrics are the web workspace's counters, read at scrape time.
-func webMetrics(a *app) []prometheus.Collector {
-	st := func(f func(web.Stats) int64) func() float64 {
-		return func() float64 { return float64(f(a.web.Stats())) }
-	}
-	return []prometheus.Collector{
-		counter("kindling_web_signins_total", "Sessions of the web workspace opened with a link from /web.", st(func(s web.Stats) int64 { return s.SignIns })),
-		counter("kindling_web_links_refused_total", "Sign-in links refused: used before, expired or unknown.", st(func(s web.Stats) int64 { return s.LinksRefused })),
-		counter("kindling_web_signin_throttled_total", "Sign-in attempts over the limit of 20 in ten minutes from one address.", st(func(s web.Stats) int64 { return s.Throttled })),
-		counter("kindling_web_forms_refused_total", "Forms refused for a missing or wrong CSRF token, or sent from another site.", st(func(s web.Stats) int64 { return s.FormsRefused })),
-		counter("kindling_web_hosts_refused_total", "Requests refused for naming a Host that is not web.base_url's or loopback.", st(func(s web.Stats) int64 { return s.HostsRefused })),
-		counter("kindling_web_views_total", "Views of a client's page, voice note or export, each recorded for kindling audit.", st(func(s web.Stats) int64 { return s.Views })),
-		counter("kindling_web_prompt_saves_total", "Prompt files saved from the web workspace.", st(func(s web.Stats) int64 { return s.PromptSaves })),
-	}
 }
