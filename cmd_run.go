@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
-	"net/http"
 	"time"
 
 	"github.com/go-telegram/bot/models"
@@ -164,27 +162,12 @@ func cmdHealthcheck(ctx context.Context, args []string, e cmdEnv) error {
 	if err != nil {
 		return err
 	}
-	base, err := admin.BaseURL(cfg.Admin.Listen)
-	if errors.Is(err, admin.ErrNoServer) {
-		return errors.New("admin.listen is off: there is no /healthz to ask")
-	}
+	body, ok, err := admin.Client{Listen: cfg.Admin.Listen}.Health(ctx)
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/healthz", nil)
-	if err != nil {
-		return err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return fmt.Errorf("healthz: %w", err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	fmt.Fprintf(e.stdout, "%s", body)
-	if resp.StatusCode != http.StatusOK {
+	if !ok {
 		return exitError(1)
 	}
 	return nil

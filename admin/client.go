@@ -142,3 +142,30 @@ func sameDatabase(held, path string) bool {
 	}
 	return os.SameFile(a, b)
 }
+
+// Health asks the kindling running on c.Listen for /healthz, as a
+// container's health check does (within 5 s): its answer, at most 64 KB,
+// and whether it was 200. Nothing is sent but the request: /healthz needs
+// no token.
+func (c Client) Health(ctx context.Context) (body []byte, ok bool, err error) {
+	base, err := BaseURL(c.Listen)
+	if errors.Is(err, ErrNoServer) {
+		return nil, false, errors.New("admin.listen is off: there is no /healthz to ask")
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/healthz", nil)
+	if err != nil {
+		return nil, false, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, false, fmt.Errorf("healthz: %w", err)
+	}
+	defer resp.Body.Close()
+	body, _ = io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	return body, resp.StatusCode == http.StatusOK, nil
+}

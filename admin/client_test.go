@@ -122,3 +122,23 @@ func TestBaseURL(t *testing.T) {
 		t.Errorf("BaseURL without a port separator: %v", err)
 	}
 }
+
+func TestClientHealth(t *testing.T) {
+	for _, status := range []int{http.StatusOK, http.StatusServiceUnavailable} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path != "/healthz" || r.Header.Get("Authorization") != "" {
+				t.Errorf("asked %s with Authorization %q", r.URL.Path, r.Header.Get("Authorization"))
+			}
+			w.WriteHeader(status)
+			io.WriteString(w, `{"status":"x"}`)
+		}))
+		body, ok, err := admin.Client{Listen: listenOf(srv), Token: "not sent"}.Health(context.Background())
+		srv.Close()
+		if err != nil || ok != (status == http.StatusOK) || string(body) != `{"status":"x"}` {
+			t.Errorf("%d: Health = %q, %v, %v", status, body, ok, err)
+		}
+	}
+	if _, _, err := (admin.Client{}).Health(context.Background()); err == nil || !strings.Contains(err.Error(), "admin.listen is off") {
+		t.Errorf("Health with admin.listen off = %v", err)
+	}
+}
