@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"strconv"
-	"strings"
 
 	"kindling/prompts"
 )
@@ -47,7 +45,7 @@ func cmdPreview(ctx context.Context, args []string, e cmdEnv) error {
 	if err := parseFlags(fs, args, e); err != nil {
 		return err
 	}
-	from, to, err := parseDays(*days)
+	from, to, err := prompts.ParseDays(*days)
 	if err != nil {
 		return fmt.Errorf("--days: %w", err)
 	}
@@ -69,24 +67,4 @@ func cmdPreview(ctx context.Context, args []string, e cmdEnv) error {
 	vars := prompts.SampleVars
 	vars.Name = *name
 	return prompts.Preview(e.stdout, set, prompts.PreviewOptions{Sequence: *seq, Language: *lang, From: from, To: to, Vars: vars})
-}
-
-// parseDays reads "0-30" or "7".
-func parseDays(s string) (int, int, error) {
-	// "-1-30" starts on day -1, the day before a session planned ahead.
-	neg := strings.HasPrefix(strings.TrimSpace(s), "-")
-	a, b, found := strings.Cut(strings.TrimPrefix(strings.TrimSpace(s), "-"), "-")
-	if neg {
-		a = "-" + a
-	}
-	from, err1 := strconv.Atoi(strings.TrimSpace(a))
-	to := from
-	var err2 error
-	if found {
-		to, err2 = strconv.Atoi(strings.TrimSpace(b))
-	}
-	if err1 != nil || err2 != nil || from < prompts.MinDay || to < from || to > 3650 {
-		return 0, 0, fmt.Errorf("want N or FROM-TO with %d <= FROM <= TO, got %q", prompts.MinDay, s)
-	}
-	return from, to, nil
 }

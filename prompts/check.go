@@ -84,6 +84,27 @@ var SampleVars = Vars{Name: "Alex", Coach: "Sam", Intention: "to be gentler with
 // maxPreviewDays bounds a preview: a longer one is a typo, not a read.
 const maxPreviewDays = 3660
 
+// ParseDays reads a range of days since the session as a preview takes
+// it: "0-30", "7", or "-1-30" from the day before a session planned ahead.
+func ParseDays(s string) (int, int, error) {
+	// "-1-30" starts on day -1, the day before a session planned ahead.
+	neg := strings.HasPrefix(strings.TrimSpace(s), "-")
+	a, b, found := strings.Cut(strings.TrimPrefix(strings.TrimSpace(s), "-"), "-")
+	if neg {
+		a = "-" + a
+	}
+	from, err1 := strconv.Atoi(strings.TrimSpace(a))
+	to := from
+	var err2 error
+	if found {
+		to, err2 = strconv.Atoi(strings.TrimSpace(b))
+	}
+	if err1 != nil || err2 != nil || from < MinDay || to < from || to > 3650 {
+		return 0, 0, fmt.Errorf("want N or FROM-TO with %d <= FROM <= TO, got %q", MinDay, s)
+	}
+	return from, to, nil
+}
+
 // Preview prints, day by day from opts.From to opts.To, what a client
 // receives: the intro, each question (its id in parentheses) with its buttons,
 // the closing line (the step_done message when the step has none), the send

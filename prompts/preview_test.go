@@ -59,3 +59,17 @@ func TestPreviewErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestParseDays(t *testing.T) {
+	for in, want := range map[string][2]int{"0-30": {0, 30}, "7": {7, 7}, " 3 - 5 ": {3, 5}, "-1-30": {-1, 30}, "-1": {-1, -1}} {
+		from, to, err := prompts.ParseDays(in)
+		if err != nil || from != want[0] || to != want[1] {
+			t.Errorf("ParseDays(%q) = %d, %d, %v; want %v", in, from, to, err, want)
+		}
+	}
+	for _, in := range []string{"", "x", "30-0", "-31-0", "0-3651", "1-2-3", "--1"} {
+		if _, _, err := prompts.ParseDays(in); err == nil {
+			t.Errorf("ParseDays(%q) took it", in)
+		}
+	}
+}
