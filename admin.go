@@ -33,7 +33,7 @@ func newAdmin(a *app, started time.Time) *admin.Server {
 		BackupName:   store.BackupName,
 		Export:       appExport{a},
 		Audit: func(w io.Writer, since time.Time) error {
-			return writeAudit(w, a.db, since, coachNames(a.cfg))
+			return admin.WriteAudit(w, a.db, since, coachNames(a.cfg))
 		},
 		Metrics: promhttp.HandlerFor(a.metrics.reg, promhttp.HandlerOpts{
 			ErrorHandling: promhttp.ContinueOnError,

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"text/tabwriter"
 	"time"
 
 	"kindling/admin"
@@ -54,7 +53,9 @@ func cmdAudit(ctx context.Context, args []string, e cmdEnv) error {
 			}
 			return nil
 		},
-		file: func(cfg config.Config, db *store.DB) error { return writeAudit(e.stdout, db, from, coachNames(cfg)) },
+		file: func(cfg config.Config, db *store.DB) error {
+			return admin.WriteAudit(e.stdout, db, from, coachNames(cfg))
+		},
 	})
 }
 
@@ -65,35 +66,4 @@ func coachNames(cfg config.Config) map[int64]string {
 		names[c.ID] = c.Name
 	}
 	return names
-}
-
-// writeAudit prints one line per view of a client's records in the web
-// workspace, oldest first: when (UTC), the coach, what they opened and the
-// client's chat id. Client names and words are left out.
-func writeAudit(w io.Writer, db *store.DB, since time.Time, names map[int64]string) error {
-	var views []store.WebView
-	if err := db.View(func(tx *store.Tx) error {
-		var err error
-		views, err = tx.WebViews(since)
-		return err
-	}); err != nil {
-		return fmt.Errorf("audit: %w", err)
-	}
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "when (UTC)\tcoach\tname\tviewed\tclient")
-	for _, v := range views {
-		name := names[v.Coach]
-		if name == "" {
-			name = "-"
-		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%d\n", v.At.UTC().Format(time.RFC3339), v.Coach, name, v.What, v.ChatID)
-	}
-	if err := tw.Flush(); err != nil {
-		return fmt.Errorf("audit: %w", err)
-	}
-	if len(views) == 0 {
-		_, err := fmt.Fprintln(w, "(no views recorded)")
-		return err
-	}
-	return nil
 }
