@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"time"
 
@@ -261,29 +260,6 @@ func cmdSalvage(ctx context.Context, args []string, e cmdEnv) error {
 		}
 		return err
 	}
-	fmt.Fprintf(e.stdout, "salvaged %s into %s: %d records copied, the copy opens and checks\n", src, dst, rep.Records())
-	buckets := make([]string, 0, len(rep.Copied))
-	for b := range rep.Copied {
-		buckets = append(buckets, b)
-	}
-	sort.Strings(buckets)
-	for _, b := range buckets {
-		fmt.Fprintf(e.stdout, "  %-12s %d\n", b, rep.Copied[b])
-	}
-	if lost := rep.Summary(); len(lost) > 0 {
-		fmt.Fprintln(e.stdout, "\nNot copied:")
-		for _, l := range lost {
-			fmt.Fprintln(e.stdout, l)
-		}
-	} else {
-		fmt.Fprintln(e.stdout, "\nEvery page could be read: nothing was lost.")
-	}
-	if len(rep.Repairs) > 0 {
-		fmt.Fprintln(e.stdout, "\nRepaired in the copy:")
-		for _, r := range rep.Repairs {
-			fmt.Fprintln(e.stdout, "  "+r)
-		}
-	}
-	fmt.Fprintf(e.stdout, "\nKeep %s as it is. To run on the copy, stop kindling and put %s at store.path.\n", src, dst)
+	rep.Print(e.stdout, src, dst)
 	return nil
 }

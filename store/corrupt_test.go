@@ -543,3 +543,21 @@ func TestSalvageKeepsAlertTimers(t *testing.T) {
 		return nil
 	})
 }
+
+func TestSalvageReportPrint(t *testing.T) {
+	var out strings.Builder
+	store.SalvageReport{Copied: map[string]int{"replies": 3, "clients": 1}}.Print(&out, "old.db", "new.db")
+	for _, want := range []string{"salvaged old.db into new.db: 4 records copied", "  clients      1\n  replies      3\n",
+		"Every page could be read: nothing was lost.", "Keep old.db as it is. To run on the copy, stop kindling and put new.db at store.path."} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("lacks %q:\n%s", want, out.String())
+		}
+	}
+	out.Reset()
+	store.SalvageReport{Copied: map[string]int{}, Dropped: []string{"replies 00af: not JSON"}, Repairs: []string{"rebuilt the indexes"}}.Print(&out, "a", "b")
+	for _, want := range []string{"Not copied:\n1 record was read but could not be decoded:\n  replies 00af: not JSON", "Repaired in the copy:\n  rebuilt the indexes"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("lacks %q:\n%s", want, out.String())
+		}
+	}
+}

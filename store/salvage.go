@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -429,4 +430,34 @@ func (r SalvageReport) Summary() []string {
 		}
 	}
 	return lines
+}
+
+// Print tells a person what Salvage of src into dst did: the records
+// copied by bucket, what could not be read, what was repaired in the
+// copy, and what to do next.
+func (r SalvageReport) Print(w io.Writer, src, dst string) {
+	fmt.Fprintf(w, "salvaged %s into %s: %d records copied, the copy opens and checks\n", src, dst, r.Records())
+	buckets := make([]string, 0, len(r.Copied))
+	for b := range r.Copied {
+		buckets = append(buckets, b)
+	}
+	sort.Strings(buckets)
+	for _, b := range buckets {
+		fmt.Fprintf(w, "  %-12s %d\n", b, r.Copied[b])
+	}
+	if lost := r.Summary(); len(lost) > 0 {
+		fmt.Fprintln(w, "\nNot copied:")
+		for _, l := range lost {
+			fmt.Fprintln(w, l)
+		}
+	} else {
+		fmt.Fprintln(w, "\nEvery page could be read: nothing was lost.")
+	}
+	if len(r.Repairs) > 0 {
+		fmt.Fprintln(w, "\nRepaired in the copy:")
+		for _, rp := range r.Repairs {
+			fmt.Fprintln(w, "  "+rp)
+		}
+	}
+	fmt.Fprintf(w, "\nKeep %s as it is. To run on the copy, stop kindling and put %s at store.path.\n", src, dst)
 }
