@@ -212,29 +212,14 @@ func cmdCompact(ctx context.Context, args []string, e cmdEnv) error {
 	if err != nil {
 		return err
 	}
-	before, err := os.Stat(cfg.Store.Path)
-	if err != nil {
+	before, after, err := store.CompactFile(cfg.Store.Path)
+	switch {
+	case errors.Is(err, store.ErrLocked):
+		return fmt.Errorf("%w\n(stop the bot before compacting; the running bot compacts by itself after a client erases their data)", err)
+	case err != nil:
 		return fmt.Errorf("store.path %s: %w", cfg.Store.Path, err)
 	}
-	db, err := store.Open(cfg.Store.Path, store.Options{Timeout: time.Second})
-	if err != nil {
-		if errors.Is(err, store.ErrLocked) {
-			return fmt.Errorf("%w\n(stop the bot before compacting; the running bot compacts by itself after a client erases their data)", err)
-		}
-		return err
-	}
-	err = db.CompactInPlace()
-	if cerr := db.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return err
-	}
-	after, err := os.Stat(cfg.Store.Path)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(e.stdout, "compacted %s: %d -> %d bytes\n", cfg.Store.Path, before.Size(), after.Size())
+	fmt.Fprintf(e.stdout, "compacted %s: %d -> %d bytes\n", cfg.Store.Path, before, after)
 	return nil
 }
 

@@ -245,3 +245,53 @@ func TestExportOut(t *testing.T) {
 		t.Errorf("temporary files left: %v", left)
 	}
 }
+
+// TestCompactCommand: `kindling compact` rewrites the file and says its
+// sizes; with the file held by a running kindling it refuses and says to
+// stop the bot; without a file it names store.path.
+func TestCompactCommand(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "kindling.db")
+	db, err := store.Open(path, store.Options{Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *store.Tx) error { return tx.AddReply(&store.Reply{ChatID: 5, Kind: "journal", Answer: "kept"}) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(cfg, []byte("admin:\n  listen: \"\"\nstore:\n  path: "+path+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, stderr, status := runCLI(t, "compact", "--config", cfg); status != 1 || !strings.Contains(stderr, "stop the bot before compacting") {
+		t.Errorf("compact of a held file: status %d: %s", status, stderr)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	stdout, stderr, status := runCLI(t, "compact", "--config", cfg)
+	if status != 0 || !strings.HasPrefix(stdout, "compacted "+path+": ") {
+		t.Fatalf("compact: status %d: %s%s", status, stdout, stderr)
+	}
+	db, err = store.Open(path, store.Options{Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.View(func(tx *store.Tx) error {
+		rs, err := tx.Replies(5, time.Time{})
+		if err == nil && (len(rs) != 1 || rs[0].Answer != "kept") {
+			t.Errorf("after compact: replies %+v", rs)
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cfg, []byte("admin:\n  listen: \"\"\nstore:\n  path: "+filepath.Join(dir, "none.db")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, stderr, status := runCLI(t, "compact", "--config", cfg); status != 1 || !strings.Contains(stderr, "store.path "+filepath.Join(dir, "none.db")) {
+		t.Errorf("compact without a file: status %d: %s", status, stderr)
+	}
+}

@@ -90,6 +90,32 @@ func Compact(src, dst string) error {
 	return nil
 }
 
+// CompactFile compacts the database file at path in place (see
+// DB.CompactInPlace) and returns its size before and after. The file must
+// exist and must not be held by a running kindling (ErrLocked).
+func CompactFile(path string) (before, after int64, err error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return 0, 0, err
+	}
+	db, err := Open(path, Options{Timeout: time.Second})
+	if err != nil {
+		return 0, 0, err
+	}
+	err = db.CompactInPlace()
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fi.Size(), 0, err
+	}
+	fa, err := os.Stat(path)
+	if err != nil {
+		return fi.Size(), 0, err
+	}
+	return fi.Size(), fa.Size(), nil
+}
+
 // compactInto writes the live data of from (the file at path) into a new
 // bbolt file dst and checks it. A damaged from is refused first: bbolt
 // would panic on its damaged pages.
