@@ -29,8 +29,8 @@ func (s SenderStats) Samples() []metric.Sample {
 	}
 	for _, r := range reasons {
 		out = append(out, metric.Sample{Name: "kindling_messages_failed_total",
-			Help:  "Telegram calls that failed, by reason; a call retried after a network or server error counts once per failed attempt.",
-			Kind:  metric.Counter, Label: "reason", LabelValue: r, Value: float64(s.Failed[r])})
+			Help: "Telegram calls that failed, by reason; a call retried after a network or server error counts once per failed attempt.",
+			Kind: metric.Counter, Label: "reason", LabelValue: r, Value: float64(s.Failed[r])})
 	}
 	return out
 }

@@ -4,7 +4,9 @@ import "kindling/internal/metric"
 
 // Samples are s as numbers for monitoring.
 func (s Stats) Samples() []metric.Sample {
-	c := func(name, help string, v int64) metric.Sample { return metric.Of(metric.Counter, name, help, float64(v)) }
+	c := func(name, help string, v int64) metric.Sample {
+		return metric.Of(metric.Counter, name, help, float64(v))
+	}
 	return []metric.Sample{
 		c("kindling_web_signins_total", "Sessions of the web workspace opened with a link from /web.", s.SignIns),
 		c("kindling_web_links_refused_total", "Sign-in links refused: used before, expired or unknown.", s.LinksRefused),
