@@ -264,27 +264,14 @@ func (a *app) startErasureAndAdmin() error {
 	return nil
 }
 
-// tick runs one schedule tick and wakes the sender for what it enqueued.
+// tick runs one beat of the schedule (schedule.TickAll), waking the
+// sender after each tick for what it enqueued, then the safety alert
+// timers and the coach digests.
 func (a *app) tick(ctx context.Context, now time.Time) {
-	// One Tick handles a bounded number of clients; when more are due
-	// (100,000 in one minute, say) it runs again at once, the sender
-	// already at work on what the last one enqueued, rather than a minute
-	// later.
-	for round := 0; round < maxTickRounds; round++ {
-		st, err := a.sched.Tick(ctx, now)
+	_ = a.sched.TickAll(ctx, now, func(st schedule.Stats) { // logged by TickAll
 		a.metrics.tickDuration.Observe(st.Duration.Seconds())
-		if err != nil && ctx.Err() == nil {
-			a.log.Error("tick", "err", err)
-		}
-		if st.Due > 0 || st.Failed > 0 {
-			a.log.Info("tick", "due", st.Due, "started", st.Started, "reminded", st.Reminded,
-				"skipped", st.Skipped, "failed", st.Failed, "took", st.Duration.Round(time.Microsecond))
-		}
-		if err != nil || st.Remaining == 0 {
-			break
-		}
 		a.bot.Wake()
-	}
+	})
 	if err := a.bot.AlertTimers(now); err != nil {
 		a.log.Error("safety alert timers", "err", err)
 	}
@@ -294,10 +281,6 @@ func (a *app) tick(ctx context.Context, now time.Time) {
 	a.bot.Wake()
 	a.compactIfForgotten(now)
 }
-
-// maxTickRounds bounds the ticks one beat of the schedule runs (with the
-// default limit, 2,000,000 due clients); the rest wait for the next beat.
-const maxTickRounds = 100
 
 // compactIfForgotten purges erased clients' bytes from the database file
 // at a quiet moment: the first tick between 02:00 and 05:00 UTC after a

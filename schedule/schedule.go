@@ -64,7 +64,8 @@ type Scheduler struct {
 	Slack time.Duration
 
 	// Limit bounds the clients one Tick handles (0: 20,000); the caller
-	// ticks again at once while Stats.Remaining says more are due.
+	// ticks again at once while Stats.Remaining says more are due, as
+	// TickAll does.
 	Limit int
 
 	mu       sync.Mutex // one Tick at a time
