@@ -77,15 +77,6 @@ func safetyNet(cfg config.Config) (*safety.Net, error) {
 		Phrases: s.Phrases, Learned: s.LearnedCheck})
 }
 
-// openStore opens the database with the lock timeout kindling always uses;
-// onStorage is told when writes begin to be refused and when they are
-// taken again, recoverAfter (0: a minute) after the last refused write
-// (see store.Options).
-func openStore(cfg config.Config, now func() time.Time, onStorage func(error), opts appOptions) (*store.DB, error) {
-	return store.Open(cfg.Store.Path, store.Options{Timeout: time.Second, Now: now, OnStorage: onStorage,
-		RecoverAfter: opts.storeRecoverAfter, BatchDelay: opts.batchDelay})
-}
-
 // newApp builds everything but starts nothing; Start starts it.
 func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, opts appOptions) (*app, error) {
 	a := &app{cfg: cfg, log: log, stages: defaultStages}
@@ -110,7 +101,10 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, opts appOp
 		a.close()
 		return nil, err
 	}
-	db, err := openStore(cfg, now, a.storageChanged, opts)
+	// The store tells storageChanged when writes begin to be refused and
+	// when they are taken again (see store.Options).
+	db, err := store.Open(cfg.Store.Path, store.Options{Timeout: time.Second, Now: now, OnStorage: a.storageChanged,
+		RecoverAfter: opts.storeRecoverAfter, BatchDelay: opts.batchDelay})
 	if err != nil {
 		a.close()
 		return nil, err

@@ -26,11 +26,7 @@ func (e appExport) Export(w io.Writer, opts store.ExportOptions) error {
 // Bundle, described by the check-ins of set. opts.ChatID and opts.Since
 // narrow it; a client that does not exist is ErrNotFound.
 func exportFHIR(w io.Writer, set *prompts.Set, cfg config.Config, db *store.DB, opts store.ExportOptions, now time.Time) error {
-	var keep func(int64) bool
-	if opts.ChatID != 0 {
-		keep = func(id int64) bool { return id == opts.ChatID }
-	}
-	return exportFHIRFor(w, set, cfg, db, opts, keep, now)
+	return exportFHIRFor(w, set, cfg, db, opts, nil, now)
 }
 
 // exportFHIRFor is exportFHIR of the check-ins of the clients keep keeps
@@ -44,24 +40,7 @@ func exportFHIRFor(w io.Writer, set *prompts.Set, cfg config.Config, db *store.D
 		}
 		defs = append(defs, fhirCheckIn(in))
 	}
-	since := ""
-	if !opts.Since.IsZero() {
-		since = opts.Since.Format("2006-01-02")
-	}
-	var cis []store.CheckIn
-	err := db.View(func(tx *store.Tx) error {
-		if opts.ChatID != 0 {
-			if _, err := tx.Client(opts.ChatID); err != nil {
-				return err
-			}
-		}
-		return tx.EachCheckIn(func(ci store.CheckIn) error {
-			if (keep == nil || keep(ci.ChatID)) && ci.LocalDate >= since {
-				cis = append(cis, ci)
-			}
-			return nil
-		})
-	})
+	cis, err := db.ExportCheckIns(opts, keep)
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
 	}

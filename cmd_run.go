@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -10,7 +11,6 @@ import (
 	"github.com/go-telegram/bot/models"
 
 	"kindling/admin"
-	"kindling/config"
 	"kindling/store"
 	"kindling/telegram"
 )
@@ -93,7 +93,12 @@ func (a *app) prepareRun(ctx context.Context) (startOptions, error) {
 		a.log.Info("web workspace", "listen", opts.web.Addr().String(), "url", cfg.WebURL())
 	}
 	if opts.webhook != nil {
-		if err := setWebhook(ctx, a.sender, a.api, cfg.Telegram.Webhook); err != nil && ctx.Err() == nil {
+		// The URL, the secret Telegram must send, one connection at a time.
+		hook := cfg.Telegram.Webhook
+		err := a.sender.Do(ctx, 0, func(ctx context.Context) error {
+			return a.api.SetWebhook(ctx, hook.URL, hook.SecretToken, webhookConnections)
+		})
+		if err != nil && ctx.Err() == nil {
 			return opts, fmt.Errorf("telegram.webhook.url: setWebhook: %w", err)
 		}
 	} else if err := a.sender.Do(ctx, 0, a.api.DeleteWebhook); err != nil {
@@ -125,15 +130,8 @@ func (a *app) logStarting(username string, adminLn net.Listener) {
 		backupsAt = cfg.Backup.Schedule + " into " + cfg.BackupDir()
 	}
 	a.log.Info("kindling starting", "version", version(), "bot", "@"+username, "updates", mode,
-		"store", cfg.Store.Path, "prompts", promptsSource(cfg), "enrollment", cfg.Enrollment,
+		"store", cfg.Store.Path, "prompts", cmp.Or(cfg.Prompts.Dir, "built-in"), "enrollment", cfg.Enrollment,
 		"coaches", len(cfg.Coaches), "tick", cfg.Schedule.Tick.String(), "admin", adminAddr, "backups", backupsAt)
-}
-
-func promptsSource(cfg config.Config) string {
-	if cfg.Prompts.Dir == "" {
-		return "built-in"
-	}
-	return cfg.Prompts.Dir
 }
 
 // getMe checks the token and learns the bot's username (for invite links).
@@ -145,14 +143,6 @@ func getMe(ctx context.Context, s *telegram.Sender, api *telegram.API) (*models.
 		return err
 	})
 	return me, err
-}
-
-// setWebhook points Telegram at the webhook: the URL, the secret it must
-// send, the kinds of update kindling handles, one connection at a time.
-func setWebhook(ctx context.Context, s *telegram.Sender, api *telegram.API, w config.Webhook) error {
-	return s.Do(ctx, 0, func(ctx context.Context) error {
-		return api.SetWebhook(ctx, w.URL, w.SecretToken, webhookConnections)
-	})
 }
 
 // cmdHealthcheck asks the running kindling's admin address for /healthz
