@@ -12,7 +12,7 @@ import (
 
 // SchemaVersion is the layout this kindling writes. Files of an older
 // version are migrated by Open; files of a newer one are refused.
-const SchemaVersion = 7
+const SchemaVersion = 8
 
 // migrations[i] migrates a file from schema version i+1 to i+2. Each runs
 // inside the single transaction that opens the file, so a failed migration
@@ -24,6 +24,7 @@ var migrations = []func(*bbolt.Tx) error{
 	migrateV4toV5,
 	migrateV5toV6,
 	migrateV6toV7,
+	migrateV7toV8,
 }
 
 // migrateV1toV2 adds the due index and the reply message index. Version 1
@@ -110,6 +111,40 @@ func migrateV4toV5(btx *bbolt.Tx) error {
 		}
 		r.o.ID = binary.BigEndian.Uint64(r.key) | normalBit
 		if err := put(b, u64(r.o.ID), r.o); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// migrateV7toV8 rewrites the outbox rows in their compact form (see
+// outbox_codec.go); version 7 stored them as JSON. The rows keep their
+// keys and everything they hold. A newer kindling still reads JSON rows,
+// but an older one cannot read compact rows: the version tells it so.
+func migrateV7toV8(btx *bbolt.Tx) error {
+	b := btx.Bucket(bucketOutbox)
+	b.FillPercent = 1
+	type row struct {
+		key []byte
+		v   []byte
+	}
+	var rows []row
+	err := b.ForEach(func(k, v []byte) error {
+		if len(v) == 0 || v[0] != '{' {
+			return nil
+		}
+		var o Outgoing
+		if err := decode(v, &o, "outgoing", k); err != nil {
+			return err
+		}
+		rows = append(rows, row{bytes.Clone(k), encodeOutgoing(&o)})
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, r := range rows {
+		if err := b.Put(r.key, r.v); err != nil {
 			return err
 		}
 	}

@@ -23,7 +23,25 @@ type Tx struct {
 	dropped bool // outbox rows were removed unsent (see DB.OutboxDrops)
 }
 
-func (tx *Tx) b(name []byte) *bbolt.Bucket { return tx.tx.Bucket(name) }
+func (tx *Tx) b(name []byte) *bbolt.Bucket {
+	b := tx.tx.Bucket(name)
+	if b != nil && appendOnly(name) {
+		b.FillPercent = 1
+	}
+	return b
+}
+
+// appendOnly reports whether new keys of bucket name come after every
+// key it holds, so that its pages may be filled before they are split.
+// bbolt splits a page at half its size by default, which suits keys
+// inserted anywhere; appended keys would then leave every page of the
+// bucket half empty for good (the outbox took 41 MB for 20,000 rows that
+// fit in 15). The outbox's ids increase within each class, and rows are
+// only added at the end of their class and deleted; applied update ids
+// increase.
+func appendOnly(name []byte) bool {
+	return bytes.Equal(name, bucketOutbox) || bytes.Equal(name, bucketUpdates)
+}
 
 func put(b *bbolt.Bucket, key []byte, v any) error {
 	data, err := json.Marshal(v)
@@ -433,7 +451,7 @@ func (tx *Tx) forget(chatID int64) error {
 	}
 	if err := deleteWhere(tx.b(bucketOutbox), func(k, v []byte) (bool, error) {
 		var o Outgoing
-		err := decode(v, &o, "outgoing", k)
+		err := decodeOutgoing(v, &o, k)
 		return o.ChatID == chatID || o.About == chatID, err
 	}); err != nil {
 		return err
