@@ -118,16 +118,16 @@ func migrateV4toV5(btx *bbolt.Tx) error {
 }
 
 // migrateV7toV8 rewrites the outbox rows in their compact form (see
-// outbox_codec.go); version 7 stored them as JSON. The rows keep their
-// keys and everything they hold. A newer kindling still reads JSON rows,
-// but an older one cannot read compact rows: the version tells it so.
+// codec.go); version 7 stored them, and every other record, as JSON. The
+// rows keep their keys and everything they hold. Deliveries, clients and
+// sessions, which may be millions, are not rewritten here, in the one
+// transaction of the migration: each takes the compact form when it is
+// next written, and both forms are read. An older kindling cannot read
+// compact records: the version tells it so.
 func migrateV7toV8(btx *bbolt.Tx) error {
 	b := btx.Bucket(bucketOutbox)
 	b.FillPercent = 1
-	type row struct {
-		key []byte
-		v   []byte
-	}
+	type row struct{ key, v []byte }
 	var rows []row
 	err := b.ForEach(func(k, v []byte) error {
 		if len(v) == 0 || v[0] != '{' {
@@ -228,8 +228,18 @@ func metaInt(meta *bbolt.Bucket, key []byte) (int64, error) {
 	return n, nil
 }
 
-// decode unmarshals a stored JSON value.
+// decode decodes a stored value: JSON, or the compact form of an outbox
+// row or a delivery (see codec.go).
 func decode(v []byte, into any, what string, key []byte) error {
+	if ok, err := decodeCompact(v, into); ok {
+		if err != nil {
+			return fmt.Errorf("%w: decode %s %x: %v", ErrCorrupt, what, key, err)
+		}
+		return nil
+	}
+	if len(v) == 0 {
+		return fmt.Errorf("%w: decode %s %x: empty value", ErrCorrupt, what, key)
+	}
 	if err := json.Unmarshal(v, into); err != nil {
 		return fmt.Errorf("%w: decode %s %x: %v", ErrCorrupt, what, key, err)
 	}

@@ -354,15 +354,6 @@ func continueSequences(tx *bbolt.Tx, maxReply uint64, rep *SalvageReport) error 
 	return nil
 }
 
-// decodeRecord decodes a stored record of any bucket of salvageKinds:
-// outbox rows have a form of their own, the others are JSON.
-func decodeRecord(v []byte, into any, what string, key []byte) error {
-	if o, ok := into.(*Outgoing); ok {
-		return decodeOutgoing(v, o, key)
-	}
-	return decode(v, into, what, key)
-}
-
 // dropUndecodable deletes the records of bucket that do not decode as
 // what, or whose key is not of the bucket's layout.
 func dropUndecodable(tx *bbolt.Tx, bucket []byte, what string, fresh func() any, rep *SalvageReport) error {
@@ -376,7 +367,7 @@ func dropUndecodable(tx *bbolt.Tx, bucket []byte, what string, fresh func() any,
 		case string(bucket) == string(bucketClients) && len(k) != 8:
 			why = "key of the wrong length"
 		default:
-			if err := decodeRecord(v, fresh(), what, k); err != nil {
+			if err := decode(v, fresh(), what, k); err != nil {
 				why = "does not decode"
 			}
 		}

@@ -43,7 +43,12 @@ func appendOnly(name []byte) bool {
 	return bytes.Equal(name, bucketOutbox) || bytes.Equal(name, bucketUpdates)
 }
 
+// put stores v under key: as JSON, or in its compact form for an outbox
+// row or a delivery (see codec.go).
 func put(b *bbolt.Bucket, key []byte, v any) error {
+	if data, ok := encodeCompact(v); ok {
+		return b.Put(key, data)
+	}
 	data, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -196,11 +201,10 @@ func (tx *Tx) PutClient(c Client) error {
 
 // ChatFound clears the client's ChatNotFoundAt, now that a message
 // reached their chat. The client is decoded and written only when it has
-// one: a zero ChatNotFoundAt is never encoded, so a stored client without
-// the key has nothing to clear. A chat that is no client's is not an error.
+// one: the stored form tells without decoding (see clientNoteOfNotFound). A chat that is no client's is not an error.
 func (tx *Tx) ChatFound(chatID int64) error {
 	v := tx.b(bucketClients).Get(chatKey(chatID))
-	if v == nil || !bytes.Contains(v, chatNotFoundKey) {
+	if v == nil || !clientNoteOfNotFound(v) {
 		return nil
 	}
 	c, err := tx.Client(chatID)
@@ -210,10 +214,6 @@ func (tx *Tx) ChatFound(chatID int64) error {
 	c.ChatNotFoundAt = time.Time{}
 	return tx.PutClient(c)
 }
-
-// chatNotFoundKey is how Client.ChatNotFoundAt is named in a stored
-// client (see its json tag).
-var chatNotFoundKey = []byte(`"chat_not_found_at"`)
 
 // Clients calls fn for every client in chat id order; an error from fn
 // stops the walk and is returned.
