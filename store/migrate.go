@@ -126,7 +126,7 @@ func migrateV4toV5(btx *bbolt.Tx) error {
 // compact records: the version tells it so.
 func migrateV7toV8(btx *bbolt.Tx) error {
 	b := btx.Bucket(bucketOutbox)
-	b.FillPercent = 1
+	b.FillPercent = fillOf(bucketOutbox)
 	type row struct{ key, v []byte }
 	var rows []row
 	err := b.ForEach(func(k, v []byte) error {

@@ -25,26 +25,35 @@ type Tx struct {
 
 func (tx *Tx) b(name []byte) *bbolt.Bucket {
 	b := tx.tx.Bucket(name)
-	if b != nil && appendOnly(name) {
-		b.FillPercent = 1
+	if b != nil {
+		if fill := fillOf(name); fill != 0 {
+			b.FillPercent = fill
+		}
 	}
 	return b
 }
 
-// appendOnly reports whether new keys of bucket name come after every
-// key it holds, so that its pages may be filled before they are split.
-// bbolt splits a page at half its size by default, which suits keys
-// inserted anywhere; appended keys would then leave every page of the
-// bucket half empty for good (the outbox took 41 MB for 20,000 rows that
-// fit in 15). The outbox's ids increase within each class, and rows are
-// only added at the end of their class and deleted; applied update ids
-// increase.
-func appendOnly(name []byte) bool {
-	return bytes.Equal(name, bucketOutbox) || bytes.Equal(name, bucketUpdates)
+// fillOf is how full the pages of bucket name are filled before bbolt
+// splits them, when not its default of half. Half suits keys inserted
+// anywhere; keys appended after every other would then leave each page
+// half empty for good (the outbox took 41 MB for 20,000 rows that fit in
+// 15). The outbox's ids increase within each class, and its rows are only
+// added at the end of their class and deleted; applied update ids
+// increase. A client's next due time is nearly always later than every
+// other stored one (the next day's step), now and then not (a reminder):
+// a tenth of each page is left for those.
+func fillOf(name []byte) float64 {
+	switch {
+	case bytes.Equal(name, bucketOutbox), bytes.Equal(name, bucketUpdates):
+		return 1
+	case bytes.Equal(name, bucketDue):
+		return 0.9
+	}
+	return 0
 }
 
-// put stores v under key: as JSON, or in its compact form for an outbox
-// row or a delivery (see codec.go).
+// put stores v under key: as JSON, or in its compact form for the
+// records that have one (see codec.go).
 func put(b *bbolt.Bucket, key []byte, v any) error {
 	if data, ok := encodeCompact(v); ok {
 		return b.Put(key, data)
