@@ -302,9 +302,16 @@ func (r *outReader) time() time.Time {
 		r.err = fmt.Errorf("bad time %d.%d%+d", sec, nsec, off)
 		return time.Time{}
 	}
+	// The zone as encoding/json gives it back from RFC 3339: UTC for a
+	// zero offset, Local when the offset is Local's at that moment, else a
+	// fixed zone.
 	t := time.Unix(sec, int64(nsec))
 	if off == 0 {
 		return t.UTC()
+	}
+	local := t.In(time.Local)
+	if _, o := local.Zone(); int64(o) == off {
+		return local
 	}
 	return t.In(time.FixedZone("", int(off)))
 }
