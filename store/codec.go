@@ -163,6 +163,25 @@ func decodeOutgoing(v []byte, o *Outgoing, key []byte) error {
 	return decode(v, o, "outgoing", key)
 }
 
+// outgoingChat reads only the chat of a stored outbox row, of either
+// form.
+func outgoingChat(v, key []byte) (int64, error) {
+	if len(v) > 0 && v[0] == outboxCodec {
+		r := &outReader{v: v[1:]}
+		r.uvarint() // the id
+		chat := r.varint()
+		if r.err != nil {
+			return 0, fmt.Errorf("%w: decode outgoing %x: %v", ErrCorrupt, key, r.err)
+		}
+		return chat, nil
+	}
+	var o struct {
+		ChatID int64 `json:"chat_id"`
+	}
+	err := decode(v, &o, "outgoing", key)
+	return o.ChatID, err
+}
+
 // decodeCompact decodes v into into when v is in a compact form and
 // into is a record that has one; ok is false otherwise.
 func decodeCompact(v []byte, into any) (ok bool, err error) {

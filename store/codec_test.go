@@ -235,7 +235,8 @@ func TestMigrateV7Outbox(t *testing.T) {
 }
 
 // TestOutboxJSONRowStillRead: a JSON row met after the migration (as in
-// a file salvaged from an older kindling) is read as before.
+// a file salvaged from an older kindling) is read, and dropped with its
+// chat, as before.
 func TestOutboxJSONRowStillRead(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "kindling.db")
 	db := mustOpenAt(t, path, store.Options{NoSync: true})
@@ -247,6 +248,21 @@ func TestOutboxJSONRowStillRead(t *testing.T) {
 		got, err := tx.Outbox(0)
 		if err != nil || len(got) != 1 || sameOutgoing(got[0], o) != "" {
 			t.Errorf("Outbox = %+v, %v; want %+v", got, err, o)
+		}
+		return nil
+	})
+	update(t, db, func(tx *store.Tx) error {
+		if err := tx.DropChatOutbox(30); err != nil {
+			return err
+		}
+		if all, _ := tx.OutboxLen(); all != 1 {
+			t.Errorf("dropping another chat's rows left %d rows, want the JSON row", all)
+		}
+		return tx.DropChatOutbox(31)
+	})
+	view(t, db, func(tx *store.Tx) error {
+		if all, _ := tx.OutboxLen(); all != 0 {
+			t.Errorf("%d rows left after dropping the JSON row's chat", all)
 		}
 		return nil
 	})

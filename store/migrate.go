@@ -228,8 +228,8 @@ func metaInt(meta *bbolt.Bucket, key []byte) (int64, error) {
 	return n, nil
 }
 
-// decode decodes a stored value: JSON, or the compact form of an outbox
-// row or a delivery (see codec.go).
+// decode decodes a stored value: JSON, or the compact form of the records
+// that have one (see codec.go).
 func decode(v []byte, into any, what string, key []byte) error {
 	if ok, err := decodeCompact(v, into); ok {
 		if err != nil {

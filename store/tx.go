@@ -210,7 +210,8 @@ func (tx *Tx) PutClient(c Client) error {
 
 // ChatFound clears the client's ChatNotFoundAt, now that a message
 // reached their chat. The client is decoded and written only when it has
-// one: the stored form tells without decoding (see clientNoteOfNotFound). A chat that is no client's is not an error.
+// one: the stored bytes tell without decoding (see clientNoteOfNotFound).
+// A chat that is no client's is not an error.
 func (tx *Tx) ChatFound(chatID int64) error {
 	v := tx.b(bucketClients).Get(chatKey(chatID))
 	if v == nil || !clientNoteOfNotFound(v) {

@@ -253,9 +253,8 @@ func (tx *Tx) DropOutgoing(id uint64) error {
 func (tx *Tx) DropChatOutbox(chatID int64) error {
 	tx.dropped = true
 	err := deleteWhere(tx.b(bucketOutbox), func(k, v []byte) (bool, error) {
-		var o Outgoing
-		err := decodeOutgoing(v, &o, k)
-		return o.ChatID == chatID, err
+		chat, err := outgoingChat(v, k)
+		return chat == chatID, err
 	})
 	if err != nil {
 		return fmt.Errorf("drop outbox of %d: %w", chatID, err)
