@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -63,10 +64,14 @@ func fullOutgoing(t *testing.T) store.Outgoing {
 // outbox gives back, every field of it, through each way of reading.
 func TestOutboxRowRoundTrip(t *testing.T) {
 	db := mustOpen(t)
+	big := fullOutgoing(t)
+	big.Urgent = false
+	big.Document = bytes.Repeat([]byte{7, '{', 0}, 3000) // a row too large to be read as one string
 	rows := []store.Outgoing{
 		fullOutgoing(t),
 		{ChatID: 5, Text: "plain", CreatedAt: t0},
 		{ChatID: 6}, // CreatedAt set by Enqueue
+		big,
 	}
 	update(t, db, func(tx *store.Tx) error {
 		for i := range rows {
@@ -97,8 +102,9 @@ func TestOutboxRowRoundTrip(t *testing.T) {
 		}
 		return nil
 	})
-	// The urgent row comes first, then the rest in order of enqueueing.
-	want := []store.Outgoing{rows[0], rows[1], rows[2]}
+	// The urgent row comes first, then the conversation's in order of
+	// enqueueing, then the bulk one.
+	want := []store.Outgoing{rows[0], rows[1], rows[2], rows[3]}
 	for _, read := range [][]store.Outgoing{got, each} {
 		if len(read) != len(want) {
 			t.Fatalf("read %d rows, want %d", len(read), len(want))
