@@ -63,7 +63,10 @@ backup at start.
 # Layout
 
 Keys are big-endian; values are JSON (a `bbolt` CLI dump stays readable and
-schema changes stay easy). Chat ids are 8 bytes.
+schema changes stay easy), except clients, sessions, deliveries and outbox
+rows, which a day's broadcast reads and writes for every client: they have a
+compact binary form each (codec.go), and are still read as JSON when an
+older kindling wrote them so. Chat ids are 8 bytes.
 
 	meta        "schema", "offset", "update_floor" -> decimal
 	clients     chat id -> Client

@@ -12,7 +12,7 @@ import (
 
 // SchemaVersion is the layout this kindling writes. Files of an older
 // version are migrated by Open; files of a newer one are refused.
-const SchemaVersion = 7
+const SchemaVersion = 8
 
 // migrations[i] migrates a file from schema version i+1 to i+2. Each runs
 // inside the single transaction that opens the file, so a failed migration
@@ -24,6 +24,7 @@ var migrations = []func(*bbolt.Tx) error{
 	migrateV4toV5,
 	migrateV5toV6,
 	migrateV6toV7,
+	migrateV7toV8,
 }
 
 // migrateV1toV2 adds the due index and the reply message index. Version 1
@@ -116,6 +117,40 @@ func migrateV4toV5(btx *bbolt.Tx) error {
 	return nil
 }
 
+// migrateV7toV8 rewrites the outbox rows in their compact form (see
+// codec.go); version 7 stored them, and every other record, as JSON. The
+// rows keep their keys and everything they hold. Deliveries, clients and
+// sessions, which may be millions, are not rewritten here, in the one
+// transaction of the migration: each takes the compact form when it is
+// next written, and both forms are read. An older kindling cannot read
+// compact records: the version tells it so.
+func migrateV7toV8(btx *bbolt.Tx) error {
+	b := btx.Bucket(bucketOutbox)
+	b.FillPercent = fillOf(bucketOutbox)
+	type row struct{ key, v []byte }
+	var rows []row
+	err := b.ForEach(func(k, v []byte) error {
+		if len(v) == 0 || v[0] != '{' {
+			return nil
+		}
+		var o Outgoing
+		if err := decode(v, &o, "outgoing", k); err != nil {
+			return err
+		}
+		rows = append(rows, row{bytes.Clone(k), encodeOutgoing(&o)})
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, r := range rows {
+		if err := b.Put(r.key, r.v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // prepare initialises an empty file or migrates an older one.
 func prepare(b *bbolt.DB, readOnly bool) error {
 	version, fresh, err := schemaOf(b)
@@ -193,8 +228,18 @@ func metaInt(meta *bbolt.Bucket, key []byte) (int64, error) {
 	return n, nil
 }
 
-// decode unmarshals a stored JSON value.
+// decode decodes a stored value: JSON, or the compact form of the records
+// that have one (see codec.go).
 func decode(v []byte, into any, what string, key []byte) error {
+	if ok, err := decodeCompact(v, into); ok {
+		if err != nil {
+			return fmt.Errorf("%w: decode %s %x: %v", ErrCorrupt, what, key, err)
+		}
+		return nil
+	}
+	if len(v) == 0 {
+		return fmt.Errorf("%w: decode %s %x: empty value", ErrCorrupt, what, key)
+	}
 	if err := json.Unmarshal(v, into); err != nil {
 		return fmt.Errorf("%w: decode %s %x: %v", ErrCorrupt, what, key, err)
 	}

@@ -2,7 +2,6 @@ package store
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 )
 
@@ -21,7 +20,7 @@ func (tx *Tx) Enqueue(o *Outgoing) error {
 	if o.CreatedAt.IsZero() {
 		o.CreatedAt = tx.now()
 	}
-	if err := put(b, u64(o.ID), o); err != nil {
+	if err := tx.putOutgoing(o); err != nil {
 		return fmt.Errorf("enqueue %d: %w", o.ChatID, err)
 	}
 	return nil
@@ -34,7 +33,7 @@ func (tx *Tx) PutOutgoing(o Outgoing) error {
 	if b.Get(u64(o.ID)) == nil {
 		return fmt.Errorf("outgoing %d: %w", o.ID, ErrNotFound)
 	}
-	return put(b, u64(o.ID), o)
+	return tx.putOutgoing(&o)
 }
 
 // The class bits of an outbox id, and so of its key, order the outbox:
@@ -78,7 +77,7 @@ func (tx *Tx) outbox(limit int, end uint64) ([]Outgoing, error) {
 			break
 		}
 		var o Outgoing
-		if err := decode(v, &o, "outgoing", k); err != nil {
+		if err := decodeOutgoing(v, &o, k); err != nil {
 			return out, err
 		}
 		out = append(out, o)
@@ -97,7 +96,7 @@ type OutboxRow struct {
 // Decode decodes the row.
 func (r OutboxRow) Decode() (Outgoing, error) {
 	var o Outgoing
-	err := decode(r.v, &o, "outgoing", r.k)
+	err := decodeOutgoing(r.v, &o, r.k)
 	return o, err
 }
 
@@ -135,17 +134,13 @@ func (tx *Tx) OutboxEach(urgent bool, fn func(OutboxRow) (bool, error)) error {
 // delivery's Messages (and SentAt set if still zero) in this transaction.
 // A missing row is not an error: Sent may be repeated.
 func (tx *Tx) Sent(id uint64, messageID int) error {
-	// Only what names the delivery is decoded, not the text and keyboard.
-	var o struct {
-		ChatID     int64  `json:"chat_id"`
-		LocalDate  string `json:"local_date"`
-		Day        int    `json:"day"`
-		QuestionID string `json:"question_id"`
+	key := u64(id)
+	v := tx.b(bucketOutbox).Get(key)
+	if v == nil {
+		return nil
 	}
-	if err := get(tx.b(bucketOutbox), u64(id), &o, "outgoing"); err != nil {
-		if errors.Is(err, ErrNotFound) {
-			return nil
-		}
+	var o Outgoing
+	if err := decodeOutgoing(v, &o, key); err != nil {
 		return err
 	}
 	return tx.sent(id, o.ChatID, o.LocalDate, o.Day, o.QuestionID, messageID)
@@ -258,11 +253,8 @@ func (tx *Tx) DropOutgoing(id uint64) error {
 func (tx *Tx) DropChatOutbox(chatID int64) error {
 	tx.dropped = true
 	err := deleteWhere(tx.b(bucketOutbox), func(k, v []byte) (bool, error) {
-		var o struct {
-			ChatID int64 `json:"chat_id"`
-		}
-		err := decode(v, &o, "outgoing", k)
-		return o.ChatID == chatID, err
+		chat, err := outgoingChat(v, k)
+		return chat == chatID, err
 	})
 	if err != nil {
 		return fmt.Errorf("drop outbox of %d: %w", chatID, err)

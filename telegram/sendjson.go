@@ -3,7 +3,6 @@ package telegram
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -82,7 +81,7 @@ func (j *jsonAPI) sendMessage(ctx context.Context, o *Text) (int, error) {
 		return 0, fmt.Errorf("error read response body for method %s, %w", method, j.redact(err))
 	}
 	var a apiAnswer
-	if err := json.Unmarshal(buf.Bytes(), &a); err != nil {
+	if err := decodeAnswer(buf.Bytes(), &a); err != nil {
 		return 0, fmt.Errorf("error decode response body for method %s, %d bytes: %w", method, buf.Len(), err)
 	}
 	if !a.OK {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -142,5 +143,62 @@ func TestWebhookEmptySecret(t *testing.T) {
 	h.ServeHTTP(w, req)
 	if w.Code != http.StatusUnauthorized {
 		t.Errorf("status %d, want 401", w.Code)
+	}
+}
+
+// TestClientKeepsConnsOfAllWorkers: when as many sends as the drain has
+// workers (128) end together, their connections are all kept for the
+// next ones, none closed and dialled again.
+func TestClientKeepsConnsOfAllWorkers(t *testing.T) {
+	const workers = 128
+	var (
+		mu      sync.Mutex
+		waiting int
+		release chan struct{}
+		dials   int
+	)
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		mu.Lock()
+		ch := release
+		if waiting++; waiting == workers {
+			close(release) // every worker's call is in: answer them all at once
+		}
+		mu.Unlock()
+		<-ch
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"ok":true,"result":{"message_id":1}}`)
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			mu.Lock()
+			dials++
+			mu.Unlock()
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	api, err := telegram.NewAPI("123:abc", srv.URL, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for round := range 3 {
+		mu.Lock()
+		waiting, release = 0, make(chan struct{})
+		mu.Unlock()
+		var wg sync.WaitGroup
+		for i := range workers {
+			wg.Go(func() {
+				if _, err := api.SendText(context.Background(), telegram.Text{ChatID: int64(i + 1), Text: "hello"}); err != nil {
+					t.Errorf("round %d send %d: %v", round, i, err)
+				}
+			})
+		}
+		wg.Wait()
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if dials != workers {
+		t.Errorf("%d connections made for three rounds of %d sends at once, want %d", dials, workers, workers)
 	}
 }
