@@ -1,0 +1,280 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"maps"
+	"slices"
+)
+
+// The compact forms of each kind of record (see codec.go for the format).
+
+// readOutgoing decodes a compact row.
+func readOutgoing(v []byte, o *Outgoing) error {
+	if v[0] != outboxCodec {
+		return fmt.Errorf("unknown record form %d", v[0])
+	}
+	r := &outReader{v: v[1:]}
+	*o = Outgoing{ID: r.uvarint(), ChatID: r.varint(), Text: r.string(), ParseMode: r.string()}
+	if rows := r.count(); rows > 0 {
+		o.Keyboard = make([][]Button, rows)
+		prev := ""
+		for i := range o.Keyboard {
+			row := make([]Button, r.count())
+			for j := range row {
+				text := r.string()
+				shared := r.uvarint()
+				rest := r.bytes()
+				if shared > uint64(len(prev)) && r.err == nil {
+					r.err = fmt.Errorf("button data shares %d bytes of %d", shared, len(prev))
+				}
+				if r.err != nil {
+					return r.err
+				}
+				data := prev[:shared] + string(rest)
+				row[j] = Button{Text: text, Data: data, URL: r.string()}
+				prev = data
+			}
+			o.Keyboard[i] = row
+		}
+	}
+	o.DocumentName = r.string()
+	if doc := r.bytes(); len(doc) > 0 {
+		o.Document = append([]byte(nil), doc...)
+	}
+	o.DocumentFile = r.string()
+	flags := r.byte()
+	o.Protect, o.Bulk, o.Urgent = flags&outProtect != 0, flags&outBulk != 0, flags&outUrgent != 0
+	o.LocalDate = r.string()
+	o.Day = int(r.varint())
+	o.QuestionID = r.string()
+	o.About = r.varint()
+	o.AlertAt = r.time()
+	o.CreatedAt = r.time()
+	o.Attempts = int(r.varint())
+	switch {
+	case r.err != nil:
+		return r.err
+	case flags&^(outProtect|outBulk|outUrgent) != 0:
+		return fmt.Errorf("unknown flags %#x", flags)
+	case len(r.v) != 0:
+		return fmt.Errorf("%d bytes after the last field", len(r.v))
+	}
+	return nil
+}
+
+// encodeDelivery is d in its compact form.
+func encodeDelivery(d *Delivery) []byte {
+	n := 48 + len(d.LocalDate) + len(d.SessionDate) + len(d.Sequence) + len(d.Language) + len(d.State)
+	for _, q := range d.Questions {
+		n += 1 + len(q)
+	}
+	for q, text := range d.Asked {
+		n += 2 + len(q) + len(text)
+	}
+	n += 8 * len(d.Messages)
+	b := make([]byte, 0, n)
+	b = append(b, deliveryCodec)
+	b = binary.AppendVarint(b, d.ChatID)
+	b = appendString(b, d.LocalDate)
+	b = binary.AppendVarint(b, int64(d.Day))
+	b = appendString(b, d.SessionDate)
+	b = appendString(b, d.Sequence)
+	b = appendString(b, d.Language)
+	b = binary.AppendUvarint(b, uint64(len(d.Questions)))
+	for _, q := range d.Questions {
+		b = appendString(b, q)
+	}
+	b = binary.AppendVarint(b, int64(d.Next))
+	b = binary.AppendUvarint(b, uint64(len(d.Messages)))
+	for _, q := range slices.Sorted(maps.Keys(d.Messages)) {
+		b = appendString(b, q)
+		b = binary.AppendVarint(b, int64(d.Messages[q]))
+	}
+	b = binary.AppendUvarint(b, uint64(len(d.Asked)))
+	for _, q := range slices.Sorted(maps.Keys(d.Asked)) {
+		b = appendString(b, q)
+		b = appendString(b, d.Asked[q])
+	}
+	b = appendString(b, string(d.State))
+	var flags byte
+	if d.Manual {
+		flags |= delManual
+	}
+	if d.Reminded {
+		flags |= delReminded
+	}
+	b = append(b, flags)
+	b = appendTime(b, d.CreatedAt)
+	return appendTime(b, d.SentAt)
+}
+
+const (
+	delManual = 1 << iota
+	delReminded
+)
+
+// readDelivery decodes a compact delivery.
+func readDelivery(v []byte, d *Delivery) error {
+	if v[0] != deliveryCodec {
+		return fmt.Errorf("unknown record form %d", v[0])
+	}
+	r := &outReader{v: v[1:]}
+	*d = Delivery{ChatID: r.varint(), LocalDate: r.string(), Day: int(r.varint()), SessionDate: r.string(),
+		Sequence: r.string(), Language: r.string()}
+	if n := r.count(); n > 0 {
+		d.Questions = make([]string, n)
+		for i := range d.Questions {
+			d.Questions[i] = r.string()
+		}
+	}
+	d.Next = int(r.varint())
+	if n := r.count(); n > 0 {
+		d.Messages = make(map[string]int, n)
+		for range n {
+			q := r.string()
+			d.Messages[q] = int(r.varint())
+		}
+	}
+	if n := r.count(); n > 0 {
+		d.Asked = make(map[string]string, n)
+		for range n {
+			q := r.string()
+			d.Asked[q] = r.string()
+		}
+	}
+	d.State = DeliveryState(r.string())
+	flags := r.byte()
+	d.Manual, d.Reminded = flags&delManual != 0, flags&delReminded != 0
+	d.CreatedAt = r.time()
+	d.SentAt = r.time()
+	switch {
+	case r.err != nil:
+		return r.err
+	case flags&^(delManual|delReminded) != 0:
+		return fmt.Errorf("unknown flags %#x", flags)
+	case len(r.v) != 0:
+		return fmt.Errorf("%d bytes after the last field", len(r.v))
+	}
+	return nil
+}
+
+// appendMap appends m's entries in key order.
+func appendMap(b []byte, m map[string]string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(m)))
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		b = appendString(b, k)
+		b = appendString(b, m[k])
+	}
+	return b
+}
+
+// stringMap reads what appendMap wrote; nil when empty.
+func (r *outReader) stringMap() map[string]string {
+	n := r.count()
+	if n == 0 {
+		return nil
+	}
+	m := make(map[string]string, n)
+	for range n {
+		k := r.string()
+		m[k] = r.string()
+	}
+	return m
+}
+
+// encodeClient is c in its compact form.
+func encodeClient(c *Client) []byte {
+	n := 64 + len(c.Name) + len(c.Username) + len(c.Language) + len(c.TimeZone) + len(c.SendTime) +
+		len(c.Sequence) + len(c.Status) + len(c.Setup) + len(c.Flow)
+	for k, v := range c.FlowData {
+		n += 2 + len(k) + len(v)
+	}
+	for k, v := range c.SafetyPlan {
+		n += 2 + len(k) + len(v)
+	}
+	b := make([]byte, 0, n)
+	b = append(b, clientCodec)
+	b = appendTime(b, c.ChatNotFoundAt)
+	b = binary.AppendVarint(b, c.ChatID)
+	b = binary.AppendVarint(b, c.UserID)
+	b = appendString(b, c.Name)
+	b = appendString(b, c.Username)
+	b = appendString(b, c.Language)
+	b = appendString(b, c.TimeZone)
+	b = appendString(b, c.SendTime)
+	b = appendString(b, c.Sequence)
+	b = appendString(b, string(c.Status))
+	b = appendTime(b, c.PausedUntil)
+	b = binary.AppendVarint(b, c.Coach)
+	b = appendTime(b, c.ConsentAt)
+	b = appendTime(b, c.CreatedAt)
+	b = appendTime(b, c.Due)
+	b = appendString(b, c.Setup)
+	b = appendString(b, c.Flow)
+	b = appendMap(b, c.FlowData)
+	return appendMap(b, c.SafetyPlan)
+}
+
+// readClient decodes a compact client.
+func readClient(v []byte, c *Client) error {
+	if v[0] != clientCodec {
+		return fmt.Errorf("unknown record form %d", v[0])
+	}
+	r := &outReader{v: v[1:]}
+	*c = Client{ChatNotFoundAt: r.time(), ChatID: r.varint(), UserID: r.varint(), Name: r.string(), Username: r.string(),
+		Language: r.string(), TimeZone: r.string(), SendTime: r.string(), Sequence: r.string(), Status: Status(r.string()),
+		PausedUntil: r.time(), Coach: r.varint(), ConsentAt: r.time(), CreatedAt: r.time(), Due: r.time(),
+		Setup: r.string(), Flow: r.string()}
+	c.FlowData = r.stringMap()
+	c.SafetyPlan = r.stringMap()
+	return r.end()
+}
+
+// clientNoteOfNotFound reports whether the stored client v may carry a
+// ChatNotFoundAt: false only when it certainly carries none.
+func clientNoteOfNotFound(v []byte) bool {
+	if len(v) >= 2 && v[0] == clientCodec {
+		return v[1] != 0 // the time's marker: 0 is the zero time
+	}
+	return bytes.Contains(v, chatNotFoundKey)
+}
+
+// chatNotFoundKey is how Client.ChatNotFoundAt is named in a client
+// stored as JSON (see its json tag); a zero time is never encoded.
+var chatNotFoundKey = []byte(`"chat_not_found_at"`)
+
+// encodeSession is s in its compact form.
+func encodeSession(s *Session) []byte {
+	b := make([]byte, 0, 32+len(s.Date)+len(s.Note)+len(s.Intention))
+	b = append(b, sessionCodec)
+	b = binary.AppendVarint(b, s.ChatID)
+	b = appendString(b, s.Date)
+	b = appendString(b, s.Note)
+	b = appendString(b, s.Intention)
+	return appendTime(b, s.CreatedAt)
+}
+
+// readSession decodes a compact session.
+func readSession(v []byte, s *Session) error {
+	if v[0] != sessionCodec {
+		return fmt.Errorf("unknown record form %d", v[0])
+	}
+	r := &outReader{v: v[1:]}
+	*s = Session{ChatID: r.varint(), Date: r.string(), Note: r.string(), Intention: r.string(), CreatedAt: r.time()}
+	return r.end()
+}
+
+// end is the reader's error, or one for bytes left after the last field.
+func (r *outReader) end() error {
+	if r.err == nil && len(r.v) != 0 {
+		return fmt.Errorf("%d bytes after the last field", len(r.v))
+	}
+	return r.err
+}
+
+// putOutgoing writes o under its id in the outbox bucket of tx.
+func (tx *Tx) putOutgoing(o *Outgoing) error {
+	return tx.b(bucketOutbox).Put(u64(o.ID), encodeOutgoing(o))
+}
