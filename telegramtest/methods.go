@@ -98,6 +98,24 @@ func (s *Server) sendsAllowedLocked(chatID int64) *reply {
 	return nil
 }
 
+// sendPartsLocked reads what every send method shares, in the order
+// Telegram checks it: the keyboard, the message replied to, then the
+// rate limit.
+func (s *Server) sendPartsLocked(c *chatState, p params) (*wireKeyboard, *wireMessage, *reply) {
+	kb, _, rep := parseKeyboard(p)
+	if rep != nil {
+		return nil, nil, rep
+	}
+	replyTo, rep := s.replyTargetLocked(c, p)
+	if rep != nil {
+		return nil, nil, rep
+	}
+	if rep := s.sendsAllowedLocked(c.wire.ID); rep != nil {
+		return nil, nil, rep
+	}
+	return kb, replyTo, nil
+}
+
 func (s *Server) sendMessage(req *request) reply {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -120,15 +138,8 @@ func (s *Server) sendMessage(req *request) reply {
 	if utf8.RuneCountInString(text) > maxTextLen {
 		return badRequest("message is too long")
 	}
-	kb, _, rep := parseKeyboard(p)
+	kb, replyTo, rep := s.sendPartsLocked(c, p)
 	if rep != nil {
-		return *rep
-	}
-	replyTo, rep := s.replyTargetLocked(c, p)
-	if rep != nil {
-		return *rep
-	}
-	if rep := s.sendsAllowedLocked(c.wire.ID); rep != nil {
 		return *rep
 	}
 	m := &wireMessage{Text: text, Entities: ents, ReplyMarkup: kb, ReplyToMessage: replyTo, HasProtectedContent: p.bool("protect_content")}

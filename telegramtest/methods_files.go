@@ -82,15 +82,8 @@ func (s *Server) sendDocument(req *request) reply {
 	if rep != nil {
 		return *rep
 	}
-	kb, _, rep := parseKeyboard(p)
+	kb, replyTo, rep := s.sendPartsLocked(c, p)
 	if rep != nil {
-		return *rep
-	}
-	replyTo, rep := s.replyTargetLocked(c, p)
-	if rep != nil {
-		return *rep
-	}
-	if rep := s.sendsAllowedLocked(c.wire.ID); rep != nil {
 		return *rep
 	}
 	f := known
@@ -137,15 +130,8 @@ func (s *Server) sendPhoto(req *request) reply {
 	if rep != nil {
 		return *rep
 	}
-	kb, _, rep := parseKeyboard(p)
+	kb, replyTo, rep := s.sendPartsLocked(c, p)
 	if rep != nil {
-		return *rep
-	}
-	replyTo, rep := s.replyTargetLocked(c, p)
-	if rep != nil {
-		return *rep
-	}
-	if rep := s.sendsAllowedLocked(c.wire.ID); rep != nil {
 		return *rep
 	}
 	f := known
