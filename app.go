@@ -40,8 +40,7 @@ type app struct {
 	stages     stopStages
 	running    *running // set by Start, taken by Stop
 	db         *store.DB
-	prompts    func() *prompts.Set // active.Current
-	active     *prompts.Active     // the prompts in use, kept in db (lastgood.go)
+	active     *prompts.Active // the prompts in use, kept in db (lastgood.go)
 	bot        *bot.Bot
 	web        *web.Server // nil when web.listen is off
 	sched      *schedule.Scheduler
@@ -91,7 +90,6 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, opts appOp
 	if now == nil {
 		now = time.Now
 	}
-	popts := prompts.Options{DefaultLanguage: cfg.Prompts.DefaultLanguage}
 	pending, err := readPromptsDir(cfg, log)
 	if err != nil {
 		return nil, err
@@ -118,14 +116,13 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, opts appOp
 		a.close()
 		return nil, err
 	}
-	a.prompts = a.active.Current
 	quiet, err := schedule.ParseWindow(cfg.Schedule.QuietHours)
 	if err != nil {
 		a.close()
 		return nil, fmt.Errorf("schedule.quiet_hours: %w", err)
 	}
 	a.sched = &schedule.Scheduler{
-		DB: db, Prompts: a.prompts, Logger: log,
+		DB: db, Prompts: a.active.Current, Logger: log,
 		CatchUp: time.Duration(cfg.Schedule.CatchUp), RemindAfter: time.Duration(cfg.Schedule.RemindAfter),
 		Quiet: quiet, DefaultTime: cfg.Schedule.DefaultTime, DefaultSequence: cfg.Prompts.DefaultSequence,
 	}
@@ -143,7 +140,7 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, opts appOp
 		MaxPause: time.Duration(cfg.Telegram.MaxPause), UrgentHold: time.Duration(cfg.Telegram.UrgentHold), Logger: log}
 	a.bot = a.newBot(net, now)
 	a.sched.Conversation = a.bot
-	if a.web, err = newWeb(a, popts, now); err != nil {
+	if a.web, err = newWeb(a, now); err != nil {
 		a.close()
 		return nil, err
 	}
@@ -163,7 +160,7 @@ func (a *app) newBot(net *safety.Net, now func() time.Time) *bot.Bot {
 		coaches = append(coaches, bot.Coach{ID: c.ID, Name: c.Name, TimeZone: c.Timezone, DigestTime: c.DigestTime})
 	}
 	deps := bot.Deps{
-		DB: a.db, Prompts: a.prompts, Planner: a.sched, API: a.api, Sender: a.sender, Logger: log, Now: now,
+		DB: a.db, Prompts: a.active.Current, Planner: a.sched, API: a.api, Sender: a.sender, Logger: log, Now: now,
 		Safety:     net,
 		Forgetting: a.ledger.Record,
 		Forgotten:  func(int64) { a.forgotMu.Lock(); a.forgot = true; a.forgotMu.Unlock() },

@@ -102,7 +102,7 @@ func cmdExport(ctx context.Context, args []string, e cmdEnv) error {
 	})
 }
 
-// writeOut runs write into out through store.WriteFileAtomic (a file of
+// writeOut runs write into out through store.WriteFileWith (a file of
 // its own, 0600, synced and renamed over out only when write finished),
 // or, when out is "", into a temporary file in tmpDir copied to stdout
 // once write finished: a failed export leaves nothing that could pass for
@@ -121,20 +121,10 @@ func writeOut(out, tmpDir string, stdout io.Writer, write func(io.Writer) error)
 		return f.Close()
 	}
 	if out != "" {
-		pr, pw := io.Pipe()
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			if err := write(pw); err != nil {
-				pw.CloseWithError(writeFailed{err})
-			}
-			pw.Close()
-		}()
-		_, err := store.WriteFileAtomic(out, pr)
-		pr.CloseWithError(err) // a file that could not be made ends write
-		<-done
-		if wf := (writeFailed{}); errors.As(err, &wf) {
-			return wf.err
+		var werr error
+		err := store.WriteFileWith(out, func(w io.Writer) error { werr = write(w); return werr })
+		if werr != nil {
+			return werr
 		}
 		if err != nil {
 			return fmt.Errorf("--out: %w", err)
@@ -159,12 +149,6 @@ func writeOut(out, tmpDir string, stdout io.Writer, write func(io.Writer) error)
 	_, err = io.Copy(stdout, f)
 	return err
 }
-
-// writeFailed marks, on its way through the pipe of writeOut, an error of
-// the export itself rather than of the file.
-type writeFailed struct{ err error }
-
-func (e writeFailed) Error() string { return e.err.Error() }
 
 // cmdBackup writes a consistent copy of the database and verifies it.
 func cmdBackup(ctx context.Context, args []string, e cmdEnv) error {

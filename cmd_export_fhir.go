@@ -19,7 +19,7 @@ func (e appExport) Export(w io.Writer, opts store.ExportOptions) error {
 	if opts.Format != "fhir" {
 		return e.a.db.Export(w, opts)
 	}
-	return exportFHIR(w, e.a.prompts(), e.a.cfg, e.a.db, opts, time.Now())
+	return exportFHIR(w, e.a.active.Current(), e.a.cfg, e.a.db, opts, time.Now())
 }
 
 // exportFHIR writes the scored check-ins of the database as a FHIR R4

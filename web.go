@@ -10,14 +10,13 @@ import (
 	"kindling/admin"
 	"kindling/bot"
 	"kindling/config"
-	"kindling/prompts"
 	"kindling/store"
 	"kindling/web"
 )
 
 // newWeb is the coach's web workspace over a's database, prompts and bot,
 // or nil when web.listen is off.
-func newWeb(a *app, popts prompts.Options, now func() time.Time) (*web.Server, error) {
+func newWeb(a *app, now func() time.Time) (*web.Server, error) {
 	base := a.cfg.WebURL()
 	if base == "" {
 		return nil, nil
@@ -31,7 +30,7 @@ func newWeb(a *app, popts prompts.Options, now func() time.Time) (*web.Server, e
 	}
 	opts := web.Options{
 		DB: a.db, BaseURL: base, SessionTTL: time.Duration(a.cfg.Web.SessionTTL), Coaches: coaches,
-		Prompts: a.prompts, PromptsDir: a.cfg.Prompts.Dir, PromptOptions: popts,
+		Prompts: a.active.Current, PromptsDir: a.cfg.Prompts.Dir, PromptOptions: promptOptions(a.cfg).Load,
 		Alerts:      a.bot,
 		NotYours:    func(err error) bool { return errors.Is(err, bot.ErrNotYourAlert) },
 		DataDir:     filepath.Dir(a.cfg.Store.Path),
@@ -46,7 +45,7 @@ func newWeb(a *app, popts prompts.Options, now func() time.Time) (*web.Server, e
 		for _, id := range chats {
 			keep[id] = true
 		}
-		return exportFHIRFor(w, a.prompts(), a.cfg, a.db, store.ExportOptions{}, func(id int64) bool { return keep[id] }, now())
+		return exportFHIRFor(w, a.active.Current(), a.cfg, a.db, store.ExportOptions{}, func(id int64) bool { return keep[id] }, now())
 	}
 	return web.New(opts)
 }

@@ -15,6 +15,13 @@ func WriteFileAtomic(path string, r io.Reader) (int64, error) {
 	return writeAtomic(path, func(w io.Writer) (int64, error) { return io.Copy(w, r) })
 }
 
+// WriteFileWith is WriteFileAtomic of what write writes; an error of
+// write leaves path as it was and is returned as it is.
+func WriteFileWith(path string, write func(io.Writer) error) error {
+	_, err := writeAtomic(path, func(w io.Writer) (int64, error) { return 0, write(w) })
+	return err
+}
+
 // WriteBackup writes a copy of a database streamed by r to path the way
 // BackupFile does (the folder made 0700 if need be, then WriteFileAtomic),
 // then verifies it by opening it read-only and running Check. A copy that

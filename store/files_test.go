@@ -151,3 +151,32 @@ func TestBackupRotation(t *testing.T) {
 		t.Errorf("the failure was not told to Observe: %v", results)
 	}
 }
+
+func TestWriteFileWith(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "out.csv")
+	if err := os.WriteFile(path, []byte("before"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	broke := errors.New("the export broke off")
+	err := store.WriteFileWith(path, func(w io.Writer) error {
+		if _, err := io.WriteString(w, "half an exp"); err != nil {
+			return err
+		}
+		return broke
+	})
+	if err != broke {
+		t.Errorf("WriteFileWith = %v, want write's own error as it is", err)
+	}
+	if b, _ := os.ReadFile(path); string(b) != "before" {
+		t.Errorf("after a failed write the file holds %q, want what it held", b)
+	}
+	if _, err := os.Stat(path + ".tmp"); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the temporary file is left: %v", err)
+	}
+	if err := store.WriteFileWith(path, func(w io.Writer) error { _, err := io.WriteString(w, "whole"); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(path); string(b) != "whole" {
+		t.Errorf("the file holds %q, want whole", b)
+	}
+}
