@@ -160,3 +160,27 @@ func waitText(t *testing.T, u *telegramtest.User, want string, log func() string
 	t.Fatalf("no message to %d contains %q; got %q\n%s", u.ID(), want, texts, log())
 	return ""
 }
+
+// TestBinaryCompactAndHealthcheck: through the built binary, `kindling
+// healthcheck` answers 0 while a kindling runs and 1 once it has stopped,
+// and `kindling compact` refuses the file the running kindling holds,
+// then compacts it once that kindling has stopped.
+func TestBinaryCompactAndHealthcheck(t *testing.T) {
+	t.Parallel()
+	r := newBinaryRig(t, "")
+	stop, log := r.start()
+	r.health(log, func(h admin.Health) bool { return h.Status == "ok" })
+	if out, stderr, status := r.cli("healthcheck"); status != 0 || !strings.Contains(out, `"status"`) {
+		t.Errorf("healthcheck of a running kindling: status %d, %q %s", status, out, stderr)
+	}
+	if _, stderr, status := r.cli("compact"); status != 1 || !strings.Contains(stderr, "stop the bot before compacting") {
+		t.Errorf("compact beside a running kindling: status %d: %s", status, stderr)
+	}
+	stop()
+	if _, _, status := r.cli("healthcheck"); status != 1 {
+		t.Errorf("healthcheck with nothing running: status %d, want 1", status)
+	}
+	if out, stderr, status := r.cli("compact"); status != 0 || !strings.HasPrefix(out, "compacted "+r.db()+": ") {
+		t.Errorf("compact once stopped: status %d: %s%s", status, out, stderr)
+	}
+}
