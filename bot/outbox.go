@@ -76,6 +76,21 @@ func (b *Bot) Drain(ctx context.Context) {
 		cooling  = map[int64]time.Time{} // chats not found: not before then
 	)
 	defer wg.Wait()
+	// The workers live as long as the drain: a chat is handed to a free
+	// one, whose stack has long grown to what a send needs, instead of to
+	// a goroutine of its own. Their number is the most chats dispatch
+	// starts at once, so handing one over never waits.
+	jobs := make(chan drainJob, workers)
+	defer close(jobs)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				b.work(ctx, j, results)
+			}
+		}()
+	}
 	for ctx.Err() == nil {
 		if err := b.dispatchUrgent(ctx, &wg, results, urgent, inFlight); err != nil {
 			b.logger().Error("read urgent outbox", "err", err)
@@ -85,7 +100,7 @@ func (b *Bot) Drain(ctx context.Context) {
 		started, pending := 0, true
 		if len(busy) <= workers*3/4 {
 			var err error
-			started, pending, err = b.dispatch(ctx, &wg, results, busy, cooling, inFlight, read, workers)
+			started, pending, err = b.dispatch(jobs, busy, cooling, inFlight, read, workers)
 			if err != nil {
 				b.logger().Error("read outbox", "err", err)
 			}
@@ -126,6 +141,27 @@ func (b *Bot) Drain(ctx context.Context) {
 		case <-t.C:
 		}
 		t.Stop()
+	}
+}
+
+// drainJob is one chat's rows handed to a worker, with the store's
+// OutboxDrops from before they were read (see sendOutgoing).
+type drainJob struct {
+	msgs   []store.Outgoing
+	ids    []uint64
+	drops  uint64
+	urgent bool
+}
+
+// work sends one chat's rows and reports the result to the drain. Once
+// ctx has ended the drain reads no more results, so none is waited on.
+func (b *Bot) work(ctx context.Context, j drainJob, results chan<- drainResult) {
+	n, notFound := b.sendChat(ctx, j.msgs, j.drops)
+	b.sending.Add(-1)
+	r := drainResult{chat: j.msgs[0].ChatID, ids: j.ids, progress: n > 0, urgent: j.urgent, notFound: notFound}
+	select {
+	case results <- r:
+	case <-ctx.Done():
 	}
 }
 
@@ -265,9 +301,7 @@ func (b *Bot) dispatchUrgent(ctx context.Context, wg *sync.WaitGroup, results ch
 		b.sending.Add(1)
 		go func() {
 			defer wg.Done()
-			n, notFound := b.sendChat(ctx, msgs, drops)
-			b.sending.Add(-1)
-			results <- drainResult{chat: chat, ids: ids, progress: n > 0, urgent: true, notFound: notFound}
+			b.work(ctx, drainJob{msgs: msgs, ids: ids, drops: drops, urgent: true}, results)
 		}()
 	}
 	return nil
@@ -327,15 +361,15 @@ func (b *Bot) readOutbox(read *readRows, inFlight map[uint64]bool) error {
 	return nil
 }
 
-// dispatch reads the outbox and starts a worker for each chat that has
-// rows and none yet, up to drainWorkers. It reports how many workers it
+// dispatch reads the outbox and hands each chat that has rows and no
+// worker yet to a free worker, up to workers at once. It reports how many workers it
 // started and whether rows are waiting.
 //
 // Each row is decoded once: rows being sent are skipped by their key,
 // and rows read on an earlier pass but not started yet are kept in read
 // (a row dropped since is found gone before it is sent: see
 // sendOutgoing). Rows no pass meets any more are forgotten.
-func (b *Bot) dispatch(ctx context.Context, wg *sync.WaitGroup, results chan<- drainResult, busy map[int64]bool, cooling map[int64]time.Time, inFlight map[uint64]bool, read *readRows, workers int) (int, bool, error) {
+func (b *Bot) dispatch(jobs chan<- drainJob, busy map[int64]bool, cooling map[int64]time.Time, inFlight map[uint64]bool, read *readRows, workers int) (int, bool, error) {
 	if len(busy) >= workers {
 		return 0, true, nil
 	}
@@ -381,14 +415,8 @@ func (b *Bot) dispatch(ctx context.Context, wg *sync.WaitGroup, results chan<- d
 			delete(read.known, o.ID)
 			ids[i] = o.ID
 		}
-		wg.Add(1)
 		b.sending.Add(1)
-		go func() {
-			defer wg.Done()
-			n, notFound := b.sendChat(ctx, msgs, drops)
-			b.sending.Add(-1)
-			results <- drainResult{chat: chat, ids: ids, progress: n > 0, notFound: notFound}
-		}()
+		jobs <- drainJob{msgs: msgs, ids: ids, drops: drops}
 	}
 	return len(groups), pending, nil
 }

@@ -16,7 +16,8 @@ import (
 // rows were read (see sendOutgoing).
 func (b *Bot) sendChat(ctx context.Context, msgs []store.Outgoing, drops uint64) (int, bool) {
 	done := 0
-	for _, o := range msgs {
+	for i := range msgs {
+		o := &msgs[i] // not a copy: the closures below would move each to the heap
 		id, err := b.sendOutgoing(ctx, o, drops)
 		switch {
 		case errors.Is(err, telegram.ErrGone):
@@ -24,27 +25,27 @@ func (b *Bot) sendChat(ctx context.Context, msgs []store.Outgoing, drops uint64)
 		case err == nil:
 			told := false
 			if err := b.db.Batch(func(tx *store.Tx) error {
-				if err := tx.SentRow(&o, id); err != nil {
+				if err := tx.SentRow(o, id); err != nil {
 					return err
 				}
 				if err := tx.ChatFound(o.ChatID); err != nil {
 					return err
 				}
 				var err error
-				told, err = b.alertSent(tx, o, id)
+				told, err = b.alertSent(tx, *o, id)
 				return err
 			}); err != nil {
 				b.logger().Error("record sent message", "chat", o.ChatID, "err", err)
 				return done, false
 			}
-			b.removeDocument(o)
+			b.removeDocument(*o)
 			if told {
 				b.Wake()
 			}
 			done++
 		case errors.Is(err, telegram.ErrUnreachable):
 			b.logger().Warn("chat unreachable", "chat", o.ChatID)
-			b.alertUndelivered(o) // before the row goes: the outbox is never seen idle in between
+			b.alertUndelivered(*o) // before the row goes: the outbox is never seen idle in between
 			if err := b.markUnreachable(o.ChatID); err != nil {
 				b.logger().Error("mark chat unreachable", "chat", o.ChatID, "err", err)
 			} else {
@@ -54,8 +55,8 @@ func (b *Bot) sendChat(ctx context.Context, msgs []store.Outgoing, drops uint64)
 		case errors.Is(err, telegram.ErrChatNotFound):
 			// A coach who never opened the bot's chat is answered this way:
 			// an alert to them reaches the others now, and is still tried.
-			b.alertUndelivered(o)
-			gone, err := b.chatNotFound(o)
+			b.alertUndelivered(*o)
+			gone, err := b.chatNotFound(*o)
 			switch {
 			case err != nil:
 				b.logger().Error("record chat not found", "chat", o.ChatID, "err", err)
@@ -69,16 +70,16 @@ func (b *Bot) sendChat(ctx context.Context, msgs []store.Outgoing, drops uint64)
 			return done, true
 		case errors.Is(err, telegram.ErrRejected):
 			b.logger().Error("message rejected by telegram, dropped", "chat", o.ChatID, "err", err)
-			b.alertUndelivered(o)
+			b.alertUndelivered(*o)
 			if err := b.db.Batch(func(tx *store.Tx) error { return tx.DropOutgoing(o.ID) }); err != nil {
 				return done, false
 			}
-			b.removeDocument(o)
+			b.removeDocument(*o)
 			done++
 		default:
 			if ctx.Err() == nil {
 				b.logger().Warn("send failed, will retry", "chat", o.ChatID, "err", err)
-				b.alertUndelivered(o) // others are told now; this row is still tried
+				b.alertUndelivered(*o) // others are told now; this row is still tried
 			}
 			return done, false
 		}
@@ -149,8 +150,8 @@ func unreachable(tx *store.Tx, chatID int64) error {
 // them). While the store's OutboxDrops is still drops, the count from
 // before the row was read, no row was removed unsent since, and the
 // store is not asked again.
-func (b *Bot) sendOutgoing(ctx context.Context, o store.Outgoing, drops uint64) (int, error) {
-	doc, err := b.documentOf(o)
+func (b *Bot) sendOutgoing(ctx context.Context, o *store.Outgoing, drops uint64) (int, error) {
+	doc, err := b.documentOf(*o)
 	if err != nil {
 		return 0, err
 	}
@@ -189,12 +190,18 @@ func keyboard(rows [][]store.Button) [][]telegram.Button {
 	if len(rows) == 0 {
 		return nil
 	}
+	n := 0
+	for _, row := range rows {
+		n += len(row)
+	}
+	all := make([]telegram.Button, 0, n) // the rows share one array
 	k := make([][]telegram.Button, len(rows))
 	for i, row := range rows {
-		k[i] = make([]telegram.Button, len(row))
-		for j, btn := range row {
-			k[i][j] = telegram.Button{Text: btn.Text, Data: btn.Data, URL: btn.URL}
+		start := len(all)
+		for _, btn := range row {
+			all = append(all, telegram.Button{Text: btn.Text, Data: btn.Data, URL: btn.URL})
 		}
+		k[i] = all[start:len(all):len(all)]
 	}
 	return k
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
-	"maps"
 	"slices"
 )
 
@@ -15,29 +14,10 @@ func readOutgoing(v []byte, o *Outgoing) error {
 	if v[0] != outboxCodec {
 		return fmt.Errorf("unknown record form %d", v[0])
 	}
-	r := &outReader{v: v[1:]}
+	r := newOutReader(v[1:])
 	*o = Outgoing{ID: r.uvarint(), ChatID: r.varint(), Text: r.string(), ParseMode: r.string()}
-	if rows := r.count(); rows > 0 {
-		o.Keyboard = make([][]Button, rows)
-		prev := ""
-		for i := range o.Keyboard {
-			row := make([]Button, r.count())
-			for j := range row {
-				text := r.string()
-				shared := r.uvarint()
-				rest := r.bytes()
-				if shared > uint64(len(prev)) && r.err == nil {
-					r.err = fmt.Errorf("button data shares %d bytes of %d", shared, len(prev))
-				}
-				if r.err != nil {
-					return r.err
-				}
-				data := prev[:shared] + string(rest)
-				row[j] = Button{Text: text, Data: data, URL: r.string()}
-				prev = data
-			}
-			o.Keyboard[i] = row
-		}
+	if err := r.keyboard(o); err != nil {
+		return err
 	}
 	o.DocumentName = r.string()
 	if doc := r.bytes(); len(doc) > 0 {
@@ -60,6 +40,54 @@ func readOutgoing(v []byte, o *Outgoing) error {
 		return fmt.Errorf("unknown flags %#x", flags)
 	case len(r.v) != 0:
 		return fmt.Errorf("%d bytes after the last field", len(r.v))
+	}
+	return nil
+}
+
+// keyboard reads the buttons of an outbox row into o. Each button's data
+// is stored as the bytes it shares with the one before and the rest;
+// they are put together in one buffer, made a string once, and each
+// button's data is a slice of it.
+func (r *outReader) keyboard(o *Outgoing) error {
+	rows := r.count()
+	if rows == 0 {
+		return r.err
+	}
+	o.Keyboard = make([][]Button, rows)
+	var (
+		data        = make([]byte, 0, 512)
+		spanBuf     [16][2]int
+		spans       = spanBuf[:0] // each button's data in data
+		prev, prevN int           // the last button's data in data
+	)
+	for i := range o.Keyboard {
+		row := make([]Button, r.count())
+		for j := range row {
+			text := r.string()
+			shared := r.uvarint()
+			rest := r.bytes()
+			if shared > uint64(prevN) && r.err == nil {
+				r.err = fmt.Errorf("button data shares %d bytes of %d", shared, prevN)
+			}
+			if r.err != nil {
+				return r.err
+			}
+			start := len(data)
+			data = append(data, data[prev:prev+int(shared)]...)
+			data = append(data, rest...)
+			prev, prevN = start, len(data)-start
+			spans = append(spans, [2]int{start, len(data)})
+			row[j] = Button{Text: text, URL: r.string()}
+		}
+		o.Keyboard[i] = row
+	}
+	all := string(data)
+	k := 0
+	for _, row := range o.Keyboard {
+		for j := range row {
+			row[j].Data = all[spans[k][0]:spans[k][1]]
+			k++
+		}
 	}
 	return nil
 }
@@ -88,12 +116,13 @@ func encodeDelivery(d *Delivery) []byte {
 	}
 	b = binary.AppendVarint(b, int64(d.Next))
 	b = binary.AppendUvarint(b, uint64(len(d.Messages)))
-	for _, q := range slices.Sorted(maps.Keys(d.Messages)) {
+	var keys [8]string
+	for _, q := range sortedKeys(d.Messages, keys[:0]) {
 		b = appendString(b, q)
 		b = binary.AppendVarint(b, int64(d.Messages[q]))
 	}
 	b = binary.AppendUvarint(b, uint64(len(d.Asked)))
-	for _, q := range slices.Sorted(maps.Keys(d.Asked)) {
+	for _, q := range sortedKeys(d.Asked, keys[:0]) {
 		b = appendString(b, q)
 		b = appendString(b, d.Asked[q])
 	}
@@ -115,12 +144,22 @@ const (
 	delReminded
 )
 
+// sortedKeys appends m's keys to buf in order: with a buf on the
+// caller's stack, the few keys of a record take no allocation.
+func sortedKeys[V any](m map[string]V, buf []string) []string {
+	for k := range m {
+		buf = append(buf, k)
+	}
+	slices.Sort(buf)
+	return buf
+}
+
 // readDelivery decodes a compact delivery.
 func readDelivery(v []byte, d *Delivery) error {
 	if v[0] != deliveryCodec {
 		return fmt.Errorf("unknown record form %d", v[0])
 	}
-	r := &outReader{v: v[1:]}
+	r := newOutReader(v[1:])
 	*d = Delivery{ChatID: r.varint(), LocalDate: r.string(), Day: int(r.varint()), SessionDate: r.string(),
 		Sequence: r.string(), Language: r.string()}
 	if n := r.count(); n > 0 {
@@ -163,7 +202,8 @@ func readDelivery(v []byte, d *Delivery) error {
 // appendMap appends m's entries in key order.
 func appendMap(b []byte, m map[string]string) []byte {
 	b = binary.AppendUvarint(b, uint64(len(m)))
-	for _, k := range slices.Sorted(maps.Keys(m)) {
+	var keys [8]string
+	for _, k := range sortedKeys(m, keys[:0]) {
 		b = appendString(b, k)
 		b = appendString(b, m[k])
 	}
@@ -222,7 +262,7 @@ func readClient(v []byte, c *Client) error {
 	if v[0] != clientCodec {
 		return fmt.Errorf("unknown record form %d", v[0])
 	}
-	r := &outReader{v: v[1:]}
+	r := newOutReader(v[1:])
 	*c = Client{ChatNotFoundAt: r.time(), ChatID: r.varint(), UserID: r.varint(), Name: r.string(), Username: r.string(),
 		Language: r.string(), TimeZone: r.string(), SendTime: r.string(), Sequence: r.string(), Status: Status(r.string()),
 		PausedUntil: r.time(), Coach: r.varint(), ConsentAt: r.time(), CreatedAt: r.time(), Due: r.time(),

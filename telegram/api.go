@@ -70,9 +70,10 @@ type Menu struct {
 	Language string
 }
 
-// SendText sends a text message and returns the id Telegram gave it.
+// SendText sends a text message and returns the id Telegram gave it. The
+// call is not cut off when ctx ends (see Client), only by Abort.
 func (a *API) SendText(ctx context.Context, m Text) (int, error) {
-	return a.json.sendMessage(ctx, &m)
+	return a.json.sendMessage(&m)
 }
 
 // SendDocument sends a document and returns the id of its message.

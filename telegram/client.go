@@ -1,6 +1,7 @@
 package telegram
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -82,18 +83,44 @@ func (t *Client) Do(req *http.Request) (*http.Response, error) {
 	ctx, cancel := context.WithCancel(context.WithoutCancel(req.Context()))
 	stop := context.AfterFunc(t.aborted, cancel)
 	release := func() { stop(); cancel() }
-	resp, err := t.client.Do(req.WithContext(ctx))
+	resp, err := t.answer(t.client.Do(req.WithContext(ctx)))
 	if err != nil {
 		release()
+		return nil, err
+	}
+	resp.Body = &releasingBody{ReadCloser: resp.Body, release: release}
+	return resp, nil
+}
+
+// newRequest makes a POST of body for one of the Telegram package's own
+// calls, on the context that Abort ends: detached from the caller's from
+// the start, so unlike Do it needs no context of its own per call (Do's
+// costs a context, a callback on Abort's, a copy of the request and a
+// wrapped body, on every message of a broadcast).
+func (t *Client) newRequest(url string, body []byte) (*http.Request, error) {
+	return http.NewRequestWithContext(t.aborted, http.MethodPost, url, bytes.NewReader(body))
+}
+
+// send makes a request from newRequest, with Do's rules: none after
+// Stop, a 5xx answered as *ServerError.
+func (t *Client) send(req *http.Request) (*http.Response, error) {
+	if t.stopping.Load() {
+		return nil, ErrStopping
+	}
+	return t.answer(t.client.Do(req))
+}
+
+// answer turns an answer of 5xx into *ServerError, its body read and
+// closed.
+func (t *Client) answer(resp *http.Response, err error) (*http.Response, error) {
+	if err != nil {
 		return nil, err
 	}
 	if resp.StatusCode >= 500 {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 		_ = resp.Body.Close()
-		release()
 		return nil, &ServerError{Status: resp.StatusCode}
 	}
-	resp.Body = &releasingBody{ReadCloser: resp.Body, release: release}
 	return resp, nil
 }
 

@@ -2,7 +2,6 @@ package telegram
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -58,14 +57,14 @@ var answers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // sendMessage sends the text message o and returns the id Telegram gave
 // it.
-func (j *jsonAPI) sendMessage(ctx context.Context, o *Text) (int, error) {
+func (j *jsonAPI) sendMessage(o *Text) (int, error) {
 	const method = "sendMessage"
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, j.base+method, bytes.NewReader(messageJSON(o)))
+	req, err := j.client.newRequest(j.base+method, messageJSON(o))
 	if err != nil {
 		return 0, fmt.Errorf("error create request for method %s, %w", method, j.redact(err))
 	}
 	req.Header["Content-Type"] = jsonContentType
-	resp, err := j.client.Do(req)
+	resp, err := j.client.send(req)
 	if err != nil {
 		return 0, fmt.Errorf("error do request for method %s, %w", method, j.redact(err))
 	}

@@ -73,7 +73,7 @@ func TestSendMessageJSON(t *testing.T) {
 	r := newJSONRig(t)
 	o := &Text{ChatID: 42, Text: "How was the <b>night</b>? \"Rest\" \\ 🌿\nnew line \xff", ParseMode: "HTML", Protect: true,
 		Keyboard: [][]Button{{{Text: "1", Data: "s:1"}, {Text: "2 & \"two\"", Data: "s:2"}}, {{Text: "skip", Data: "k"}}}}
-	id, err := r.j.sendMessage(context.Background(), o)
+	id, err := r.j.sendMessage(o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +141,7 @@ func TestSendMessageJSONFaults(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			r := newJSONRig(t)
 			r.srv.Fail("sendMessage", 1, tc.fault)
-			_, errJSON := r.j.sendMessage(context.Background(), &Text{ChatID: 42, Text: "hello"})
+			_, errJSON := r.j.sendMessage(&Text{ChatID: 42, Text: "hello"})
 			r.srv.Fail("sendMessage", 1, tc.fault)
 			_, errLib := r.api.lib.SendMessage(context.Background(), &tgbot.SendMessageParams{ChatID: int64(42), Text: "hello"})
 			if got := classified(errJSON); got != tc.want {
@@ -157,7 +157,7 @@ func TestSendMessageJSONFaults(t *testing.T) {
 				r.srv.Fail("sendMessage", 1, tc.fault)
 				s := &Sender{Rate: 1000, PerChat: -1, Attempts: 1}
 				err := s.Do(context.Background(), 42, func(ctx context.Context) error {
-					_, err := r.j.sendMessage(ctx, &Text{ChatID: 42, Text: "hello"})
+					_, err := r.j.sendMessage(&Text{ChatID: 42, Text: "hello"})
 					return err
 				})
 				if !errors.Is(err, want) {
@@ -165,7 +165,7 @@ func TestSendMessageJSONFaults(t *testing.T) {
 				}
 			}
 			// The next call goes through.
-			if _, err := r.j.sendMessage(context.Background(), &Text{ChatID: 42, Text: "again"}); err != nil {
+			if _, err := r.j.sendMessage(&Text{ChatID: 42, Text: "again"}); err != nil {
 				t.Errorf("after the fault: %v", err)
 			}
 		})

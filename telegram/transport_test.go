@@ -202,3 +202,74 @@ func TestClientKeepsConnsOfAllWorkers(t *testing.T) {
 		t.Errorf("%d connections made for three rounds of %d sends at once, want %d", dials, workers, workers)
 	}
 }
+
+// TestTextCallOutlivesCallerButNotAbort: a text message in flight is
+// waited for when the context that sent it ends (Telegram may already
+// have it: it is recorded as sent, not sent again), and Abort cuts it
+// off; after Stop no call is made at all.
+func TestTextCallOutlivesCallerButNotAbort(t *testing.T) {
+	arrived := make(chan struct{}, 2)
+	answer := make(chan struct{})
+	var calls sync.WaitGroup
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		defer calls.Done()
+		_, _ = io.Copy(io.Discard, r.Body)
+		arrived <- struct{}{}
+		select {
+		case <-answer:
+		case <-r.Context().Done():
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"ok":true,"result":{"message_id":42}}`)
+	}))
+	defer srv.Close()
+	client := telegram.NewClient(10 * time.Second)
+	api, err := client.API("123:abc", srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	type result struct {
+		id  int
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		id, err := api.SendText(ctx, telegram.Text{ChatID: 7, Text: "hello"})
+		done <- result{id, err}
+	}()
+	<-arrived
+	cancel()
+	close(answer)
+	if r := <-done; r.err != nil || r.id != 42 {
+		t.Fatalf("after the caller's context ended: id %d, err %v; want the message's id 42", r.id, r.err)
+	}
+
+	answer = make(chan struct{}) // the next call hangs until cut off
+	go func() {
+		id, err := api.SendText(context.Background(), telegram.Text{ChatID: 7, Text: "again"})
+		done <- result{id, err}
+	}()
+	<-arrived
+	client.Abort()
+	select {
+	case r := <-done:
+		if r.err == nil {
+			t.Fatalf("an aborted call answered id %d and no error", r.id)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Abort did not cut off the call in flight")
+	}
+
+	client.Stop()
+	if _, err := api.SendText(context.Background(), telegram.Text{ChatID: 7, Text: "late"}); !errors.Is(err, telegram.ErrStopping) {
+		t.Fatalf("a call after Stop: %v, want ErrStopping", err)
+	}
+	calls.Wait()
+	if len(arrived) != 0 {
+		t.Fatal("a call after Stop reached Telegram")
+	}
+}
