@@ -140,6 +140,7 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, opts appOp
 		MaxPause: time.Duration(cfg.Telegram.MaxPause), UrgentHold: time.Duration(cfg.Telegram.UrgentHold), Logger: log}
 	a.bot = a.newBot(net, now)
 	a.sched.Conversation = a.bot
+	a.sched.Room = a.bot.Room
 	if a.web, err = newWeb(a, now); err != nil {
 		a.close()
 		return nil, err
@@ -255,17 +256,33 @@ func (a *app) startErasureAndAdmin() error {
 	return nil
 }
 
-// tick runs one beat of the schedule (schedule.TickAll), waking the
-// sender after each tick for what it enqueued, then the safety alert
-// timers and the coach digests.
+// tick runs one beat: the safety alert timers, then the schedule (see
+// scheduleTick). The demo ticks this way; a real run runs the two on
+// beats of their own (see startBackground).
 func (a *app) tick(ctx context.Context, now time.Time) {
+	a.alertTimers(now)
+	a.scheduleTick(ctx, now)
+}
+
+// alertTimers runs the safety alert timers: a reminder to the coach, the
+// backup told, the crisis resources sent again. They have a beat of their
+// own in a real run, so that a large day, whose ticks wait for the sender
+// (see bot.Room), never holds them back.
+func (a *app) alertTimers(now time.Time) {
+	if err := a.bot.AlertTimers(now); err != nil {
+		a.log.Error("safety alert timers", "err", err)
+	}
+	a.bot.Wake()
+}
+
+// scheduleTick runs one beat of the schedule (schedule.TickAll), waking
+// the sender after each tick for what it enqueued, then the coach
+// digests.
+func (a *app) scheduleTick(ctx context.Context, now time.Time) {
 	_ = a.sched.TickAll(ctx, now, func(st schedule.Stats) { // logged by TickAll
 		a.metrics.tickDuration.Observe(st.Duration.Seconds())
 		a.bot.Wake()
 	})
-	if err := a.bot.AlertTimers(now); err != nil {
-		a.log.Error("safety alert timers", "err", err)
-	}
 	if err := a.bot.Digests(now); err != nil {
 		a.log.Error("coach digests", "err", err)
 	}
@@ -371,10 +388,18 @@ func (a *app) Start(opts startOptions) {
 func (a *app) startBackground(ctx context.Context, wg *sync.WaitGroup) {
 	// The command menu is optional: it never holds back reading updates.
 	wg.Go(func() { a.bot.SetCommands(ctx) })
+	// The alert timers and the schedule each beat on their own, the first
+	// beat at once (catching up after downtime without waiting): a beat of
+	// the schedule may wait minutes for the sender on a large day.
 	wg.Go(func() {
-		// The first tick at once: catch up after downtime without waiting.
-		a.tick(ctx, time.Now())
-		if err := schedule.Run(ctx, a.cfg.TickSpec(), func() { a.tick(ctx, time.Now()) }); err != nil {
+		a.alertTimers(time.Now())
+		if err := schedule.Run(ctx, a.cfg.TickSpec(), func() { a.alertTimers(time.Now()) }); err != nil {
+			a.log.Error("safety alert timers", "err", err)
+		}
+	})
+	wg.Go(func() {
+		a.scheduleTick(ctx, time.Now())
+		if err := schedule.Run(ctx, a.cfg.TickSpec(), func() { a.scheduleTick(ctx, time.Now()) }); err != nil {
 			a.log.Error("schedule", "err", err)
 		}
 	})

@@ -114,7 +114,8 @@ func (b *Bot) escalate(tx *store.Tx, fx *effects, a *store.Alert, why string) er
 
 // AlertTimers fires the alert timers due at now: a check unanswered for
 // check_timeout alerts the coach; an alert nobody acknowledged within
-// escalate_after escalates. The schedule's tick calls it.
+// escalate_after escalates. It runs on a beat of its own, beside the
+// schedule.
 func (b *Bot) AlertTimers(now time.Time) error {
 	// Most ticks have nothing due: look before taking the write lock.
 	waiting := false

@@ -421,6 +421,47 @@ func (b *Bot) dispatch(jobs chan<- drainJob, busy map[int64]bool, cooling map[in
 	return len(groups), pending, nil
 }
 
+// roomSeconds is how many seconds of sending at the sender's rate the
+// outbox may hold in broadcast rows before the schedule ticks again
+// within one beat (see Room); at least roomMin rows.
+const (
+	roomSeconds = 15
+	roomMin     = 200
+)
+
+// roomPoll is how often Room looks at the outbox again.
+const roomPoll = 100 * time.Millisecond
+
+// Room returns once the outbox holds fewer broadcast rows than about
+// roomSeconds of sending (the schedule's questions and reminders; a
+// client's conversation, crisis replies and alerts never count), or with
+// ctx's error. The schedule waits for it before ticking again for more of
+// a large day: 100,000 clients due in one minute then wait as due clients,
+// a tick of 20,000 at a time, and not as 100,000 rows written at once into
+// the outbox, whose pages the file would hold while they go out over
+// minutes. A store that cannot be read does not hold the schedule back.
+func (b *Bot) Room(ctx context.Context) error {
+	rate := b.sender.Rate
+	if rate <= 0 {
+		rate = 25
+	}
+	limit := max(int(rate*roomSeconds), roomMin)
+	for {
+		n := 0
+		if err := b.db.View(func(tx *store.Tx) error { n = tx.BulkWaiting(limit); return nil }); err != nil || n < limit {
+			return ctx.Err()
+		}
+		b.Wake()
+		t := time.NewTimer(roomPoll)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
 // idleScan is how many outbox rows WaitIdle looks at.
 const idleScan = 256
 

@@ -9,14 +9,20 @@ import (
 // 2,000,000 due clients); the rest wait for the next beat of the schedule.
 const MaxRounds = 100
 
-// TickAll is one beat of the schedule at now: Tick, and again at once
-// while Stats.Remaining says more clients are due (100,000 in one minute,
-// say), rather than a beat later. after is called with each Tick's Stats,
-// so that the sender starts on what it enqueued while the next one runs.
-// Each Tick that found clients, or failed, is logged. It returns the first
-// error, which ends the beat.
+// TickAll is one beat of the schedule at now: Tick, and again while
+// Stats.Remaining says more clients are due (100,000 in one minute, say),
+// rather than a beat later: at once, or as soon as Room says the sender
+// has room for more. after is called with each Tick's Stats, so that the
+// sender starts on what it enqueued while the next one runs. Each Tick
+// that found clients, or failed, is logged. It returns the first error,
+// which ends the beat.
 func (s *Scheduler) TickAll(ctx context.Context, now time.Time, after func(Stats)) error {
-	for range MaxRounds {
+	for round := range MaxRounds {
+		if round > 0 && s.Room != nil {
+			if err := s.Room(ctx); err != nil {
+				return err
+			}
+		}
 		st, err := s.Tick(ctx, now)
 		if after != nil {
 			after(st)

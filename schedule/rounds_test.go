@@ -2,6 +2,9 @@ package schedule_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -38,5 +41,54 @@ func TestTickAllRunsUntilNoneRemain(t *testing.T) {
 	rounds = nil
 	if err := e.s.TickAll(context.Background(), now.Add(time.Minute), func(st schedule.Stats) { rounds = append(rounds, st) }); err != nil || len(rounds) != 1 || rounds[0].Started != 0 {
 		t.Errorf("a beat with none due: %v, %+v", err, rounds)
+	}
+}
+
+// TestTickAllWaitsForRoom: before each further tick of a beat, TickAll
+// waits for Room (the sender's room for more); the first tick never
+// waits, and an error from Room ends the beat with the rest still due.
+func TestTickAllWaitsForRoom(t *testing.T) {
+	e := newEnv(t, dailySet(t), "daily")
+	e.s.Limit = 100
+	start := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
+	for id := int64(1); id <= 250; id++ {
+		e.addClient(id, "UTC", "09:00", "2026-03-01", start)
+	}
+	var events []string
+	stop := errors.New("stopping")
+	e.s.Room = func(ctx context.Context) error {
+		events = append(events, "room")
+		if len(events) == 4 { // tick, room, tick, room: the second wait ends the beat
+			return stop
+		}
+		return nil
+	}
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	err := e.s.TickAll(context.Background(), now, func(st schedule.Stats) {
+		events = append(events, fmt.Sprintf("tick %d", st.Started))
+	})
+	if !errors.Is(err, stop) {
+		t.Fatalf("TickAll = %v, want Room's error", err)
+	}
+	if got, want := strings.Join(events, ", "), "tick 100, room, tick 100, room"; got != want {
+		t.Errorf("events %q, want %q", got, want)
+	}
+	started := 0
+	for id := int64(1); id <= 250; id++ {
+		started += len(e.deliveries(id))
+	}
+	if started != 200 {
+		t.Errorf("%d steps started, want 200 (the last 50 wait for the next beat)", started)
+	}
+
+	events = nil
+	e.s.Room = func(context.Context) error { events = append(events, "room"); return nil }
+	if err := e.s.TickAll(context.Background(), now.Add(time.Minute), func(st schedule.Stats) {
+		events = append(events, fmt.Sprintf("tick %d", st.Started))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.Join(events, ", "), "tick 50"; got != want {
+		t.Errorf("the next beat: events %q, want %q (one tick is enough: no wait)", got, want)
 	}
 }

@@ -67,6 +67,12 @@ type Scheduler struct {
 	// ticks again at once while Stats.Remaining says more are due, as
 	// TickAll does.
 	Limit int
+	// Room, when set, is waited for before each further Tick of a
+	// TickAll: it returns once the sender has room for another Tick's
+	// messages (or with ctx's error). A day of 100,000 clients then
+	// waits in the store as due clients, a Tick at a time, instead of
+	// as 100,000 messages written out at once and sent over minutes.
+	Room func(ctx context.Context) error
 
 	mu       sync.Mutex // one Tick at a time
 	lastTick time.Time

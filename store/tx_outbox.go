@@ -231,6 +231,20 @@ func (tx *Tx) OutboxLen() (all, bulk int) {
 	return all, bulk
 }
 
+// BulkWaiting counts the broadcast rows waiting in the outbox (the
+// schedule's questions and reminders), up to limit: the cost is that of
+// reading limit keys, however many wait.
+func (tx *Tx) BulkWaiting(limit int) int {
+	n := 0
+	c := tx.b(bucketOutbox).Cursor()
+	for k, _ := c.Seek(u64(bulkBit)); k != nil && n < limit; k, _ = c.Next() {
+		if len(k) == 8 && binary.BigEndian.Uint64(k)&bulkBit != 0 {
+			n++
+		}
+	}
+	return n
+}
+
 // Waiting reports whether outbox row id is still waiting to be sent: a
 // sender holding a copy checks it, since Forget may have dropped the row.
 func (tx *Tx) Waiting(id uint64) bool {
