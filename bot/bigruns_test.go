@@ -102,7 +102,9 @@ func logBuckets(t *testing.T, path string) {
 // TestBigRunDayFile is the day of TestBigRunDay100k (the root package)
 // in-process: 100,000 clients due in the same minute, every tick of
 // 20,000 run back to back while the drain sends their first questions to
-// telegramtest without a rate limit. It logs the file's size and the
+// telegramtest without a rate limit (the most the outbox can hold at
+// once: the binary ticks again only when the sender has room, see
+// bot.Room). It logs the file's size and the
 // pages of it this process has mapped (sampled every 100 ms: bbolt maps
 // the whole file and reads through the mapping, so those pages count in
 // the binary's resident memory), and each bucket's pages after the seed
