@@ -12,16 +12,21 @@ const MaxRounds = 100
 // TickAll is one beat of the schedule at now: Tick, and again while
 // Stats.Remaining says more clients are due (100,000 in one minute, say),
 // rather than a beat later: at once, or as soon as Room says the sender
-// has room for more. after is called with each Tick's Stats, so that the
-// sender starts on what it enqueued while the next one runs. Each Tick
-// that found clients, or failed, is logged. It returns the first error,
-// which ends the beat.
+// has room for more, at now moved on by the wait. after is called with
+// each Tick's Stats, so that the sender starts on what it enqueued while
+// the next one runs. Each Tick that found clients, or failed, is logged.
+// It returns the first error, which ends the beat.
 func (s *Scheduler) TickAll(ctx context.Context, now time.Time, after func(Stats)) error {
 	for round := range MaxRounds {
 		if round > 0 && s.Room != nil {
+			waited := time.Now()
 			if err := s.Room(ctx); err != nil {
 				return err
 			}
+			// A long wait (Telegram down, say) must not leave the next
+			// Tick at the beat's time: quiet hours and the catch-up window
+			// are judged at the time it runs.
+			now = now.Add(time.Since(waited))
 		}
 		st, err := s.Tick(ctx, now)
 		if after != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"kindling/schedule"
@@ -91,4 +92,48 @@ func TestTickAllWaitsForRoom(t *testing.T) {
 	if got, want := strings.Join(events, ", "), "tick 50"; got != want {
 		t.Errorf("the next beat: events %q, want %q (one tick is enough: no wait)", got, want)
 	}
+}
+
+// TestTickAllTicksOnAtTheTimeAfterRoom: when Room keeps the next tick
+// waiting (here 14 hours: Telegram down since the 09:00 beat), the clients
+// ticked after it are judged at the time that tick runs, 23:00: past the
+// catch-up window of 6 hours, their 09:00 step is skipped, not sent into
+// the night as if it were still 09:00. Time is the bubble's.
+func TestTickAllTicksOnAtTheTimeAfterRoom(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, dailySet(t), "daily")
+		e.s.Limit = 100
+		start := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
+		for id := int64(1); id <= 150; id++ {
+			e.addClient(id, "UTC", "09:00", "2026-03-01", start)
+		}
+		waited := false
+		e.s.Room = func(context.Context) error {
+			if !waited {
+				waited = true
+				time.Sleep(14 * time.Hour)
+			}
+			return nil
+		}
+		var rounds []schedule.Stats
+		now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+		if err := e.s.TickAll(context.Background(), now, func(st schedule.Stats) { rounds = append(rounds, st) }); err != nil {
+			t.Fatal(err)
+		}
+		started, skipped := 0, 0
+		for i, st := range rounds {
+			if i > 0 {
+				started += st.Started
+			}
+			skipped += st.Skipped
+		}
+		if len(rounds) < 2 || rounds[0].Started != 100 || started != 0 || skipped != 50 {
+			t.Fatalf("rounds %+v: want 100 steps started at 09:00, and after the wait none started and 50 skipped", rounds)
+		}
+		for id := int64(101); id <= 150; id++ {
+			if n := len(e.deliveries(id)); n != 0 {
+				t.Errorf("client %d: %d deliveries after the wait, want none (their 09:00 step is 14 hours late)", id, n)
+			}
+		}
+	})
 }
