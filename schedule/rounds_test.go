@@ -12,16 +12,24 @@ import (
 	"kindling/schedule"
 )
 
+// roundsEnv is a schedule of n clients due at 09:00 on 2 March, ticked
+// 100 at a time.
+func roundsEnv(t *testing.T, n int64) *env {
+	t.Helper()
+	e := newEnv(t, dailySet(t), "daily")
+	e.s.Limit = 100
+	start := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
+	for id := int64(1); id <= n; id++ {
+		e.addClient(id, "UTC", "09:00", "2026-03-01", start)
+	}
+	return e
+}
+
 // TestTickAllRunsUntilNoneRemain: with Limit 100 and 250 clients due, one
 // beat ticks three times (100, 100, 50) and starts every client's step,
 // calling after once per tick.
 func TestTickAllRunsUntilNoneRemain(t *testing.T) {
-	e := newEnv(t, dailySet(t), "daily")
-	e.s.Limit = 100
-	start := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
-	for id := int64(1); id <= 250; id++ {
-		e.addClient(id, "UTC", "09:00", "2026-03-01", start)
-	}
+	e := roundsEnv(t, 250)
 	var rounds []schedule.Stats
 	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	if err := e.s.TickAll(context.Background(), now, func(st schedule.Stats) { rounds = append(rounds, st) }); err != nil {
@@ -49,12 +57,7 @@ func TestTickAllRunsUntilNoneRemain(t *testing.T) {
 // waits for Room (the sender's room for more); the first tick never
 // waits, and an error from Room ends the beat with the rest still due.
 func TestTickAllWaitsForRoom(t *testing.T) {
-	e := newEnv(t, dailySet(t), "daily")
-	e.s.Limit = 100
-	start := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
-	for id := int64(1); id <= 250; id++ {
-		e.addClient(id, "UTC", "09:00", "2026-03-01", start)
-	}
+	e := roundsEnv(t, 250)
 	var events []string
 	stop := errors.New("stopping")
 	e.s.Room = func(ctx context.Context) error {
@@ -101,12 +104,7 @@ func TestTickAllWaitsForRoom(t *testing.T) {
 // the night as if it were still 09:00. Time is the bubble's.
 func TestTickAllTicksOnAtTheTimeAfterRoom(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		e := newEnv(t, dailySet(t), "daily")
-		e.s.Limit = 100
-		start := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
-		for id := int64(1); id <= 150; id++ {
-			e.addClient(id, "UTC", "09:00", "2026-03-01", start)
-		}
+		e := roundsEnv(t, 150)
 		waited := false
 		e.s.Room = func(context.Context) error {
 			if !waited {

@@ -235,8 +235,14 @@ type outReader struct {
 	s string
 }
 
-// newOutReader reads the record fields v, its strings sharing one copy.
-func newOutReader(v []byte) *outReader { return &outReader{v: v, s: string(v)} }
+// newOutReader reads the fields of v, a record in the compact form
+// whose first byte is form; its strings share one copy of the record.
+func newOutReader(v []byte, form byte) (*outReader, error) {
+	if v[0] != form {
+		return nil, fmt.Errorf("unknown record form %d", v[0])
+	}
+	return &outReader{v: v[1:], s: string(v[1:])}, nil
+}
 
 func (r *outReader) uvarint() uint64 {
 	if r.err != nil {

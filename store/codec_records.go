@@ -11,10 +11,10 @@ import (
 
 // readOutgoing decodes a compact row.
 func readOutgoing(v []byte, o *Outgoing) error {
-	if v[0] != outboxCodec {
-		return fmt.Errorf("unknown record form %d", v[0])
+	r, err := newOutReader(v, outboxCodec)
+	if err != nil {
+		return err
 	}
-	r := newOutReader(v[1:])
 	*o = Outgoing{ID: r.uvarint(), ChatID: r.varint(), Text: r.string(), ParseMode: r.string()}
 	if err := r.keyboard(o); err != nil {
 		return err
@@ -156,10 +156,10 @@ func sortedKeys[V any](m map[string]V, buf []string) []string {
 
 // readDelivery decodes a compact delivery.
 func readDelivery(v []byte, d *Delivery) error {
-	if v[0] != deliveryCodec {
-		return fmt.Errorf("unknown record form %d", v[0])
+	r, err := newOutReader(v, deliveryCodec)
+	if err != nil {
+		return err
 	}
-	r := newOutReader(v[1:])
 	*d = Delivery{ChatID: r.varint(), LocalDate: r.string(), Day: int(r.varint()), SessionDate: r.string(),
 		Sequence: r.string(), Language: r.string()}
 	if n := r.count(); n > 0 {
@@ -259,10 +259,10 @@ func encodeClient(c *Client) []byte {
 
 // readClient decodes a compact client.
 func readClient(v []byte, c *Client) error {
-	if v[0] != clientCodec {
-		return fmt.Errorf("unknown record form %d", v[0])
+	r, err := newOutReader(v, clientCodec)
+	if err != nil {
+		return err
 	}
-	r := newOutReader(v[1:])
 	*c = Client{ChatNotFoundAt: r.time(), ChatID: r.varint(), UserID: r.varint(), Name: r.string(), Username: r.string(),
 		Language: r.string(), TimeZone: r.string(), SendTime: r.string(), Sequence: r.string(), Status: Status(r.string()),
 		PausedUntil: r.time(), Coach: r.varint(), ConsentAt: r.time(), CreatedAt: r.time(), Due: r.time(),
@@ -298,10 +298,10 @@ func encodeSession(s *Session) []byte {
 
 // readSession decodes a compact session.
 func readSession(v []byte, s *Session) error {
-	if v[0] != sessionCodec {
-		return fmt.Errorf("unknown record form %d", v[0])
+	r, err := newOutReader(v, sessionCodec)
+	if err != nil {
+		return err
 	}
-	r := &outReader{v: v[1:]}
 	*s = Session{ChatID: r.varint(), Date: r.string(), Note: r.string(), Intention: r.string(), CreatedAt: r.time()}
 	return r.end()
 }
