@@ -362,8 +362,8 @@ func (b *Bot) readOutbox(read *readRows, inFlight map[uint64]bool) error {
 }
 
 // dispatch reads the outbox and hands each chat that has rows and no
-// worker yet to a free worker, up to workers at once. It reports how many workers it
-// started and whether rows are waiting.
+// worker yet to a free worker, up to workers at once. It reports how
+// many chats it handed over and whether rows are waiting.
 //
 // Each row is decoded once: rows being sent are skipped by their key,
 // and rows read on an earlier pass but not started yet are kept in read
