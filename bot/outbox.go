@@ -429,8 +429,15 @@ const (
 	roomMin     = 200
 )
 
-// roomPoll is how often Room looks at the outbox again.
-const roomPoll = 100 * time.Millisecond
+// roomPoll is how often Room counts the broadcast rows again (each count
+// reads their keys: a few milliseconds for tens of thousands).
+const roomPoll = time.Second
+
+// roomStall is how long Room waits for the broadcast rows to become
+// fewer before it stops holding the schedule back: rows that do not go
+// out (chats Telegram does not find, tried again for a day) must not
+// keep every other client's day waiting.
+const roomStall = time.Minute
 
 // Room returns once the outbox holds fewer broadcast rows than about
 // roomSeconds of sending (the schedule's questions and reminders; a
@@ -439,18 +446,27 @@ const roomPoll = 100 * time.Millisecond
 // a large day: 100,000 clients due in one minute then wait as due clients,
 // a tick of 20,000 at a time, and not as 100,000 rows written at once into
 // the outbox, whose pages the file would hold while they go out over
-// minutes. A store that cannot be read does not hold the schedule back.
+// minutes. A store that cannot be read does not hold the schedule back,
+// nor rows that have not become fewer for roomStall.
 func (b *Bot) Room(ctx context.Context) error {
 	rate := b.sender.Rate
 	if rate <= 0 {
 		rate = 25
 	}
 	limit := max(int(rate*roomSeconds), roomMin)
+	last, fell := -1, time.Now()
 	for {
 		n := 0
-		if err := b.db.View(func(tx *store.Tx) error { n = tx.BulkWaiting(limit); return nil }); err != nil || n < limit {
+		if err := b.db.View(func(tx *store.Tx) error { n = tx.BulkWaiting(0); return nil }); err != nil || n < limit {
 			return ctx.Err()
 		}
+		if last < 0 || n < last {
+			fell = time.Now()
+		} else if time.Since(fell) >= roomStall {
+			b.logger().Warn("broadcast messages are not going out; the schedule ticks on", "waiting", n, "none_out_for", roomStall)
+			return ctx.Err()
+		}
+		last = n
 		b.Wake()
 		t := time.NewTimer(roomPoll)
 		select {

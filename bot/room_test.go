@@ -18,8 +18,10 @@ import (
 // TestRoomWaitsForTheBroadcastToGoOut: with the sender at 10 a second,
 // Room holds the schedule back while 200 broadcast rows wait (the floor
 // of 15 s of sending), however many conversation and urgent rows wait
-// beside them, and lets it go once one of them has gone; its context
-// ends the wait. Time is the bubble's.
+// beside them. It waits as long as they keep going out, lets the
+// schedule go once fewer than 200 wait, and stops holding it when none
+// has gone for a minute (rows that never go out must not hold every
+// other client's day). Its context ends the wait. Time is the bubble's.
 func TestRoomWaitsForTheBroadcastToGoOut(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		db, err := store.Open(filepath.Join(t.TempDir(), "k.db"), store.Options{Timeout: time.Second, NoSync: true})
@@ -46,40 +48,79 @@ func TestRoomWaitsForTheBroadcastToGoOut(t *testing.T) {
 			}
 			return ids
 		}
+		sent := func(id uint64) {
+			if err := db.Update(func(tx *store.Tx) error { return tx.Sent(id, 1) }); err != nil {
+				t.Fatal(err)
+			}
+		}
+		room := func(ctx context.Context) (chan error, func() bool) {
+			done := make(chan error, 1)
+			go func() { done <- k.Room(ctx) }()
+			waiting := func() bool {
+				synctest.Wait()
+				select {
+				case err := <-done:
+					done <- err
+					return false
+				default:
+					return true
+				}
+			}
+			return done, waiting
+		}
+
 		enqueue(500, store.Outgoing{})             // a conversation's rows
 		enqueue(500, store.Outgoing{Urgent: true}) // crisis replies and alerts
 		if err := k.Room(context.Background()); err != nil {
 			t.Fatalf("no broadcast waiting: Room = %v", err)
 		}
-		bulk := enqueue(200, store.Outgoing{Bulk: true})
+		bulk := enqueue(201, store.Outgoing{Bulk: true})
 
-		short, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		if err := k.Room(short); !errors.Is(err, context.DeadlineExceeded) {
-			t.Fatalf("200 broadcast rows waiting: Room = %v, want it to wait until its context ends", err)
-		}
-
-		done := make(chan error, 1)
-		go func() { done <- k.Room(context.Background()) }()
-		time.Sleep(time.Hour)
-		synctest.Wait()
-		select {
-		case err := <-done:
-			t.Fatalf("Room returned %v with 200 broadcast rows still waiting", err)
-		default:
-		}
-		if err := db.Update(func(tx *store.Tx) error { return tx.Sent(bulk[0], 1) }); err != nil {
-			t.Fatal(err)
-		}
-		time.Sleep(time.Second)
-		synctest.Wait()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Fatalf("Room = %v after a row went out", err)
+		// Going out, one row every 30 s: held for as long as it takes.
+		done, waiting := room(context.Background())
+		for i := range 2 {
+			time.Sleep(30 * time.Second)
+			if !waiting() {
+				t.Fatalf("Room returned %v with %d broadcast rows waiting and going out", <-done, 201-i)
 			}
-		default:
+			sent(bulk[i])
+		}
+		time.Sleep(2 * time.Second)
+		if waiting() {
 			t.Fatal("Room still waits with 199 broadcast rows left")
+		}
+		if err := <-done; err != nil {
+			t.Fatalf("Room = %v after the rows went out", err)
+		}
+
+		// Not going out: held for a minute, not longer.
+		enqueue(1, store.Outgoing{Bulk: true})
+		done, waiting = room(context.Background())
+		time.Sleep(59 * time.Second)
+		if !waiting() {
+			t.Fatalf("Room returned %v 59 s after the last row went out", <-done)
+		}
+		time.Sleep(2 * time.Second)
+		if waiting() {
+			t.Fatal("Room still holds the schedule a minute after the last row went out")
+		}
+		if err := <-done; err != nil {
+			t.Fatalf("Room = %v, want nil: the schedule ticks on", err)
+		}
+
+		// Its context ends the wait.
+		ctx, cancel := context.WithCancel(context.Background())
+		done, waiting = room(ctx)
+		time.Sleep(10 * time.Second)
+		if !waiting() {
+			t.Fatalf("Room returned %v with 200 rows waiting", <-done)
+		}
+		cancel()
+		if waiting() {
+			t.Fatal("Room still waits after its context ended")
+		}
+		if err := <-done; !errors.Is(err, context.Canceled) {
+			t.Fatalf("Room = %v, want context.Canceled", err)
 		}
 	})
 }

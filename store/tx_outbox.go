@@ -232,12 +232,12 @@ func (tx *Tx) OutboxLen() (all, bulk int) {
 }
 
 // BulkWaiting counts the broadcast rows waiting in the outbox (the
-// schedule's questions and reminders), up to limit: the cost is that of
-// reading limit keys, however many wait.
+// schedule's questions and reminders), up to limit (limit <= 0: all). It
+// reads only their keys.
 func (tx *Tx) BulkWaiting(limit int) int {
 	n := 0
 	c := tx.b(bucketOutbox).Cursor()
-	for k, _ := c.Seek(u64(bulkBit)); k != nil && n < limit; k, _ = c.Next() {
+	for k, _ := c.Seek(u64(bulkBit)); k != nil && (limit <= 0 || n < limit); k, _ = c.Next() {
 		if len(k) == 8 && binary.BigEndian.Uint64(k)&bulkBit != 0 {
 			n++
 		}
