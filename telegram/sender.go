@@ -244,6 +244,8 @@ func (s *Sender) pause(retryAfter int) {
 		s.paused.Add(int64(until.Sub(maxTime(s.pausedUntil, time.Now()))))
 		s.pausedUntil = until
 	}
+	// The slots after the pause start at its end, one at a time.
+	s.next = maxTime(s.next, until)
 	s.mu.Unlock()
 }
 
@@ -310,7 +312,7 @@ func (s *Sender) wait(ctx context.Context, chatID int64, urgent bool) error {
 	}
 	// The pause comes first and reserves nothing: calls waiting out a
 	// pause must not push back the slots of one that may go before them.
-	if err := s.sitOut(ctx, holdUntil); err != nil {
+	if _, err := s.sitOut(ctx, holdUntil); err != nil {
 		return err
 	}
 	// Then the chat's slot, one per perChat. It is taken apart from the
@@ -348,29 +350,37 @@ func (s *Sender) wait(ctx context.Context, chatID int64, urgent bool) error {
 	// 25/s (burst 1) and lets a busy sender keep its rate across the short
 	// pauses between outbox batches. An urgent call takes the next slot
 	// without waiting for it: one call over the rate, now and then.
-	s.mu.Lock()
-	now := time.Now()
-	at := now
 	burst := 1 + int(rate/200)
-	if !urgent {
-		at = maxTime(at, s.next.Add(-time.Duration(burst-1)*interval))
+	for {
+		s.mu.Lock()
+		at := time.Now()
+		if !urgent {
+			at = maxTime(at, s.next.Add(-time.Duration(burst-1)*interval))
+		}
+		s.next = maxTime(s.next, at).Add(interval)
+		if chatID != 0 && perChat > 0 {
+			// The chat's next message keeps its distance from this one as sent.
+			s.chatNext[chatID] = maxTime(s.chatNext[chatID], at.Add(perChat))
+		}
+		s.mu.Unlock()
+		if d := time.Until(at); d > 0 && !sleep(ctx, d) {
+			return ctx.Err()
+		}
+		// A 429 that arrived while we slept pauses us too. The slot was
+		// taken before the pause and fell inside it, as did the slots of
+		// every call waiting meanwhile: going at its end, they would all
+		// go at once, into another 429. After a pause a call takes a new
+		// slot, at the rate again (an urgent call takes none).
+		paused, err := s.sitOut(ctx, holdUntil)
+		if err != nil || !paused || urgent {
+			return err
+		}
 	}
-	s.next = maxTime(s.next, at).Add(interval)
-	if chatID != 0 && perChat > 0 {
-		// The chat's next message keeps its distance from this one as sent.
-		s.chatNext[chatID] = maxTime(s.chatNext[chatID], at.Add(perChat))
-	}
-	s.mu.Unlock()
-	if d := time.Until(at); d > 0 && !sleep(ctx, d) {
-		return ctx.Err()
-	}
-	// A 429 that arrived while we slept pauses us too.
-	return s.sitOut(ctx, holdUntil)
 }
 
 // sitOut sleeps until the pause of the last 429 ends, or until holdUntil
-// when that is set and comes first.
-func (s *Sender) sitOut(ctx context.Context, holdUntil time.Time) error {
+// when that is set and comes first; paused reports whether it slept.
+func (s *Sender) sitOut(ctx context.Context, holdUntil time.Time) (paused bool, err error) {
 	for {
 		s.mu.Lock()
 		until := s.pausedUntil
@@ -380,11 +390,12 @@ func (s *Sender) sitOut(ctx context.Context, holdUntil time.Time) error {
 		}
 		d := time.Until(until)
 		if d <= 0 {
-			return nil
+			return paused, nil
 		}
 		if !sleep(ctx, d) {
-			return ctx.Err()
+			return paused, ctx.Err()
 		}
+		paused = true
 	}
 }
 

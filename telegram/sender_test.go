@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	tgbot "github.com/go-telegram/bot"
@@ -176,4 +179,59 @@ func TestSenderGlobalRate(t *testing.T) {
 	if took := time.Since(start); took < 95*time.Millisecond {
 		t.Fatalf("11 calls to different chats took %s, want at least 100ms at 100/s", took)
 	}
+}
+
+// TestSenderKeepsItsRateAfterAPause: 50 calls to as many chats wait for
+// their slots at 100 a second when the one going out 100 ms after the
+// start is answered 429 (retry after 1 s). The slots of the 39 after it
+// fell inside the pause; after it they go at the rate again, one slot
+// each, instead of all at once at its end (which Telegram would answer
+// with more 429s). Time is the bubble's.
+func TestSenderKeepsItsRateAfterAPause(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := &telegram.Sender{Rate: 100, PerChat: -1}
+		start := time.Now()
+		var (
+			mu    sync.Mutex
+			sent  []time.Duration
+			first atomic.Bool
+			wg    sync.WaitGroup
+		)
+		for chat := range int64(50) {
+			wg.Go(func() {
+				err := s.Do(context.Background(), chat+1, func(context.Context) error {
+					if time.Since(start) >= 100*time.Millisecond && first.CompareAndSwap(false, true) {
+						return &tgbot.TooManyRequestsError{Message: "too many requests", RetryAfter: 1}
+					}
+					mu.Lock()
+					sent = append(sent, time.Since(start))
+					mu.Unlock()
+					return nil
+				})
+				if err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		if len(sent) != 50 {
+			t.Fatalf("%d calls went out, want 50", len(sent))
+		}
+		slices.Sort(sent)
+		for _, at := range sent {
+			if at > 100*time.Millisecond && at < 1100*time.Millisecond {
+				t.Errorf("a call went out %s after the start, inside the pause of 1 s", at)
+			}
+		}
+		// At 100 a second with a burst of 1, any 50 ms hold at most 6.
+		for i := range sent {
+			j := i
+			for j < len(sent) && sent[j]-sent[i] < 50*time.Millisecond {
+				j++
+			}
+			if j-i > 6 {
+				t.Fatalf("%d calls within 50 ms from %s after the start, want at most 6 at 100 a second: %v", j-i, sent[i], sent)
+			}
+		}
+	})
 }
