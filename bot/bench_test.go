@@ -315,3 +315,31 @@ func BenchmarkSendLimited(b *testing.B) {
 		b.Errorf("%d answers of 429 with the sender under the limit", tooMany)
 	}
 }
+
+// BenchmarkSendLimitedAfter429 is BenchmarkSendLimited with the first
+// sendMessage answered 429 (retry after 1 s), as Telegram may at any
+// time: 429s counts the answers of the fake's own limit after it (0: the
+// sender came back at its rate, not in a burst), of-limit the rate
+// achieved, first to last.
+// Run with -benchtime=1x.
+func BenchmarkSendLimitedAfter429(b *testing.B) {
+	const limit = 1000
+	var rate float64
+	tooMany := 0
+	for range b.N {
+		b.StopTimer()
+		srv := newFake()
+		srv.Fail("sendMessage", 1, telegramtest.TooMany(1))
+		b.StartTimer()
+		r := runSend(b, srv, limit)
+		b.StopTimer()
+		srv.Close()
+		rate += r.rate
+		tooMany += r.tooMany - 1 // the one injected
+	}
+	b.ReportMetric(rate/float64(b.N)/limit, "of-limit")
+	b.ReportMetric(float64(tooMany), "429s")
+	if tooMany != 0 {
+		b.Errorf("%d answers of 429 from the fake's limit after the first 429", tooMany)
+	}
+}
