@@ -295,13 +295,29 @@ func BenchmarkSendNoLimit(b *testing.B) {
 // to 96% of that: of-limit is the rate achieved over the limit (at least
 // 0.95 on a quiet machine), 429s the answers of "too many requests" (0).
 // Run with -benchtime=1x.
-func BenchmarkSendLimited(b *testing.B) {
+func BenchmarkSendLimited(b *testing.B) { sendLimited(b, false) }
+
+// BenchmarkSendLimitedAfter429 is BenchmarkSendLimited with the first
+// sendMessage answered 429 (retry after 1 s), as Telegram may at any
+// time: 429s counts the answers of the fake's own limit after it (0: the
+// sender came back at its rate, not in a burst), of-limit the rate
+// achieved, first to last.
+// Run with -benchtime=1x.
+func BenchmarkSendLimitedAfter429(b *testing.B) { sendLimited(b, true) }
+
+// sendLimited runs the two benchmarks of the limited send; after429
+// answers the first sendMessage 429.
+func sendLimited(b *testing.B, after429 bool) {
 	const limit = 1000
 	var rate float64
 	tooMany := 0
 	for range b.N {
 		b.StopTimer()
 		srv := newFake()
+		if after429 {
+			srv.Fail("sendMessage", 1, telegramtest.TooMany(1))
+			tooMany-- // the one injected
+		}
 		b.StartTimer()
 		r := runSend(b, srv, limit)
 		b.StopTimer()
@@ -312,34 +328,6 @@ func BenchmarkSendLimited(b *testing.B) {
 	b.ReportMetric(rate/float64(b.N)/limit, "of-limit")
 	b.ReportMetric(float64(tooMany), "429s")
 	if tooMany != 0 {
-		b.Errorf("%d answers of 429 with the sender under the limit", tooMany)
-	}
-}
-
-// BenchmarkSendLimitedAfter429 is BenchmarkSendLimited with the first
-// sendMessage answered 429 (retry after 1 s), as Telegram may at any
-// time: 429s counts the answers of the fake's own limit after it (0: the
-// sender came back at its rate, not in a burst), of-limit the rate
-// achieved, first to last.
-// Run with -benchtime=1x.
-func BenchmarkSendLimitedAfter429(b *testing.B) {
-	const limit = 1000
-	var rate float64
-	tooMany := 0
-	for range b.N {
-		b.StopTimer()
-		srv := newFake()
-		srv.Fail("sendMessage", 1, telegramtest.TooMany(1))
-		b.StartTimer()
-		r := runSend(b, srv, limit)
-		b.StopTimer()
-		srv.Close()
-		rate += r.rate
-		tooMany += r.tooMany - 1 // the one injected
-	}
-	b.ReportMetric(rate/float64(b.N)/limit, "of-limit")
-	b.ReportMetric(float64(tooMany), "429s")
-	if tooMany != 0 {
-		b.Errorf("%d answers of 429 from the fake's limit after the first 429", tooMany)
+		b.Errorf("%d answers of 429 from the fake's limit with the sender under it", tooMany)
 	}
 }

@@ -76,21 +76,8 @@ func (b *Bot) Drain(ctx context.Context) {
 		cooling  = map[int64]time.Time{} // chats not found: not before then
 	)
 	defer wg.Wait()
-	// The workers live as long as the drain: a chat is handed to a free
-	// one, whose stack has long grown to what a send needs, instead of to
-	// a goroutine of its own. Their number is the most chats dispatch
-	// starts at once, so handing one over never waits.
-	jobs := make(chan drainJob, workers)
+	jobs := b.startWorkers(ctx, &wg, workers, results)
 	defer close(jobs)
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range jobs {
-				b.work(ctx, j, results)
-			}
-		}()
-	}
 	for ctx.Err() == nil {
 		if err := b.dispatchUrgent(ctx, &wg, results, urgent, inFlight); err != nil {
 			b.logger().Error("read urgent outbox", "err", err)
@@ -142,6 +129,23 @@ func (b *Bot) Drain(ctx context.Context) {
 		}
 		t.Stop()
 	}
+}
+
+// startWorkers starts the drain's workers on wg; closing the channel it
+// returns ends them. They live as long as the drain: a chat is handed to
+// a free one, whose stack has long grown to what a send needs, instead of
+// to a goroutine of its own. Their number is the most chats dispatch
+// starts at once, so handing one over never waits.
+func (b *Bot) startWorkers(ctx context.Context, wg *sync.WaitGroup, workers int, results chan<- drainResult) chan<- drainJob {
+	jobs := make(chan drainJob, workers)
+	for range workers {
+		wg.Go(func() {
+			for j := range jobs {
+				b.work(ctx, j, results)
+			}
+		})
+	}
+	return jobs
 }
 
 // drainJob is one chat's rows handed to a worker, with the store's

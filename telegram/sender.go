@@ -319,28 +319,8 @@ func (s *Sender) wait(ctx context.Context, chatID int64, urgent bool) error {
 	// global rate: a call waiting for its chat must not hold back calls
 	// to other chats.
 	if chatID != 0 && perChat > 0 {
-		s.mu.Lock()
-		now := time.Now()
-		if s.chatNext == nil {
-			s.chatNext = map[int64]time.Time{}
-		}
-		at := maxTime(now, s.chatNext[chatID])
-		s.chatNext[chatID] = at.Add(perChat)
-		// Forget the chats whose slot has passed now and then: when the
-		// map has doubled since the last sweep (at least chatSweep), so
-		// that a sweep costs a constant share of each call even when
-		// more chats than that were sent to within perChat.
-		if len(s.chatNext) > max(s.sweepAt, chatSweep) {
-			for id, t := range s.chatNext {
-				if t.Before(now) {
-					delete(s.chatNext, id)
-				}
-			}
-			s.sweepAt = 2 * len(s.chatNext)
-		}
-		s.mu.Unlock()
-		if d := time.Until(at); d > 0 && !sleep(ctx, d) {
-			return ctx.Err()
+		if err := s.waitChat(ctx, chatID, perChat); err != nil {
+			return err
 		}
 	}
 	// The global rate is a GCRA (a token bucket in virtual time): s.next
@@ -376,6 +356,35 @@ func (s *Sender) wait(ctx context.Context, chatID int64, urgent bool) error {
 			return err
 		}
 	}
+}
+
+// waitChat reserves the chat's next slot, one per perChat, and sleeps
+// until it.
+func (s *Sender) waitChat(ctx context.Context, chatID int64, perChat time.Duration) error {
+	s.mu.Lock()
+	now := time.Now()
+	if s.chatNext == nil {
+		s.chatNext = map[int64]time.Time{}
+	}
+	at := maxTime(now, s.chatNext[chatID])
+	s.chatNext[chatID] = at.Add(perChat)
+	// Forget the chats whose slot has passed now and then: when the map
+	// has doubled since the last sweep (at least chatSweep), so that a
+	// sweep costs a constant share of each call even when more chats than
+	// that were sent to within perChat.
+	if len(s.chatNext) > max(s.sweepAt, chatSweep) {
+		for id, t := range s.chatNext {
+			if t.Before(now) {
+				delete(s.chatNext, id)
+			}
+		}
+		s.sweepAt = 2 * len(s.chatNext)
+	}
+	s.mu.Unlock()
+	if d := time.Until(at); d > 0 && !sleep(ctx, d) {
+		return ctx.Err()
+	}
+	return nil
 }
 
 // sitOut sleeps until the pause of the last 429 ends, or until holdUntil
