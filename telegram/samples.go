@@ -19,6 +19,7 @@ func (s SenderStats) Samples() []metric.Sample {
 		metric.Of(metric.Counter, "kindling_telegram_429_total", "429 Too Many Requests answers from Telegram.", float64(s.TooMany)),
 		metric.Of(metric.Counter, "kindling_telegram_paused_seconds_total", "Time every send was held back to honour a 429's retry_after.", s.Paused.Seconds()),
 		metric.Of(metric.Gauge, "kindling_telegram_last_success_timestamp_seconds", "When Telegram last answered a call successfully (Unix time; 0: not yet).", metric.Unix(s.LastSuccess)),
+		metric.Of(metric.Counter, "kindling_telegram_missed_slots_total", "Calls held up past their turn under the rate (the process short of CPU) that waited for a new turn, so that no second held more calls than the rate.", float64(s.MissedSlots)),
 		metric.Of(metric.Counter, "kindling_telegram_retry_after_capped_total", "429 answers whose retry_after was longer than telegram.max_pause; calls were tried again after max_pause.", float64(s.LongRetryAfter)),
 	}
 	reasons := slices.Sorted(maps.Keys(s.Failed))

@@ -52,7 +52,11 @@ type SenderStats struct {
 	// whose retry_after was longer than MaxPause: each was cut to MaxPause.
 	LongRetryAfter int64
 	Paused         time.Duration // time spent honouring retry_after
-	LastSuccess    time.Time
+	// MissedSlots counts calls held up past their slot (the process
+	// starved of CPU, say) that took a new one, so that no second holds
+	// more calls than the rate.
+	MissedSlots int64
+	LastSuccess time.Time
 }
 
 // Sender is the one way kindling calls Telegram. It keeps a global rate,
@@ -96,6 +100,7 @@ type Sender struct {
 	tooMany atomic.Int64
 	long    atomic.Int64 // retry_after longer than MaxPause
 	paused  atomic.Int64 // nanoseconds
+	late    atomic.Int64 // slots missed (see wait)
 	lastOK  atomic.Int64 // unix nanoseconds
 	failMu  sync.Mutex
 	failed  map[string]int64
@@ -111,7 +116,7 @@ func (s *Sender) Stats() SenderStats {
 	s.failMu.Unlock()
 	st := SenderStats{
 		Sent: s.sent.Load(), Failed: failed, TooMany: s.tooMany.Load(),
-		LongRetryAfter: s.long.Load(), Paused: time.Duration(s.paused.Load()),
+		LongRetryAfter: s.long.Load(), Paused: time.Duration(s.paused.Load()), MissedSlots: s.late.Load(),
 	}
 	if ns := s.lastOK.Load(); ns != 0 {
 		st.LastSuccess = time.Unix(0, ns)
@@ -330,7 +335,13 @@ func (s *Sender) wait(ctx context.Context, chatID int64, urgent bool) error {
 	// 25/s (burst 1) and lets a busy sender keep its rate across the short
 	// pauses between outbox batches. An urgent call takes the next slot
 	// without waiting for it: one call over the rate, now and then.
+	//
+	// The window holds only if each call goes at its slot. A call held up
+	// past it (the process starved of CPU, say) would go late together
+	// with the calls of the slots after it, more in one second than the
+	// rate; one held up more than late takes a new slot instead.
 	burst := 1 + int(rate/200)
+	late := max(lateSlot, 2*interval)
 	for {
 		s.mu.Lock()
 		at := time.Now()
@@ -352,11 +363,22 @@ func (s *Sender) wait(ctx context.Context, chatID int64, urgent bool) error {
 		// go at once, into another 429. After a pause a call takes a new
 		// slot, at the rate again (an urgent call takes none).
 		paused, err := s.sitOut(ctx, holdUntil)
-		if err != nil || !paused || urgent {
+		switch {
+		case err != nil || urgent:
 			return err
+		case paused:
+			continue
+		case time.Since(at) > late:
+			s.late.Add(1)
+			continue
 		}
+		return nil
 	}
 }
+
+// lateSlot is how long past its slot a call may still go: a call held
+// up longer takes a new slot (at a slow rate, two slots' spacing).
+const lateSlot = 20 * time.Millisecond
 
 // waitChat reserves the chat's next slot, one per perChat, and sleeps
 // until it.

@@ -2,6 +2,8 @@ package telegram
 
 import (
 	"context"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 )
@@ -50,5 +52,52 @@ func TestSenderSweepsChatSlotsSeldom(t *testing.T) {
 	}
 	if sweeps == 0 || sweeps > 3 {
 		t.Errorf("%d sweeps for %d chats, want 1 to 3 (each once the map doubled)", sweeps, 5*chatSweep)
+	}
+}
+
+// TestSenderLateCallTakesANewSlot: calls at 100 a second, and the
+// sender's lock held for 100 ms by the test, as when the process is
+// starved of CPU: the calls whose slots passed meanwhile do not all go
+// together when it is let go; each held up more than lateSlot takes a
+// new slot, so that no 50 ms holds more calls than the rate allows
+// (five, a burst of one, and lateSlot's two).
+func TestSenderLateCallTakesANewSlot(t *testing.T) {
+	s := &Sender{Rate: 100, PerChat: -1}
+	start := time.Now()
+	var (
+		mu   sync.Mutex
+		sent []time.Duration
+		wg   sync.WaitGroup
+	)
+	for chat := range int64(40) {
+		wg.Go(func() {
+			err := s.Do(context.Background(), chat+1, func(context.Context) error {
+				mu.Lock()
+				sent = append(sent, time.Since(start))
+				mu.Unlock()
+				return nil
+			})
+			if err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	time.Sleep(100 * time.Millisecond)
+	s.mu.Lock()
+	time.Sleep(100 * time.Millisecond) // every call whose slot comes now waits
+	s.mu.Unlock()
+	wg.Wait()
+	slices.Sort(sent)
+	for i := range sent {
+		j := i
+		for j < len(sent) && sent[j]-sent[i] < 50*time.Millisecond {
+			j++
+		}
+		if j-i > 8 {
+			t.Fatalf("%d calls within 50 ms from %s after the start, want at most 8 at 100 a second: %v", j-i, sent[i].Round(time.Millisecond), sent)
+		}
+	}
+	if s.Stats().MissedSlots == 0 {
+		t.Error("no missed slot counted, though calls were held up for 100 ms")
 	}
 }
