@@ -7,6 +7,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // Options tune Load.
@@ -113,7 +115,15 @@ type Set struct {
 	files       map[string][]byte                 // the files as read: LoadFiles(Files()) loads s again
 	insts       []*Instrument                     // sorted by ID, then Language
 	instByID    map[string]map[string]*Instrument // id -> language -> instrument
+
+	merged  sync.Map     // language asked for -> its Messages, once made (see Messages)
+	mergedN atomic.Int32 // entries in merged
 }
+
+// maxMerged bounds the languages whose Messages a set keeps made: a
+// language tag comes from each person's Telegram app, and any number of
+// them must not grow the set without end.
+const maxMerged = 64
 
 // Files returns a copy of the files s was loaded from, name -> contents,
 // exactly as read. LoadFiles on them gives the same set, so a caller can
@@ -188,7 +198,23 @@ func fallbackLangs(lang, def string) []string {
 // key comes from the first of: lang ("de-AT"), its base language ("de"), the
 // default language; at each of these steps the directory's messages come
 // before kindling's built-in ones, and the built-in default language comes last.
+//
+// The Messages returned are shared by every caller: read them, never
+// change them. They are made once per language (every text kindling
+// writes reads them: a coach's /clients, say, once per client).
 func (s *Set) Messages(lang string) Messages {
+	if m, ok := s.merged.Load(lang); ok {
+		return m.(Messages)
+	}
+	m := s.merge(lang)
+	if s.mergedN.Add(1) <= maxMerged {
+		s.merged.Store(lang, m)
+	}
+	return m
+}
+
+// merge makes the Messages of lang (see Messages).
+func (s *Set) merge(lang string) Messages {
 	var layers []Messages // highest priority first
 	for _, l := range fallbackLangs(lang, s.defaultLang) {
 		for set := s; set != nil; set = set.builtin {

@@ -2,6 +2,7 @@ package prompts_test
 
 import (
 	"io/fs"
+	"reflect"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -170,11 +171,13 @@ func TestMessages(t *testing.T) {
 			t.Errorf("Messages(fr) has no %s", key)
 		}
 	}
-	// Messages returns a copy: changing it changes nothing else.
-	m := set.Messages("es")
-	m["ack_answer"] = "changed"
-	if set.Messages("es")["ack_answer"] == "changed" {
-		t.Error("Messages shares its map")
+	// Messages are made once per language of a set, and are that set's
+	// own: the built-in set's words are not the directory's.
+	if a, b := set.Messages("es"), set.Messages("es"); reflect.ValueOf(a).UnsafePointer() != reflect.ValueOf(b).UnsafePointer() {
+		t.Error("Messages(es) made twice: it is made once per language")
+	}
+	if got := prompts.Default().Messages("es").Text("ack_answer", v); got == "¡Gracias, Ana!" {
+		t.Errorf("the built-in set's Spanish took the directory's words: %q", got)
 	}
 }
 
