@@ -7,9 +7,9 @@ import (
 	"time"
 )
 
-// Outbox rows, deliveries, clients and sessions are stored in a compact
-// binary form of their own rather than as JSON (every other record is
-// JSON). They are what a day's broadcast reads and writes for every
+// Outbox rows, deliveries, clients, sessions and replies are stored in a
+// compact binary form of their own rather than as JSON (every other
+// record is JSON). They are what a day's broadcast reads and writes for every
 // client: the tick reads the client and its sessions and writes a
 // delivery and an outbox row, the drain decodes the row, and recording
 // the question sent decodes and rewrites the delivery. As JSON (with a
@@ -19,10 +19,11 @@ import (
 // largest part of kindling's own CPU per message, and their pages most
 // of the memory of a large run, since bbolt's file is mapped.
 //
-// Records written as JSON by schema 7 and earlier are still read: a JSON
-// record begins with '{', a compact one with its form's version byte.
-// The migration to schema 8 rewrites the outbox; the other records take
-// the compact form when they are next written.
+// Records written as JSON by schema 7 and earlier (replies: 8 and
+// earlier) are still read: a JSON record begins with '{', a compact one
+// with its form's version byte. The migration to schema 8 rewrites the
+// outbox; the other records take the compact form when they are next
+// written.
 //
 // After that byte, lengths and counts are uvarints, signed numbers
 // zig-zag varints, a string or bytes its length then its bytes, and a
@@ -63,11 +64,23 @@ import (
 // A session (version sessionCodec):
 //
 //	chat varint, date, note, intention, created at (time)
+//
+// A reply (version replyCodec, since schema 9), a number that may be
+// absent a byte (0: absent, 1: present) then, when present, the varint:
+//
+//	id uvarint, chat varint, at (time), local date, day varint,
+//	session date, question id, question, kind, answer, value (maybe),
+//	check-in, option, score (maybe), message id varint
+//	voice: a byte (0: none, 1: one) then file id, path, duration varint,
+//	       size varint
+//	edits: count, then each at (time) and answer
+//	flags byte: flagged 1
 const (
 	outboxCodec   = 1
 	deliveryCodec = 2
 	clientCodec   = 3
 	sessionCodec  = 4
+	replyCodec    = 5
 )
 
 const (
@@ -194,6 +207,8 @@ func decodeCompact(v []byte, into any) (ok bool, err error) {
 		return true, readClient(v, x)
 	case *Session:
 		return true, readSession(v, x)
+	case *Reply:
+		return true, readReply(v, x)
 	}
 	return false, nil
 }
@@ -217,6 +232,10 @@ func encodeCompact(v any) ([]byte, bool) {
 		return encodeSession(&x), true
 	case *Session:
 		return encodeSession(x), true
+	case Reply:
+		return encodeReply(&x), true
+	case *Reply:
+		return encodeReply(x), true
 	}
 	return nil, false
 }

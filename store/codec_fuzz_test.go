@@ -19,6 +19,10 @@ func FuzzCompactRecords(f *testing.F) {
 	f.Add(encodeClient(&Client{ChatID: 42, UserID: 42, Name: "Maya", Language: "es", TimeZone: "America/Bogota", SendTime: "09:00",
 		FlowData: map[string]string{"k": "v"}, SafetyPlan: map[string]string{"people": "my sister"}, CreatedAt: at}))
 	f.Add(encodeSession(&Session{ChatID: 42, Date: "2026-03-01", Intention: "to rest", CreatedAt: at}))
+	seven, three := 7, 3
+	f.Add(encodeReply(&Reply{ID: 9, ChatID: 42, At: at, LocalDate: "2026-03-02", Day: 1, SessionDate: "2026-03-01", QuestionID: "mood",
+		Question: "How?", Kind: "scale", Answer: "7", Value: &seven, CheckIn: "phq2", Option: "often", Score: &three, MessageID: 12,
+		Voice: &Voice{FileID: "f", Path: "voice/1.ogg", Duration: 4, Size: 900}, Edits: []Edit{{At: at, Answer: "6"}}, Flagged: true}))
 	f.Add([]byte{outboxCodec, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01})
 	f.Fuzz(func(t *testing.T, v []byte) {
 		for _, kind := range []struct {
@@ -29,6 +33,7 @@ func FuzzCompactRecords(f *testing.F) {
 			{"delivery", func(b []byte) (any, bool, error) { var x Delivery; ok, err := decodeCompact(b, &x); return &x, ok, err }},
 			{"client", func(b []byte) (any, bool, error) { var x Client; ok, err := decodeCompact(b, &x); return &x, ok, err }},
 			{"session", func(b []byte) (any, bool, error) { var x Session; ok, err := decodeCompact(b, &x); return &x, ok, err }},
+			{"reply", func(b []byte) (any, bool, error) { var x Reply; ok, err := decodeCompact(b, &x); return &x, ok, err }},
 		} {
 			x, ok, err := kind.read(v)
 			if !ok || err != nil {

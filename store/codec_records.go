@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"slices"
 )
@@ -303,6 +304,111 @@ func readSession(v []byte, s *Session) error {
 		return err
 	}
 	*s = Session{ChatID: r.varint(), Date: r.string(), Note: r.string(), Intention: r.string(), CreatedAt: r.time()}
+	return r.end()
+}
+
+// encodeReply is r in its compact form.
+func encodeReply(r *Reply) []byte {
+	n := 64 + len(r.LocalDate) + len(r.SessionDate) + len(r.QuestionID) + len(r.Question) + len(r.Kind) +
+		len(r.Answer) + len(r.CheckIn) + len(r.Option)
+	if r.Voice != nil {
+		n += 24 + len(r.Voice.FileID) + len(r.Voice.Path)
+	}
+	for _, e := range r.Edits {
+		n += 24 + len(e.Answer)
+	}
+	b := make([]byte, 0, n)
+	b = append(b, replyCodec)
+	b = binary.AppendUvarint(b, r.ID)
+	b = binary.AppendVarint(b, r.ChatID)
+	b = appendTime(b, r.At)
+	b = appendString(b, r.LocalDate)
+	b = binary.AppendVarint(b, int64(r.Day))
+	b = appendString(b, r.SessionDate)
+	b = appendString(b, r.QuestionID)
+	b = appendString(b, r.Question)
+	b = appendString(b, r.Kind)
+	b = appendString(b, r.Answer)
+	b = appendMaybe(b, r.Value)
+	b = appendString(b, r.CheckIn)
+	b = appendString(b, r.Option)
+	b = appendMaybe(b, r.Score)
+	b = binary.AppendVarint(b, int64(r.MessageID))
+	if v := r.Voice; v != nil {
+		b = append(b, 1)
+		b = appendString(b, v.FileID)
+		b = appendString(b, v.Path)
+		b = binary.AppendVarint(b, int64(v.Duration))
+		b = binary.AppendVarint(b, v.Size)
+	} else {
+		b = append(b, 0)
+	}
+	b = binary.AppendUvarint(b, uint64(len(r.Edits)))
+	for _, e := range r.Edits {
+		b = appendTime(b, e.At)
+		b = appendString(b, e.Answer)
+	}
+	var flags byte
+	if r.Flagged {
+		flags |= replyFlagged
+	}
+	return append(b, flags)
+}
+
+const replyFlagged = 1
+
+// appendMaybe appends a number that may be absent.
+func appendMaybe(b []byte, n *int) []byte {
+	if n == nil {
+		return append(b, 0)
+	}
+	return binary.AppendVarint(append(b, 1), int64(*n))
+}
+
+// maybe reads what appendMaybe wrote.
+func (r *outReader) maybe() *int {
+	switch r.byte() {
+	case 0:
+		return nil
+	case 1:
+		n := int(r.varint())
+		return &n
+	}
+	if r.err == nil {
+		r.err = errors.New("bad number marker")
+	}
+	return nil
+}
+
+// readReply decodes a compact reply.
+func readReply(v []byte, out *Reply) error {
+	r, err := newOutReader(v, replyCodec)
+	if err != nil {
+		return err
+	}
+	*out = Reply{ID: r.uvarint(), ChatID: r.varint(), At: r.time(), LocalDate: r.string(), Day: int(r.varint()),
+		SessionDate: r.string(), QuestionID: r.string(), Question: r.string(), Kind: r.string(), Answer: r.string(),
+		Value: r.maybe(), CheckIn: r.string(), Option: r.string(), Score: r.maybe(), MessageID: int(r.varint())}
+	switch r.byte() {
+	case 0:
+	case 1:
+		out.Voice = &Voice{FileID: r.string(), Path: r.string(), Duration: int(r.varint()), Size: r.varint()}
+	default:
+		if r.err == nil {
+			r.err = errors.New("bad voice marker")
+		}
+	}
+	if n := r.count(); n > 0 {
+		out.Edits = make([]Edit, n)
+		for i := range out.Edits {
+			out.Edits[i] = Edit{At: r.time(), Answer: r.string()}
+		}
+	}
+	flags := r.byte()
+	out.Flagged = flags&replyFlagged != 0
+	if r.err == nil && flags&^replyFlagged != 0 {
+		return fmt.Errorf("unknown flags %#x", flags)
+	}
 	return r.end()
 }
 

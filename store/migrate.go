@@ -12,7 +12,7 @@ import (
 
 // SchemaVersion is the layout this kindling writes. Files of an older
 // version are migrated by Open; files of a newer one are refused.
-const SchemaVersion = 8
+const SchemaVersion = 9
 
 // migrations[i] migrates a file from schema version i+1 to i+2. Each runs
 // inside the single transaction that opens the file, so a failed migration
@@ -25,6 +25,7 @@ var migrations = []func(*bbolt.Tx) error{
 	migrateV5toV6,
 	migrateV6toV7,
 	migrateV7toV8,
+	migrateV8toV9,
 }
 
 // migrateV1toV2 adds the due index and the reply message index. Version 1
@@ -150,6 +151,12 @@ func migrateV7toV8(btx *bbolt.Tx) error {
 	}
 	return nil
 }
+
+// migrateV8toV9 changes no record: from schema 9 replies are written in
+// their compact form (see codec.go) when they are next written, and both
+// forms are read. The version tells an older kindling, which cannot read
+// a compact reply, not to open the file.
+func migrateV8toV9(*bbolt.Tx) error { return nil }
 
 // prepare initialises an empty file or migrates an older one.
 func prepare(b *bbolt.DB, readOnly bool) error {

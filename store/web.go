@@ -355,7 +355,13 @@ func (tx *Tx) ScaleAnswers(chatID int64, from, questionID string, fn func(ScaleA
 			return fmt.Errorf("%w: step index names a missing reply %x", ErrCorrupt, key)
 		}
 		a := ScaleAnswer{LocalDate: string(k[8 : 8+len(dateLayout)])}
-		if n, ok := jsonInt(v, `"value":`); ok {
+		if len(v) > 0 && v[0] != '{' { // compact: read whole, it is cheap
+			var r Reply
+			if err := decode(v, &r, "reply", key); err != nil {
+				return err
+			}
+			a.Value = r.Value
+		} else if n, ok := jsonInt(v, `"value":`); ok {
 			a.Value = &n
 		} else if bytes.Contains(v, []byte(`"value":`)) {
 			if err := decode(v, &a, "reply", key); err != nil {
