@@ -255,12 +255,35 @@ func (tx *Tx) StepReplies(chatID int64, localDate string, day int) ([]Reply, err
 	return tx.repliesByID(chatID, ids)
 }
 
+// repliesByID reads the client's replies ids (in increasing order) with
+// one cursor: the replies since a time are the chat's last keys, next to
+// each other, so each is found a step or two on from the one before
+// rather than by a search from the root (which grows with the database).
 func (tx *Tx) repliesByID(chatID int64, ids []uint64) ([]Reply, error) {
 	out := make([]Reply, 0, len(ids))
-	for _, id := range ids {
-		r, err := tx.Reply(chatID, id)
-		if err != nil {
-			return out, fmt.Errorf("%w: reply index names a missing reply: %w", ErrCorrupt, err)
+	if len(ids) == 0 {
+		return out, nil
+	}
+	c := tx.b(bucketReplies).Cursor()
+	want := replyKey(chatID, ids[0])
+	k, v := c.Seek(want)
+	for i, id := range ids {
+		if i > 0 {
+			binary.BigEndian.PutUint64(want[8:], id)
+			for steps := 0; k != nil && bytes.Compare(k, want) < 0; steps++ {
+				if steps == 8 { // far on: search instead
+					k, v = c.Seek(want)
+					break
+				}
+				k, v = c.Next()
+			}
+		}
+		if !bytes.Equal(k, want) {
+			return out, fmt.Errorf("%w: reply index names a missing reply %d/%d", ErrCorrupt, chatID, id)
+		}
+		var r Reply
+		if err := decode(v, &r, "reply", k); err != nil {
+			return out, err
 		}
 		out = append(out, r)
 	}

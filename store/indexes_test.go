@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"errors"
+	"fmt"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -459,6 +460,49 @@ func TestSalvageRebuildsIndexes(t *testing.T) {
 			if !tx.Answered(chat, "2026-03-01", 150, "mood") {
 				t.Errorf("chat %d: day 150 unanswered after salvage", chat)
 			}
+		}
+		return nil
+	})
+}
+
+// TestRepliesFarApart: the replies since a time may lie far apart among
+// the client's others (here ids 1, 20 and 40 of 40), and one the time
+// index names but that is gone is ErrCorrupt.
+func TestRepliesFarApart(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "kindling.db")
+	db := mustOpenAt(t, path, store.Options{NoSync: true})
+	update(t, db, func(tx *store.Tx) error {
+		for i := 1; i <= 40; i++ {
+			at := t0.Add(time.Duration(i) * time.Minute)
+			if i == 1 || i == 20 || i == 40 {
+				at = at.Add(24 * time.Hour)
+			}
+			r := store.Reply{ChatID: 12, At: at, Answer: fmt.Sprint(i)}
+			if err := tx.AddReply(&r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	view(t, db, func(tx *store.Tx) error {
+		rs, err := tx.Replies(12, t0.Add(24*time.Hour))
+		if err != nil || !reflect.DeepEqual(replyIDs(rs), []uint64{1, 20, 40}) {
+			t.Errorf("Replies = %v, %v; want [1 20 40]", replyIDs(rs), err)
+		}
+		for _, r := range rs {
+			if r.Answer != fmt.Sprint(r.ID) {
+				t.Errorf("reply %d holds %q", r.ID, r.Answer)
+			}
+		}
+		return nil
+	})
+	db.Close()
+	rawUpdate(t, path, func(tx *bbolt.Tx) error { return tx.Bucket([]byte("replies")).Delete(be(12, 20)) })
+	db = mustOpenAt(t, path, store.Options{NoSync: true})
+	defer db.Close()
+	view(t, db, func(tx *store.Tx) error {
+		if _, err := tx.Replies(12, t0.Add(24*time.Hour)); !errors.Is(err, store.ErrCorrupt) {
+			t.Errorf("Replies with reply 20 gone = %v, want ErrCorrupt", err)
 		}
 		return nil
 	})

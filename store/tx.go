@@ -21,14 +21,31 @@ type Tx struct {
 	now func() time.Time
 
 	dropped bool // outbox rows were removed unsent (see DB.OutboxDrops)
+	// opened keeps the buckets a read-only transaction opened: bbolt keeps
+	// them only for a writable one, and opens the bucket again, with a
+	// search of the root, on every call otherwise (a coach's /clients
+	// read each of 700 replies through a bucket opened for it).
+	opened map[string]*bbolt.Bucket
 }
 
 func (tx *Tx) b(name []byte) *bbolt.Bucket {
+	writable := tx.tx.Writable()
+	if !writable {
+		if b, ok := tx.opened[string(name)]; ok {
+			return b
+		}
+	}
 	b := tx.tx.Bucket(name)
 	if b != nil {
 		if fill := fillOf(name); fill != 0 {
 			b.FillPercent = fill
 		}
+	}
+	if !writable {
+		if tx.opened == nil {
+			tx.opened = make(map[string]*bbolt.Bucket, 4)
+		}
+		tx.opened[string(name)] = b
 	}
 	return b
 }
