@@ -362,11 +362,13 @@ func ackKey(kind string) string {
 }
 
 func clipRunes(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
+	for i := range s { // i steps from rune to rune
+		if n == 0 {
+			return s[:i]
+		}
+		n--
 	}
-	return string(r[:n])
+	return s
 }
 
 // lowestOf is the lowest value of the scale a reply answers.
