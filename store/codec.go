@@ -338,15 +338,33 @@ func (r *outReader) count() int {
 	return int(n)
 }
 
-func (r *outReader) time() time.Time {
+// present reads the byte that says whether a field that may be absent
+// follows: 0 no, 1 yes; any other is an error naming what.
+func (r *outReader) present(what string) bool {
 	switch r.byte() {
 	case 0:
-		return time.Time{}
+		return false
 	case 1:
-	default:
-		if r.err == nil {
-			r.err = errors.New("bad time marker")
-		}
+		return true
+	}
+	if r.err == nil {
+		r.err = fmt.Errorf("bad %s marker", what)
+	}
+	return false
+}
+
+// flags reads a byte of flags, of which only the bits of known may be
+// set.
+func (r *outReader) flags(known byte) byte {
+	f := r.byte()
+	if r.err == nil && f&^known != 0 {
+		r.err = fmt.Errorf("unknown flags %#x", f)
+	}
+	return f
+}
+
+func (r *outReader) time() time.Time {
+	if !r.present("time") {
 		return time.Time{}
 	}
 	sec, nsec, off := r.varint(), r.uvarint(), r.varint()

@@ -3,7 +3,6 @@ package store
 import (
 	"bytes"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"slices"
 )
@@ -25,7 +24,7 @@ func readOutgoing(v []byte, o *Outgoing) error {
 		o.Document = append([]byte(nil), doc...)
 	}
 	o.DocumentFile = r.string()
-	flags := r.byte()
+	flags := r.flags(outProtect | outBulk | outUrgent)
 	o.Protect, o.Bulk, o.Urgent = flags&outProtect != 0, flags&outBulk != 0, flags&outUrgent != 0
 	o.LocalDate = r.string()
 	o.Day = int(r.varint())
@@ -34,15 +33,7 @@ func readOutgoing(v []byte, o *Outgoing) error {
 	o.AlertAt = r.time()
 	o.CreatedAt = r.time()
 	o.Attempts = int(r.varint())
-	switch {
-	case r.err != nil:
-		return r.err
-	case flags&^(outProtect|outBulk|outUrgent) != 0:
-		return fmt.Errorf("unknown flags %#x", flags)
-	case len(r.v) != 0:
-		return fmt.Errorf("%d bytes after the last field", len(r.v))
-	}
-	return nil
+	return r.end()
 }
 
 // keyboard reads the buttons of an outbox row into o. Each button's data
@@ -185,19 +176,11 @@ func readDelivery(v []byte, d *Delivery) error {
 		}
 	}
 	d.State = DeliveryState(r.string())
-	flags := r.byte()
+	flags := r.flags(delManual | delReminded)
 	d.Manual, d.Reminded = flags&delManual != 0, flags&delReminded != 0
 	d.CreatedAt = r.time()
 	d.SentAt = r.time()
-	switch {
-	case r.err != nil:
-		return r.err
-	case flags&^(delManual|delReminded) != 0:
-		return fmt.Errorf("unknown flags %#x", flags)
-	case len(r.v) != 0:
-		return fmt.Errorf("%d bytes after the last field", len(r.v))
-	}
-	return nil
+	return r.end()
 }
 
 // appendMap appends m's entries in key order.
@@ -367,17 +350,11 @@ func appendMaybe(b []byte, n *int) []byte {
 
 // maybe reads what appendMaybe wrote.
 func (r *outReader) maybe() *int {
-	switch r.byte() {
-	case 0:
+	if !r.present("number") {
 		return nil
-	case 1:
-		n := int(r.varint())
-		return &n
 	}
-	if r.err == nil {
-		r.err = errors.New("bad number marker")
-	}
-	return nil
+	n := int(r.varint())
+	return &n
 }
 
 // readReply decodes a compact reply.
@@ -389,14 +366,8 @@ func readReply(v []byte, out *Reply) error {
 	*out = Reply{ID: r.uvarint(), ChatID: r.varint(), At: r.time(), LocalDate: r.string(), Day: int(r.varint()),
 		SessionDate: r.string(), QuestionID: r.string(), Question: r.string(), Kind: r.string(), Answer: r.string(),
 		Value: r.maybe(), CheckIn: r.string(), Option: r.string(), Score: r.maybe(), MessageID: int(r.varint())}
-	switch r.byte() {
-	case 0:
-	case 1:
+	if r.present("voice") {
 		out.Voice = &Voice{FileID: r.string(), Path: r.string(), Duration: int(r.varint()), Size: r.varint()}
-	default:
-		if r.err == nil {
-			r.err = errors.New("bad voice marker")
-		}
 	}
 	if n := r.count(); n > 0 {
 		out.Edits = make([]Edit, n)
@@ -404,11 +375,7 @@ func readReply(v []byte, out *Reply) error {
 			out.Edits[i] = Edit{At: r.time(), Answer: r.string()}
 		}
 	}
-	flags := r.byte()
-	out.Flagged = flags&replyFlagged != 0
-	if r.err == nil && flags&^replyFlagged != 0 {
-		return fmt.Errorf("unknown flags %#x", flags)
-	}
+	out.Flagged = r.flags(replyFlagged)&replyFlagged != 0
 	return r.end()
 }
 
