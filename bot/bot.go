@@ -275,12 +275,8 @@ func (b *Bot) setMenu(ctx context.Context, m telegram.Menu) bool {
 		if retryAfter, ok := telegram.RetryAfter(err); ok {
 			d = b.sender.PauseFor(retryAfter, "setMyCommands")
 		}
-		t := time.NewTimer(d)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if !sleep(ctx, d) {
 			return false
-		case <-t.C:
 		}
 		wait *= 2
 	}

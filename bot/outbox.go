@@ -21,11 +21,7 @@ const drainWorkers = 128
 // button press answered in between waits a fraction of a second, not
 // seconds, behind a broadcast.
 func (b *Bot) workers() int {
-	rate := b.sender.Rate
-	if rate <= 0 {
-		rate = 25
-	}
-	return min(max(int(rate/4), 8), drainWorkers)
+	return min(max(int(b.sender.PerSecond()/4), 8), drainWorkers)
 }
 
 // Wake tells the drain loop that the outbox has new rows.
@@ -453,11 +449,7 @@ const roomStall = time.Minute
 // minutes. A store that cannot be read does not hold the schedule back,
 // nor rows that have not become fewer for roomStall.
 func (b *Bot) Room(ctx context.Context) error {
-	rate := b.sender.Rate
-	if rate <= 0 {
-		rate = 25
-	}
-	limit := max(int(rate*roomSeconds), roomMin)
+	limit := max(int(b.sender.PerSecond()*roomSeconds), roomMin)
 	last, fell := -1, time.Now()
 	for {
 		n := 0
@@ -472,12 +464,8 @@ func (b *Bot) Room(ctx context.Context) error {
 		}
 		last = n
 		b.Wake()
-		t := time.NewTimer(roomPoll)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if !sleep(ctx, roomPoll) {
 			return ctx.Err()
-		case <-t.C:
 		}
 	}
 }
@@ -532,12 +520,20 @@ func (b *Bot) WaitIdle(ctx context.Context) error {
 			return nil
 		}
 		b.Wake()
-		t := time.NewTimer(5 * time.Millisecond)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if !sleep(ctx, 5*time.Millisecond) {
 			return ctx.Err()
-		case <-t.C:
 		}
+	}
+}
+
+// sleep waits for d or until ctx ends; it reports whether d passed.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
 	}
 }

@@ -294,14 +294,20 @@ func maxTime(a, b time.Time) time.Time {
 // forgotten.
 const chatSweep = 4096
 
+// PerSecond is the most calls a second the sender makes: Rate, or its
+// default of 25.
+func (s *Sender) PerSecond() float64 {
+	if s.Rate <= 0 {
+		return 25
+	}
+	return s.Rate
+}
+
 // wait sits out a pause, then reserves the next global slot (and chat
 // slot) and sleeps until it. An urgent call is held by a pause for at
 // most UrgentHold and does not queue behind the global rate.
 func (s *Sender) wait(ctx context.Context, chatID int64, urgent bool) error {
-	rate := s.Rate
-	if rate <= 0 {
-		rate = 25
-	}
+	rate := s.PerSecond()
 	interval := time.Duration(float64(time.Second) / rate)
 	perChat := s.PerChat
 	if perChat == 0 {
