@@ -224,14 +224,8 @@ func TestSenderKeepsItsRateAfterAPause(t *testing.T) {
 			}
 		}
 		// At 100 a second with a burst of 1, any 50 ms hold at most 6.
-		for i := range sent {
-			j := i
-			for j < len(sent) && sent[j]-sent[i] < 50*time.Millisecond {
-				j++
-			}
-			if j-i > 6 {
-				t.Fatalf("%d calls within 50 ms from %s after the start, want at most 6 at 100 a second: %v", j-i, sent[i], sent)
-			}
+		if most, from := telegram.MostWithin(sent, 50*time.Millisecond); most > 6 {
+			t.Fatalf("%d calls within 50 ms from %s after the start, want at most 6 at 100 a second: %v", most, from, sent)
 		}
 	})
 }
